@@ -1,0 +1,1 @@
+"""Demo data for `schedtui --demo`, shipped as the package schedtui.demo_data."""

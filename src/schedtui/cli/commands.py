@@ -1,0 +1,432 @@
+"""The commands: each parses its arguments, calls one service and prints."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from schedtui.cli import output
+from schedtui.domain import parse
+from schedtui.domain.errors import invalid
+
+IntType = Callable[[str], int]
+
+
+def _store(args: argparse.Namespace):
+    from schedtui.store import open_store
+
+    return open_store(args.db)
+
+
+# -- hubs ---------------------------------------------------------------------
+
+
+def hub_add(args, as_json):
+    from schedtui.services import hubs
+
+    hub = hubs.create_hub(_store(args), args.name, args.timezone)
+    _show(hub, as_json, lambda h: print(f"Hub {h.id} added: {output.cell(h.name)} ({h.timezone})"))
+
+
+def hub_list(args, as_json):
+    from schedtui.services import hubs
+
+    rows = hubs.list_hubs(_store(args), include_archived=args.all)
+    _show(rows, as_json, lambda rs: output.table(
+        ["ID", "Name", "Time zone", "Series", "Next occurrence", "Archived"],
+        [[h.id, h.name, h.timezone, h.series_count, h.next_occurrence, h.archived] for h in rs]))
+
+
+def hub_show(args, as_json):
+    from schedtui.services import hubs
+
+    _show(hubs.get_hub(_store(args), args.id), as_json, _print_fields)
+
+
+def hub_archive(args, as_json):
+    from schedtui.services import hubs
+
+    _show(hubs.archive_hub(_store(args), args.id), as_json,
+          lambda h: print(f"Hub {h.id} archived."))
+
+
+# -- series -------------------------------------------------------------------
+
+
+def _series_settings(args, *, creating: bool) -> dict[str, Any]:
+    """The series options that were given, parsed."""
+    settings: dict[str, Any] = {}
+    simple = {"name": "name", "description": "description", "timezone": "timezone",
+              "rrule": "rrule", "location": "location", "host": "host",
+              "registration": "registration_option"}
+    for attr, key in simple.items():
+        value = getattr(args, attr, None)
+        if value is not None:
+            settings[key] = value
+    if args.start is not None:
+        day, at = parse.parse_start(args.start)
+        settings["start"] = day
+        if at is not None:
+            settings["start_time"] = at
+    if args.at is not None:
+        settings["times"] = parse.parse_times(args.at)
+    elif "start_time" in settings and not creating:
+        settings["times"] = [(settings["start_time"], None)]
+    if not creating:
+        settings.pop("start_time", None)
+    for attr, key in (("duration", "duration_minutes"), ("horizon_weeks", "horizon_weeks"),
+                      ("max_seats", "max_seats")):
+        value = getattr(args, attr, None)
+        if value is not None:
+            settings[key] = value
+    if args.capacity is not None:
+        settings["capacity"] = parse.parse_capacity(args.capacity)
+    for attr in ("booking_min_hours", "booking_max_days"):
+        value = getattr(args, attr, None)
+        if value is not None:
+            settings[attr] = None if value.lower() in ("none", "off") else \
+                parse.parse_positive(value, attr.replace("_", " "), 0, 10**6)
+    if getattr(args, "require_approval", None) is not None:
+        settings["require_approval"] = args.require_approval
+    return settings
+
+
+def series_add(args, as_json):
+    from schedtui.services import series
+
+    settings = _series_settings(args, creating=True)
+    for required in ("start", "rrule", "duration_minutes"):
+        if required not in settings:
+            raise invalid(f"--{required.split('_')[0]} is required.")
+    view = series.create_series(_store(args), hub_id=args.hub, draft=args.draft, **settings)
+    _show(view, as_json, _print_series)
+
+
+def series_list(args, as_json):
+    from schedtui.services import series
+
+    rows = series.list_series(_store(args), hub_id=args.hub)
+    _show(rows, as_json, lambda rs: output.table(
+        ["ID", "Hub", "Name", "Status", "Rule", "Next", "Occ."],
+        [[s.id, s.hub_id, s.name, s.status, s.summary, s.next_occurrence, s.occurrence_count]
+         for s in rs]))
+
+
+def series_show(args, as_json):
+    from schedtui.services import series
+
+    _show(series.get_series(_store(args), args.id), as_json, _print_series)
+
+
+def series_edit(args, as_json):
+    from schedtui.services import series
+
+    settings = _series_settings(args, creating=False)
+    if not settings:
+        raise invalid("Nothing to change: give at least one option.")
+    view, report = series.edit_series(_store(args), args.id, confirm=args.confirm, **settings)
+    if as_json:
+        output.emit_json(view.to_json() | {"replan": report.__dict__})
+        return
+    _print_series(view)
+    print(f"\nRe-planned: {len(report.moved)} moved, {report.added} added, "
+          f"{report.removed} removed, {len(report.cancelled)} cancelled.")
+
+
+def series_split(args, as_json):
+    from schedtui.services import series
+
+    settings = _series_settings(args, creating=False)
+    earlier, later = series.split_series(_store(args), args.id, args.at_occurrence,
+                                         confirm=args.confirm, **settings)
+    if as_json:
+        output.emit_json({"earlier": earlier.to_json(), "later": later.to_json()})
+        return
+    print(f"Series {earlier.id} now ends before the split; series {later.id} continues:\n")
+    _print_series(later)
+
+
+def series_status(action: str):
+    def handler(args, as_json):
+        from schedtui.services import series
+
+        _show(series.set_status(_store(args), args.id, action), as_json,
+              lambda s: print(f"Series {s.id} is now {s.status}."))
+    return handler
+
+
+def roll(args, as_json):
+    from schedtui.services import series
+
+    added = series.roll_horizons(_store(args), series_id=args.series)
+    if as_json:
+        output.emit_json({"added": {str(k): v for k, v in added.items()}})
+        return
+    if not added:
+        print("Every series is planned up to its horizon.")
+    for sid, count in added.items():
+        print(f"Series {sid}: {count} occurrences added.")
+
+
+# -- occurrences --------------------------------------------------------------
+
+
+def occ_list(args, as_json):
+    from schedtui.services import occurrences
+
+    start = parse.parse_date(args.from_, "--from") if args.from_ else None
+    end = parse.parse_date(args.to, "--to") if args.to else None
+    if start and end and end < start:
+        raise invalid("--to is before --from.")
+    rows = occurrences.list_occurrences(_store(args), args.series_id, start=start, end=end)
+    _show(rows, as_json, _print_occurrences)
+
+
+def _print_occurrences(rows):
+    output.table(["ID", "Start", "End", "Status", "Capacity", "Booked", "Waitlist", "Note"],
+                 [[o.id, o.start[:16].replace("T", " "), o.end[11:16], o.status,
+                   "unlimited" if o.capacity is None else o.capacity, o.booked, o.waitlisted,
+                   "moved" if o.moved else ""] for o in rows])
+
+
+def occ_show(args, as_json):
+    from schedtui.services import occurrences
+
+    _show(occurrences.get_occurrence(_store(args), args.id), as_json, _print_fields)
+
+
+def occ_move(args, as_json):
+    from schedtui.services import occurrences
+
+    start = parse.parse_local_datetime(args.start, "--start")
+    _show(occurrences.move_occurrence(_store(args), args.id, start, args.duration), as_json,
+          lambda o: print(f"Occurrence {o.id} now starts {o.start} ({o.start_utc})."))
+
+
+def occ_cancel(args, as_json):
+    from schedtui.services import occurrences
+
+    _show(occurrences.cancel_occurrence(_store(args), args.id), as_json,
+          lambda o: print(f"Occurrence {o.id} cancelled."))
+
+
+def occ_restore(args, as_json):
+    from schedtui.services import occurrences
+
+    _show(occurrences.restore_occurrence(_store(args), args.id), as_json,
+          lambda o: print(f"Occurrence {o.id} restored."))
+
+
+def occ_set(args, as_json):
+    from schedtui.services import occurrences
+
+    kwargs: dict[str, Any] = {}
+    if args.capacity is not None:
+        kwargs["capacity"] = parse.parse_capacity(args.capacity)
+    if args.location is not None:
+        kwargs["location"] = args.location
+    if args.host is not None:
+        kwargs["host"] = args.host
+    _show(occurrences.set_occurrence(_store(args), args.id, demote=args.demote, **kwargs),
+          as_json, _print_fields)
+
+
+def occ_undo(args, as_json):
+    from schedtui.services import occurrences
+
+    action, view = occurrences.undo_last_edit(_store(args), args.series_id)
+    if as_json:
+        output.emit_json({"undone": action, "occurrence": view.to_json()})
+    else:
+        print(f"Undid the {action} of occurrence {view.id}.")
+
+
+def log(args, as_json):
+    from schedtui.services import audit
+
+    rows = audit.list_log(_store(args), series_id=args.series, limit=args.limit)
+    _show(rows, as_json, lambda rs: output.table(
+        ["ID", "When (UTC)", "Who", "Action", "Entity", "Change"],
+        [[e.id, e.at, e.actor, e.action, f"{e.entity} {e.entity_id}", _change(e)] for e in rs]))
+
+
+def _change(entry) -> str:
+    before, after = entry.before or {}, entry.after or {}
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return ", ".join(f"{k}: {before.get(k, '')} -> {after[k]}" for k in keys[:3])
+
+
+def overview(args, as_json):
+    from schedtui.services import hubs, series
+
+    store = _store(args)
+    data = [(h, series.list_series(store, hub_id=h.id)) for h in hubs.list_hubs(store)]
+    if as_json:
+        output.emit_json([{"hub": h.to_json(), "series": [s.to_json() for s in ss]}
+                          for h, ss in data])
+        return
+    for hub, rows in data:
+        print(f"\n{output.cell(hub.name)}  ({hub.timezone})")
+        for s in rows:
+            print(f"  [{s.id}] {output.cell(s.name)} - {s.summary} - next {s.next_occurrence}")
+
+
+# -- the desk -----------------------------------------------------------------
+
+
+def run_desk(args) -> int:
+    """No command: open the desk (demo data on first run or with ``--demo``)."""
+    from schedtui import demo
+    from schedtui.store import open_store
+
+    db = args.db
+    if args.demo:
+        db = str(demo.fresh_demo_path())
+    first_run = demo.is_first_run(db)
+    store = open_store(db)
+    if args.demo or first_run:
+        demo.load(store)
+    from schedtui.services import series
+
+    series.roll_horizons(store)
+    try:
+        from schedtui.tui.app import run
+    except ImportError:  # the desk is not built in: show the overview instead
+        args.db = db
+        overview(args, False)
+        return 0
+    return run(store)
+
+
+# -- wiring ---------------------------------------------------------------------
+
+
+def _show(value, as_json: bool, human: Callable[[Any], None]) -> None:
+    if as_json:
+        output.emit_json(value)
+    else:
+        human(value)
+
+
+def _print_fields(view) -> None:
+    output.fields([(k, v) for k, v in view.to_json().items()])
+
+
+def _print_series(view) -> None:
+    data = view.to_json()
+    data["times"] = ", ".join(t.label() for t in view.times)
+    output.fields([(k, v) for k, v in data.items()])
+
+
+def _series_options(parser: argparse.ArgumentParser, int_type: IntType, *, creating: bool):
+    parser.add_argument("--name", required=creating)
+    parser.add_argument("--description")
+    parser.add_argument("--timezone", help="IANA zone; defaults to the hub's")
+    parser.add_argument("--start", required=creating, help="YYYY-MM-DD[THH:MM], local")
+    parser.add_argument("--at", help="times of day: HH:MM[,HH:MM...], each optionally "
+                        "/MO+WE for some weekdays only")
+    parser.add_argument("--duration", type=int_type, required=creating, help="minutes, 1..1440")
+    parser.add_argument("--rrule", required=creating, help="RFC 5545 RRULE, e.g. "
+                        "FREQ=WEEKLY;BYDAY=MO;COUNT=12")
+    parser.add_argument("--capacity", help="1..10000 or unlimited")
+    parser.add_argument("--location", help="a place, or an https:// address (virtual)")
+    parser.add_argument("--host")
+    parser.add_argument("--registration", choices=("all_sessions", "single_session",
+                                                   "multiple_sessions"))
+    parser.add_argument("--horizon-weeks", type=int_type, dest="horizon_weeks")
+    parser.add_argument("--max-seats", type=int_type, dest="max_seats")
+    parser.add_argument("--require-approval", dest="require_approval", action="store_const",
+                        const=True)
+    if not creating:
+        parser.add_argument("--no-approval", dest="require_approval", action="store_const",
+                            const=False)
+    parser.add_argument("--booking-min-hours", dest="booking_min_hours")
+    parser.add_argument("--booking-max-days", dest="booking_max_days")
+
+
+def register(sub, int_type: IntType) -> None:
+    hub = sub.add_parser("hub", help="hubs").add_subparsers(dest="action", required=True,
+                                                            metavar="ACTION")
+    p = hub.add_parser("add", help="add a hub")
+    p.add_argument("name")
+    p.add_argument("--timezone", default="UTC")
+    p.set_defaults(handler=hub_add)
+    p = hub.add_parser("list", help="list hubs")
+    p.add_argument("--all", action="store_true", help="include archived hubs")
+    p.set_defaults(handler=hub_list)
+    for name, handler in (("show", hub_show), ("archive", hub_archive)):
+        p = hub.add_parser(name)
+        p.add_argument("id", type=int_type)
+        p.set_defaults(handler=handler)
+
+    ser = sub.add_parser("series", help="series").add_subparsers(dest="action", required=True,
+                                                                 metavar="ACTION")
+    p = ser.add_parser("add", help="add a series")
+    p.add_argument("--hub", type=int_type, required=True)
+    p.add_argument("--draft", action="store_true")
+    _series_options(p, int_type, creating=True)
+    p.set_defaults(handler=series_add)
+    p = ser.add_parser("list")
+    p.add_argument("--hub", type=int_type)
+    p.set_defaults(handler=series_list)
+    p = ser.add_parser("show")
+    p.add_argument("id", type=int_type)
+    p.set_defaults(handler=series_show)
+    p = ser.add_parser("edit", help="change a series; the future is re-planned")
+    p.add_argument("id", type=int_type)
+    p.add_argument("--confirm", action="store_true",
+                   help="cancel dropped occurrences that hold registrations")
+    _series_options(p, int_type, creating=False)
+    p.set_defaults(handler=series_edit)
+    p = ser.add_parser("split", help="this and following: a new series from an occurrence on")
+    p.add_argument("id", type=int_type)
+    p.add_argument("--at-occurrence", type=int_type, required=True, dest="at_occurrence")
+    p.add_argument("--confirm", action="store_true")
+    _series_options(p, int_type, creating=False)
+    p.set_defaults(handler=series_split)
+    for action in ("publish", "pause", "resume", "archive"):
+        p = ser.add_parser(action)
+        p.add_argument("id", type=int_type)
+        p.set_defaults(handler=series_status(action))
+
+    p = sub.add_parser("roll", help="plan series without an end up to their horizon")
+    p.add_argument("--series", type=int_type)
+    p.set_defaults(handler=roll)
+
+    occ = sub.add_parser("occ", help="occurrences").add_subparsers(dest="action", required=True,
+                                                                   metavar="ACTION")
+    p = occ.add_parser("list")
+    p.add_argument("series_id", type=int_type)
+    p.add_argument("--from", dest="from_")
+    p.add_argument("--to")
+    p.set_defaults(handler=occ_list)
+    for name, handler in (("show", occ_show), ("cancel", occ_cancel),
+                          ("restore", occ_restore)):
+        p = occ.add_parser(name)
+        p.add_argument("id", type=int_type)
+        p.set_defaults(handler=handler)
+    p = occ.add_parser("move")
+    p.add_argument("id", type=int_type)
+    p.add_argument("--start", required=True, help="YYYY-MM-DDTHH:MM in the series' zone")
+    p.add_argument("--duration", type=int_type)
+    p.set_defaults(handler=occ_move)
+    p = occ.add_parser("set")
+    p.add_argument("id", type=int_type)
+    p.add_argument("--capacity")
+    p.add_argument("--location")
+    p.add_argument("--host")
+    p.add_argument("--demote", action="store_true",
+                   help="on a capacity cut, move the newest confirmed seats to the waitlist")
+    p.set_defaults(handler=occ_set)
+    p = occ.add_parser("undo", help="undo the last occurrence edit of a series")
+    p.add_argument("series_id", type=int_type)
+    p.set_defaults(handler=occ_undo)
+
+    p = sub.add_parser("log", help="the audit log")
+    p.add_argument("--series", type=int_type)
+    p.add_argument("--limit", type=int_type, default=200)
+    p.set_defaults(handler=log)
+
+    p = sub.add_parser("overview", help="every hub and series, briefly")
+    p.set_defaults(handler=overview)

@@ -1,0 +1,115 @@
+"""``schedtui``: the desk with no command, or a scripting command.
+
+Shape: ``schedtui [--db DB] COMMAND ... [--json]``. Exit status 0 on success,
+1 for a value or rule the desk refuses, 2 for a malformed command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from schedtui.cli import output
+from schedtui.domain.errors import DeskError
+
+
+class UsageError(Exception):
+    """A malformed command line (exit status 2)."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+Handler = Callable[[argparse.Namespace, Any], Any]
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value[:30]!r} is not a whole number") from None
+
+
+def build_parser() -> Parser:
+    from schedtui.cli import commands
+
+    parser = Parser(prog="schedtui", description="A scheduling desk for recurring events.")
+    parser.add_argument("--db", help="database file or URL (default: SCHEDTUI_DB, then the "
+                        "file in your data folder)")
+    parser.add_argument("--demo", action="store_true", help="open the desk on fresh demo data")
+    parser.add_argument("--version", action="store_true", help="print the version")
+    sub = parser.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
+    commands.register(sub, _int)
+    return parser
+
+
+def _split_json(argv: list[str]) -> tuple[list[str], bool]:
+    as_json = "--json" in argv
+    return [a for a in argv if a != "--json"], as_json
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list, as_json = _split_json(list(sys.argv[1:] if argv is None else argv))
+    try:
+        parser = build_parser()
+        if any(a in ("-h", "--help") for a in args_list):
+            try:
+                parser.parse_args(args_list)
+            except SystemExit:
+                return 0
+        args = parser.parse_args(args_list)
+    except UsageError as exc:
+        return _fail("usage", str(exc), as_json, status=2)
+    if args.version:
+        from schedtui import __version__
+
+        print(__version__)
+        return 0
+    try:
+        if args.command is None:
+            from schedtui.cli.commands import run_desk
+
+            return run_desk(args)
+        return args.handler(args, as_json) or 0
+    except DeskError as exc:
+        return _fail(exc.code, exc.message, as_json, status=1, error=exc)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - no traceback ever reaches the user
+        where = _log_crash(exc)
+        return _fail("internal_error", f"Something went wrong inside schedtui ({type(exc).__name__}"
+                     f"); nothing was changed. Details were written to {where}.", as_json,
+                     status=1)
+
+
+def _log_crash(exc: BaseException) -> str:
+    """Write the traceback to the user's log folder, for a bug report."""
+    import traceback
+
+    from platformdirs import user_log_path
+
+    try:
+        path = user_log_path("schedtui", appauthor=False) / "crash.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write("".join(traceback.format_exception(exc)) + "\n")
+        return str(path)
+    except OSError:
+        return "nowhere (the log folder is not writable)"
+
+
+def _fail(code: str, message: str, as_json: bool, *, status: int,
+          error: DeskError | None = None) -> int:
+    if as_json:
+        output.emit_json(error.to_json() if error else {"error": {"code": code,
+                                                                  "message": message}})
+    print(f"error: {output.cell(message)}", file=sys.stderr)
+    return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""Demo data: hubs and series dated relative to today, from ``data/demo.json``."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from datetime import timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from schedtui.domain import parse
+from schedtui.domain.zones import zone
+from schedtui.store import Store
+from schedtui.store.engine import default_path
+
+
+def definition() -> dict[str, Any]:
+    return json.loads(resources.files("schedtui.demo_data").joinpath("demo.json").read_text())
+
+
+def fresh_demo_path() -> Path:
+    """The demo database, removed first so its dates start from today."""
+    path = default_path().with_name("demo.db")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return path
+
+
+def is_first_run(db: str | None) -> bool:
+    """True when the desk opens its default database and that does not exist yet."""
+    return db is None and not os.environ.get("SCHEDTUI_DB") and not default_path().exists()
+
+
+def load(store: Store, *, seed: int = 7) -> None:
+    """Create the demo hubs, series and attendees through the services."""
+    from schedtui.services import hubs, series
+
+    data = definition()
+    rng = random.Random(seed)
+    people = [(f"{f} {last}", f"{f}.{last}@example.org".lower())
+              for f in data["first_names"] for last in data["last_names"]]
+    rng.shuffle(people)
+    for hub_def in data["hubs"]:
+        hub = hubs.create_hub(store, hub_def["name"], hub_def["timezone"])
+        today = store.now().astimezone(zone(hub.timezone)).date()
+        for spec in hub_def["series"]:
+            created = series.create_series(
+                store, hub_id=hub.id, name=spec["name"], description=spec["description"],
+                start=today + timedelta(days=spec["start_offset_days"]), rrule=spec["rrule"],
+                times=parse.parse_times(spec["at"]), duration_minutes=spec["duration"],
+                capacity=parse.parse_capacity(spec["capacity"]), location=spec["location"],
+                host=spec["host"], registration_option=spec["registration"],
+                horizon_weeks=spec.get("horizon_weeks", 26))
+            register_demo_attendees(store, created.id, people, spec["attendees"], rng)
+
+
+def register_demo_attendees(store: Store, series_id: int, people: list[tuple[str, str]],
+                            count: int, rng: random.Random) -> None:
+    """Registrations for the demo (filled in once registrations exist)."""

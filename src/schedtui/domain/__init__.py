@@ -1,0 +1,1 @@
+"""Pure rules: recurrence, time zones, text hygiene and errors. No database, no UI."""

@@ -1,0 +1,116 @@
+"""Parsing what people type (on the command line or in a form) into values.
+
+Both edges use these, so "unlimited", "09:00/MO+WE" or "2025-03-09T02:30" mean
+the same thing in the desk and in a script.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+
+from schedtui.domain.errors import DeskError, invalid
+from schedtui.domain.recurrence import WEEKDAYS
+
+MAX_CAPACITY = 10_000
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def parse_date(value: str, label: str = "Date") -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        raise invalid(f'{label} "{str(value)[:40]}" is not a date (YYYY-MM-DD).') from None
+
+
+def parse_time(value: str, label: str = "Time") -> time:
+    match = _TIME.match(value.strip()) if isinstance(value, str) else None
+    if not match or not (0 <= int(match[1]) <= 23 and 0 <= int(match[2]) <= 59):
+        raise invalid(f'{label} "{str(value)[:40]}" is not a time of day (HH:MM, 00:00..23:59).')
+    return time(int(match[1]), int(match[2]))
+
+
+def parse_local_datetime(value: str, label: str = "Start") -> datetime:
+    """``YYYY-MM-DDTHH:MM`` (a space works too), a wall-clock time without zone."""
+    text = value.strip().replace(" ", "T") if isinstance(value, str) else ""
+    if "T" not in text:
+        raise invalid(f'{label} "{str(value)[:40]}" needs a date and a time (YYYY-MM-DDTHH:MM).')
+    day, _, clock = text.partition("T")
+    return datetime.combine(parse_date(day, label), parse_time(clock[:5] if len(clock) == 8
+                                                                and clock.endswith(":00")
+                                                                else clock, label))
+
+
+def parse_start(value: str) -> tuple[date, time | None]:
+    """``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM``: the first day, and a time of day if given."""
+    text = value.strip() if isinstance(value, str) else ""
+    if "T" in text or " " in text:
+        moment = parse_local_datetime(text, "Start")
+        return moment.date(), moment.time()
+    return parse_date(text, "Start"), None
+
+
+def parse_capacity(value: str | int | None) -> int | None:
+    """1..10000, or ``unlimited`` (None). 0 is refused as ambiguous."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("unlimited", "none", "∞"):
+            return None
+        if not re.fullmatch(r"[+-]?\d{1,9}", text):
+            raise invalid(f'Capacity "{value[:20]}" is not a number; use 1..{MAX_CAPACITY} or '
+                          "unlimited.", field="capacity")
+        value = int(text)
+    return check_capacity(value)
+
+
+def check_capacity(value: int | None) -> int | None:
+    if value is None:
+        return None
+    if value == 0:
+        raise invalid("Capacity 0 is ambiguous: use 'unlimited' for no limit, or pause the "
+                      "series to stop registrations.", field="capacity")
+    if not 1 <= value <= MAX_CAPACITY:
+        raise invalid(f"Capacity must be 1..{MAX_CAPACITY} or unlimited; got {value}.",
+                      field="capacity")
+    return value
+
+
+def parse_weekdays(value: str) -> frozenset[int]:
+    """``MO+WE`` (or ``MO WE``, ``mo,we``) as weekday numbers, 0 = Monday."""
+    names = [n for n in re.split(r"[+ ,]", value.strip().upper()) if n]
+    days = set()
+    for name in names:
+        if name[:2] not in WEEKDAYS:
+            raise invalid(f'"{name[:10]}" is not a weekday (MO, TU, WE, TH, FR, SA, SU).')
+        days.add(WEEKDAYS.index(name[:2]))
+    if not days:
+        raise invalid("A weekday list must name at least one day.")
+    return frozenset(days)
+
+
+def parse_times(value: str) -> list[tuple[time, frozenset[int] | None]]:
+    """``09:00,17:00`` or ``09:00/MO+WE,17:00``: times of day, optionally on some weekdays."""
+    result = []
+    for part in [p for p in value.split(",") if p.strip()]:
+        clock, _, days = part.partition("/")
+        result.append((parse_time(clock, "Time of day"), parse_weekdays(days) if days else None))
+    if not result:
+        raise invalid("Give at least one time of day (HH:MM).")
+    return result
+
+
+def parse_positive(value: str | int, label: str, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise invalid(f'{label} "{str(value)[:20]}" is not a whole number.') from None
+    if not low <= number <= high:
+        raise invalid(f"{label} must be {low}..{high}; got {number}.")
+    return number
+
+
+def require(condition: bool, code: str, message: str) -> None:
+    if not condition:
+        raise DeskError(code, message)

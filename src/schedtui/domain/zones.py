@@ -1,0 +1,79 @@
+"""IANA time zones: friendly validation, and wall-clock <-> UTC done right.
+
+A wall-clock time that does not exist (the spring-forward gap) moves forward by
+the gap's length, as RFC 5545 says; a time that occurs twice (fall back) takes
+the first. ``zoneinfo`` with ``fold=0`` gives exactly that when a gap time is
+converted to UTC and back, so both rules live in :func:`localize`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from schedtui.domain.errors import DeskError
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$")
+
+
+@lru_cache(maxsize=1)
+def _known() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _suggest(name: str) -> str:
+    guess = name.strip().replace(" ", "_")
+    lowered = {z.lower(): z for z in _known()}
+    hit = lowered.get(guess.lower())
+    return f' Did you mean "{hit}"?' if hit else ""
+
+
+@lru_cache(maxsize=512)
+def zone(name: str) -> ZoneInfo:
+    """Return the zone for an IANA name, or raise ``invalid_timezone``."""
+    raw = name if isinstance(name, str) else ""
+    if not raw.strip():
+        raise DeskError("invalid_timezone", "A time zone is required, such as Europe/Berlin.")
+    if not _NAME.match(raw) or ".." in raw:
+        raise DeskError(
+            "invalid_timezone",
+            f'"{raw[:80]}" is not a time zone name; use an IANA name such as '
+            f"America/New_York.{_suggest(raw)}",
+        )
+    try:
+        return ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise DeskError(
+            "invalid_timezone",
+            f'Unknown time zone "{raw[:80]}"; use an IANA name such as America/New_York.'
+            f"{_suggest(raw)}",
+        ) from None
+
+
+def localize(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The aware local datetime for a wall-clock ``at`` on ``day``.
+
+    Gap times move forward by the gap's length; ambiguous times take the first.
+    """
+    naive = datetime.combine(day, at.replace(tzinfo=None, fold=0))
+    aware = naive.replace(tzinfo=tz)
+    return aware.astimezone(UTC).astimezone(tz)
+
+
+def to_utc_naive(moment: datetime) -> datetime:
+    """An aware datetime as naive UTC, the form the store keeps."""
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def from_utc_naive(moment: datetime, tz: ZoneInfo) -> datetime:
+    """A stored naive UTC datetime as aware local time in ``tz``."""
+    return moment.replace(tzinfo=UTC).astimezone(tz)
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO 8601 ending in Z for a naive-UTC or aware datetime."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="seconds") + "Z"

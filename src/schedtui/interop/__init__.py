@@ -1,0 +1,1 @@
+"""iCalendar, CSV and backups: connecting the desk to calendars and spreadsheets."""

@@ -1,0 +1,73 @@
+"""The audit log: every change, who made it and the values before and after."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from schedtui.domain.zones import iso_utc
+from schedtui.store import Store
+from schedtui.store.models import AuditEntry
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(type(value).__name__)
+
+
+def snapshot(row: Any, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
+    data = row.model_dump()
+    return {k: v for k, v in data.items() if fields is None or k in fields}
+
+
+def record(session: Session, store: Store, action: str, entity: str, entity_id: int | None, *,
+           before: dict | None = None, after: dict | None = None, series_id: int | None = None,
+           hub_id: int | None = None) -> AuditEntry:
+    """Write one audit entry in the caller's transaction."""
+    entry = AuditEntry(
+        at=store.now().replace(tzinfo=None), actor=store.actor, action=action, entity=entity,
+        entity_id=entity_id, hub_id=hub_id, series_id=series_id,
+        before=json.dumps(before, default=_default, sort_keys=True) if before is not None else None,
+        after=json.dumps(after, default=_default, sort_keys=True) if after is not None else None,
+    )
+    session.add(entry)
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditView:
+    id: int
+    at: str
+    actor: str
+    action: str
+    entity: str
+    entity_id: int | None
+    series_id: int | None
+    before: dict | None
+    after: dict | None
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def list_log(store: Store, *, series_id: int | None = None, limit: int = 200) -> list[AuditView]:
+    """The newest entries first, optionally for one series."""
+    with store.read() as session:
+        query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
+        if series_id is not None:
+            query = query.where(AuditEntry.series_id == series_id)
+        return [
+            AuditView(e.id, iso_utc(e.at), e.actor, e.action, e.entity, e.entity_id, e.series_id,
+                      json.loads(e.before) if e.before else None,
+                      json.loads(e.after) if e.after else None)
+            for e in session.exec(query)
+        ]

@@ -1,0 +1,166 @@
+"""Helpers the services share: loading rows, turning them into views, planning."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
+
+from sqlmodel import Session, SQLModel, col, func, select
+
+from schedtui.domain import recurrence as rec
+from schedtui.domain.errors import not_found
+from schedtui.domain.recurrence import Rule
+from schedtui.domain.recurrence import Slot as PlanSlot
+from schedtui.domain.zones import from_utc_naive, iso_utc, zone
+from schedtui.services.views import HubView, OccurrenceView, SeriesView, SlotView
+from schedtui.store.models import Hub, Occurrence, Series, Slot
+
+T = TypeVar("T", bound=SQLModel)
+
+
+def get(session: Session, model: type[T], ident: int, kind: str, *, lock: bool = False) -> T:
+    """Load a row by id or raise ``not_found``. ``lock`` takes a row lock (PostgreSQL)."""
+    if not isinstance(ident, int) or isinstance(ident, bool):
+        raise not_found(kind, ident)
+    query = select(model).where(model.id == ident)  # type: ignore[attr-defined]
+    if lock:
+        query = query.with_for_update()
+    row = session.exec(query).first()
+    if row is None:
+        raise not_found(kind, ident)
+    return row
+
+
+def naive_now(now: datetime) -> datetime:
+    """An aware moment as the naive UTC the store keeps."""
+    return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
+
+
+def weekday_names(days: frozenset[int] | None) -> str | None:
+    return None if days is None else ",".join(rec.WEEKDAYS[d] for d in sorted(days))
+
+
+def slot_weekdays(row: Slot) -> frozenset[int] | None:
+    if not row.weekdays:
+        return None
+    return frozenset(rec.WEEKDAYS.index(d) for d in row.weekdays.split(","))
+
+
+def slots_of(session: Session, series_id: int) -> list[Slot]:
+    return list(session.exec(select(Slot).where(Slot.series_id == series_id)
+                             .order_by(Slot.position, Slot.id)))
+
+
+def plan_slots(rows: Sequence[Slot]) -> list[PlanSlot]:
+    return [PlanSlot(_time(r.at), slot_weekdays(r), r.id or 0) for r in rows]
+
+
+def _time(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def horizon_for(series: Series, now: datetime) -> date:
+    """The last local date a series with no end is planned through."""
+    today = from_utc_naive(naive_now(now), zone(series.timezone)).date()
+    return max(today, series.start_date) + timedelta(weeks=series.horizon_weeks)
+
+
+def plan(series: Series, rows: Sequence[Slot], now: datetime) -> rec.Plan:
+    rule = Rule.parse(series.rrule)
+    horizon = None if rule.has_end else horizon_for(series, now)
+    return rec.expand(rule, series.start_date, zone(series.timezone), plan_slots(rows),
+                      horizon=horizon)
+
+
+def seat_counts(session: Session, occurrence_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """Confirmed and waitlisted seats per occurrence."""
+    ids = list(occurrence_ids)
+    if not ids:
+        return {}
+    return {}
+
+
+def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def occurrence_view(occ: Occurrence, series: Series, counts: tuple[int, int] = (0, 0),
+                    slot_host: str = "") -> OccurrenceView:
+    tz = zone(series.timezone)
+    start = from_utc_naive(occ.start_utc, tz)
+    end = from_utc_naive(occ.end_utc, tz)
+    return OccurrenceView(
+        id=occ.id, series_id=occ.series_id,
+        start=start.isoformat(timespec="seconds"), end=end.isoformat(timespec="seconds"),
+        start_utc=iso_utc(occ.start_utc), end_utc=iso_utc(occ.end_utc), status=occ.status,
+        capacity=occ.capacity, booked=counts[0], waitlisted=counts[1],
+        original_start=from_utc_naive(occ.original_start, tz).isoformat(timespec="seconds"),
+        location=occ.location if occ.location is not None else series.location,
+        host=occ.host if occ.host is not None else (slot_host or series.host),
+        moved=occ.start_utc != occ.original_start, edited=sorted(occ.edited_fields()),
+        timezone=series.timezone,
+    )
+
+
+def occurrence_views(session: Session, series: Series, rows: Sequence[Occurrence]
+                     ) -> list[OccurrenceView]:
+    counts = seat_counts(session, [o.id for o in rows])
+    hosts = {s.id: s.host for s in slots_of(session, series.id)}
+    return [occurrence_view(o, series, counts.get(o.id, (0, 0)), hosts.get(o.slot_id, ""))
+            for o in rows]
+
+
+def next_start(session: Session, series_ids: Sequence[int], now: datetime) -> dict[int, datetime]:
+    if not series_ids:
+        return {}
+    rows = session.exec(
+        select(Occurrence.series_id, func.min(Occurrence.start_utc))
+        .where(col(Occurrence.series_id).in_(series_ids))
+        .where(Occurrence.status == "scheduled")
+        .where(Occurrence.start_utc >= naive_now(now))
+        .group_by(Occurrence.series_id)
+    ).all()
+    return {sid: start for sid, start in rows}
+
+
+def series_view(session: Session, series: Series, now: datetime) -> SeriesView:
+    rows = slots_of(session, series.id)
+    rule = Rule.parse(series.rrule)
+    count = session.exec(select(func.count()).select_from(Occurrence)
+                         .where(Occurrence.series_id == series.id)).one()
+    nxt = next_start(session, [series.id], now).get(series.id)
+    tz = zone(series.timezone)
+    return SeriesView(
+        id=series.id, hub_id=series.hub_id, name=series.name, description=series.description,
+        timezone=series.timezone, start=series.start_date.isoformat(), rrule=series.rrule,
+        summary=rec.describe(rule, [_time(r.at) for r in rows], series.start_date),
+        times=[SlotView(r.at, r.weekdays.split(",") if r.weekdays else None, r.capacity, r.host)
+               for r in rows],
+        duration_minutes=series.duration_minutes, capacity=series.capacity,
+        location=series.location, virtual=series.location.startswith("https://"),
+        host=series.host, status=series.status,
+        registration_option=series.registration_option,
+        booking_min_hours=series.booking_min_hours, booking_max_days=series.booking_max_days,
+        horizon_weeks=series.horizon_weeks, has_end=rule.has_end, occurrence_count=count,
+        next_occurrence=from_utc_naive(nxt, tz).isoformat(timespec="seconds") if nxt else None,
+        extra=series_extra(series),
+    )
+
+
+def series_extra(series: Series) -> dict:
+    """Settings added by later schema versions (registrations)."""
+    return {k: getattr(series, k) for k in ("max_seats", "require_approval") if
+            hasattr(series, k)}
+
+
+def hub_view(session: Session, hub: Hub, now: datetime) -> HubView:
+    ids = list(session.exec(select(Series.id).where(Series.hub_id == hub.id)
+                            .where(Series.status != "archived")))
+    starts = next_start(session, ids, now)
+    first = min(starts.values()) if starts else None
+    return HubView(hub.id, hub.name, hub.timezone, hub.archived, len(ids),
+                   from_utc_naive(first, zone(hub.timezone)).isoformat(timespec="seconds")
+                   if first else None)

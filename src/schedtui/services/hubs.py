@@ -1,0 +1,79 @@
+"""Hubs: the places that group series."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from schedtui.domain import text
+from schedtui.domain.errors import DeskError
+from schedtui.domain.zones import zone
+from schedtui.services import audit
+from schedtui.services.common import get, hub_view, naive_now
+from schedtui.services.views import HubView
+from schedtui.store import Store
+from schedtui.store.models import Hub, Series
+
+
+def create_hub(store: Store, name: str, timezone: str = "UTC") -> HubView:
+    """Add a hub with a default time zone for its series."""
+    clean_name = text.field(name, "Name", min_len=1, max_len=200)
+    zone(timezone)
+    with store.write() as session:
+        hub = Hub(name=clean_name, timezone=timezone, created_at=naive_now(store.now()))
+        session.add(hub)
+        session.flush()
+        audit.record(session, store, "hub.create", "hub", hub.id, after=audit.snapshot(hub),
+                     hub_id=hub.id)
+        return hub_view(session, hub, store.now())
+
+
+def list_hubs(store: Store, *, include_archived: bool = False) -> list[HubView]:
+    with store.read() as session:
+        query = select(Hub).order_by(Hub.name, Hub.id)
+        if not include_archived:
+            query = query.where(Hub.archived == False)  # noqa: E712 - SQL expression
+        return [hub_view(session, hub, store.now()) for hub in session.exec(query)]
+
+
+def get_hub(store: Store, hub_id: int) -> HubView:
+    with store.read() as session:
+        return hub_view(session, get(session, Hub, hub_id, "hub"), store.now())
+
+
+def rename_hub(store: Store, hub_id: int, *, name: str | None = None,
+               timezone: str | None = None) -> HubView:
+    clean_name = text.field(name, "Name", min_len=1) if name is not None else None
+    if timezone is not None:
+        zone(timezone)
+    with store.write() as session:
+        hub = get(session, Hub, hub_id, "hub")
+        before = audit.snapshot(hub)
+        if clean_name is not None:
+            hub.name = clean_name
+        if timezone is not None:
+            hub.timezone = timezone
+        session.add(hub)
+        audit.record(session, store, "hub.edit", "hub", hub.id, before=before,
+                     after=audit.snapshot(hub), hub_id=hub.id)
+        return hub_view(session, hub, store.now())
+
+
+def archive_hub(store: Store, hub_id: int) -> HubView:
+    """Archive a hub and every series in it; nothing is deleted."""
+    with store.write() as session:
+        hub = get(session, Hub, hub_id, "hub")
+        if hub.archived:
+            raise DeskError("invalid_state", f"Hub {hub_id} is already archived.")
+        hub.archived = True
+        session.add(hub)
+        for series in session.exec(select(Series).where(Series.hub_id == hub_id)
+                                   .where(Series.status != "archived")):
+            before = series.status
+            series.status = "archived"
+            session.add(series)
+            audit.record(session, store, "series.archive", "series", series.id,
+                         before={"status": before}, after={"status": "archived"},
+                         series_id=series.id, hub_id=hub_id)
+        audit.record(session, store, "hub.archive", "hub", hub.id, before={"archived": False},
+                     after={"archived": True}, hub_id=hub.id)
+        return hub_view(session, hub, store.now())

@@ -1,0 +1,224 @@
+"""Occurrences: listing, and editing one occurrence without touching the rest."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from schedtui.domain import parse, text
+from schedtui.domain.errors import DeskError, invalid
+from schedtui.domain.zones import localize, to_utc_naive, zone
+from schedtui.services import audit, seats
+from schedtui.services.common import get, naive_now, occurrence_views
+from schedtui.services.series import _check_location
+from schedtui.services.views import OccurrenceView
+from schedtui.store import Store
+from schedtui.store.models import AuditEntry, Occurrence, Series
+
+EDIT_FIELDS = ("start_utc", "end_utc", "status", "capacity", "location", "host", "edited")
+
+
+def list_occurrences(store: Store, series_id: int, *, start: date | None = None,
+                     end: date | None = None) -> list[OccurrenceView]:
+    """Occurrences of a series ordered by start; ``start``/``end`` are local dates, inclusive."""
+    with store.read() as session:
+        series = get(session, Series, series_id, "series")
+        tz = zone(series.timezone)
+        query = select(Occurrence).where(Occurrence.series_id == series_id)
+        if start is not None:
+            query = query.where(Occurrence.start_utc >= to_utc_naive(
+                datetime.combine(start, datetime.min.time(), tz)))
+        if end is not None:
+            query = query.where(Occurrence.start_utc < to_utc_naive(
+                datetime.combine(end + timedelta(days=1), datetime.min.time(), tz)))
+        rows = session.exec(query.order_by(Occurrence.start_utc, Occurrence.id)).all()
+        return occurrence_views(session, series, rows)
+
+
+def get_occurrence(store: Store, occurrence_id: int) -> OccurrenceView:
+    with store.read() as session:
+        occ = get(session, Occurrence, occurrence_id, "occurrence")
+        return occurrence_views(session, session.get(Series, occ.series_id), [occ])[0]
+
+
+def _load(session: Session, occurrence_id: int) -> tuple[Occurrence, Series]:
+    occ = get(session, Occurrence, occurrence_id, "occurrence", lock=True)
+    series = session.get(Series, occ.series_id)
+    if series.status == "archived":
+        raise DeskError("series_archived", f"Series {series.id} is archived; its occurrences "
+                        "cannot be changed.")
+    return occ, series
+
+
+def _finish(session: Session, store: Store, action: str, occ: Occurrence, series: Series,
+            before: dict[str, Any], undoing: bool) -> OccurrenceView:
+    session.add(occ)
+    session.flush()
+    entry = audit.record(session, store, action, "occurrence", occ.id, before=before,
+                         after=audit.snapshot(occ, EDIT_FIELDS), series_id=series.id,
+                         hub_id=series.hub_id)
+    entry.undone = undoing  # an undo is not itself undone by the next undo
+    return occurrence_views(session, series, [occ])[0]
+
+
+def _not_started(store: Store, occ: Occurrence) -> None:
+    if occ.start_utc < naive_now(store.now()):
+        raise DeskError("occurrence_started", f"Occurrence {occ.id} has already started; "
+                        "the past is never changed.")
+
+
+def move_occurrence(store: Store, occurrence_id: int, start: datetime,
+                    duration_minutes: int | None = None) -> OccurrenceView:
+    """Move one occurrence to ``start`` (wall-clock time in the series' zone)."""
+    if start.tzinfo is not None:
+        raise invalid("Give the new start as a local time in the series' zone.")
+    duration = None if duration_minutes is None else parse.parse_positive(
+        duration_minutes, "Duration (minutes)", 1, 1440)
+    with store.write() as session:
+        return _move(session, store, occurrence_id, start, duration)
+
+
+def _move(session: Session, store: Store, occurrence_id: int, start: datetime,
+          duration: int | None, undoing: bool = False) -> OccurrenceView:
+    occ, series = _load(session, occurrence_id)
+    _not_started(store, occ)
+    new_start = to_utc_naive(localize(start.date(), start.time(), zone(series.timezone)))
+    if new_start < naive_now(store.now()):
+        raise invalid("The new start is in the past.")
+    length = timedelta(minutes=duration) if duration else occ.end_utc - occ.start_utc
+    clash = session.exec(select(Occurrence.id).where(Occurrence.series_id == series.id)
+                         .where(Occurrence.id != occ.id)
+                         .where(Occurrence.start_utc == new_start)).first()
+    if clash is not None:
+        raise DeskError("occurrence_clash", f"Occurrence {clash} of this series already "
+                        "starts at that time.")
+    before = audit.snapshot(occ, EDIT_FIELDS)
+    occ.start_utc, occ.end_utc = new_start, new_start + length
+    occ.mark_edited("start")
+    view = _finish(session, store, "occurrence.move", occ, series, before, undoing)
+    seats.occurrence_moved(session, store, occ, series)
+    return view
+
+
+def cancel_occurrence(store: Store, occurrence_id: int) -> OccurrenceView:
+    """Cancel one occurrence; its seats are cancelled and the people told."""
+    with store.write() as session:
+        return _cancel(session, store, occurrence_id)
+
+
+def _cancel(session: Session, store: Store, occurrence_id: int,
+            undoing: bool = False) -> OccurrenceView:
+    occ, series = _load(session, occurrence_id)
+    if occ.status == "cancelled":
+        raise DeskError("invalid_state", f"Occurrence {occ.id} is already cancelled.")
+    _not_started(store, occ)
+    before = audit.snapshot(occ, EDIT_FIELDS)
+    occ.status = "cancelled"
+    occ.mark_edited("status")
+    session.add(occ)
+    seats.occurrence_cancelled(session, store, occ, series)
+    return _finish(session, store, "occurrence.cancel", occ, series, before, undoing)
+
+
+def restore_occurrence(store: Store, occurrence_id: int) -> OccurrenceView:
+    """Restore a cancelled occurrence; people get their seats back where there is room."""
+    with store.write() as session:
+        return _restore(session, store, occurrence_id)
+
+
+def _restore(session: Session, store: Store, occurrence_id: int,
+             undoing: bool = False) -> OccurrenceView:
+    occ, series = _load(session, occurrence_id)
+    if occ.status != "cancelled":
+        raise DeskError("invalid_state", f"Occurrence {occ.id} is not cancelled.")
+    _not_started(store, occ)
+    before = audit.snapshot(occ, EDIT_FIELDS)
+    occ.status = "scheduled"
+    session.add(occ)
+    session.flush()
+    seats.occurrence_restored(session, store, occ, series)
+    return _finish(session, store, "occurrence.restore", occ, series, before, undoing)
+
+
+_UNSET: Any = object()
+
+
+def set_occurrence(store: Store, occurrence_id: int, *, capacity: Any = _UNSET,
+                   location: str | None = None, host: str | None = None,
+                   demote: bool = False) -> OccurrenceView:
+    """Change one occurrence's capacity (int or None for unlimited), location or host.
+
+    A capacity below the confirmed seats is refused unless ``demote``, which
+    moves the newest confirmed seats to the waitlist."""
+    changes: dict[str, Any] = {}
+    if capacity is not _UNSET:
+        changes["capacity"] = parse.check_capacity(capacity)
+    if location is not None:
+        changes["location"] = _check_location(location)
+    if host is not None:
+        changes["host"] = text.field(host, "Host")
+    if not changes:
+        raise invalid("Nothing to change: give a capacity, location or host.")
+    with store.write() as session:
+        return _set(session, store, occurrence_id, changes, demote=demote)
+
+
+def _set(session: Session, store: Store, occurrence_id: int, changes: dict[str, Any], *,
+         demote: bool = False, undoing: bool = False) -> OccurrenceView:
+    occ, series = _load(session, occurrence_id)
+    before = audit.snapshot(occ, EDIT_FIELDS)
+    capacity_changed = "capacity" in changes and changes["capacity"] != occ.capacity
+    if capacity_changed:
+        seats.check_capacity_change(session, occ, changes["capacity"], demote=demote)
+    for key, value in changes.items():
+        setattr(occ, key, value)
+    if not undoing:
+        occ.mark_edited(*[k for k in changes if k != "edited"])
+    session.add(occ)
+    session.flush()
+    if capacity_changed:
+        seats.capacity_changed(session, store, occ, series, demote=demote)
+    return _finish(session, store, "occurrence.set", occ, series, before, undoing)
+
+
+def undo_last_edit(store: Store, series_id: int) -> tuple[str, OccurrenceView]:
+    """Undo the newest occurrence edit of a series (move, cancel, restore, set)
+    through the same rules, in one transaction. Repeated, it walks further back.
+    Returns the action undone and the occurrence as it is now."""
+    with store.write() as session:
+        get(session, Series, series_id, "series")
+        entry = session.exec(
+            select(AuditEntry).where(AuditEntry.series_id == series_id)
+            .where(AuditEntry.entity == "occurrence")
+            .where(AuditEntry.undone == False)  # noqa: E712 - SQL expression
+            .order_by(col(AuditEntry.id).desc())).first()
+        if entry is None:
+            raise DeskError("nothing_to_undo", "There is no occurrence edit to undo in this "
+                            "series.")
+        before = json.loads(entry.before or "{}")
+        occ_id = entry.entity_id
+        if entry.action == "occurrence.cancel":
+            view = _restore(session, store, occ_id, undoing=True)
+        elif entry.action == "occurrence.restore":
+            view = _cancel(session, store, occ_id, undoing=True)
+        elif entry.action == "occurrence.move":
+            occ, series = _load(session, occ_id)
+            old = _utc(before["start_utc"])
+            local = old.replace(tzinfo=UTC).astimezone(zone(series.timezone))
+            minutes = int((_utc(before["end_utc"]) - old).total_seconds() // 60)
+            view = _move(session, store, occ_id, local.replace(tzinfo=None), minutes,
+                         undoing=True)
+        else:
+            view = _set(session, store, occ_id, {k: before[k] for k in
+                                                 ("capacity", "location", "host", "edited")},
+                        demote=False, undoing=True)
+        entry.undone = True
+        session.add(entry)
+        return entry.action.split(".", 1)[1], view
+
+
+def _utc(value: str) -> datetime:
+    return datetime.fromisoformat(value.rstrip("Z"))

@@ -1,0 +1,516 @@
+"""Series: creating, planning, editing, splitting, and rolling the horizon.
+
+Planning is the heart of it. Occurrences are stored rows; a series edit
+re-plans the future: an occurrence whose date (and time-of-day slot) survives
+keeps its id and registrations and only moves, one edited by hand keeps its
+edit, past ones are never touched, and one the new rule drops while people
+hold seats in it is refused unless the organizer confirms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+from schedtui.domain import parse, text
+from schedtui.domain.errors import DeskError, invalid
+from schedtui.domain.recurrence import Rule, check_slots, describe
+from schedtui.domain.recurrence import Slot as PlanSlot
+from schedtui.domain.zones import from_utc_naive, to_utc_naive, zone
+from schedtui.services import audit
+from schedtui.services.common import (
+    get,
+    horizon_for,
+    naive_now,
+    plan,
+    series_view,
+    slots_of,
+    weekday_names,
+)
+from schedtui.services.views import SeriesView
+from schedtui.store import Store
+from schedtui.store.models import Hub, Occurrence, Series, Slot
+
+STATUSES = ("draft", "published", "paused", "archived")
+OPTIONS = ("all_sessions", "single_session", "multiple_sessions")
+MAX_HORIZON_WEEKS = 104
+SERIES_FIELDS = ("name", "description", "timezone", "start", "rrule", "duration_minutes",
+                 "capacity", "location", "host", "registration_option", "booking_min_hours",
+                 "booking_max_days", "horizon_weeks", "times", "max_seats", "require_approval")
+
+TimeSpec = tuple[time, frozenset[int] | None]
+
+
+@dataclass
+class Replan:
+    """What a re-plan did."""
+
+    kept: int = 0
+    moved: list[int] = field(default_factory=list)
+    added: int = 0
+    removed: int = 0
+    cancelled: list[int] = field(default_factory=list)
+
+
+# -- settings ----------------------------------------------------------------
+
+
+def _check_location(value: str) -> str:
+    location = text.field(value, "Location", max_len=500)
+    if "://" in location:
+        if not location.lower().startswith("https://") or " " in location or \
+                len(location) <= len("https://"):
+            raise invalid("An online location must be an https:// address.", field="location")
+    return location
+
+
+def _apply(series: Series, changes: dict[str, Any]) -> tuple[list[TimeSpec] | None, bool]:
+    """Validate ``changes`` and set them on ``series``. Returns the new times of
+    day (if given) and whether the occurrence plan is affected."""
+    unknown = set(changes) - set(SERIES_FIELDS)
+    if unknown:
+        raise invalid(f"Unknown series setting: {', '.join(sorted(unknown))}.")
+    replan = False
+    times: list[TimeSpec] | None = None
+    for key, value in changes.items():
+        if key == "name":
+            series.name = text.field(value, "Name", min_len=1, max_len=200)
+        elif key == "description":
+            series.description = text.field(value, "Description", max_len=5000, multiline=True)
+        elif key == "timezone":
+            zone(value)
+            series.timezone = value
+            replan = True
+        elif key == "start":
+            if not isinstance(value, date) or isinstance(value, datetime):
+                raise invalid("The start must be a date.")
+            series.start_date = value
+            replan = True
+        elif key == "rrule":
+            series.rrule = Rule.parse(value).to_text()
+            replan = True
+        elif key == "duration_minutes":
+            series.duration_minutes = parse.parse_positive(value, "Duration (minutes)", 1, 1440)
+            replan = True
+        elif key == "capacity":
+            series.capacity = parse.check_capacity(value)
+            replan = True
+        elif key == "location":
+            series.location = _check_location(value)
+        elif key == "host":
+            series.host = text.field(value, "Host", max_len=200)
+        elif key == "registration_option":
+            if value not in OPTIONS:
+                raise invalid(f"Registration option must be one of {', '.join(OPTIONS)}.")
+            series.registration_option = value
+        elif key == "booking_min_hours":
+            series.booking_min_hours = None if value is None else parse.parse_positive(
+                value, "Booking minimum (hours before)", 0, 24 * 365)
+        elif key == "booking_max_days":
+            series.booking_max_days = None if value is None else parse.parse_positive(
+                value, "Booking maximum (days ahead)", 1, 3650)
+        elif key == "horizon_weeks":
+            series.horizon_weeks = parse.parse_positive(value, "Horizon (weeks)", 1,
+                                                        MAX_HORIZON_WEEKS)
+            replan = True
+        elif key == "times":
+            times = list(value)
+            check_slots([PlanSlot(t, days) for t, days in times])
+            replan = True
+        elif hasattr(series, key):
+            setattr(series, key, value)
+    return times, replan
+
+
+def _sync_slots(session: Session, series: Series, times: list[TimeSpec] | None
+                ) -> tuple[list[Slot], list[Slot]]:
+    """Keep slots in step with ``times`` (matched by position, so a time change
+    moves the same slot) and with the series' capacity. Returns the slots in use
+    and those no longer used (to delete once their occurrences are re-planned)."""
+    rows = slots_of(session, series.id)
+    if times is None:
+        for row in rows:
+            row.capacity = series.capacity
+            session.add(row)
+        return rows, []
+    ordered = sorted(times, key=lambda t: (t[0], sorted(t[1] or ())))
+    kept: list[Slot] = []
+    for position, (at, days) in enumerate(ordered):
+        row = rows[position] if position < len(rows) else Slot(series_id=series.id)
+        row.position = position
+        row.at = f"{at:%H:%M}"
+        row.weekdays = weekday_names(days)
+        row.capacity = series.capacity
+        session.add(row)
+        kept.append(row)
+    session.flush()
+    return kept, rows[len(ordered):]
+
+
+def _update_plan(session: Session, store: Store, series: Series, changes: dict[str, Any],
+                 times: list[TimeSpec] | None, old_tz: str, *, confirm: bool) -> Replan:
+    """Bring slots and occurrences in line with the series' new settings."""
+    if times is not None or "capacity" in changes:
+        rows, unused = _sync_slots(session, series, times)
+    else:
+        rows, unused = slots_of(session, series.id), []
+    report = _replan(session, store, series, rows, old_tz, confirm=confirm)
+    for row in unused:
+        past = session.exec(select(Occurrence).where(Occurrence.slot_id == row.id)).all()
+        for occ in past:  # history keeps its rows; only the link to the old time goes
+            occ.slot_id = None
+            session.add(occ)
+        session.delete(row)
+    return report
+
+
+# -- planning ----------------------------------------------------------------
+
+
+def _occurrence_values(series: Series, slot_id: int, start: datetime, capacity: int | None
+                       ) -> dict[str, Any]:
+    start_utc = to_utc_naive(start)
+    return {"series_id": series.id, "slot_id": slot_id, "original_start": start_utc,
+            "start_utc": start_utc,
+            "end_utc": start_utc + timedelta(minutes=series.duration_minutes),
+            "status": "scheduled", "capacity": capacity, "edited": ""}
+
+
+def _materialize(session: Session, series: Series, rows: Sequence[Slot], now: datetime) -> int:
+    """Insert every planned occurrence of a new series, in one bulk statement."""
+    result = plan(series, rows, now)
+    capacity = {r.id: r.capacity for r in rows}
+    values = [_occurrence_values(series, p.slot.key, p.start, capacity[p.slot.key])
+              for p in result.items]
+    if values:
+        session.execute(insert(Occurrence), values)
+    series.planned_through = None if result.complete else horizon_for(series, now)
+    return len(values)
+
+
+def holders(session: Session, occurrence_ids: Sequence[int]) -> dict[int, int]:
+    """People holding (or waiting for) a seat, per occurrence."""
+    from schedtui.services.common import seat_counts
+
+    return {k: a + b for k, (a, b) in seat_counts(session, occurrence_ids).items() if a + b}
+
+
+def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot],
+            old_tz: str, *, confirm: bool) -> Replan:
+    now = store.now()
+    cutoff = naive_now(now)
+    result = plan(series, rows, now)
+    old_zone = zone(old_tz)
+    existing = list(session.exec(select(Occurrence).where(Occurrence.series_id == series.id)))
+    past_keys = set()
+    future: dict[tuple[date, int | None], Occurrence] = {}
+    for occ in existing:
+        key = (from_utc_naive(occ.original_start, old_zone).date(), occ.slot_id)
+        if occ.start_utc < cutoff or occ.original_start < cutoff:
+            past_keys.add(key)
+        else:
+            future[key] = occ
+    capacity = {r.id: r.capacity for r in rows}
+    report = Replan()
+    fresh = []
+    for item in result.items:
+        key = (item.day, item.slot.key)
+        occ = future.pop(key, None)
+        if occ is None:
+            if key not in past_keys and to_utc_naive(item.start) >= cutoff:
+                fresh.append(_occurrence_values(series, item.slot.key, item.start,
+                                                capacity[item.slot.key]))
+            continue
+        edited = occ.edited_fields()
+        planned = to_utc_naive(item.start)
+        changed = False
+        if "start" not in edited:
+            end = planned + timedelta(minutes=series.duration_minutes)
+            if (occ.start_utc, occ.end_utc) != (planned, end):
+                occ.start_utc, occ.end_utc = planned, end
+                report.moved.append(occ.id)
+                changed = True
+        if occ.original_start != planned:
+            occ.original_start = planned
+            changed = True
+        if "capacity" not in edited and occ.capacity != capacity[item.slot.key]:
+            occ.capacity = capacity[item.slot.key]
+            changed = True
+        if changed:
+            session.add(occ)
+        report.kept += 1
+    dropped = list(future.values())
+    if dropped:
+        taken = holders(session, [o.id for o in dropped if o.status == "scheduled"])
+        if taken and not confirm:
+            names = ", ".join(
+                f"{o.id} ({from_utc_naive(o.start_utc, old_zone):%Y-%m-%d %H:%M}, "
+                f"{taken[o.id]} seats)" for o in dropped if o.id in taken)
+            raise DeskError(
+                "has_registrations",
+                f"The change drops {len(taken)} occurrence(s) that people hold seats in: {names}. "
+                "Confirm to cancel them and tell the people affected.",
+                occurrences=sorted(taken),
+            )
+        for occ in dropped:
+            if occ.id in taken:
+                occ.status = "cancelled"
+                occ.slot_id = None
+                occ.mark_edited("status", "dropped")
+                session.add(occ)
+                report.cancelled.append(occ.id)
+            else:
+                session.delete(occ)
+                report.removed += 1
+        session.flush()
+        if report.cancelled:
+            on_occurrences_cancelled(session, store, series, report.cancelled)
+    if fresh:
+        session.execute(insert(Occurrence), fresh)
+        report.added = len(fresh)
+    series.planned_through = None if result.complete else horizon_for(series, now)
+    return report
+
+
+def on_occurrences_cancelled(session: Session, store: Store, series: Series,
+                             occurrence_ids: list[int]) -> None:
+    """Hook: seats in occurrences a series edit cancelled (filled by registrations)."""
+
+
+def on_occurrences_added(session: Session, store: Store, series: Series) -> None:
+    """Hook: new occurrences for all-sessions registrations (filled by registrations)."""
+
+
+# -- commands ----------------------------------------------------------------
+
+
+def create_series(store: Store, *, hub_id: int, name: str, start: date,
+                  rrule: str, duration_minutes: int, timezone: str | None = None,
+                  times: Sequence[TimeSpec] | None = None, start_time: time | None = None,
+                  draft: bool = False, **settings: Any) -> SeriesView:
+    """Create a series and plan its occurrences. Published unless ``draft``."""
+    if not times:
+        if start_time is None:
+            raise invalid("Give a time of day: --at HH:MM, or a start of the form "
+                          "YYYY-MM-DDTHH:MM.")
+        times = [(start_time, None)]
+    settings = {"name": name, "start": start, "rrule": rrule,
+                "duration_minutes": duration_minutes, "times": times, **settings}
+    with store.write() as session:
+        hub = get(session, Hub, hub_id, "hub")
+        if hub.archived:
+            raise DeskError("invalid_state", f"Hub {hub_id} is archived; restore it or pick "
+                            "another hub.")
+        now = naive_now(store.now())
+        series = Series(hub_id=hub_id, name="", timezone=timezone or hub.timezone,
+                        start_date=start, rrule="", duration_minutes=1,
+                        status="draft" if draft else "published", created_at=now,
+                        updated_at=now)
+        settings.setdefault("timezone", series.timezone)
+        new_times, _ = _apply(series, settings)
+        session.add(series)
+        session.flush()
+        rows, _ = _sync_slots(session, series, new_times)
+        _materialize(session, series, rows, store.now())
+        session.add(series)
+        session.flush()
+        audit.record(session, store, "series.create", "series", series.id,
+                     after=audit.snapshot(series), series_id=series.id, hub_id=hub_id)
+        return series_view(session, series, store.now())
+
+
+def list_series(store: Store, *, hub_id: int | None = None,
+                include_archived: bool = True) -> list[SeriesView]:
+    with store.read() as session:
+        query = select(Series).order_by(Series.name, Series.id)
+        if hub_id is not None:
+            get(session, Hub, hub_id, "hub")
+            query = query.where(Series.hub_id == hub_id)
+        if not include_archived:
+            query = query.where(Series.status != "archived")
+        return [series_view(session, s, store.now()) for s in session.exec(query)]
+
+
+def get_series(store: Store, series_id: int) -> SeriesView:
+    with store.read() as session:
+        return series_view(session, get(session, Series, series_id, "series"), store.now())
+
+
+def edit_series(store: Store, series_id: int, *, confirm: bool = False,
+                **changes: Any) -> tuple[SeriesView, Replan]:
+    """Change a series' settings; the future is re-planned when the plan is affected."""
+    with store.write() as session:
+        series = get(session, Series, series_id, "series", lock=True)
+        if series.status == "archived":
+            raise DeskError("series_archived", f"Series {series_id} is archived and cannot be "
+                            "changed.")
+        before = audit.snapshot(series)
+        old_tz = series.timezone
+        times, affected = _apply(series, changes)
+        series.updated_at = naive_now(store.now())
+        session.add(series)
+        report = Replan()
+        if affected:
+            report = _update_plan(session, store, series, changes, times, old_tz,
+                                  confirm=confirm)
+        session.add(series)
+        session.flush()
+        if report.added:
+            on_occurrences_added(session, store, series)
+        audit.record(session, store, "series.edit", "series", series.id, before=before,
+                     after=audit.snapshot(series), series_id=series.id, hub_id=series.hub_id)
+        return series_view(session, series, store.now()), report
+
+
+def set_status(store: Store, series_id: int, action: str) -> SeriesView:
+    """publish, pause, resume or archive."""
+    moves = {"publish": ({"draft", "paused"}, "published"),
+             "pause": ({"published"}, "paused"),
+             "resume": ({"paused"}, "published"),
+             "archive": ({"draft", "published", "paused"}, "archived")}
+    if action not in moves:
+        raise invalid(f"Unknown action {action}.")
+    allowed, target = moves[action]
+    with store.write() as session:
+        series = get(session, Series, series_id, "series", lock=True)
+        if series.status not in allowed:
+            raise DeskError("invalid_state", f"Series {series_id} is {series.status}; it cannot "
+                            f"be {'resumed' if action == 'resume' else action + 'ed'}.")
+        before = series.status
+        series.status = target
+        series.updated_at = naive_now(store.now())
+        session.add(series)
+        audit.record(session, store, f"series.{action}", "series", series.id,
+                     before={"status": before}, after={"status": target},
+                     series_id=series.id, hub_id=series.hub_id)
+        return series_view(session, series, store.now())
+
+
+def split_series(store: Store, series_id: int, at_occurrence: int, *, confirm: bool = False,
+                 **changes: Any) -> tuple[SeriesView, SeriesView]:
+    """Split a series at an occurrence: the earlier part keeps the old settings
+    and ends the day before; the later part is a new series with ``changes``.
+    Occurrences from the split on move to the new series and keep their ids."""
+    with store.write() as session:
+        series = get(session, Series, series_id, "series", lock=True)
+        if series.status == "archived":
+            raise DeskError("series_archived", f"Series {series_id} is archived.")
+        occ = get(session, Occurrence, at_occurrence, "occurrence")
+        if occ.series_id != series_id:
+            raise invalid(f"Occurrence {at_occurrence} is not in series {series_id}.")
+        tz = zone(series.timezone)
+        split_day = from_utc_naive(occ.original_start, tz).date()
+        if split_day <= series.start_date:
+            raise invalid("That is the series' first day: edit the series instead of splitting.")
+        if occ.start_utc < naive_now(store.now()):
+            raise DeskError("occurrence_started", "The split must be at an occurrence that has "
+                            "not started; the past is never changed.")
+        rule = Rule.parse(series.rrule)
+        before = audit.snapshot(series)
+        later_rule = rule
+        if rule.count is not None:
+            from schedtui.domain.recurrence import rule_dates
+
+            used = sum(1 for d in rule_dates(rule, series.start_date) if d < split_day)
+            later_rule = Rule.parse(rule.to_text().replace(f"COUNT={rule.count}",
+                                                           f"COUNT={max(rule.count - used, 1)}"))
+        series.rrule = rule.ending_on(split_day - timedelta(days=1)).to_text()
+        series.updated_at = naive_now(store.now())
+        session.add(series)
+        old_slots = slots_of(session, series.id)
+        fields = {k: getattr(series, k) for k in Series.model_fields if k not in (
+            "id", "start_date", "rrule", "planned_through", "created_at", "updated_at")}
+        later = Series(**fields, start_date=split_day, rrule=later_rule.to_text(),
+                       created_at=series.updated_at, updated_at=series.updated_at)
+        session.add(later)
+        session.flush()
+        slot_map = {}
+        for row in old_slots:
+            copy = Slot(series_id=later.id, position=row.position, at=row.at,
+                        weekdays=row.weekdays, capacity=row.capacity, host=row.host)
+            session.add(copy)
+            session.flush()
+            slot_map[row.id] = copy.id
+        moving = session.exec(select(Occurrence).where(Occurrence.series_id == series_id)
+                              .where(Occurrence.original_start >= occ.original_start)).all()
+        for row in moving:
+            row.series_id = later.id
+            row.slot_id = slot_map.get(row.slot_id)
+            session.add(row)
+        session.flush()
+        changes.setdefault("start", split_day)
+        old_tz = later.timezone
+        times, _ = _apply(later, changes)
+        _update_plan(session, store, later, changes, times, old_tz, confirm=confirm)
+        series.planned_through = None
+        session.add_all([series, later])
+        session.flush()
+        on_series_split(session, store, series, later)
+        audit.record(session, store, "series.split", "series", series.id, before=before,
+                     after=audit.snapshot(series) | {"split_into": later.id},
+                     series_id=series.id, hub_id=series.hub_id)
+        audit.record(session, store, "series.create", "series", later.id,
+                     after=audit.snapshot(later) | {"split_from": series.id},
+                     series_id=later.id, hub_id=later.hub_id)
+        return series_view(session, series, store.now()), series_view(session, later, store.now())
+
+
+def on_series_split(session: Session, store: Store, earlier: Series, later: Series) -> None:
+    """Hook: registrations follow their occurrences into the later series."""
+
+
+def roll_horizons(store: Store, *, series_id: int | None = None) -> dict[int, int]:
+    """Plan series without an end up to their rolling horizon. Returns added
+    occurrences per series. Each series rolls in its own transaction."""
+    with store.read() as session:
+        query = select(Series.id).where(col(Series.status).in_(("published", "paused", "draft")))
+        if series_id is not None:
+            query = query.where(Series.id == series_id)
+        ids = list(session.exec(query))
+    added: dict[int, int] = {}
+    for sid in ids:
+        count = _roll_one(store, sid)
+        if count:
+            added[sid] = count
+    return added
+
+
+def _roll_one(store: Store, series_id: int) -> int:
+    with store.write() as session:
+        series = get(session, Series, series_id, "series")
+        if Rule.parse(series.rrule).has_end:
+            return 0
+        if series.planned_through and series.planned_through >= horizon_for(series, store.now()):
+            return 0
+        rows = slots_of(session, series.id)
+        report = _replan(session, store, series, rows, series.timezone, confirm=False)
+        session.add(series)
+        session.flush()
+        if report.added:
+            on_occurrences_added(session, store, series)
+            audit.record(session, store, "series.roll", "series", series.id,
+                         after={"added": report.added,
+                                "planned_through": series.planned_through},
+                         series_id=series.id, hub_id=series.hub_id)
+        return report.added
+
+
+def preview(*, rrule: str, start: date, timezone: str, times: Sequence[TimeSpec],
+            now: datetime, count: int = 10) -> tuple[str, list[datetime]]:
+    """The plain-English summary and the next ``count`` occurrences of a rule
+    that is being written (no database): what the series form shows live."""
+    from schedtui.domain.recurrence import expand
+
+    rule = Rule.parse(rrule)
+    tz = zone(timezone)
+    today = now.astimezone(tz).date()
+    horizon = None if rule.has_end else max(start, today) + timedelta(weeks=104)
+    result = expand(rule, start, tz, [PlanSlot(t, d) for t, d in times], horizon=horizon)
+    starts = [p.start for p in result.items]
+    starts = [s for s in starts if s >= now] or starts
+    return describe(rule, [t for t, _ in times], start), starts[:count]

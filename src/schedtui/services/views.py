@@ -1,0 +1,89 @@
+"""Plain read models the edges show: no database objects leak out of a service."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class HubView:
+    id: int
+    name: str
+    timezone: str
+    archived: bool
+    series_count: int = 0
+    next_occurrence: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SlotView:
+    at: str
+    weekdays: list[str] | None
+    capacity: int | None
+    host: str
+
+    def label(self) -> str:
+        return self.at + (f"/{'+'.join(self.weekdays)}" if self.weekdays else "")
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    id: int
+    hub_id: int
+    name: str
+    description: str
+    timezone: str
+    start: str
+    rrule: str
+    summary: str
+    times: list[SlotView]
+    duration_minutes: int
+    capacity: int | None
+    location: str
+    virtual: bool
+    host: str
+    status: str
+    registration_option: str
+    booking_min_hours: int | None
+    booking_max_days: int | None
+    horizon_weeks: int
+    has_end: bool
+    occurrence_count: int
+    next_occurrence: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(data.pop("extra"))
+        return data
+
+
+@dataclass(frozen=True)
+class OccurrenceView:
+    id: int
+    series_id: int
+    start: str
+    end: str
+    start_utc: str
+    end_utc: str
+    status: str
+    capacity: int | None
+    booked: int
+    waitlisted: int
+    original_start: str
+    location: str
+    host: str
+    moved: bool
+    edited: list[str]
+    timezone: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def free(self) -> int | None:
+        return None if self.capacity is None else max(self.capacity - self.booked, 0)

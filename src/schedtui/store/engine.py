@@ -1,0 +1,231 @@
+"""Opening a store: where it lives, checking it is ours, connection set-up and
+transactions.
+
+SQLite: every connection has foreign keys on, WAL, a busy timeout; the pysqlite
+driver's own transaction handling is switched off and the desk issues ``BEGIN``
+itself (``BEGIN IMMEDIATE`` for writes), the recipe from SQLAlchemy's SQLite
+dialect documentation. Without it a read-then-write transaction can interleave
+with another process and oversell seats.
+
+PostgreSQL: READ COMMITTED with explicit row locks taken by the services.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sqlite3
+import time as _time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, create_engine
+
+from schedtui.domain.errors import DeskError
+from schedtui.store import migrate
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 30_000
+
+
+def default_path() -> Path:
+    """The default database file in the user's data folder."""
+    from platformdirs import user_data_path
+
+    return user_data_path("schedtui", appauthor=False) / "schedtui.db"
+
+
+def resolve_url(db: str | os.PathLike | None) -> URL:
+    """A SQLAlchemy URL from ``--db`` (a path or URL), ``SCHEDTUI_DB`` or the default."""
+    raw = os.fspath(db) if db is not None else os.environ.get("SCHEDTUI_DB") or ""
+    if not raw:
+        path = default_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return make_url(f"sqlite:///{path}")
+    if "://" in raw:
+        try:
+            url = make_url(raw)
+        except Exception:
+            raise DeskError("invalid_database", f'"{raw[:200]}" is not a database URL.') from None
+        if url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+        return url
+    if raw == ":memory:":
+        return make_url("sqlite://")
+    return make_url(f"sqlite:///{Path(raw).expanduser()}")
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse, without touching it, a file that is not a schedtui database."""
+    if not path.exists():
+        if not path.parent.exists():
+            raise DeskError("invalid_database", f"The folder {path.parent} does not exist.")
+        return
+    if path.is_dir():
+        raise DeskError("invalid_database", f"{path} is a folder, not a database file.")
+    if path.stat().st_size == 0:
+        raise DeskError("not_a_database", f"{path} is an empty file, not a schedtui database; "
+                        "it was left untouched. Choose another path or remove the file.")
+    with path.open("rb") as handle:
+        header = handle.read(16)
+    if header != SQLITE_HEADER:
+        raise DeskError("not_a_database", f"{path} is not a schedtui database (not a SQLite "
+                        "file); it was left untouched.")
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            names = {r[0] for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            app = None
+            if migrate.META_TABLE in names:
+                row = con.execute(f"SELECT value FROM {migrate.META_TABLE} WHERE key = 'app'"
+                                  ).fetchone()
+                app = row[0] if row else None
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise DeskError("not_a_database", f"{path} cannot be read as a database ({exc}); it "
+                        "was left untouched.") from None
+    if app != migrate.APP_NAME:
+        raise DeskError("not_a_database", f"{path} is a SQLite database of another program, "
+                        "not a schedtui database; it was left untouched.")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
+        dbapi_connection.isolation_level = None  # the desk issues BEGIN itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        write = connection.get_execution_options().get("schedtui_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _is_retryable(exc: DBAPIError) -> bool:
+    """Lock contention that a fresh attempt resolves: SQLite busy, PG deadlock or
+    serialization failure."""
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if code in ("40001", "40P01"):
+        return True
+    message = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+class Store:
+    """An open database: sessions for reading and writing, the clock and the actor."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None,
+                 actor: str | None = None) -> None:
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self._writer = engine.execution_options(schedtui_write=True)
+        self._clock = clock
+        self.actor = actor or os.environ.get("SCHEDTUI_ORGANIZER") or _os_user()
+
+    # -- time ---------------------------------------------------------------
+    def now(self) -> datetime:
+        """The current time, aware UTC. ``SCHEDTUI_NOW`` fixes it (for tests and demos)."""
+        if self._clock is not None:
+            return self._clock()
+        fixed = os.environ.get("SCHEDTUI_NOW")
+        if fixed:
+            moment = datetime.fromisoformat(fixed)
+            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return datetime.now(UTC)
+
+    def set_clock(self, clock: Callable[[], datetime] | None) -> None:
+        self._clock = clock
+
+    # -- transactions -------------------------------------------------------
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only transaction with one consistent snapshot."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction (``BEGIN IMMEDIATE`` on SQLite): committed when the
+        block ends, rolled back if it raises."""
+        with Session(self._writer, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+
+    def retrying(self, work: Callable[[], object], attempts: int = 8) -> object:
+        """Run ``work`` (a whole transaction) again on lock contention."""
+        for attempt in range(attempts):
+            try:
+                return work()
+            except (OperationalError, DBAPIError) as exc:
+                if not _is_retryable(exc) or attempt == attempts - 1:
+                    raise
+                _time.sleep(0.02 * (2 ** attempt))
+        raise AssertionError("unreachable")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def label(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in a bare container
+        return "organizer"
+
+
+def open_store(db: str | os.PathLike | None = None, *, create: bool = True,
+               clock: Callable[[], datetime] | None = None) -> Store:
+    """Open (and create or migrate) the store named by ``db``, ``SCHEDTUI_DB`` or the default."""
+    url = resolve_url(db)
+    if url.get_backend_name() == "sqlite":
+        memory = url.database in (None, "", ":memory:")
+        if not memory:
+            check_sqlite_file(Path(url.database))
+        kwargs: dict = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000,
+                                         "check_same_thread": False}}
+        if memory:
+            kwargs["poolclass"] = StaticPool
+        engine = create_engine(url, **kwargs)
+        _configure_sqlite(engine)
+    elif url.get_backend_name() == "postgresql":
+        engine = create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
+    else:
+        raise DeskError("invalid_database", f"Unsupported database: {url.get_backend_name()}. "
+                        "Use a SQLite file or a postgresql+psycopg:// URL.")
+    store = Store(engine, clock=clock)
+    try:
+        migrate.prepare(store, create=create)
+    except DeskError:
+        engine.dispose()
+        raise
+    except OperationalError as exc:
+        engine.dispose()
+        raise DeskError("database_unavailable",
+                        f"Cannot open the database {store.label}: {exc.orig}") from None
+    return store
+
+
+def table_names(connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+def sql(statement: str):
+    return text(statement)

@@ -1,0 +1,65 @@
+"""Schema versions. A new database gets the current tables; an older one is
+migrated forward, one step at a time, inside one write transaction; a newer
+one is refused. The same path serves SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
+
+from schedtui.domain.errors import DeskError
+
+if TYPE_CHECKING:
+    from schedtui.store.engine import Store
+
+APP_NAME = "schedtui"
+META_TABLE = "schedtui_meta"
+SCHEMA_VERSION = 1
+
+# MIGRATIONS[n] takes a database at version n to version n + 1.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+
+
+def prepare(store: Store, *, create: bool = True) -> int:
+    """Create, check and migrate the schema. Returns the version found before."""
+    from schedtui.store import models  # noqa: F401 - registers the tables
+
+    with store.write() as session:
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            # One desk at a time creates or migrates the schema.
+            connection.execute(text("SELECT pg_advisory_xact_lock(5455243)"))
+        names = set(inspect(connection).get_table_names())
+        if META_TABLE not in names:
+            if names:
+                raise DeskError("not_a_database", f"{store.label} holds tables of another "
+                                "program, not a schedtui database; it was left untouched.")
+            if not create:
+                raise DeskError("not_a_database", f"{store.label} is empty.")
+            SQLModel.metadata.create_all(connection)
+            connection.execute(text(f"INSERT INTO {META_TABLE} (key, value) VALUES "
+                                    "('app', :app), ('schema_version', :v)"),
+                               {"app": APP_NAME, "v": str(SCHEMA_VERSION)})
+            return 0
+        rows = dict(connection.execute(text(f"SELECT key, value FROM {META_TABLE}")).all())
+        if rows.get("app") != APP_NAME:
+            raise DeskError("not_a_database", f"{store.label} is not a schedtui database; it "
+                            "was left untouched.")
+        found = int(rows.get("schema_version", "0"))
+        if found > SCHEMA_VERSION:
+            raise DeskError("schema_too_new", f"{store.label} was written by a newer schedtui "
+                            f"(schema {found}; this one knows {SCHEMA_VERSION}). Upgrade "
+                            "schedtui to open it; the database was left untouched.")
+        version = found
+        while version < SCHEMA_VERSION:
+            MIGRATIONS[version](connection)
+            version += 1
+        if version != found:
+            connection.execute(text(f"UPDATE {META_TABLE} SET value = :v "
+                                    "WHERE key = 'schema_version'"), {"v": str(version)})
+        return found

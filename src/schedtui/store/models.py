@@ -1,0 +1,118 @@
+"""The tables. Times are stored as naive UTC; local times are derived from the
+series' zone when shown, so a zone change or a DST rule update never leaves a
+stale copy behind.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import DateTime, Index
+from sqlmodel import Field, SQLModel
+
+
+def Utc(**kwargs):  # noqa: N802 - reads like a type in the tables below
+    """A naive-UTC timestamp column (the store never keeps local times)."""
+    return Field(sa_type=DateTime(timezone=False), **kwargs)
+
+
+class Meta(SQLModel, table=True):
+    """Key/value facts about the database itself: ``app`` and ``schema_version``."""
+
+    __tablename__ = "schedtui_meta"
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=200)
+
+
+class Hub(SQLModel, table=True):
+    """A place that groups series: a team, a studio."""
+
+    __tablename__ = "hub"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    timezone: str = Field(max_length=64)
+    archived: bool = False
+    created_at: datetime = Utc()
+
+
+class Series(SQLModel, table=True):
+    """A recurring event: its rule, defaults and registration settings."""
+
+    __tablename__ = "series"
+    id: int | None = Field(default=None, primary_key=True)
+    hub_id: int = Field(foreign_key="hub.id", index=True)
+    name: str = Field(max_length=200)
+    description: str = ""
+    timezone: str = Field(max_length=64)
+    start_date: date
+    rrule: str = Field(max_length=1000)
+    duration_minutes: int
+    capacity: int | None = None  # None: unlimited
+    location: str = ""
+    host: str = ""
+    status: str = Field(default="published", max_length=16)
+    registration_option: str = Field(default="all_sessions", max_length=32)
+    booking_min_hours: int | None = None
+    booking_max_days: int | None = None
+    horizon_weeks: int = 26
+    planned_through: date | None = None  # last local date planned, for series with no end
+    created_at: datetime = Utc()
+    updated_at: datetime = Utc()
+
+
+class Slot(SQLModel, table=True):
+    """A time of day at which the series meets (a session template)."""
+
+    __tablename__ = "slot"
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(foreign_key="series.id", index=True)
+    position: int = 0
+    at: str = Field(max_length=5)  # HH:MM
+    weekdays: str | None = Field(default=None, max_length=20)  # "MO,WE"; None: every date
+    capacity: int | None = None  # None: unlimited
+    host: str = ""
+
+
+class Occurrence(SQLModel, table=True):
+    """One meeting of a series. ``original_start`` is the time it was planned
+    for, its identity across edits; ``edited`` names the fields set by hand."""
+
+    __tablename__ = "occurrence"
+    __table_args__ = (Index("ix_occurrence_series_start", "series_id", "start_utc"),)
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(foreign_key="series.id")
+    slot_id: int | None = Field(default=None, foreign_key="slot.id")
+    original_start: datetime = Utc()
+    start_utc: datetime = Utc(index=True)
+    end_utc: datetime = Utc()
+    status: str = Field(default="scheduled", max_length=16)
+    capacity: int | None = None  # None: unlimited
+    location: str | None = None  # None: the series' location
+    host: str | None = None  # None: the slot's or the series' host
+    edited: str = ""  # comma-separated: start, capacity, location, host, status
+
+    def edited_fields(self) -> set[str]:
+        return {f for f in self.edited.split(",") if f}
+
+    def mark_edited(self, *names: str) -> None:
+        self.edited = ",".join(sorted(self.edited_fields() | set(names)))
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, when, with the values before and after (JSON)."""
+
+    __tablename__ = "audit"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Utc(index=True)
+    actor: str = Field(max_length=100)
+    action: str = Field(max_length=64)
+    entity: str = Field(max_length=32)
+    entity_id: int | None = None
+    hub_id: int | None = Field(default=None, index=True)
+    series_id: int | None = Field(default=None, index=True)
+    before: str | None = None
+    after: str | None = None
+    undone: bool = False
+
+
+__all__ = ["AuditEntry", "Hub", "Meta", "Occurrence", "Series", "Slot"]

@@ -1,0 +1,1 @@
+"""The desk: a keyboard-driven Textual app over the service layer."""
