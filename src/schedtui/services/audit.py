@@ -71,3 +71,12 @@ def list_log(store: Store, *, series_id: int | None = None, limit: int = 200) ->
                       json.loads(e.after) if e.after else None)
             for e in session.exec(query)
         ]
+
+
+def last_change(store: Store) -> int:
+    """The id of the newest audit entry: a cheap token that changes with every
+    write (any process), so a screen can poll it and refresh when it moves."""
+    from sqlmodel import func
+
+    with store.read() as session:
+        return session.exec(select(func.max(AuditEntry.id))).one() or 0
