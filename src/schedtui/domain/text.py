@@ -13,8 +13,7 @@ from schedtui.domain.errors import invalid
 # DEL, C1 controls, bidi embedding/override/isolate marks, and the line/paragraph
 # separators that terminals may treat as new lines.
 _ALWAYS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
-_SINGLE_LINE = re.compile(f"[{_ALWAYS}\t\n\r]")
-_MULTI_LINE = re.compile(f"[{_ALWAYS}]")
+_CONTROLS = re.compile(f"[{_ALWAYS}]")
 
 
 def clean(text: str | None, *, multiline: bool = False) -> str:
@@ -24,8 +23,9 @@ def clean(text: str | None, *, multiline: bool = False) -> str:
     text = unicodedata.normalize("NFC", str(text))
     if multiline:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-        return _MULTI_LINE.sub("", text).strip()
-    return " ".join(_SINGLE_LINE.sub(" ", text).split())
+        return _CONTROLS.sub("", text).strip()
+    return " ".join(_CONTROLS.sub("", text.replace("\t", " ").replace("\r", " ")
+                                  .replace("\n", " ")).split())
 
 
 def field(

@@ -1,0 +1,101 @@
+"""The desk: a keyboard-driven Textual app over the services.
+
+The app owns the store, the change poll and the app-wide keys; each screen
+lives in its own module under ``screens/``. ``run(store)`` is what
+``schedtui`` (``cli.commands.run_desk``) calls.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import get_current_worker
+
+from schedtui.services import audit
+from schedtui.store import Store
+from schedtui.tui.calls import ServiceCalls
+from schedtui.tui.commands import JumpProvider
+
+POLL_SECONDS = 1.0
+
+
+class DeskApp(ServiceCalls, App[int]):
+    """Hubs, series, occurrence calendars and attendee lists, by keyboard."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "schedtui"
+    COMMANDS = App.COMMANDS | {JumpProvider}
+    BINDINGS = [
+        Binding("q", "quit", "Quit", tooltip="Leave the desk", id="quit"),
+        Binding("question_mark", "help", "Help", key_display="?",
+                tooltip="Every key of this screen", id="help"),
+        Binding("ctrl+p", "command_palette", "Jump", tooltip="Jump to a hub, series or "
+                "attendee by name", id="palette"),
+        Binding("o", "outbox", "Outbox", show=False, tooltip="Notices waiting to go out",
+                id="outbox"),
+    ]
+
+    def __init__(self, store: Store, *, poll_seconds: float | None = POLL_SECONDS) -> None:
+        super().__init__()
+        self.store = store
+        """The open database every screen reads and writes through the services."""
+        self.poll_seconds = poll_seconds
+        """How often to look for changes by other processes; None: never (tests)."""
+        self.change_token = -1
+        """The audit token the screens last saw."""
+
+    def on_mount(self) -> None:
+        from schedtui.tui.screens.hubs import HubsScreen
+
+        self.push_screen(HubsScreen())
+        self.load(lambda: audit.last_change(self.store), self._set_token)
+        if self.poll_seconds:
+            self.set_interval(self.poll_seconds, self.poll)
+
+    def _set_token(self, token: int) -> None:
+        self.change_token = token
+
+    # -- seeing other processes' changes ----------------------------------------
+    def poll(self) -> None:
+        self._poll_worker()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="poll")
+    def _poll_worker(self) -> None:
+        token = audit.last_change(self.store)
+        if token != self.change_token and not get_current_worker().is_cancelled:
+            self.call_from_thread(self.data_changed, token)
+
+    def data_changed(self, token: int) -> None:
+        """Another process (or a write here) moved the token: reload what is shown."""
+        self.change_token = token
+        from schedtui.tui.screens.base import DeskScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, DeskScreen):
+                screen.reload()
+                break
+
+    def note_own_write(self) -> None:
+        """Called in the worker thread after a write: the screen reloads by itself,
+        so the poll need not reload again."""
+        self.change_token = audit.last_change(self.store)
+
+    # -- app-wide actions ---------------------------------------------------------
+    def action_help(self) -> None:
+        from schedtui.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_outbox(self) -> None:
+        from schedtui.tui.screens.outbox import OutboxScreen
+
+        if not isinstance(self.screen, OutboxScreen):
+            self.push_screen(OutboxScreen())
+
+
+def run(store: Store) -> int:
+    """Open the desk on ``store``; returns the exit status."""
+    result = DeskApp(store).run()
+    return result if isinstance(result, int) else 0

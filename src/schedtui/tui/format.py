@@ -1,0 +1,94 @@
+"""Display helpers: how views become cells. User text always becomes a plain
+``Text`` (never markup), so a name like ``[bold]x[/]`` shows exactly as typed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from rich.text import Text
+
+from schedtui.services.views import OccurrenceView
+
+NEARLY_FULL = 0.8
+"""Share of seats taken from which an occurrence shows as nearly full (display only)."""
+
+FILL = {
+    "free": ("○", "green"),
+    "nearly": ("◐", "yellow"),
+    "full": ("●", "red"),
+    "waitlist": ("◍", "magenta"),
+    "cancelled": ("✕", "bright_black"),
+    "moved": ("↷", "cyan"),
+}
+"""Fill indicator glyphs and colours, keyed by state."""
+
+LEGEND = "○ free  ◐ nearly full  ● full  ◍ waitlist  ✕ cancelled  ↷ moved"
+
+
+def plain(value: object) -> Text:
+    """User text as a cell: never interpreted as markup."""
+    return Text("" if value is None else str(value), no_wrap=True, overflow="ellipsis")
+
+
+def when(iso: str | None, *, weekday: bool = True) -> str:
+    """``2025-03-11T10:00:00-04:00`` as ``Tue 2025-03-11 10:00``."""
+    if not iso:
+        return "—"
+    moment = datetime.fromisoformat(iso)
+    return moment.strftime("%a %Y-%m-%d %H:%M" if weekday else "%Y-%m-%d %H:%M")
+
+
+def offset(moment: datetime) -> str:
+    """The UTC offset of an aware moment, ``-04:00``."""
+    text = moment.strftime("%z")
+    return f"{text[:3]}:{text[3:]}" if text else ""
+
+
+def fill_state(occ: OccurrenceView) -> str:
+    if occ.status == "cancelled":
+        return "cancelled"
+    if occ.waitlisted:
+        return "waitlist"
+    if occ.capacity is not None and occ.booked >= occ.capacity:
+        return "full"
+    if occ.capacity is not None and occ.booked >= NEARLY_FULL * occ.capacity:
+        return "nearly"
+    return "free"
+
+
+def fill_glyph(occ: OccurrenceView) -> Text:
+    glyph, colour = FILL[fill_state(occ)]
+    text = Text(glyph, style=colour)
+    if occ.moved:
+        text.append(FILL["moved"][0], style=FILL["moved"][1])
+    return text
+
+
+def fill_label(occ: OccurrenceView) -> Text:
+    state = fill_state(occ)
+    label = {"nearly": "nearly full"}.get(state, state)
+    text = Text(f"{FILL[state][0]} {label}", style=FILL[state][1])
+    if occ.moved:
+        text.append(" ↷ moved", style=FILL["moved"][1])
+    return text
+
+
+def seats(occ: OccurrenceView) -> str:
+    cap = "∞" if occ.capacity is None else str(occ.capacity)
+    return f"{occ.booked}/{cap}"
+
+
+def affected(occ: OccurrenceView) -> int:
+    """People holding or waiting for a seat in ``occ`` (who are told of a change)."""
+    return occ.booked + occ.waitlisted
+
+
+def fill_rate(occs: Iterable[OccurrenceView]) -> str:
+    """Seats taken over seats offered across limited, scheduled occurrences."""
+    booked = offered = 0
+    for occ in occs:
+        if occ.status == "scheduled" and occ.capacity is not None:
+            booked += occ.booked
+            offered += occ.capacity
+    return "—" if not offered else f"{round(100 * booked / offered)}%"

@@ -1,0 +1,152 @@
+"""The series of a hub: name, status, rule in words, next occurrence, fill rate."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static
+
+from schedtui.domain.zones import zone
+from schedtui.services import hubs, occurrences, series
+from schedtui.services.views import SeriesView
+from schedtui.tui.format import fill_rate, plain, when
+from schedtui.tui.screens.listing import ListScreen
+
+FILL_DAYS = 28
+"""The fill rate column covers the occurrences of the next four weeks."""
+
+STATUS_STYLE = {"published": "green", "paused": "yellow", "draft": "cyan",
+                "archived": "bright_black"}
+
+
+class SeriesScreen(ListScreen):
+    """Open a series' calendar with Enter."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Calendar", tooltip="The series' occurrence calendar",
+                id="series.open"),
+        Binding("n", "new", "New", tooltip="A new series in this hub", id="series.new"),
+        Binding("e", "edit", "Edit", tooltip="Edit the series (re-plans the future)",
+                id="series.edit"),
+        Binding("p", "pause", "Pause/resume", tooltip="Pause, resume or publish",
+                id="series.pause"),
+        Binding("x", "archive", "Archive", tooltip="Archive the series (asks first)",
+                id="series.archive"),
+        Binding("a", "attendees", "Attendees", tooltip="Everyone registered for the series",
+                id="series.attendees"),
+    ]
+
+    def __init__(self, hub_id: int, hub_name: str = "") -> None:
+        super().__init__()
+        self.hub_id = hub_id
+        self.hub_name = hub_name
+        self.hub_timezone = "UTC"
+        self.fill: dict[int, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Text(f"Series of {self.hub_name}"), classes="screen-title", id="title")
+        table = DataTable(id="list", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Series", "Status", "Rule", "Next", "Fill")
+        yield table
+        yield self.filter_input()
+        yield Footer()
+
+    def reload(self) -> None:
+        self.load(self._fetch, self._show)
+
+    def _fetch(self) -> tuple:
+        hub = hubs.get_hub(self.store, self.hub_id)
+        rows = series.list_series(self.store, hub_id=self.hub_id)
+        fill = {}
+        for view in rows:
+            today = self.store.now().astimezone(zone(view.timezone)).date()
+            fill[view.id] = fill_rate(occurrences.list_occurrences(
+                self.store, view.id, start=today, end=today + timedelta(days=FILL_DAYS)))
+        return hub, rows, fill
+
+    def _show(self, data: tuple) -> None:
+        hub, rows, self.fill = data
+        self.hub_name, self.hub_timezone = hub.name, hub.timezone
+        title = Text(f"Series of {hub.name}  ")
+        title.append(f"({hub.timezone}; fill = seats taken, next {FILL_DAYS} days)", "dim")
+        self.query_one("#title", Static).update(title)
+        self.show_items(rows)
+
+    def row(self, view: SeriesView) -> tuple[int, list]:
+        return view.id, [plain(view.name), Text(view.status, STATUS_STYLE.get(view.status, "")),
+                         plain(view.summary), when(view.next_occurrence),
+                         self.fill.get(view.id, "—")]
+
+    def match_text(self, view: SeriesView) -> str:
+        return f"{view.name} {view.status} {view.summary}"
+
+    @on(DataTable.RowSelected, "#list")
+    def _selected(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        view = self.current_item()
+        if view is not None:
+            from schedtui.tui.screens.calendar import CalendarScreen
+
+            self.app.push_screen(CalendarScreen(view.id, view.name))
+
+    def action_new(self) -> None:
+        from schedtui.tui.screens.series_form import SeriesForm
+
+        self.app.push_screen(SeriesForm(hub_id=self.hub_id, timezone=self.hub_timezone),
+                             self._saved)
+
+    def action_edit(self) -> None:
+        view = self.current_item()
+        if view is not None:
+            from schedtui.tui.screens.series_form import SeriesForm
+
+            self.app.push_screen(SeriesForm(hub_id=self.hub_id, existing=view), self._saved)
+
+    def _saved(self, view: SeriesView | None) -> None:
+        if view is not None:
+            self.notify(f"Series {view.name} saved: {view.summary}.", markup=False)
+            self.reload()
+
+    def action_pause(self) -> None:
+        view = self.current_item()
+        if view is None:
+            return
+        verb = {"published": "pause", "paused": "resume", "draft": "publish"}.get(view.status,
+                                                                                    "resume")
+        self.act(lambda: series.set_status(self.store, view.id, verb), self._status_done)
+
+    def _status_done(self, view: SeriesView) -> None:
+        self.notify(f"{view.name} is now {view.status}.", markup=False)
+        self.reload()
+
+    def action_archive(self) -> None:
+        view = self.current_item()
+        if view is None:
+            return
+        from schedtui.tui.screens.confirm import ConfirmScreen
+
+        message = Text("Archive ")
+        message.append(view.name, "bold")
+        message.append("? Its occurrences stay in the history; nothing is deleted, but the "
+                       "series can no longer be changed.")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.act(lambda: series.set_status(self.store, view.id, "archive"),
+                         self._status_done)
+
+        self.app.push_screen(ConfirmScreen("Archive series", message, "Archive"), answered)
+
+    def action_attendees(self) -> None:
+        view = self.current_item()
+        if view is not None:
+            from schedtui.tui.screens.attendees import open_attendees
+
+            open_attendees(self.app, series_id=view.id, title=view.name)

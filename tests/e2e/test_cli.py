@@ -1,0 +1,192 @@
+"""The scripting CLI contract: JSON shapes, exit codes and error codes, and a
+database left unchanged by every refusal."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+
+def dump(path) -> list[str]:
+    con = sqlite3.connect(path)
+    try:
+        return list(con.iterdump())
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def seeded(cli):
+    assert cli("hub", "add", "Team", "--timezone", "America/New_York")[0] == 0
+    status, created = cli("series", "add", "--hub", "1", "--name", "Standup",
+                          "--start", "2025-01-06T10:00", "--duration", "15",
+                          "--rrule", "FREQ=WEEKLY;BYDAY=MO;COUNT=12", "--capacity", "10")
+    assert status == 0
+    return created
+
+
+def test_series_add_and_show(seeded, cli):
+    assert seeded["id"] == 1 and seeded["occurrence_count"] == 12
+    assert seeded["summary"] == "Every Monday at 10:00, 12 times"
+    status, shown = cli("series", "show", "1")
+    assert status == 0 and shown["occurrence_count"] == 12 and shown["status"] == "published"
+
+
+def test_occ_list_json_contract(seeded, cli):
+    status, rows = cli("occ", "list", "1", "--from", "2025-03-01", "--to", "2025-03-10")
+    assert status == 0
+    assert [r["start"] for r in rows] == ["2025-03-03T10:00:00-05:00", "2025-03-10T10:00:00-04:00"]
+    assert [r["start_utc"] for r in rows] == ["2025-03-03T15:00:00Z", "2025-03-10T14:00:00Z"]
+    first = rows[0]
+    assert {"id", "series_id", "start", "end", "start_utc", "status", "capacity", "booked",
+            "waitlisted", "original_start"} <= set(first)
+    assert first["status"] == "scheduled" and first["capacity"] == 10
+    assert first["booked"] == 0 and first["waitlisted"] == 0
+    assert first["end"] == "2025-03-03T10:15:00-05:00"
+
+
+def test_occurrence_commands(seeded, cli):
+    status, moved = cli("occ", "move", "2", "--start", "2025-01-14T11:00", "--duration", "30")
+    assert status == 0 and moved["start"] == "2025-01-14T11:00:00-05:00"
+    assert moved["original_start"] == "2025-01-13T10:00:00-05:00"
+    assert cli("occ", "cancel", "3")[1]["status"] == "cancelled"
+    assert cli("occ", "restore", "3")[1]["status"] == "scheduled"
+    status, changed = cli("occ", "set", "4", "--capacity", "unlimited", "--host", "Kim")
+    assert status == 0 and changed["capacity"] is None and changed["host"] == "Kim"
+    assert cli("occ", "show", "4")[1]["capacity"] is None
+    status, undone = cli("occ", "undo", "1")
+    assert status == 0 and undone["undone"] == "set" and undone["occurrence"]["capacity"] == 10
+
+
+def test_series_edit_split_and_log(seeded, cli):
+    status, edited = cli("series", "edit", "1", "--at", "11:00")
+    assert status == 0 and edited["replan"]["moved"]
+    status, parts = cli("series", "split", "1", "--at-occurrence", "7", "--capacity", "20")
+    assert status == 0 and parts["later"]["occurrence_count"] == 6
+    status, log = cli("log", "--series", "1")
+    assert status == 0 and log[0]["action"] == "series.split"
+    assert cli("series", "pause", "1")[1]["status"] == "paused"
+    assert cli("series", "resume", "1")[1]["status"] == "published"
+    assert cli("series", "archive", "2")[1]["status"] == "archived"
+
+
+BAD = [
+    (["hub", "add", "X", "--timezone", "America/New York"], "invalid_timezone"),
+    (["hub", "add", "X", "--timezone", "../../etc/passwd"], "invalid_timezone"),
+    (["hub", "add", "X", "--timezone", ""], "invalid_timezone"),
+    (["hub", "add", "x" * 10_000], "invalid_value"),
+    (["hub", "add", ""], "invalid_value"),
+    (["hub", "show", "99"], "not_found"),
+    (["series", "add", "--hub", "1", "--name", "S", "--start", "2025-01-06T10:00",
+      "--duration", "15", "--rrule", "FREQ=WEEKLY;BYDAY=XX"], "invalid_rule"),
+    (["series", "add", "--hub", "1", "--name", "S", "--start", "2025-01-06T10:00",
+      "--duration", "15", "--rrule", "FREQ=WEEKLY;UNTIL=20241231"], "no_occurrences"),
+    (["series", "add", "--hub", "1", "--name", "S", "--start", "2025-01-06T10:00",
+      "--duration", "15", "--rrule", "FREQ=DAILY;COUNT=100000"], "too_many_occurrences"),
+    (["series", "add", "--hub", "1", "--name", "S", "--start", "2025-01-06T10:00",
+      "--duration", "0", "--rrule", "FREQ=DAILY;COUNT=2"], "invalid_value"),
+    (["series", "add", "--hub", "1", "--name", "S", "--start", "2025-01-06T10:00",
+      "--duration", "-5", "--rrule", "FREQ=DAILY;COUNT=2"], "invalid_value"),
+    (["series", "add", "--hub", "1", "--name", "S", "--start", "2025-01-06T10:00",
+      "--duration", "15", "--rrule", "FREQ=DAILY;COUNT=2", "--capacity", "0"], "invalid_value"),
+    (["series", "add", "--hub", "1", "--name", "S", "--start", "2025-01-06T10:00",
+      "--duration", "15", "--rrule", "FREQ=DAILY;COUNT=2", "--capacity", "-1"], "invalid_value"),
+    (["series", "add", "--hub", "1", "--name", "x" * 10_000, "--start", "2025-01-06T10:00",
+      "--duration", "15", "--rrule", "FREQ=DAILY;COUNT=2"], "invalid_value"),
+    (["series", "add", "--hub", "1", "--name", "S", "--start", "2025-13-06",
+      "--duration", "15", "--rrule", "FREQ=DAILY;COUNT=2"], "invalid_value"),
+    (["series", "add", "--hub", "1", "--name", "S", "--start", "2025-01-06",
+      "--duration", "15", "--rrule", "FREQ=DAILY;COUNT=2"], "invalid_value"),
+    (["series", "add", "--hub", "1", "--name", "S", "--start", "2025-01-06T10:00",
+      "--timezone", "Mars/Olympus", "--duration", "15", "--rrule", "FREQ=DAILY"],
+     "invalid_timezone"),
+    (["series", "add", "--hub", "42", "--name", "S", "--start", "2025-01-06T10:00",
+      "--duration", "15", "--rrule", "FREQ=DAILY;COUNT=2"], "not_found"),
+    (["series", "add", "--hub", "1", "--name", "S", "--start", "2025-01-06", "--at", "25:00",
+      "--duration", "15", "--rrule", "FREQ=DAILY;COUNT=2"], "invalid_value"),
+    (["series", "show", "99"], "not_found"),
+    (["series", "edit", "1", "--rrule", "FREQ=WEEKLY;UNTIL=20240101"], "no_occurrences"),
+    (["series", "edit", "1", "--timezone", "Nowhere"], "invalid_timezone"),
+    (["series", "edit", "1", "--capacity", "0"], "invalid_value"),
+    (["series", "edit", "99", "--name", "N"], "not_found"),
+    (["series", "split", "1", "--at-occurrence", "999"], "not_found"),
+    (["series", "resume", "1"], "invalid_state"),
+    (["series", "list", "--hub", "7"], "not_found"),
+    (["occ", "list", "99"], "not_found"),
+    (["occ", "list", "1", "--from", "2025-02-01", "--to", "2025-01-01"], "invalid_value"),
+    (["occ", "list", "1", "--from", "yesterday"], "invalid_value"),
+    (["occ", "show", "999"], "not_found"),
+    (["occ", "move", "2", "--start", "2025-01-14"], "invalid_value"),
+    (["occ", "move", "2", "--start", "2024-01-14T10:00"], "invalid_value"),
+    (["occ", "move", "999", "--start", "2025-02-14T10:00"], "not_found"),
+    (["occ", "move", "2", "--start", "2025-01-14T10:00", "--duration", "0"], "invalid_value"),
+    (["occ", "restore", "2"], "invalid_state"),
+    (["occ", "set", "2", "--capacity", "0"], "invalid_value"),
+    (["occ", "set", "2", "--capacity", "lots"], "invalid_value"),
+    (["occ", "set", "2"], "invalid_value"),
+    (["occ", "set", "2", "--location", "ftp://x"], "invalid_value"),
+    (["occ", "undo", "1"], "nothing_to_undo"),
+]
+
+
+@pytest.mark.parametrize(("args", "code"), BAD, ids=[" ".join(a)[:60] for a, _ in BAD])
+def test_refusals_have_codes_and_change_nothing(seeded, cli, db_path, args, code):
+    before = dump(db_path)
+    status, body = cli(*args)
+    assert status == 1
+    assert body["error"]["code"] == code
+    assert body["error"]["message"]
+    assert dump(db_path) == before
+
+
+@pytest.mark.parametrize("args", [
+    ["hub"], ["hub", "show", "abc"], ["series", "add", "--hub", "1"], ["occ", "move", "1"],
+    ["nonsense"], ["occ", "list", "1", "--bogus"],
+])
+def test_malformed_command_lines_exit_2(seeded, cli, args):
+    status, body = cli(*args)
+    assert status == 2 and body["error"]["code"] == "usage"
+
+
+def run_process(*args, db, env_extra=None):
+    env = dict(os.environ, SCHEDTUI_NOW="2025-01-01T12:00:00+00:00", **(env_extra or {}))
+    return subprocess.run([sys.executable, "-m", "schedtui", *args], capture_output=True,
+                          text=True, env=env, timeout=120, check=False)
+
+
+def test_a_real_process_never_shows_a_traceback(tmp_path):
+    db = tmp_path / "p.db"
+    ok = run_process("--db", str(db), "hub", "add", "Studio", "--timezone", "US/Eastern",
+                     "--json", db=db)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["id"] == 1
+    bad = run_process("--db", str(db), "series", "show", "5", "--json", db=db)
+    assert bad.returncode == 1 and json.loads(bad.stdout)["error"]["code"] == "not_found"
+    assert "Traceback" not in bad.stderr
+    usage = run_process("--db", str(db), "occ", "move", db=db)
+    assert usage.returncode == 2 and "Traceback" not in usage.stderr
+    text_file = tmp_path / "notes.txt"
+    text_file.write_text("hello")
+    refused = run_process("--db", str(text_file), "hub", "list", db=db)
+    assert refused.returncode == 1 and "not a schedtui database" in refused.stderr
+    assert text_file.read_text() == "hello"
+
+
+def test_schedtui_db_environment_variable(tmp_path):
+    db = tmp_path / "env.db"
+    done = run_process("hub", "add", "Env", "--json", db=db, env_extra={"SCHEDTUI_DB": str(db)})
+    assert done.returncode == 0 and db.exists()
+    listed = run_process("--db", str(db), "hub", "list", db=db)
+    assert "Env" in listed.stdout
+
+
+def test_human_output_is_a_table(seeded, cli):
+    status, text = cli("occ", "list", "1", "--to", "2025-01-13", as_json=False)
+    assert status == 0
+    lines = text.splitlines()
+    assert lines[0].split()[:3] == ["ID", "Start", "End"]
+    assert "2025-01-06 10:00" in lines[2]

@@ -1,0 +1,121 @@
+"""Opening a store: our files only, schema versions, and several processes at once."""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import sqlite3
+from datetime import date, time
+
+import pytest
+
+from schedtui.domain.errors import DeskError
+from schedtui.services import hubs, series
+from schedtui.store import migrate, open_store
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(("content", "why"), [
+    (b"", "empty file"),
+    (b"name,email\nAda,ada@example.org\n", "not a SQLite file"),
+    (b"SQLite format 3\x00" + b"\x00" * 100, "cannot be read"),
+])
+def test_files_that_are_not_ours_are_refused_and_left_untouched(tmp_path, content, why):
+    path = tmp_path / "x.db"
+    path.write_bytes(content)
+    before = digest(path)
+    with pytest.raises(DeskError) as err:
+        open_store(path)
+    assert err.value.code == "not_a_database"
+    assert "left untouched" in err.value.message
+    assert digest(path) == before
+    assert not (tmp_path / "x.db-wal").exists()
+
+
+def test_a_foreign_sqlite_database_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE contacts (name TEXT)")
+    con.commit()
+    con.close()
+    before = digest(path)
+    with pytest.raises(DeskError) as err:
+        open_store(path)
+    assert err.value.code == "not_a_database" and "another program" in err.value.message
+    assert digest(path) == before
+
+
+def test_a_newer_schema_is_refused(db_path):
+    open_store(db_path).dispose()
+    con = sqlite3.connect(db_path)
+    con.execute("UPDATE schedtui_meta SET value = '999' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    with pytest.raises(DeskError) as err:
+        open_store(db_path)
+    assert err.value.code == "schema_too_new" and "newer schedtui" in err.value.message
+
+
+def test_a_folder_that_does_not_exist_is_a_clear_error(tmp_path):
+    with pytest.raises(DeskError) as err:
+        open_store(tmp_path / "missing" / "x.db")
+    assert err.value.code == "invalid_database"
+
+
+def test_every_connection_is_set_up(store):
+    with store.read() as session:
+        conn = session.connection()
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_the_schema_version_is_recorded(store, db_path):
+    con = sqlite3.connect(db_path)
+    rows = dict(con.execute("SELECT key, value FROM schedtui_meta"))
+    con.close()
+    assert rows == {"app": "schedtui", "schema_version": str(migrate.SCHEMA_VERSION)}
+
+
+def test_a_write_that_fails_leaves_nothing_behind(store):
+    hub = hubs.create_hub(store, "Team", "UTC")
+    with pytest.raises(DeskError):
+        series.create_series(store, hub_id=hub.id, name="X", start=date(2025, 1, 1),
+                             rrule="FREQ=DAILY;COUNT=9000", duration_minutes=10,
+                             times=[(time(9), None)])
+    with store.read() as session:
+        counts = [session.connection().exec_driver_sql(f"SELECT count(*) FROM {t}").scalar()
+                  for t in ("series", "slot", "occurrence")]
+    assert counts == [0, 0, 0]
+
+
+def _writer(path: str, worker: int, count: int, queue) -> None:
+    try:
+        opened = open_store(path)
+        for i in range(count):
+            hub = hubs.create_hub(opened, f"w{worker}-{i}", "UTC")
+            series.create_series(opened, hub_id=hub.id, name=f"s{worker}-{i}",
+                                 start=date(2030, 1, 1), rrule="FREQ=DAILY;COUNT=5",
+                                 duration_minutes=30, times=[(time(9), None)])
+        queue.put(("ok", worker))
+    except Exception as exc:  # reported to the test, which fails on it
+        queue.put(("error", repr(exc)))
+
+
+def test_several_processes_write_one_file_at_once(db_path):
+    open_store(db_path).dispose()
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_writer, args=(str(db_path), w, 15, queue)) for w in range(4)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    assert all(kind == "ok" for kind, _ in results), results
+    opened = open_store(db_path)
+    assert len(hubs.list_hubs(opened)) == 60
+    assert sum(s.occurrence_count for s in series.list_series(opened)) == 300
