@@ -34,7 +34,8 @@ def test_create_plans_every_occurrence(store, hub):
     assert view.summary == "Every Monday at 10:00, 12 times"
     assert view.timezone == "America/New_York"  # the hub's zone by default
     occ = occurrences.list_occurrences(store, view.id)
-    assert occ[0].start == "2025-01-06T10:00:00-05:00" and occ[0].start_utc == "2025-01-06T15:00:00Z"
+    assert occ[0].start == "2025-01-06T10:00:00-05:00"
+    assert occ[0].start_utc == "2025-01-06T15:00:00Z"
     assert occ[9].start_utc == "2025-03-10T14:00:00Z"
     assert all(o.capacity == 10 and o.status == "scheduled" for o in occ)
 
