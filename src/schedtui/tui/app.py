@@ -7,6 +7,8 @@ lives in its own module under ``screens/``. ``run(store)`` is what
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import work
 from textual.app import App
 from textual.binding import Binding
@@ -23,14 +25,14 @@ POLL_SECONDS = 1.0
 class DeskApp(ServiceCalls, App[int]):
     """Hubs, series, occurrence calendars and attendee lists, by keyboard."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "schedtui"
     COMMANDS = App.COMMANDS | {JumpProvider}
     BINDINGS = [
         Binding("q", "quit", "Quit", tooltip="Leave the desk", id="quit"),
         Binding("question_mark", "help", "Help", key_display="?",
                 tooltip="Every key of this screen", id="help"),
-        Binding("ctrl+p", "command_palette", "Jump", tooltip="Jump to a hub, series or "
+        Binding("ctrl+p", "command_palette", "Jump", show=False, tooltip="Jump to a hub, series or "
                 "attendee by name", id="palette"),
         Binding("o", "outbox", "Outbox", show=False, tooltip="Notices waiting to go out",
                 id="outbox"),

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable
 
 from schedtui.store import Store
 from schedtui.tui.calls import ServiceCalls
+
+MAX_COLUMN = 48
+"""The widest a column grows; longer text ends in an ellipsis."""
 
 
 class DeskScreen(ServiceCalls, Screen):
@@ -32,10 +37,23 @@ class DeskScreen(ServiceCalls, Screen):
             self.app.pop_screen()
 
 
-def fill_table(table: DataTable, rows: list[tuple[int | str, list]]) -> None:
-    """Refill ``table`` keeping the cursor on the same row key where it still exists."""
+def fill_table(table: DataTable, rows: list[tuple[int | str, list]],
+               max_width: int = MAX_COLUMN) -> None:
+    """Refill ``table`` keeping the cursor on the same row key where it still exists.
+
+    Column widths are computed here from the cells and set explicitly, which
+    keeps the layout stable (and snapshot tests deterministic) whatever the
+    timing of the table's own measuring."""
+    labels = [column.label.plain for column in table.ordered_columns]
+    widths = [cell_len(label) for label in labels]
+    for _, cells in rows:
+        for index, cell in enumerate(cells):
+            size = cell_len(cell.plain if isinstance(cell, Text) else str(cell))
+            widths[index] = max(widths[index], min(size, max_width))
     current = selected_key(table)
-    table.clear()
+    table.clear(columns=True)
+    for label, width in zip(labels, widths, strict=True):
+        table.add_column(label, width=width)
     for key, cells in rows:
         table.add_row(*cells, key=str(key))
     if current is not None:

@@ -33,6 +33,7 @@ class FormScreen(ServiceCalls, ModalScreen[T]):
         Binding("ctrl+s", "submit", "Save", tooltip="Save (Enter in a field works too)",
                 id="form.save"),
     ]
+    AUTO_FOCUS = "Input"
     form_title = "Form"
     wide = False
 
@@ -43,14 +44,20 @@ class FormScreen(ServiceCalls, ModalScreen[T]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="form -wide" if self.wide else "form"):
             yield Static(Text(self.form_title), classes="form-title")
-            with VerticalScroll(classes="form-body"):
-                yield from self.fields()
+            with Horizontal(classes="form-main"):
+                with VerticalScroll(classes="form-body"):
+                    yield from self.fields()
+                yield from self.side()
             yield Static("", id="form-error")
             with Horizontal(classes="form-buttons"):
                 yield Button("Save (ctrl+s)", variant="primary", id="save")
                 yield Button("Cancel (esc)", id="cancel")
 
     def fields(self) -> ComposeResult:
+        yield from ()
+
+    def side(self) -> ComposeResult:
+        """An optional panel beside the fields (a live preview)."""
         yield from ()
 
     def build(self) -> Callable[[], Any]:

@@ -1,0 +1,303 @@
+"""The occurrence calendar of a series: a month grid beside the agenda of the
+selected day (or week), with keyboard editing of single occurrences."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Header, Static
+
+from schedtui.domain.zones import zone
+from schedtui.services import occurrences, series
+from schedtui.services.views import OccurrenceView, SeriesView
+from schedtui.tui.format import LEGEND, affected, fill_label, offset, plain, seats, when
+from schedtui.tui.messages import DayChanged
+from schedtui.tui.screens.base import DeskScreen, fill_table, selected_key
+from schedtui.tui.widgets.month_grid import MonthGrid, grid_range
+
+
+class CalendarScreen(DeskScreen):
+    """Only the visible weeks are loaded; the month follows the day cursor."""
+
+    BINDINGS = [
+        Binding("left_square_bracket", "month(-1)", "Prev month", key_display="[",
+                id="cal.prev"),
+        Binding("right_square_bracket", "month(1)", "Next month", key_display="]",
+                id="cal.next"),
+        Binding("t", "today", "Today", id="cal.today"),
+        Binding("m", "move", "Move", tooltip="Move the selected occurrence", id="cal.move"),
+        Binding("c", "cancel", "Cancel", tooltip="Cancel it (asks, naming who is told)",
+                id="cal.cancel"),
+        Binding("r", "restore", "Restore", id="cal.restore"),
+        Binding("plus,equals_sign", "capacity(1)", "Cap +", key_display="+", id="cal.cap_up"),
+        Binding("minus", "capacity(-1)", "Cap -", key_display="-", id="cal.cap_down"),
+        Binding("u", "undo", "Undo", tooltip="Undo the last occurrence edit of the series",
+                id="cal.undo"),
+        Binding("e", "edit", "Edit", show=False, tooltip="Capacity, location and host of the "
+                "selected occurrence", id="cal.edit"),
+        Binding("f", "split", "This & following", show=False, tooltip="Edit this occurrence "
+                "and all that follow (splits the series)", id="cal.split"),
+        Binding("w", "week", "Day/week", show=False, tooltip="Agenda of the day or the week",
+                id="cal.week"),
+        Binding("enter", "attendees", "Attendees", tooltip="Attendees of the selected "
+                "occurrence", id="cal.attendees"),
+        Binding("a", "series_attendees", "Series attendees", show=False,
+                id="cal.series_attendees"),
+        Binding("tab", "app.focus_next", "Grid/agenda", show=False, id="cal.focus"),
+    ]
+
+    def __init__(self, series_id: int, name: str = "") -> None:
+        super().__init__()
+        self.series_id = series_id
+        self.series_name = name
+        self.series: SeriesView | None = None
+        self.month_occurrences: list[OccurrenceView] = []
+        self.loaded_range: tuple[date, date] | None = None
+        self.week_mode = False
+        self.placed = False
+        self.loaded_month: date | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Text(self.series_name), classes="screen-title", id="title")
+        with Horizontal(id="calendar"):
+            with Vertical(id="month"):
+                yield Static("", id="month-title")
+                yield MonthGrid(id="grid")
+            with Vertical(id="agenda-box"):
+                yield Static("", id="agenda-title")
+                table = DataTable(id="agenda", cursor_type="row")
+                table.add_columns("When", "Fill", "Seats", "Wait", "Location", "Host")
+                yield table
+                yield Static("", id="detail")
+        yield Static(LEGEND, id="legend")
+        yield Footer()
+
+    @property
+    def grid(self) -> MonthGrid:
+        return self.query_one(MonthGrid)
+
+    @property
+    def agenda(self) -> DataTable:
+        return self.query_one("#agenda", DataTable)
+
+    # -- loading ----------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.grid.focus()
+        self.reload()
+
+    def reload(self) -> None:
+        day = self.grid.cursor if self.placed else None
+        self.load(lambda: self._fetch(day), self._show)
+
+    def _fetch(self, day: date | None) -> tuple:
+        view = series.get_series(self.store, self.series_id)
+        today = self.store.now().astimezone(zone(view.timezone)).date()
+        if day is None:
+            day = datetime.fromisoformat(view.next_occurrence).date() \
+                if view.next_occurrence else today
+        first, last = grid_range(day)
+        rows = occurrences.list_occurrences(self.store, self.series_id, start=first, end=last)
+        return view, today, day, (first, last), rows
+
+    def _show(self, data: tuple) -> None:
+        view, today, day, self.loaded_range, self.month_occurrences = data
+        self.series = view
+        title = Text(view.name, "bold")
+        title.append(f"  {view.summary}  ({view.timezone}, {view.status})", "dim")
+        self.query_one("#title", Static).update(title)
+        self.grid.show(self.month_occurrences, today)
+        self.placed = True
+        self.loaded_month = day.replace(day=1)
+        if self.grid.cursor != day:
+            self.grid.cursor = day
+        else:
+            self.show_agenda()
+
+    @on(DayChanged)
+    def _day_changed(self, event: DayChanged) -> None:
+        if not self.placed:
+            return
+        if event.day.replace(day=1) != self.loaded_month:
+            self.reload()
+        else:
+            self.show_agenda()
+
+    # -- the agenda -------------------------------------------------------------
+    def agenda_days(self) -> tuple[date, date]:
+        day = self.grid.cursor
+        if not self.week_mode:
+            return day, day
+        monday = day - timedelta(days=day.weekday())
+        return monday, monday + timedelta(days=6)
+
+    def show_agenda(self) -> None:
+        day = self.grid.cursor
+        self.query_one("#month-title", Static).update(
+            Text(day.strftime("%B %Y"), "bold"))
+        first, last = self.agenda_days()
+        shown = [o for o in self.month_occurrences
+                 if first <= datetime.fromisoformat(o.start).date() <= last]
+        fmt = "%a %d %H:%M" if self.week_mode else "%H:%M"
+        rows = [(o.id, [datetime.fromisoformat(o.start).strftime(fmt), fill_label(o), seats(o),
+                        str(o.waitlisted), plain(o.location), plain(o.host)]) for o in shown]
+        fill_table(self.agenda, rows)
+        label = (f"Week of {first:%a %d %b}" if self.week_mode else f"{day:%a %d %b %Y}")
+        count = f"{len(shown)} occurrence{'s' if len(shown) != 1 else ''}"
+        self.query_one("#agenda-title", Static).update(Text(f"{label}: {count}", "bold"))
+        self.show_detail()
+
+    @on(DataTable.RowHighlighted, "#agenda")
+    def show_detail(self) -> None:
+        occ = self.selected()
+        box = self.query_one("#detail", Static)
+        if occ is None:
+            box.update(Text("No occurrence on this day.", "dim"))
+            return
+        start = datetime.fromisoformat(occ.start)
+        text = Text(f"#{occ.id} {when(occ.start)}–{occ.end[11:16]} {offset(start)}\n")
+        text.append_text(fill_label(occ))
+        text.append(f"  {seats(occ)} booked, {occ.waitlisted} waitlisted\n")
+        text.append(occ.location or "(no location)")
+        if occ.host:
+            text.append(f" · {occ.host}")
+        if occ.moved:
+            text.append(f"\nmoved from {when(occ.original_start)}", "cyan")
+        box.update(text)
+
+    def selected(self) -> OccurrenceView | None:
+        key = selected_key(self.agenda)
+        return next((o for o in self.month_occurrences if str(o.id) == key), None)
+
+    def _need(self) -> OccurrenceView | None:
+        occ = self.selected()
+        if occ is None:
+            self.notify("No occurrence selected: pick a day that has one.", severity="warning")
+        return occ
+
+    # -- navigation ---------------------------------------------------------------
+    def action_month(self, step: int) -> None:
+        day = self.grid.cursor
+        month = day.month - 1 + step
+        first = date(day.year + month // 12, month % 12 + 1, 1)
+        self.grid.cursor = first
+
+    def action_today(self) -> None:
+        if self.series is not None:
+            self.grid.cursor = self.store.now().astimezone(zone(self.series.timezone)).date()
+
+    def action_week(self) -> None:
+        self.week_mode = not self.week_mode
+        self.show_agenda()
+
+    # -- editing -------------------------------------------------------------------
+    def edited(self, message: str) -> None:
+        self.notify(message, markup=False)
+        self.reload()
+
+    def action_move(self) -> None:
+        occ = self._need()
+        if occ is not None:
+            from schedtui.tui.screens.occurrence_forms import MoveForm
+
+            self.app.push_screen(MoveForm(occ), self._moved)
+
+    def _moved(self, occ: OccurrenceView | None) -> None:
+        if occ is not None:
+            self.edited(f"Occurrence {occ.id} now starts {when(occ.start)} "
+                        f"({occ.start[-6:]}). {affected(occ)} people told.")
+            self.grid.cursor = datetime.fromisoformat(occ.start).date()
+
+    def action_cancel(self) -> None:
+        occ = self._need()
+        if occ is None:
+            return
+        from schedtui.tui.screens.confirm import ConfirmScreen
+
+        people = affected(occ)
+        message = Text(f"Cancel the occurrence of {when(occ.start)}?\n\n")
+        message.append(f"{people} {'person is' if people == 1 else 'people are'} affected "
+                       f"({occ.booked} booked, {occ.waitlisted} waitlisted) and will be told.",
+                       "bold")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.act(lambda: occurrences.cancel_occurrence(self.store, occ.id),
+                         lambda v: self.edited(f"Occurrence {v.id} cancelled; {people} "
+                                               "people told."))
+
+        self.app.push_screen(ConfirmScreen("Cancel occurrence", message, "Cancel it"),
+                             answered)
+
+    def action_restore(self) -> None:
+        occ = self._need()
+        if occ is not None:
+            self.act(lambda: occurrences.restore_occurrence(self.store, occ.id),
+                     lambda v: self.edited(f"Occurrence {v.id} restored."))
+
+    def action_capacity(self, step: int) -> None:
+        occ = self._need()
+        if occ is None:
+            return
+        if occ.capacity is None:
+            self.notify("Capacity is unlimited; press e to set a number.", severity="warning")
+            return
+        self.act(lambda: occurrences.set_occurrence(self.store, occ.id,
+                                                    capacity=occ.capacity + step),
+                 lambda v: self.edited(f"Capacity of occurrence {v.id}: {v.capacity}."))
+
+    def action_undo(self) -> None:
+        def undone(result: tuple[str, OccurrenceView]) -> None:
+            action, occ = result
+            self.edited(f"Undid the {action} of occurrence {occ.id} ({when(occ.start)}).")
+
+        self.act(lambda: occurrences.undo_last_edit(self.store, self.series_id), undone)
+
+    def action_edit(self) -> None:
+        occ = self._need()
+        if occ is not None:
+            from schedtui.tui.screens.occurrence_forms import OccurrenceForm
+
+            self.app.push_screen(OccurrenceForm(occ), lambda v: v and self.edited(
+                f"Occurrence {v.id} updated."))
+
+    def action_split(self) -> None:
+        occ = self._need()
+        if occ is None or self.series is None:
+            return
+        from schedtui.tui.screens.series_form import SeriesForm
+
+        self.app.push_screen(SeriesForm(hub_id=self.series.hub_id, existing=self.series,
+                                        split_at=occ), self._split_done)
+
+    def _split_done(self, result: tuple[SeriesView, SeriesView] | None) -> None:
+        if result is None:
+            return
+        earlier, later = result
+        self.notify(f"Split: {later.name} continues as series {later.id} from "
+                    f"{later.start}.", markup=False)
+        self.app.switch_screen(CalendarScreen(later.id, later.name))
+
+    def action_attendees(self) -> None:
+        if self.focused is self.grid and self.selected() is None:
+            return
+        occ = self._need()
+        if occ is not None:
+            from schedtui.tui.screens.attendees import open_attendees
+
+            open_attendees(self.app, occurrence_id=occ.id, series_id=self.series_id,
+                           title=f"{self.series_name}, {when(occ.start)}")
+
+    @on(DataTable.RowSelected, "#agenda")
+    def _agenda_enter(self) -> None:
+        self.action_attendees()
+
+    def action_series_attendees(self) -> None:
+        from schedtui.tui.screens.attendees import open_attendees
+
+        open_attendees(self.app, series_id=self.series_id, title=self.series_name)

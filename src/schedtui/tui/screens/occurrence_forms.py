@@ -1,0 +1,101 @@
+"""Forms for one occurrence: move it, or change its capacity, location and host."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Input, Static
+
+from schedtui.domain import parse
+from schedtui.domain.errors import DeskError, invalid
+from schedtui.domain.zones import localize, zone
+from schedtui.services import occurrences
+from schedtui.services.views import OccurrenceView
+from schedtui.tui.format import affected, offset, seats, when
+from schedtui.tui.screens.form import FormScreen, field
+
+
+class MoveForm(FormScreen[OccurrenceView]):
+    """A new date and time, shown in the series' zone with who will be told."""
+
+    form_title = "Move occurrence"
+
+    def __init__(self, occ: OccurrenceView) -> None:
+        super().__init__()
+        self.occ = occ
+
+    def fields(self) -> ComposeResult:
+        start = datetime.fromisoformat(self.occ.start)
+        minutes = int((datetime.fromisoformat(self.occ.end) - start).total_seconds() // 60)
+        yield Static(Text(f"Now: {when(self.occ.start)} {offset(start)} ({self.occ.timezone})"))
+        yield from field("New start (local, YYYY-MM-DD HH:MM)",
+                         Input(start.strftime("%Y-%m-%d %H:%M"), id="start"))
+        yield from field("Duration (minutes)", Input(str(minutes), id="duration"))
+        yield Static("", id="move-preview")
+
+    def on_mount(self) -> None:
+        self._preview()
+
+    @on(Input.Changed, "#start")
+    def _preview(self) -> None:
+        box = self.query_one("#move-preview", Static)
+        people = affected(self.occ)
+        told = Text(f"\n{people} {'person' if people == 1 else 'people'} will be told "
+                    f"({self.occ.booked} booked, {self.occ.waitlisted} waitlisted).", "bold")
+        try:
+            local = parse.parse_local_datetime(self.value("start"), "New start")
+        except DeskError as exc:
+            error = Text(exc.message, "red")
+            error.append_text(told)
+            box.update(error)
+            return
+        moment = localize(local.date(), local.time(), zone(self.occ.timezone))
+        text = Text(f"→ {moment:%a %Y-%m-%d %H:%M} {offset(moment)} ({self.occ.timezone})"
+                    f" = {moment.astimezone(UTC):%H:%M} UTC")
+        if moment.replace(tzinfo=None) != local:
+            text.append(f"\n  {local:%H:%M} does not exist that day (clocks change); "
+                        f"it becomes {moment:%H:%M}.", "yellow")
+        text.append_text(told)
+        box.update(text)
+
+    def build(self) -> Callable[[], OccurrenceView]:
+        start = parse.parse_local_datetime(self.value("start"), "New start")
+        duration = parse.parse_positive(self.value("duration"), "Duration (minutes)", 1, 1440)
+        return lambda: occurrences.move_occurrence(self.store, self.occ.id, start, duration)
+
+
+class OccurrenceForm(FormScreen[OccurrenceView]):
+    """Capacity, location and host of this one occurrence."""
+
+    form_title = "Edit occurrence"
+
+    def __init__(self, occ: OccurrenceView) -> None:
+        super().__init__()
+        self.occ = occ
+
+    def fields(self) -> ComposeResult:
+        occ = self.occ
+        yield Static(Text(f"{when(occ.start)} ({occ.timezone}), {seats(occ)} booked, "
+                          f"{occ.waitlisted} waitlisted"))
+        capacity = "unlimited" if occ.capacity is None else str(occ.capacity)
+        yield from field("Capacity", Input(capacity, id="capacity"), "1..10000 or unlimited")
+        yield from field("Location", Input(occ.location, id="location"),
+                         "a place, or an https:// address")
+        yield from field("Host", Input(occ.host, id="host"))
+
+    def build(self) -> Callable[[], OccurrenceView]:
+        changes: dict[str, Any] = {}
+        capacity = parse.parse_capacity(self.value("capacity"))
+        if capacity != self.occ.capacity:
+            changes["capacity"] = capacity
+        for name in ("location", "host"):
+            if self.value(name) != getattr(self.occ, name):
+                changes[name] = self.value(name)
+        if not changes:
+            raise invalid("Nothing changed.")
+        return lambda: occurrences.set_occurrence(self.store, self.occ.id, **changes)

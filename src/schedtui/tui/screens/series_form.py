@@ -1,0 +1,238 @@
+"""The series form: the recurrence built from fields (or typed as RRULE text),
+with a live preview of the rule in words and the next ten occurrences in the
+series' zone, UTC offsets shown so daylight-saving shifts are visible.
+
+Three uses: a new series, an edit of the whole series, and "this and
+following" (a split at an occurrence)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from zoneinfo import available_timezones
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, Select, Static
+
+from schedtui.domain import parse
+from schedtui.domain.errors import DeskError
+from schedtui.domain.recurrence import WEEKDAYS, Rule
+from schedtui.services import series
+from schedtui.services.views import OccurrenceView, SeriesView
+from schedtui.tui.format import offset, when
+from schedtui.tui.screens.form import FormScreen, field
+
+FREQS = [("Daily", "DAILY"), ("Weekly", "WEEKLY"), ("Monthly", "MONTHLY"), ("Yearly", "YEARLY")]
+NTH = [("—", 0), ("1st", 1), ("2nd", 2), ("3rd", 3), ("4th", 4), ("5th", 5), ("last", -1)]
+ENDS = [("never", "never"), ("after N times", "count"), ("on a date", "until")]
+OPTIONS = [("all sessions", "all_sessions"), ("one session", "single_session"),
+           ("several sessions", "multiple_sessions")]
+
+
+def rule_from_fields(freq: str, interval: str, weekdays: str, nth: int, monthday: str,
+                     end: str, end_value: str) -> str:
+    """RRULE text from the form's fields (the service validates the rule)."""
+    parts = [f"FREQ={freq}"]
+    if interval.strip() and interval.strip() != "1":
+        parts.append(f"INTERVAL={interval.strip()}")
+    if weekdays.strip():
+        days = sorted(parse.parse_weekdays(weekdays))
+        parts.append("BYDAY=" + ",".join(f"{nth or ''}{WEEKDAYS[d]}" for d in days))
+    if monthday.strip():
+        parts.append(f"BYMONTHDAY={monthday.strip()}")
+    if end == "count":
+        parts.append(f"COUNT={end_value.strip()}")
+    elif end == "until":
+        parts.append(f"UNTIL={parse.parse_date(end_value, 'End date'):%Y%m%d}")
+    return ";".join(parts)
+
+
+class SeriesForm(FormScreen[Any]):
+    """Dismisses a SeriesView (new, edit) or (earlier, later) views (split)."""
+
+    wide = True
+
+    def __init__(self, *, hub_id: int, timezone: str = "UTC",
+                 existing: SeriesView | None = None,
+                 split_at: OccurrenceView | None = None) -> None:
+        super().__init__()
+        self.hub_id = hub_id
+        self.existing = existing
+        self.split_at = split_at
+        self.timezone = existing.timezone if existing else timezone
+        self.generated = ""
+        self.confirm = False
+        if split_at is not None:
+            self.form_title = f"Edit this and following (from {when(split_at.start)})"
+        else:
+            self.form_title = "Edit series" if existing else "New series"
+
+    # -- fields ------------------------------------------------------------------
+    def fields(self) -> ComposeResult:
+        s = self.existing
+        rule = Rule.parse(s.rrule) if s else Rule("WEEKLY")
+        nth = next((d.n for d in rule.byday if d.n), 0) or 0
+        end = "count" if rule.count else "until" if rule.until else "never"
+        end_value = str(rule.count) if rule.count else \
+            (f"{rule.until:%Y-%m-%d}" if rule.until else "")
+        start = self.split_at.start[:10] if self.split_at else s.start if s else ""
+        yield from field("Name", Input(s.name if s else "", id="name"))
+        yield from field("First day (YYYY-MM-DD)", Input(start, id="start",
+                                                         disabled=self.split_at is not None))
+        yield from field("Times of day", Input(",".join(t.label() for t in s.times) if s
+                                               else "09:00", id="times"),
+                         "09:00,17:00 or 09:00/MO+WE")
+        yield from field("Duration (minutes)", Input(str(s.duration_minutes) if s else "60",
+                                                     id="duration"))
+        zones = SuggestFromList(sorted(available_timezones()), case_sensitive=False)
+        yield from field("Time zone", Input(self.timezone, id="timezone", suggester=zones))
+        yield from field("Repeats", Select(FREQS, value=rule.freq, allow_blank=False,
+                                           id="freq"))
+        yield from field("Every (interval)", Input(str(rule.interval), id="interval"))
+        yield from field("On weekdays", Input(",".join(WEEKDAYS[d.weekday] for d in rule.byday),
+                                              id="weekdays"), "MO,WE,FR (blank: the start's)")
+        yield from field("Which one in the month", Select(NTH, value=nth, allow_blank=False,
+                                                          id="nth"), "with Monthly: 1st TU...")
+        yield from field("Day of the month", Input(",".join(map(str, rule.bymonthday)),
+                                                   id="monthday"))
+        yield from field("Ends", Select(ENDS, value=end, allow_blank=False, id="end"))
+        yield from field("End after / on", Input(end_value, id="end-value"),
+                         "a number of times, or YYYY-MM-DD")
+        yield from field("RRULE (built from the fields; type to override)",
+                         Input(s.rrule if s else "", id="rrule"))
+        capacity = "unlimited" if s is None or s.capacity is None else str(s.capacity)
+        yield from field("Capacity", Input(capacity if s else "20", id="capacity"),
+                         "1..10000 or unlimited")
+        yield from field("Location", Input(s.location if s else "", id="location"))
+        yield from field("Host", Input(s.host if s else "", id="host"))
+        yield from field("Registration", Select(OPTIONS, value=s.registration_option if s
+                                                else "all_sessions", allow_blank=False,
+                                                id="option"))
+
+    def side(self) -> ComposeResult:
+        with Vertical(id="preview-box"):
+            yield Static("Preview", classes="field-label")
+            yield Static("", id="preview")
+
+    def on_mount(self) -> None:
+        if self.existing is None:
+            self._sync_rule()
+        else:
+            self.generated = self.existing.rrule
+        self._schedule_preview()
+
+    # -- the rule and the live preview -------------------------------------------
+    def current_rule(self) -> str:
+        typed = self.value("rrule").strip()
+        if typed and typed != self.generated:
+            return typed
+        return self.generated
+
+    def _sync_rule(self) -> None:
+        try:
+            self.generated = rule_from_fields(
+                self.query_one("#freq", Select).value, self.value("interval"),
+                self.value("weekdays"), self.query_one("#nth", Select).value,
+                self.value("monthday"), self.query_one("#end", Select).value,
+                self.value("end-value"))
+        except DeskError as exc:
+            self.query_one("#preview", Static).update(Text(exc.message, "red"))
+            return
+        self.query_one("#rrule", Input).value = self.generated
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _changed(self, event: Input.Changed | Select.Changed) -> None:
+        ident = event.control.id
+        if ident in ("freq", "interval", "weekdays", "nth", "monthday", "end", "end-value"):
+            self._sync_rule()
+        self._schedule_preview()
+
+    def _schedule_preview(self) -> None:
+        if getattr(self, "_timer", None) is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(0.15, self._preview)
+
+    def _inputs(self) -> dict[str, Any]:
+        return {"rrule": self.current_rule(),
+                "start": parse.parse_date(self.value("start"), "First day"),
+                "timezone": self.value("timezone").strip(),
+                "times": parse.parse_times(self.value("times"))}
+
+    def _preview(self) -> None:
+        box = self.query_one("#preview", Static)
+        try:
+            inputs = self._inputs()
+        except DeskError as exc:
+            box.update(Text(exc.message, "red"))
+            return
+        now = self.store.now()
+        self.load(lambda: series.preview(now=now, **inputs), self._show_preview,
+                  lambda exc: box.update(Text(exc.message, "red")))
+
+    def _show_preview(self, result: tuple[str, list]) -> None:
+        summary, starts = result
+        text = Text(summary, "bold")
+        text.append(f"\n{self.current_rule()}\n", "dim")
+        text.append(f"Next {len(starts)} in {self.value('timezone').strip()}:\n")
+        previous = None
+        for moment in starts:
+            text.append(f"{moment:%a %Y-%m-%d %H:%M} {offset(moment)}")
+            if previous is not None and moment.utcoffset() != previous:
+                text.append(" ← clock change", "yellow")
+            previous = moment.utcoffset()
+            text.append("\n")
+        if not starts:
+            text.append("(no occurrences)", "yellow")
+        self.query_one("#preview", Static).update(text)
+
+    # -- saving --------------------------------------------------------------------
+    def settings(self) -> dict[str, Any]:
+        inputs = self._inputs()
+        return {
+            "name": self.value("name"), "start": inputs["start"], "rrule": inputs["rrule"],
+            "timezone": inputs["timezone"], "times": inputs["times"],
+            "duration_minutes": parse.parse_positive(self.value("duration"),
+                                                     "Duration (minutes)", 1, 1440),
+            "capacity": parse.parse_capacity(self.value("capacity")),
+            "location": self.value("location"), "host": self.value("host"),
+            "registration_option": self.query_one("#option", Select).value,
+        }
+
+    def changes(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """Only what differs from the series as it is."""
+        s = self.existing
+        assert s is not None
+        now = {"name": s.name, "start": date.fromisoformat(s.start), "rrule": s.rrule,
+               "timezone": s.timezone, "times": parse.parse_times(
+                   ",".join(t.label() for t in s.times)),
+               "duration_minutes": s.duration_minutes, "capacity": s.capacity,
+               "location": s.location, "host": s.host,
+               "registration_option": s.registration_option}
+        return {k: v for k, v in settings.items() if v != now.get(k)}
+
+    def build(self) -> Callable[[], Any]:
+        settings = self.settings()
+        confirm = self.confirm
+        if self.existing is None:
+            return lambda: series.create_series(self.store, hub_id=self.hub_id, **settings)
+        changes = self.changes(settings)
+        if self.split_at is not None:
+            changes.pop("start", None)
+            return lambda: series.split_series(self.store, self.existing.id, self.split_at.id,
+                                               confirm=confirm, **changes)
+        if not changes:
+            raise DeskError("invalid_value", "Nothing changed.")
+        return lambda: series.edit_series(self.store, self.existing.id, confirm=confirm,
+                                          **changes)[0]
+
+    def refused(self, exc: DeskError) -> None:
+        if exc.code == "has_registrations":
+            self.confirm = True
+            exc = DeskError(exc.code, f"{exc.message}\nPress Save again to confirm.")
+        super().refused(exc)

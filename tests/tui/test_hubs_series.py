@@ -1,0 +1,145 @@
+"""Hubs and series screens: create, open, filter, pause, archive, the palette."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, Static
+
+from schedtui.services import hubs, series
+from schedtui.tui.screens.calendar import CalendarScreen
+from schedtui.tui.screens.hub_form import HubForm
+from schedtui.tui.screens.series_list import SeriesScreen
+from tests.tui.conftest import settle
+
+
+def cells(table: DataTable, column: int = 0) -> list[str]:
+    return [str(getattr(c, "plain", c)) for c in
+            (table.get_row_at(i)[column] for i in range(table.row_count))]
+
+
+async def test_hubs_listed_with_zone_series_and_next(seeded, make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#list", DataTable)
+        assert cells(table) == ["Platform team", "Riverside studio"]
+        assert table.get_row_at(0)[1].plain == "America/New_York"
+        assert table.get_row_at(0)[2] == "2"
+        assert table.get_row_at(0)[3] == "Mon 2025-03-03 10:00"
+
+
+async def test_create_hub(desk_store, make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        assert isinstance(app.screen, HubForm)
+        app.screen.query_one("#name", Input).value = "Night school"
+        app.screen.query_one("#timezone", Input).value = "Europe/Lisbon"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, HubForm)
+        assert [(h.name, h.timezone) for h in hubs.list_hubs(desk_store)] == [
+            ("Night school", "Europe/Lisbon")]
+        assert cells(app.screen.query_one("#list", DataTable)) == ["Night school"]
+
+
+async def test_refused_form_keeps_what_was_typed(desk_store, make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.press(*"Night school")
+        await pilot.press("tab", "ctrl+a")  # select the default zone text
+        app.screen.query_one("#timezone", Input).value = "Mars/Olympus"
+        await pilot.press("enter")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, HubForm)
+        error = str(form.query_one("#form-error", Static).render())
+        assert "Mars/Olympus" in error and "Traceback" not in error
+        assert form.query_one("#name", Input).value == "Night school"
+        assert form.query_one("#timezone", Input).value == "Mars/Olympus"
+        assert hubs.list_hubs(desk_store) == []
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HubForm)
+
+
+async def test_open_hub_then_series_calendar(seeded, make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SeriesScreen) and screen.hub_id == seeded.hub_id
+        table = screen.query_one("#list", DataTable)
+        assert cells(table) == ["Product webinar", "Weekly standup"]
+        assert cells(table, 2) == ["Monthly on the first Tuesday at 14:00, 6 times",
+                                   "Every Monday at 10:00, 12 times"]
+        assert cells(table, 4) == ["—", "0%"]  # unlimited; nobody booked yet
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CalendarScreen)
+        assert app.screen.series_id == seeded.standup_id
+        await pilot.press("escape")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert cells(app.screen.query_one("#list", DataTable)) == ["Platform team",
+                                                                   "Riverside studio"]
+
+
+async def test_filter_by_typing(seeded, make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("slash", *"stand")
+        table = app.screen.query_one("#list", DataTable)
+        assert cells(table) == ["Weekly standup"]
+        await pilot.press("enter")  # keep the filter, back in the table
+        assert table.has_focus
+        await pilot.press("escape")  # clears the filter first
+        assert cells(table) == ["Product webinar", "Weekly standup"]
+        assert isinstance(app.screen, SeriesScreen)
+
+
+async def test_pause_resume_and_archive(seeded, make_app, desk_store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("down", "p")
+        await settle(pilot)
+        assert series.get_series(desk_store, seeded.standup_id).status == "paused"
+        assert cells(app.screen.query_one("#list", DataTable), 1)[1] == "paused"
+        await pilot.press("p")
+        await settle(pilot)
+        assert series.get_series(desk_store, seeded.standup_id).status == "published"
+        await pilot.press("x")
+        await pilot.press("n")  # no: nothing happens
+        await settle(pilot)
+        assert series.get_series(desk_store, seeded.standup_id).status == "published"
+        await pilot.press("x", "y")
+        await settle(pilot)
+        assert series.get_series(desk_store, seeded.standup_id).status == "archived"
+        await pilot.press("x", "y")  # archiving twice is refused in words
+        await settle(pilot)
+        assert any("is archived; it cannot be" in m for m in app.told)
+
+
+async def test_palette_jumps_to_series(seeded, make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"webinar")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CalendarScreen)
+        assert app.screen.series_id == seeded.webinar_id
+        await pilot.press("escape")
+        assert isinstance(app.screen, SeriesScreen)
