@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -59,4 +59,23 @@ def load(store: Store, *, seed: int = 7) -> None:
 
 def register_demo_attendees(store: Store, series_id: int, people: list[tuple[str, str]],
                             count: int, rng: random.Random) -> None:
-    """Registrations for the demo (filled in once registrations exist)."""
+    """Register ``count`` demo people the way the series' option allows."""
+    from schedtui.domain.errors import DeskError
+    from schedtui.services import occurrences, registrations, series
+
+    option = series.get_series(store, series_id).registration_option
+    now = store.now()
+    upcoming = [o.id for o in occurrences.list_occurrences(store, series_id)
+                if o.status == "scheduled" and datetime.fromisoformat(o.start_utc) > now]
+    for name, email in people[:count]:
+        chosen = None
+        if option == "single_session":
+            chosen = [rng.choice(upcoming[:6])]
+        elif option == "multiple_sessions":
+            chosen = rng.sample(upcoming[:8], k=min(len(upcoming), rng.randint(1, 4)))
+        try:
+            registrations.register(store, series_id, email=email, name=name,
+                                   occurrence_ids=chosen, seats=rng.choice((1, 1, 1, 2)))
+        except DeskError:  # a duplicate in the shuffled list: skip it, as an organizer would
+            continue
+    rng.shuffle(people)

@@ -190,3 +190,91 @@ def test_human_output_is_a_table(seeded, cli):
     lines = text.splitlines()
     assert lines[0].split()[:3] == ["ID", "Start", "End"]
     assert "2025-01-06 10:00" in lines[2]
+
+
+@pytest.fixture
+def classes(cli):
+    cli("hub", "add", "Studio", "--timezone", "Europe/Berlin")
+    status, made = cli("series", "add", "--hub", "1", "--name", "Drop-in", "--start",
+                       "2025-01-06T18:00", "--duration", "60", "--rrule",
+                       "FREQ=WEEKLY;BYDAY=MO;COUNT=4", "--capacity", "1", "--registration",
+                       "single_session", "--max-seats", "2")
+    assert status == 0 and made["max_seats"] == 2
+    return made
+
+
+def test_registration_commands(classes, cli, tmp_path):
+    status, reg = cli("reg", "add", "1", "--email", "ada@example.org", "--name", "Ada",
+                      "--occ", "1", "--idempotency-key", "abc")
+    assert status == 0
+    assert {k: reg[k] for k in ("id", "series_id", "email", "name", "seats", "status")} == {
+        "id": 1, "series_id": 1, "email": "ada@example.org", "name": "Ada", "seats": 1,
+        "status": "confirmed"}
+    assert reg["occurrences"] == [{"id": 1, "status": "confirmed", "attended": False,
+                                   "start": "2025-01-06T18:00:00+01:00"}]
+    assert cli("reg", "add", "1", "--email", "ada@example.org", "--name", "Ada", "--occ", "1",
+               "--idempotency-key", "abc")[1]["id"] == 1
+    status, waiting = cli("reg", "add", "1", "--email", "bo@example.org", "--name", "Bo",
+                          "--occ", "1")
+    assert waiting["status"] == "waitlisted"
+    occ = cli("occ", "show", "1")[1]
+    assert (occ["booked"], occ["waitlisted"]) == (1, 1)
+    assert cli("checkin", "1", "--occ", "1")[1]["occurrences"][0]["attended"] is True
+    assert cli("checkin", "1", "--occ", "1", "--undo")[1]["occurrences"][0]["attended"] is False
+    switched = cli("reg", "switch", "1", "--from", "1", "--to", "2")[1]
+    assert switched["occurrences"][0]["id"] == 2
+    assert cli("reg", "show", "2")[1]["status"] == "confirmed"  # promoted
+    assert [r["id"] for r in cli("reg", "list", "--series", "1")[1]] == [1, 2]
+    assert [r["id"] for r in cli("reg", "list", "--occ", "2")[1]] == [1]
+    assert cli("reg", "cancel", "2")[1]["status"] == "cancelled"
+    stats = cli("series", "stats", "1")[1]
+    assert stats["confirmed"] == 1 and stats["occurrences"][1]["fill_rate"] == 1.0
+    kinds = [n["kind"] for n in cli("outbox", "list")[1]]
+    assert kinds == ["confirmed", "waitlisted", "switched", "promoted", "cancelled"]
+    exported = cli("outbox", "export", str(tmp_path / "mail"))[1]
+    assert exported["exported"] == 5 and len(list((tmp_path / "mail").glob("*.eml"))) == 5
+
+
+REG_BAD = [
+    (["reg", "add", "1", "--email", "x@example.org", "--name", "X"],
+     "registration_option_mismatch"),
+    (["reg", "add", "1", "--email", "x@example.org", "--name", "X", "--occ", "1", "--occ", "2"],
+     "registration_option_mismatch"),
+    (["reg", "add", "1", "--email", "x@example.org", "--name", "X", "--occ", "1",
+      "--seats", "3"], "too_many_seats"),
+    (["reg", "add", "1", "--email", "nope", "--name", "X", "--occ", "1"], "invalid_email"),
+    (["reg", "add", "1", "--email", "ADA@example.org", "--name", "X", "--occ", "1"],
+     "duplicate_registration"),
+    (["reg", "add", "1", "--email", "ada@example.org", "--name", "Ada", "--occ", "2",
+      "--idempotency-key", "k"], "idempotency_conflict"),
+    (["reg", "add", "9", "--email", "x@example.org", "--name", "X"], "not_found"),
+    (["reg", "show", "9"], "not_found"),
+    (["reg", "approve", "1"], "invalid_state"),
+    (["reg", "switch", "1", "--from", "1", "--to", "9"], "not_found"),
+    (["checkin", "1", "--occ", "3"], "not_found"),
+    (["reg", "list"], "invalid_value"),
+    (["occ", "set", "1", "--capacity", "1"], None),
+    (["series", "stats", "9"], "not_found"),
+]
+
+
+@pytest.mark.parametrize(("args", "code"), [c for c in REG_BAD if c[1]],
+                         ids=[" ".join(a)[:60] for a, c in REG_BAD if c])
+def test_registration_refusals(classes, cli, db_path, args, code):
+    cli("reg", "add", "1", "--email", "ada@example.org", "--name", "Ada", "--occ", "1",
+        "--idempotency-key", "k")
+    before = dump(db_path)
+    status, body = cli(*args)
+    assert status == 1 and body["error"]["code"] == code
+    assert dump(db_path) == before
+
+
+def test_capacity_below_booked_from_the_cli(classes, cli):
+    cli("series", "edit", "1", "--capacity", "3")
+    for n in range(3):
+        cli("reg", "add", "1", "--email", f"p{n}@example.org", "--name", "P", "--occ", "3")
+    status, body = cli("occ", "set", "3", "--capacity", "1")
+    assert status == 1 and body["error"]["code"] == "capacity_below_booked"
+    assert "2 seats over" in body["error"]["message"]
+    status, done = cli("occ", "set", "3", "--capacity", "1", "--demote")
+    assert status == 0 and (done["booked"], done["waitlisted"]) == (1, 2)

@@ -119,3 +119,43 @@ def test_several_processes_write_one_file_at_once(db_path):
     opened = open_store(db_path)
     assert len(hubs.list_hubs(opened)) == 60
     assert sum(s.occurrence_count for s in series.list_series(opened)) == 300
+
+
+def test_a_write_transaction_holds_the_write_lock_from_its_first_statement(store, db_path):
+    """BEGIN IMMEDIATE: a read-then-write transaction cannot interleave with
+    another writer (the trap of the driver's default, which begins lazily)."""
+    other = sqlite3.connect(db_path, timeout=0, isolation_level=None)
+    try:
+        with store.write() as session:
+            session.connection().exec_driver_sql("SELECT count(*) FROM hub").scalar()
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")  # free again once the transaction ends
+        other.execute("ROLLBACK")
+        with store.read() as session:  # reads never block a writer
+            session.connection().exec_driver_sql("SELECT count(*) FROM hub").scalar()
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+def test_a_database_of_the_previous_schema_is_migrated_on_open(tmp_path, clock):
+    from pathlib import Path
+
+    from schedtui.services import occurrences, registrations
+
+    path = tmp_path / "old.db"
+    con = sqlite3.connect(path)
+    con.executescript((Path(__file__).parent.parent / "data" / "schema_v1.sql").read_text())
+    con.close()
+    opened = open_store(path, clock=clock)
+    with opened.read() as session:
+        version = session.connection().exec_driver_sql(
+            "SELECT value FROM schedtui_meta WHERE key = 'schema_version'").scalar()
+    assert version == str(migrate.SCHEMA_VERSION)
+    kept = series.get_series(opened, 1)
+    assert kept.name == "Standup" and kept.occurrence_count == 12 and kept.max_seats == 5
+    assert occurrences.get_occurrence(opened, 3).status == "cancelled"
+    reg = registrations.register(opened, 1, email="new@example.org", name="New")
+    assert reg.status == "confirmed" and len(reg.occurrences) == 11  # one is cancelled

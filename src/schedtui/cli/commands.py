@@ -272,6 +272,108 @@ def overview(args, as_json):
             print(f"  [{s.id}] {output.cell(s.name)} - {s.summary} - next {s.next_occurrence}")
 
 
+# -- registrations ------------------------------------------------------------
+
+
+def reg_add(args, as_json):
+    from schedtui.services import registrations
+
+    view = registrations.register(_store(args), args.series_id, email=args.email, name=args.name,
+                                  occurrence_ids=args.occ or None, seats=args.seats,
+                                  phone=args.phone or "", idempotency_key=args.idempotency_key)
+    _show(view, as_json, _print_registration)
+
+
+def _print_registration(view) -> None:
+    output.fields([("id", view.id), ("series", view.series_id), ("name", view.name),
+                   ("email", view.email), ("seats", view.seats), ("status", view.status)])
+    output.table(["Occurrence", "Start", "Status", "Attended"],
+                 [[s.id, s.start[:16].replace("T", " "), s.status, s.attended]
+                  for s in view.occurrences])
+
+
+def reg_list(args, as_json):
+    from schedtui.services import registrations
+
+    if (args.series is None) == (args.occ is None):
+        raise invalid("Give exactly one of --series or --occ.")
+    rows = registrations.list_registrations(_store(args), series_id=args.series,
+                                            occurrence_id=args.occ)
+    _show(rows, as_json, lambda rs: output.table(
+        ["ID", "Name", "Email", "Seats", "Status", "Sessions"],
+        [[r.id, r.name, r.email, r.seats, r.status, len(r.occurrences)] for r in rs]))
+
+
+def reg_show(args, as_json):
+    from schedtui.services import registrations
+
+    _show(registrations.get_registration(_store(args), args.id), as_json, _print_registration)
+
+
+def reg_action(name: str):
+    def handler(args, as_json):
+        from schedtui.services import registrations
+
+        call = {"cancel": registrations.cancel_registration, "approve": registrations.approve,
+                "decline": registrations.decline}[name]
+        _show(call(_store(args), args.id), as_json, _print_registration)
+    return handler
+
+
+def reg_switch(args, as_json):
+    from schedtui.services import registrations
+
+    _show(registrations.switch(_store(args), args.id, args.from_occ, args.to_occ), as_json,
+          _print_registration)
+
+
+def checkin(args, as_json):
+    from schedtui.services import registrations
+
+    _show(registrations.check_in(_store(args), args.reg_id, args.occ, attended=not args.undo),
+          as_json, _print_registration)
+
+
+def series_stats(args, as_json):
+    from schedtui.services import registrations
+
+    figures = registrations.series_stats(_store(args), args.id)
+    if as_json:
+        output.emit_json(figures)
+        return
+    rate = "-" if figures.fill_rate is None else f"{figures.fill_rate:.0%}"
+    output.fields([("series", figures.series_id), ("registrations", figures.registrations),
+                   ("capacity", figures.capacity), ("confirmed", figures.confirmed),
+                   ("waitlisted", figures.waitlisted), ("pending", figures.pending),
+                   ("attended", figures.attended), ("fill rate", rate)])
+    print()
+    output.table(["Occurrence", "Start", "Status", "Cap.", "Conf.", "Wait", "Pend.", "Att.",
+                  "Fill"],
+                 [[o.id, o.start[:16].replace("T", " "), o.status, o.capacity, o.confirmed,
+                   o.waitlisted, o.pending, o.attended,
+                   "-" if o.fill_rate is None else f"{o.fill_rate:.0%}"]
+                  for o in figures.occurrences])
+
+
+def outbox_list(args, as_json):
+    from schedtui.services import outbox
+
+    rows = outbox.list_notices(_store(args), include_exported=args.all)
+    _show(rows, as_json, lambda rs: output.table(
+        ["ID", "Created (UTC)", "To", "Kind", "Subject"],
+        [[n.id, n.created_at, n.to_email, n.kind, n.subject] for n in rs]))
+
+
+def outbox_export(args, as_json):
+    from schedtui.services import outbox
+
+    paths = outbox.export_eml(_store(args), args.dir, include_exported=args.all)
+    if as_json:
+        output.emit_json({"exported": len(paths), "files": [str(p) for p in paths]})
+    else:
+        print(f"{len(paths)} notices written to {args.dir}.")
+
+
 # -- the desk -----------------------------------------------------------------
 
 
@@ -427,6 +529,56 @@ def register(sub, int_type: IntType) -> None:
     p.add_argument("--series", type=int_type)
     p.add_argument("--limit", type=int_type, default=200)
     p.set_defaults(handler=log)
+
+    p = ser.add_parser("stats", help="capacity, seats, attendance and fill rate")
+    p.add_argument("id", type=int_type)
+    p.set_defaults(handler=series_stats)
+
+    reg = sub.add_parser("reg", help="registrations").add_subparsers(dest="action",
+                                                                      required=True,
+                                                                      metavar="ACTION")
+    p = reg.add_parser("add", help="register a person")
+    p.add_argument("series_id", type=int_type)
+    p.add_argument("--email", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--phone")
+    p.add_argument("--occ", type=int_type, action="append", default=[],
+                   help="a chosen occurrence (repeat for several)")
+    p.add_argument("--seats", type=int_type, default=1)
+    p.add_argument("--idempotency-key", dest="idempotency_key")
+    p.set_defaults(handler=reg_add)
+    p = reg.add_parser("list")
+    p.add_argument("--series", type=int_type)
+    p.add_argument("--occ", type=int_type)
+    p.set_defaults(handler=reg_list)
+    p = reg.add_parser("show")
+    p.add_argument("id", type=int_type)
+    p.set_defaults(handler=reg_show)
+    for name in ("cancel", "approve", "decline"):
+        p = reg.add_parser(name)
+        p.add_argument("id", type=int_type)
+        p.set_defaults(handler=reg_action(name))
+    p = reg.add_parser("switch", help="move a seat to another occurrence in one step")
+    p.add_argument("id", type=int_type)
+    p.add_argument("--from", dest="from_occ", type=int_type, required=True)
+    p.add_argument("--to", dest="to_occ", type=int_type, required=True)
+    p.set_defaults(handler=reg_switch)
+
+    p = sub.add_parser("checkin", help="mark a seat attended")
+    p.add_argument("reg_id", type=int_type)
+    p.add_argument("--occ", type=int_type, required=True)
+    p.add_argument("--undo", action="store_true")
+    p.set_defaults(handler=checkin)
+
+    box = sub.add_parser("outbox", help="notices to send").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    p = box.add_parser("list")
+    p.add_argument("--all", action="store_true", help="include exported notices")
+    p.set_defaults(handler=outbox_list)
+    p = box.add_parser("export", help="write notices as .eml files")
+    p.add_argument("dir")
+    p.add_argument("--all", action="store_true")
+    p.set_defaults(handler=outbox_export)
 
     p = sub.add_parser("overview", help="every hub and series, briefly")
     p.set_defaults(handler=overview)

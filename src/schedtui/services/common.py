@@ -14,7 +14,7 @@ from schedtui.domain.recurrence import Rule
 from schedtui.domain.recurrence import Slot as PlanSlot
 from schedtui.domain.zones import from_utc_naive, iso_utc, zone
 from schedtui.services.views import HubView, OccurrenceView, SeriesView, SlotView
-from schedtui.store.models import Hub, Occurrence, Series, Slot
+from schedtui.store.models import Hub, Occurrence, SeatEntry, Series, Slot
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -79,7 +79,18 @@ def seat_counts(session: Session, occurrence_ids: Iterable[int]) -> dict[int, tu
     ids = list(occurrence_ids)
     if not ids:
         return {}
-    return {}
+    counts: dict[int, list[int]] = {}
+    for chunk in _chunks(ids, 900):
+        rows = session.exec(
+            select(SeatEntry.occurrence_id, SeatEntry.status, func.sum(SeatEntry.seats))
+            .where(col(SeatEntry.occurrence_id).in_(chunk))
+            .where(col(SeatEntry.status).in_(("confirmed", "waitlisted")))
+            .group_by(SeatEntry.occurrence_id, SeatEntry.status)
+        ).all()
+        for occ_id, status, seats in rows:
+            pair = counts.setdefault(occ_id, [0, 0])
+            pair[0 if status == "confirmed" else 1] += int(seats or 0)
+    return {k: (v[0], v[1]) for k, v in counts.items()}
 
 
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
@@ -146,14 +157,8 @@ def series_view(session: Session, series: Series, now: datetime) -> SeriesView:
         booking_min_hours=series.booking_min_hours, booking_max_days=series.booking_max_days,
         horizon_weeks=series.horizon_weeks, has_end=rule.has_end, occurrence_count=count,
         next_occurrence=from_utc_naive(nxt, tz).isoformat(timespec="seconds") if nxt else None,
-        extra=series_extra(series),
+        max_seats=series.max_seats, require_approval=series.require_approval,
     )
-
-
-def series_extra(series: Series) -> dict:
-    """Settings added by later schema versions (registrations)."""
-    return {k: getattr(series, k) for k in ("max_seats", "require_approval") if
-            hasattr(series, k)}
 
 
 def hub_view(session: Session, hub: Hub, now: datetime) -> HubView:

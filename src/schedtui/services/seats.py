@@ -1,33 +1,207 @@
-"""Seat bookkeeping that occurrence and series edits trigger. Filled in by the
-registrations service: promotion, notices, demotion on a capacity cut."""
+"""The seat engine: confirmed seats never exceed capacity, the waitlist is first
+come first served, and seats that free up go to the earliest waiting entries
+that fit, in the same transaction, with a notice to each person.
+
+Every function here runs inside the caller's write transaction. Occurrence rows
+are locked (``FOR UPDATE`` on PostgreSQL, ordered by id so two transactions
+cannot deadlock); SQLite's ``BEGIN IMMEDIATE`` already serialises writers.
+"""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from collections.abc import Iterable
 
+from sqlmodel import Session, col, func, select
+
+from schedtui.domain.errors import DeskError
+from schedtui.services import notices
+from schedtui.services.common import naive_now
 from schedtui.store import Store
-from schedtui.store.models import Occurrence, Series
+from schedtui.store.models import Attendee, Occurrence, Registration, SeatEntry, Series
+
+ACTIVE = ("confirmed", "waitlisted")
+
+
+def lock_occurrences(session: Session, ids: Iterable[int]) -> list[Occurrence]:
+    """Load and lock occurrences in id order (a fixed order: no deadlocks)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    return list(session.exec(select(Occurrence).where(col(Occurrence.id).in_(wanted))
+                             .order_by(Occurrence.id).with_for_update()))
+
+
+def confirmed_seats(session: Session, occurrence_id: int) -> int:
+    return int(session.exec(
+        select(func.coalesce(func.sum(SeatEntry.seats), 0))
+        .where(SeatEntry.occurrence_id == occurrence_id)
+        .where(SeatEntry.status == "confirmed")).one())
+
+
+def fits(occ: Occurrence, taken: int, seats: int) -> bool:
+    return occ.capacity is None or taken + seats <= occ.capacity
+
+
+def place(session: Session, store: Store, entry: SeatEntry, occ: Occurrence) -> str:
+    """Confirm ``entry`` in ``occ`` if its seats fit, otherwise waitlist it.
+    Because every change re-runs :func:`promote`, nobody waiting would fit, so a
+    newcomer that fits takes nobody's place."""
+    if fits(occ, confirmed_seats(session, occ.id), entry.seats):
+        entry.status = "confirmed"
+        entry.confirmed_at = naive_now(store.now())
+    else:
+        entry.status = "waitlisted"
+    session.add(entry)
+    session.flush()
+    return entry.status
+
+
+def promote(session: Session, store: Store, occ: Occurrence, series: Series) -> list[SeatEntry]:
+    """Confirm the earliest waitlisted entries that fit; tell each person."""
+    if occ.status != "scheduled" or occ.start_utc < naive_now(store.now()):
+        return []
+    taken = confirmed_seats(session, occ.id)
+    waiting = session.exec(select(SeatEntry).where(SeatEntry.occurrence_id == occ.id)
+                           .where(SeatEntry.status == "waitlisted")
+                           .order_by(SeatEntry.queued_at, SeatEntry.id)).all()
+    promoted = []
+    for entry in waiting:
+        if occ.capacity is not None and taken >= occ.capacity:
+            break
+        if fits(occ, taken, entry.seats):
+            entry.status = "confirmed"
+            entry.confirmed_at = naive_now(store.now())
+            session.add(entry)
+            taken += entry.seats
+            promoted.append(entry)
+    session.flush()
+    for entry in promoted:
+        _tell(session, store, "promoted", entry, occ, series)
+    return promoted
+
+
+def _tell(session: Session, store: Store, kind: str, entry: SeatEntry, occ: Occurrence,
+          series: Series, note: str = "") -> None:
+    registration = session.get(Registration, entry.registration_id)
+    attendee = session.get(Attendee, registration.attendee_id)
+    notices.notify(session, store, kind, attendee=attendee, registration=registration,
+                   series=series, lines=[(occ, entry.status)], occurrence=occ, note=note)
+
+
+def _entries(session: Session, occ_id: int, statuses: tuple[str, ...]) -> list[SeatEntry]:
+    return list(session.exec(select(SeatEntry).where(SeatEntry.occurrence_id == occ_id)
+                             .where(col(SeatEntry.status).in_(statuses))
+                             .order_by(SeatEntry.queued_at, SeatEntry.id)))
+
+
+# -- hooks called by occurrence and series edits ------------------------------------
 
 
 def occurrence_moved(session: Session, store: Store, occ: Occurrence, series: Series) -> None:
-    """Tell each person holding a seat the new time."""
+    """Tell each person holding or awaiting a seat the new time, in the series' zone."""
+    for entry in _entries(session, occ.id, ACTIVE + ("pending",)):
+        _tell(session, store, "moved", entry, occ, series,
+              note=f"New time: {notices.when(occ, series)}.")
 
 
 def occurrence_cancelled(session: Session, store: Store, occ: Occurrence,
                          series: Series) -> None:
     """Cancel the seats of a cancelled occurrence and tell each person."""
+    for entry in _entries(session, occ.id, ACTIVE + ("pending",)):
+        entry.status = "cancelled"
+        entry.cancel_reason = "occurrence"
+        session.add(entry)
+        _tell(session, store, "occurrence_cancelled", entry, occ, series)
+    session.flush()
 
 
 def occurrence_restored(session: Session, store: Store, occ: Occurrence,
                         series: Series) -> None:
-    """Give seats back where capacity allows, and tell each person."""
+    """Give back the seats the cancellation took, in their original queue order,
+    where capacity allows (the rest wait), and tell each person."""
+    entries = _entries(session, occ.id, ("cancelled",))
+    for entry in entries:
+        if entry.cancel_reason != "occurrence":
+            continue
+        registration = session.get(Registration, entry.registration_id)
+        if registration.status == "pending":
+            entry.status = "pending"
+        elif registration.status == "active":
+            place(session, store, entry, occ)
+        else:
+            continue
+        entry.cancel_reason = ""
+        session.add(entry)
+        _tell(session, store, "restored", entry, occ, series)
+    session.flush()
 
 
 def check_capacity_change(session: Session, occ: Occurrence, capacity: int | None, *,
                           demote: bool) -> None:
     """Refuse a capacity below the confirmed seats unless ``demote``."""
+    if capacity is None or demote:
+        return
+    taken = confirmed_seats(session, occ.id)
+    if taken > capacity:
+        over = taken - capacity
+        raise DeskError(
+            "capacity_below_booked",
+            f"Occurrence {occ.id} has {taken} confirmed seats; a capacity of {capacity} is "
+            f"{over} seat{'s' if over != 1 else ''} over. Choose at least {taken}, or move the "
+            "newest confirmed seats to the waitlist.",
+            occurrence=occ.id, confirmed=taken, over=over)
 
 
 def capacity_changed(session: Session, store: Store, occ: Occurrence, series: Series, *,
-                     demote: bool) -> None:
-    """Promote from the waitlist, or demote the newest seats, after a capacity change."""
+                     demote: bool = False) -> None:
+    """After a capacity change: demote the newest confirmed seats that no longer
+    fit (when asked), then promote whoever fits."""
+    if demote and occ.capacity is not None:
+        taken = confirmed_seats(session, occ.id)
+        newest = session.exec(select(SeatEntry).where(SeatEntry.occurrence_id == occ.id)
+                              .where(SeatEntry.status == "confirmed")
+                              .order_by(col(SeatEntry.confirmed_at).desc(),
+                                        col(SeatEntry.id).desc())).all()
+        for entry in newest:
+            if taken <= occ.capacity:
+                break
+            entry.status = "waitlisted"
+            entry.confirmed_at = None
+            session.add(entry)
+            taken -= entry.seats
+            _tell(session, store, "demoted", entry, occ, series)
+        session.flush()
+    promote(session, store, occ, series)
+
+
+def cover_new_occurrences(session: Session, store: Store, series: Series) -> int:
+    """All-sessions registrations take a seat (or wait) in occurrences added by
+    the horizon or a series edit."""
+    if series.registration_option != "all_sessions":
+        return 0
+    now = naive_now(store.now())
+    registrations = session.exec(select(Registration).where(Registration.series_id == series.id)
+                                 .where(col(Registration.status).in_(("active", "pending")))
+                                 .order_by(Registration.created_at, Registration.id)).all()
+    if not registrations:
+        return 0
+    upcoming = session.exec(select(Occurrence.id).where(Occurrence.series_id == series.id)
+                            .where(Occurrence.status == "scheduled")
+                            .where(Occurrence.start_utc >= now)).all()
+    held = set(session.exec(select(SeatEntry.registration_id, SeatEntry.occurrence_id)
+                            .join(Registration)
+                            .where(Registration.series_id == series.id)).all())
+    added = 0
+    for occ in lock_occurrences(session, upcoming):
+        for registration in registrations:
+            if (registration.id, occ.id) in held:
+                continue
+            entry = SeatEntry(registration_id=registration.id, occurrence_id=occ.id,
+                              seats=registration.seats, status="pending", queued_at=now)
+            if registration.status == "active":
+                place(session, store, entry, occ)
+            else:
+                session.add(entry)
+            added += 1
+    session.flush()
+    return added

@@ -22,7 +22,7 @@ from schedtui.domain.errors import DeskError, invalid
 from schedtui.domain.recurrence import Rule, check_slots, describe
 from schedtui.domain.recurrence import Slot as PlanSlot
 from schedtui.domain.zones import from_utc_naive, to_utc_naive, zone
-from schedtui.services import audit
+from schedtui.services import audit, seats
 from schedtui.services.common import (
     get,
     horizon_for,
@@ -34,7 +34,7 @@ from schedtui.services.common import (
 )
 from schedtui.services.views import SeriesView
 from schedtui.store import Store
-from schedtui.store.models import Hub, Occurrence, Series, Slot
+from schedtui.store.models import Hub, Occurrence, Registration, SeatEntry, Series, Slot
 
 STATUSES = ("draft", "published", "paused", "archived")
 OPTIONS = ("all_sessions", "single_session", "multiple_sessions")
@@ -122,8 +122,10 @@ def _apply(series: Series, changes: dict[str, Any]) -> tuple[list[TimeSpec] | No
             times = list(value)
             check_slots([PlanSlot(t, days) for t, days in times])
             replan = True
-        elif hasattr(series, key):
-            setattr(series, key, value)
+        elif key == "max_seats":
+            series.max_seats = parse.parse_positive(value, "Max seats per booking", 1, 50)
+        elif key == "require_approval":
+            series.require_approval = bool(value)
     return times, replan
 
 
@@ -218,6 +220,7 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
     capacity = {r.id: r.capacity for r in rows}
     report = Replan()
     fresh = []
+    resized: list[Occurrence] = []
     for item in result.items:
         key = (item.day, item.slot.key)
         occ = future.pop(key, None)
@@ -239,7 +242,9 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
             occ.original_start = planned
             changed = True
         if "capacity" not in edited and occ.capacity != capacity[item.slot.key]:
+            seats.check_capacity_change(session, occ, capacity[item.slot.key], demote=False)
             occ.capacity = capacity[item.slot.key]
+            resized.append(occ)
             changed = True
         if changed:
             session.add(occ)
@@ -270,6 +275,9 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
         session.flush()
         if report.cancelled:
             on_occurrences_cancelled(session, store, series, report.cancelled)
+    session.flush()
+    for occ in resized:
+        seats.promote(session, store, occ, series)
     if fresh:
         session.execute(insert(Occurrence), fresh)
         report.added = len(fresh)
@@ -279,11 +287,14 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
 
 def on_occurrences_cancelled(session: Session, store: Store, series: Series,
                              occurrence_ids: list[int]) -> None:
-    """Hook: seats in occurrences a series edit cancelled (filled by registrations)."""
+    """Seats in occurrences a series edit dropped: cancelled, people told."""
+    for occ in seats.lock_occurrences(session, occurrence_ids):
+        seats.occurrence_cancelled(session, store, occ, series)
 
 
 def on_occurrences_added(session: Session, store: Store, series: Series) -> None:
-    """Hook: new occurrences for all-sessions registrations (filled by registrations)."""
+    """All-sessions registrations take seats in new occurrences."""
+    seats.cover_new_occurrences(session, store, series)
 
 
 # -- commands ----------------------------------------------------------------
@@ -451,6 +462,7 @@ def split_series(store: Store, series_id: int, at_occurrence: int, *, confirm: b
         session.add_all([series, later])
         session.flush()
         on_series_split(session, store, series, later)
+        on_occurrences_added(session, store, later)
         audit.record(session, store, "series.split", "series", series.id, before=before,
                      after=audit.snapshot(series) | {"split_into": later.id},
                      series_id=series.id, hub_id=series.hub_id)
@@ -461,7 +473,24 @@ def split_series(store: Store, series_id: int, at_occurrence: int, *, confirm: b
 
 
 def on_series_split(session: Session, store: Store, earlier: Series, later: Series) -> None:
-    """Hook: registrations follow their occurrences into the later series."""
+    """Registrations follow their occurrences: a registration holding seats in
+    occurrences that moved to the later series gets a twin there that owns them."""
+    moved = select(Occurrence.id).where(Occurrence.series_id == later.id)
+    entries = session.exec(select(SeatEntry).where(col(SeatEntry.occurrence_id).in_(moved))
+                           .order_by(SeatEntry.id)).all()
+    twins: dict[int, int] = {}
+    for entry in entries:
+        if entry.registration_id not in twins:
+            old = session.get(Registration, entry.registration_id)
+            twin = Registration(series_id=later.id, attendee_id=old.attendee_id,
+                                seats=old.seats, status=old.status, created_at=old.created_at,
+                                updated_at=naive_now(store.now()))
+            session.add(twin)
+            session.flush()
+            twins[old.id] = twin.id
+        entry.registration_id = twins[entry.registration_id]
+        session.add(entry)
+    session.flush()
 
 
 def roll_horizons(store: Store, *, series_id: int | None = None) -> dict[int, int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 
@@ -54,12 +54,11 @@ class SeriesView:
     has_end: bool
     occurrence_count: int
     next_occurrence: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    max_seats: int = 5
+    require_approval: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.update(data.pop("extra"))
-        return data
+        return asdict(self)
 
 
 @dataclass(frozen=True)

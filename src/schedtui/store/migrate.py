@@ -19,10 +19,26 @@ if TYPE_CHECKING:
 
 APP_NAME = "schedtui"
 META_TABLE = "schedtui_meta"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+
+def _v1_to_v2(connection: Connection) -> None:
+    """Registrations: attendees, registrations, seat entries, the outbox,
+    idempotency keys, and two series settings."""
+    from schedtui.store import models
+
+    false = "false" if connection.dialect.name == "postgresql" else "0"
+    connection.execute(text("ALTER TABLE series ADD COLUMN max_seats INTEGER NOT NULL "
+                            "DEFAULT 5"))
+    connection.execute(text("ALTER TABLE series ADD COLUMN require_approval BOOLEAN NOT NULL "
+                            f"DEFAULT {false}"))
+    tables = [models.Attendee, models.Registration, models.SeatEntry, models.Notice,
+              models.IdempotencyKey]
+    SQLModel.metadata.create_all(connection, tables=[t.__table__ for t in tables])
+
 
 # MIGRATIONS[n] takes a database at version n to version n + 1.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
 
 
 def prepare(store: Store, *, create: bool = True) -> int:

@@ -55,6 +55,8 @@ class Series(SQLModel, table=True):
     booking_min_hours: int | None = None
     booking_max_days: int | None = None
     horizon_weeks: int = 26
+    max_seats: int = 5  # seats one registration may take (schema 2)
+    require_approval: bool = False  # registrations start pending (schema 2)
     planned_through: date | None = None  # last local date planned, for series with no end
     created_at: datetime = Utc()
     updated_at: datetime = Utc()
@@ -115,4 +117,78 @@ class AuditEntry(SQLModel, table=True):
     undone: bool = False
 
 
-__all__ = ["AuditEntry", "Hub", "Meta", "Occurrence", "Series", "Slot"]
+class Attendee(SQLModel, table=True):
+    """A person. One email is one attendee; ``email_key`` is the email lowercased."""
+
+    __tablename__ = "attendee"
+    id: int | None = Field(default=None, primary_key=True)
+    email_key: str = Field(max_length=320, unique=True)
+    email: str = Field(max_length=320)
+    name: str = Field(max_length=200)
+    phone: str = Field(default="", max_length=40)
+    created_at: datetime = Utc()
+
+
+class Registration(SQLModel, table=True):
+    """One attendee's booking in one series, for ``seats`` seats in each
+    occurrence it covers. ``status``: pending, declined, cancelled or active."""
+
+    __tablename__ = "registration"
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(foreign_key="series.id", index=True)
+    attendee_id: int = Field(foreign_key="attendee.id", index=True)
+    seats: int = 1
+    status: str = Field(default="active", max_length=16)
+    created_at: datetime = Utc()
+    updated_at: datetime = Utc()
+
+
+class SeatEntry(SQLModel, table=True):
+    """A registration's hold on one occurrence: confirmed, waitlisted, pending
+    (awaiting approval) or cancelled. The waitlist is ordered by ``queued_at``
+    then id; ``cancel_reason`` tells a cancelled occurrence's seats (given back
+    on restore) from a person's own cancellation."""
+
+    __tablename__ = "seat_entry"
+    __table_args__ = (Index("ix_seat_occurrence_status", "occurrence_id", "status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    registration_id: int = Field(foreign_key="registration.id", index=True)
+    occurrence_id: int = Field(foreign_key="occurrence.id")
+    seats: int = 1
+    status: str = Field(default="confirmed", max_length=16)
+    attended: bool = False
+    queued_at: datetime = Utc()
+    confirmed_at: datetime | None = Utc(default=None, nullable=True)
+    cancel_reason: str = Field(default="", max_length=16)
+
+
+class Notice(SQLModel, table=True):
+    """One message to one person about one event, waiting in the outbox."""
+
+    __tablename__ = "notice"
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Utc(index=True)
+    kind: str = Field(max_length=32)
+    attendee_id: int = Field(foreign_key="attendee.id")
+    registration_id: int | None = Field(default=None, foreign_key="registration.id")
+    occurrence_id: int | None = Field(default=None, foreign_key="occurrence.id")
+    to_email: str = Field(max_length=320)
+    to_name: str = Field(max_length=200)
+    subject: str = Field(max_length=300)
+    body: str
+    exported_at: datetime | None = Utc(default=None, nullable=True)
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A create command's key: a repeat returns the first result."""
+
+    __tablename__ = "idempotency_key"
+    key: str = Field(primary_key=True, max_length=200)
+    command: str = Field(max_length=64)
+    fingerprint: str = Field(max_length=64)
+    result_id: int
+    created_at: datetime = Utc()
+
+
+__all__ = ["Attendee", "AuditEntry", "Hub", "IdempotencyKey", "Meta", "Notice", "Occurrence",
+           "Registration", "SeatEntry", "Series", "Slot"]

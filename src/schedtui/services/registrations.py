@@ -1,0 +1,584 @@
+"""Registrations: who holds which seats. The rules of the registration options,
+approval, switching, check-in, figures and idempotent creation live here; the
+seat arithmetic lives in :mod:`schedtui.services.seats`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from schedtui.domain import parse, text
+from schedtui.domain.errors import DeskError, invalid, not_found
+from schedtui.domain.zones import from_utc_naive, iso_utc, zone
+from schedtui.services import audit, notices, seats
+from schedtui.services.common import get, naive_now
+from schedtui.store import Store
+from schedtui.store.models import (
+    Attendee,
+    IdempotencyKey,
+    Occurrence,
+    Registration,
+    SeatEntry,
+    Series,
+)
+
+EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}$")
+
+
+@dataclass(frozen=True)
+class SeatView:
+    id: int  # the occurrence
+    status: str
+    attended: bool
+    start: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "status": self.status, "attended": self.attended,
+                "start": self.start}
+
+
+@dataclass(frozen=True)
+class RegistrationView:
+    id: int
+    series_id: int
+    attendee_id: int
+    email: str
+    name: str
+    phone: str
+    seats: int
+    status: str
+    created_at: str
+    occurrences: list[SeatView] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["occurrences"] = [s.to_json() for s in self.occurrences]
+        return data
+
+
+@dataclass(frozen=True)
+class OccurrenceFigures:
+    id: int
+    start: str
+    status: str
+    capacity: int | None
+    confirmed: int
+    waitlisted: int
+    pending: int
+    attended: int
+    fill_rate: float | None
+
+
+@dataclass(frozen=True)
+class SeriesFigures:
+    series_id: int
+    capacity: int | None
+    confirmed: int
+    waitlisted: int
+    pending: int
+    attended: int
+    fill_rate: float | None
+    registrations: int
+    occurrences: list[OccurrenceFigures]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# -- reading ------------------------------------------------------------------
+
+
+def overall_status(registration: Registration, entries: Sequence[SeatEntry]) -> str:
+    """pending, declined, cancelled; for an active registration: confirmed when
+    every entry that is not cancelled is confirmed, waitlisted when none is,
+    partial otherwise."""
+    if registration.status != "active":
+        return registration.status
+    live = [e.status for e in entries if e.status != "cancelled"]
+    if all(s == "confirmed" for s in live):
+        return "confirmed"
+    if not any(s == "confirmed" for s in live):
+        return "waitlisted"
+    return "partial"
+
+
+def _views(session: Session, registrations: Sequence[Registration]) -> list[RegistrationView]:
+    if not registrations:
+        return []
+    ids = [r.id for r in registrations]
+    entries: dict[int, list[SeatEntry]] = {i: [] for i in ids}
+    starts: dict[int, str] = {}
+    for chunk in range(0, len(ids), 900):
+        rows = session.exec(select(SeatEntry, Occurrence.start_utc, Series.timezone)
+                            .join(Occurrence, SeatEntry.occurrence_id == Occurrence.id)
+                            .join(Series, Occurrence.series_id == Series.id)
+                            .where(col(SeatEntry.registration_id).in_(ids[chunk:chunk + 900]))
+                            .order_by(Occurrence.start_utc, SeatEntry.id)).all()
+        for entry, start, tz in rows:
+            entries[entry.registration_id].append(entry)
+            starts[entry.occurrence_id] = from_utc_naive(start, zone(tz)).isoformat(
+                timespec="seconds")
+    people = {a.id: a for a in session.exec(select(Attendee).where(col(Attendee.id).in_(
+        {r.attendee_id for r in registrations})))}
+    result = []
+    for r in registrations:
+        person = people[r.attendee_id]
+        result.append(RegistrationView(
+            id=r.id, series_id=r.series_id, attendee_id=person.id, email=person.email,
+            name=person.name, phone=person.phone, seats=r.seats,
+            status=overall_status(r, entries[r.id]), created_at=iso_utc(r.created_at),
+            occurrences=[SeatView(e.occurrence_id, e.status, e.attended,
+                                  starts[e.occurrence_id]) for e in entries[r.id]]))
+    return result
+
+
+def get_registration(store: Store, registration_id: int) -> RegistrationView:
+    with store.read() as session:
+        return _views(session, [get(session, Registration, registration_id, "registration")])[0]
+
+
+def list_registrations(store: Store, *, series_id: int | None = None,
+                       occurrence_id: int | None = None, email: str | None = None
+                       ) -> list[RegistrationView]:
+    """Registrations of a series, of an occurrence (those holding an entry in it)
+    or of a person, oldest first."""
+    with store.read() as session:
+        query = select(Registration).order_by(Registration.created_at, Registration.id)
+        if series_id is not None:
+            get(session, Series, series_id, "series")
+            query = query.where(Registration.series_id == series_id)
+        if occurrence_id is not None:
+            get(session, Occurrence, occurrence_id, "occurrence")
+            query = query.where(col(Registration.id).in_(
+                select(SeatEntry.registration_id)
+                .where(SeatEntry.occurrence_id == occurrence_id)))
+        if email is not None:
+            query = query.join(Attendee).where(Attendee.email_key == email.strip().lower())
+        return _views(session, session.exec(query).all())
+
+
+# -- creating -------------------------------------------------------------------
+
+
+def _check_email(value: str) -> str:
+    email = text.field(value, "Email", min_len=1, max_len=320)
+    if not EMAIL.match(email):
+        raise DeskError("invalid_email", f'"{email[:80]}" does not look like an email address.')
+    return email
+
+
+def _attendee(session: Session, store: Store, email: str, name: str, phone: str) -> Attendee:
+    key = email.lower()
+    person = session.exec(select(Attendee).where(Attendee.email_key == key)).first()
+    if person is None:
+        person = Attendee(email_key=key, email=email, name=name, phone=phone,
+                          created_at=naive_now(store.now()))
+        session.add(person)
+        session.flush()
+    elif phone and not person.phone:
+        person.phone = phone
+        session.add(person)
+    return person
+
+
+def _open(series: Series) -> None:
+    if series.status != "published":
+        raise DeskError("series_not_open", f'"{series.name}" is {series.status}; it takes no '
+                        "registrations.")
+
+
+def _window(series: Series, occ: Occurrence, now_naive) -> str | None:
+    """Why ``occ`` cannot be booked now, or None."""
+    ahead = occ.start_utc - now_naive
+    if series.booking_min_hours is not None and ahead < timedelta(hours=series.booking_min_hours):
+        return f"bookings close {series.booking_min_hours} hours before the start"
+    if series.booking_max_days is not None and ahead > timedelta(days=series.booking_max_days):
+        return f"bookings open {series.booking_max_days} days before the start"
+    return None
+
+
+def _chosen(session: Session, store: Store, series: Series,
+            occurrence_ids: Sequence[int] | None) -> list[Occurrence]:
+    """The occurrences a new registration covers, checked against the option."""
+    now = naive_now(store.now())
+    option = series.registration_option
+    ids = list(dict.fromkeys(occurrence_ids or ()))
+    if option == "all_sessions":
+        if ids:
+            raise DeskError("registration_option_mismatch", f'"{series.name}" registers for '
+                            "all sessions; do not choose occurrences.")
+        upcoming = session.exec(select(Occurrence).where(Occurrence.series_id == series.id)
+                                .where(Occurrence.status == "scheduled")
+                                .where(Occurrence.start_utc > now)
+                                .order_by(Occurrence.start_utc)).all()
+        if not upcoming:
+            raise DeskError("occurrence_not_open", f'"{series.name}" has no upcoming '
+                            "occurrences to register for.")
+        # Sessions about to start are closed; booking opens with the first open one.
+        closing = timedelta(hours=series.booking_min_hours or 0)
+        bookable = [o for o in upcoming if o.start_utc - now >= closing]
+        why = _window(series, bookable[0], now) if bookable else _window(series, upcoming[0],
+                                                                          now)
+        if why:
+            raise DeskError("outside_booking_window", f'"{series.name}": {why}.')
+        return bookable
+    if option == "single_session" and len(ids) != 1:
+        raise DeskError("registration_option_mismatch", f'"{series.name}" takes exactly one '
+                        "chosen occurrence per registration.")
+    if option == "multiple_sessions" and not ids:
+        raise DeskError("registration_option_mismatch", f'"{series.name}" needs one or more '
+                        "chosen occurrences.")
+    chosen = []
+    for occ_id in ids:
+        occ = session.get(Occurrence, occ_id) if isinstance(occ_id, int) else None
+        if occ is None:
+            raise not_found("occurrence", occ_id)
+        if occ.series_id != series.id:
+            raise invalid(f"Occurrence {occ_id} is not in series {series.id}.")
+        if occ.status != "scheduled":
+            raise DeskError("occurrence_not_open", f"Occurrence {occ_id} is cancelled.")
+        if occ.start_utc <= now:
+            raise DeskError("occurrence_not_open", f"Occurrence {occ_id} has already started.")
+        why = _window(series, occ, now)
+        if why:
+            raise DeskError("outside_booking_window", f"Occurrence {occ_id}: {why}.")
+        chosen.append(occ)
+    return chosen
+
+
+def _duplicates(session: Session, attendee: Attendee, occ_ids: Sequence[int],
+                ignore: int | None = None) -> list[int]:
+    query = (select(SeatEntry.occurrence_id).join(Registration)
+             .where(Registration.attendee_id == attendee.id)
+             .where(col(Registration.status).in_(("active", "pending")))
+             .where(col(SeatEntry.occurrence_id).in_(occ_ids))
+             .where(SeatEntry.status != "cancelled"))
+    if ignore is not None:
+        query = query.where(Registration.id != ignore)
+    return sorted(set(session.exec(query).all()))
+
+
+def _fingerprint(params: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def register(store: Store, series_id: int, *, email: str, name: str,
+             occurrence_ids: Sequence[int] | None = None, seats: int = 1, phone: str = "",
+             idempotency_key: str | None = None) -> RegistrationView:
+    """Register a person for a series. Each covered occurrence gets a seat if
+    it fits, or a waitlist place; a series that requires approval holds none yet."""
+    clean_email = _check_email(email)
+    clean_name = text.field(name, "Name", min_len=1, max_len=200)
+    clean_phone = text.field(phone, "Phone", max_len=40)
+    count = parse.parse_positive(seats, "Seats", 1, 1_000_000)  # the series' maximum is a rule
+    key = text.field(idempotency_key, "Idempotency key", max_len=200) if idempotency_key else None
+    params = {"series": series_id, "email": clean_email.lower(), "name": clean_name,
+              "occurrences": sorted(occurrence_ids or ()), "seats": count, "phone": clean_phone}
+
+    def attempt() -> RegistrationView:
+        with store.write() as session:
+            if key:
+                earlier = session.get(IdempotencyKey, key)
+                if earlier is not None:
+                    if earlier.command != "reg.add" or earlier.fingerprint != _fingerprint(params):
+                        raise DeskError("idempotency_conflict", f'The key "{key[:60]}" was used '
+                                        "for a different request; nothing was created.")
+                    return _views(session, [session.get(Registration, earlier.result_id)])[0]
+            return _register(session, store, series_id, clean_email, clean_name, clean_phone,
+                             count, occurrence_ids, key, params)
+
+    try:
+        return store.retrying(attempt)
+    except IntegrityError:  # a concurrent first use of the same key or email: read it back
+        return store.retrying(attempt)
+
+
+def _register(session: Session, store: Store, series_id: int, email: str, name: str,
+              phone: str, count: int, occurrence_ids, key: str | None,
+              params: dict[str, Any]) -> RegistrationView:
+    series = get(session, Series, series_id, "series")
+    _open(series)
+    if count > series.max_seats:
+        raise DeskError("too_many_seats", f"One registration may take at most "
+                        f"{series.max_seats} seats in \"{series.name}\"; asked for {count}.")
+    chosen = _chosen(session, store, series, occurrence_ids)
+    person = _attendee(session, store, email, name, phone)
+    clash = _duplicates(session, person, [o.id for o in chosen])
+    if clash:
+        raise DeskError("duplicate_registration", f"{email} already holds a registration for "
+                        f"occurrence{'s' if len(clash) > 1 else ''} "
+                        f"{', '.join(map(str, clash))}.", occurrences=clash)
+    now = naive_now(store.now())
+    registration = Registration(series_id=series.id, attendee_id=person.id, seats=count,
+                                status="pending" if series.require_approval else "active",
+                                created_at=now, updated_at=now)
+    session.add(registration)
+    session.flush()
+    lines = []
+    for occ in seats.lock_occurrences(session, [o.id for o in chosen]):
+        entry = SeatEntry(registration_id=registration.id, occurrence_id=occ.id, seats=count,
+                          status="pending", queued_at=now)
+        if registration.status == "active":
+            seats.place(session, store, entry, occ)
+        else:
+            session.add(entry)
+        lines.append((occ, entry.status))
+    session.flush()
+    lines.sort(key=lambda pair: pair[0].start_utc)
+    state = overall_status(registration, session.exec(
+        select(SeatEntry).where(SeatEntry.registration_id == registration.id)).all())
+    kind = {"confirmed": "confirmed", "waitlisted": "waitlisted", "partial": "partial",
+            "pending": "pending"}[state]
+    notices.notify(session, store, kind, attendee=person, registration=registration,
+                   series=series, lines=lines)
+    if key:
+        session.add(IdempotencyKey(key=key, command="reg.add", fingerprint=_fingerprint(params),
+                                   result_id=registration.id, created_at=now))
+    audit.record(session, store, "registration.create", "registration", registration.id,
+                 after={"email": email, "seats": count, "status": state,
+                        "occurrences": [o.id for o in chosen]},
+                 series_id=series.id, hub_id=series.hub_id)
+    session.flush()
+    return _views(session, [registration])[0]
+
+
+# -- changing -------------------------------------------------------------------
+
+
+def _load(session: Session, registration_id: int) -> tuple[Registration, Series, Attendee]:
+    registration = get(session, Registration, registration_id, "registration")
+    series = session.get(Series, registration.series_id)
+    return registration, series, session.get(Attendee, registration.attendee_id)
+
+
+def _live_entries(session: Session, registration: Registration) -> list[SeatEntry]:
+    return list(session.exec(select(SeatEntry).where(SeatEntry.registration_id == registration.id)
+                             .where(SeatEntry.status != "cancelled").order_by(SeatEntry.id)))
+
+
+def cancel_registration(store: Store, registration_id: int) -> RegistrationView:
+    """Cancel a registration; freed seats go to the waitlist at once."""
+    with store.write() as session:
+        registration, series, person = _load(session, registration_id)
+        if registration.status in ("cancelled", "declined"):
+            raise DeskError("invalid_state", f"Registration {registration_id} is already "
+                            f"{registration.status}.")
+        entries = _live_entries(session, registration)
+        now = naive_now(store.now())
+        future = [e for e in entries if session.get(Occurrence, e.occurrence_id).start_utc > now]
+        occs = seats.lock_occurrences(session, [e.occurrence_id for e in future])
+        lines = []
+        for entry in future:
+            entry.status = "cancelled"
+            entry.cancel_reason = "registration"
+            session.add(entry)
+        registration.status = "cancelled"
+        registration.updated_at = now
+        session.add(registration)
+        session.flush()
+        for occ in occs:
+            lines.append((occ, "cancelled"))
+            seats.promote(session, store, occ, series)
+        notices.notify(session, store, "cancelled", attendee=person, registration=registration,
+                       series=series, lines=lines)
+        audit.record(session, store, "registration.cancel", "registration", registration.id,
+                     before={"status": "active"}, after={"status": "cancelled"},
+                     series_id=series.id, hub_id=series.hub_id)
+        return _views(session, [registration])[0]
+
+
+def approve(store: Store, registration_id: int) -> RegistrationView:
+    """Approve a pending registration: seats are confirmed or waitlisted as capacity allows."""
+    with store.write() as session:
+        registration, series, person = _load(session, registration_id)
+        if registration.status != "pending":
+            raise DeskError("invalid_state", f"Registration {registration_id} is "
+                            f"{registration.status}, not pending.")
+        now = naive_now(store.now())
+        registration.status = "active"
+        registration.updated_at = now
+        session.add(registration)
+        entries = {e.occurrence_id: e for e in _live_entries(session, registration)}
+        lines = []
+        for occ in seats.lock_occurrences(session, entries):
+            entry = entries[occ.id]
+            if occ.status != "scheduled" or occ.start_utc <= now:
+                entry.status = "cancelled"
+                entry.cancel_reason = "closed"
+                session.add(entry)
+            else:
+                entry.queued_at = now
+                seats.place(session, store, entry, occ)
+            lines.append((occ, entry.status))
+        session.flush()
+        lines.sort(key=lambda pair: pair[0].start_utc)
+        notices.notify(session, store, "approved", attendee=person, registration=registration,
+                       series=series, lines=lines)
+        audit.record(session, store, "registration.approve", "registration", registration.id,
+                     before={"status": "pending"}, after={"status": "active"},
+                     series_id=series.id, hub_id=series.hub_id)
+        return _views(session, [registration])[0]
+
+
+def decline(store: Store, registration_id: int) -> RegistrationView:
+    with store.write() as session:
+        registration, series, person = _load(session, registration_id)
+        if registration.status != "pending":
+            raise DeskError("invalid_state", f"Registration {registration_id} is "
+                            f"{registration.status}, not pending.")
+        for entry in _live_entries(session, registration):
+            entry.status = "cancelled"
+            entry.cancel_reason = "declined"
+            session.add(entry)
+        registration.status = "declined"
+        registration.updated_at = naive_now(store.now())
+        session.add(registration)
+        notices.notify(session, store, "declined", attendee=person, registration=registration,
+                       series=series)
+        audit.record(session, store, "registration.decline", "registration", registration.id,
+                     before={"status": "pending"}, after={"status": "declined"},
+                     series_id=series.id, hub_id=series.hub_id)
+        return _views(session, [registration])[0]
+
+
+def switch(store: Store, registration_id: int, from_occurrence: int,
+           to_occurrence: int) -> RegistrationView:
+    """Move a registration's seat from one occurrence to another in one step.
+    If the target has no room, nothing changes and the error says so."""
+    with store.write() as session:
+        registration, series, person = _load(session, registration_id)
+        if registration.status not in ("active", "pending"):
+            raise DeskError("invalid_state", f"Registration {registration_id} is "
+                            f"{registration.status}.")
+        _open(series)
+        entry = session.exec(select(SeatEntry).where(SeatEntry.registration_id == registration.id)
+                             .where(SeatEntry.occurrence_id == from_occurrence)
+                             .where(SeatEntry.status != "cancelled")).first()
+        if entry is None:
+            raise DeskError("not_found", f"Registration {registration_id} holds no seat in "
+                            f"occurrence {from_occurrence}.")
+        if from_occurrence == to_occurrence:
+            raise invalid("The registration is already in that occurrence.")
+        source, target = None, None
+        for occ in seats.lock_occurrences(session, [from_occurrence, to_occurrence]):
+            if occ.id == from_occurrence:
+                source = occ
+            else:
+                target = occ
+        if target is None:
+            raise not_found("occurrence", to_occurrence)
+        if target.series_id != series.id:
+            raise invalid(f"Occurrence {to_occurrence} is not in series {series.id}.")
+        now = naive_now(store.now())
+        if target.status != "scheduled" or target.start_utc <= now:
+            raise DeskError("occurrence_not_open", f"Occurrence {to_occurrence} is not open "
+                            "(cancelled or started).")
+        why = _window(series, target, now)
+        if why:
+            raise DeskError("outside_booking_window", f"Occurrence {to_occurrence}: {why}.")
+        if _duplicates(session, person, [to_occurrence]):
+            raise DeskError("duplicate_registration", f"{person.email} already holds a seat "
+                            f"in occurrence {to_occurrence}.")
+        if entry.status != "pending":
+            if not seats.fits(target, seats.confirmed_seats(session, target.id), entry.seats):
+                free = (target.capacity or 0) - seats.confirmed_seats(session, target.id)
+                raise DeskError("no_room", f"Occurrence {to_occurrence} has {max(free, 0)} free "
+                                f"seats and {entry.seats} are needed; the registration keeps "
+                                f"its seat in occurrence {from_occurrence}.")
+        before = {"occurrence": from_occurrence, "status": entry.status}
+        was = entry.status
+        entry.occurrence_id = target.id
+        entry.attended = False
+        entry.queued_at = now
+        if was != "pending":
+            entry.status = "pending"  # not counted while its place is decided
+            seats.place(session, store, entry, target)
+        session.add(entry)
+        session.flush()
+        notices.notify(session, store, "switched", attendee=person, registration=registration,
+                       series=series, lines=[(source, "cancelled"), (target, entry.status)],
+                       occurrence=target)
+        if was == "confirmed":
+            seats.promote(session, store, source, series)
+        audit.record(session, store, "registration.switch", "registration", registration.id,
+                     before=before, after={"occurrence": to_occurrence, "status": entry.status},
+                     series_id=series.id, hub_id=series.hub_id)
+        return _views(session, [registration])[0]
+
+
+def check_in(store: Store, registration_id: int, occurrence_id: int, *,
+             attended: bool = True) -> RegistrationView:
+    """Mark a confirmed seat as attended (or undo that)."""
+    with store.write() as session:
+        registration, series, _ = _load(session, registration_id)
+        entry = session.exec(select(SeatEntry).where(SeatEntry.registration_id == registration.id)
+                             .where(SeatEntry.occurrence_id == occurrence_id)).first()
+        if entry is None:
+            raise DeskError("not_found", f"Registration {registration_id} has no seat in "
+                            f"occurrence {occurrence_id}.")
+        if entry.status != "confirmed":
+            raise DeskError("invalid_state", f"Only a confirmed seat can be checked in; this "
+                            f"one is {entry.status}.")
+        before = entry.attended
+        entry.attended = attended
+        session.add(entry)
+        audit.record(session, store, "registration.checkin", "registration", registration.id,
+                     before={"occurrence": occurrence_id, "attended": before},
+                     after={"occurrence": occurrence_id, "attended": attended},
+                     series_id=series.id, hub_id=series.hub_id)
+        session.flush()
+        return _views(session, [registration])[0]
+
+
+# -- figures ----------------------------------------------------------------------
+
+
+def series_stats(store: Store, series_id: int) -> SeriesFigures:
+    """Capacity, confirmed, waitlisted, pending, attended and fill rate, per
+    occurrence and for the series (scheduled occurrences only in the totals)."""
+    with store.read() as session:
+        series = get(session, Series, series_id, "series")
+        tz = zone(series.timezone)
+        occs = session.exec(select(Occurrence).where(Occurrence.series_id == series_id)
+                            .order_by(Occurrence.start_utc)).all()
+        sums: dict[tuple[int, str], int] = {}
+        attended: dict[int, int] = {}
+        rows = session.exec(select(SeatEntry.occurrence_id, SeatEntry.status,
+                                   func.sum(SeatEntry.seats),
+                                   func.sum(SeatEntry.seats * SeatEntry.attended))
+                            .join(Occurrence).where(Occurrence.series_id == series_id)
+                            .group_by(SeatEntry.occurrence_id, SeatEntry.status)).all()
+        for occ_id, status, total, came in rows:
+            sums[(occ_id, status)] = int(total or 0)
+            if status == "confirmed":
+                attended[occ_id] = int(came or 0)
+        figures = []
+        for o in occs:
+            confirmed = sums.get((o.id, "confirmed"), 0)
+            figures.append(OccurrenceFigures(
+                o.id, from_utc_naive(o.start_utc, tz).isoformat(timespec="seconds"), o.status,
+                o.capacity, confirmed, sums.get((o.id, "waitlisted"), 0),
+                sums.get((o.id, "pending"), 0), attended.get(o.id, 0),
+                round(confirmed / o.capacity, 4) if o.capacity else None))
+        live = [f for f in figures if f.status == "scheduled"]
+        limited = [f for f in live if f.capacity is not None]
+        capacity = sum(f.capacity for f in limited) if limited and len(limited) == len(live) \
+            else None
+        confirmed = sum(f.confirmed for f in live)
+        registrations = session.exec(select(func.count()).select_from(Registration)
+                                     .where(Registration.series_id == series_id)
+                                     .where(col(Registration.status).in_(("active", "pending")))
+                                     ).one()
+        return SeriesFigures(
+            series_id, capacity, confirmed, sum(f.waitlisted for f in live),
+            sum(f.pending for f in live), sum(f.attended for f in figures),
+            round(sum(f.confirmed for f in limited) / sum(f.capacity for f in limited), 4)
+            if limited else None, registrations, figures)

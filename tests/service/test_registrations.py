@@ -1,0 +1,309 @@
+"""Registrations through the services: options, seats, waitlists, approval,
+switching, check-in, notices, idempotency; every refusal leaves nothing behind."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime, time
+
+import pytest
+
+from schedtui.domain.errors import DeskError
+from schedtui.services import hubs, occurrences, outbox, registrations, series
+from schedtui.services.registrations import register
+
+
+@pytest.fixture
+def hub(store):
+    return hubs.create_hub(store, "Studio", "Europe/Berlin")
+
+
+def make(store, hub, option="single_session", capacity=2, **extra):
+    settings = dict(hub_id=hub.id, name="Class", start=date(2025, 1, 6),
+                    rrule="FREQ=WEEKLY;BYDAY=MO;COUNT=6", duration_minutes=60,
+                    times=[(time(18), None)], capacity=capacity, registration_option=option)
+    settings.update(extra)
+    view = series.create_series(store, **settings)
+    return view, [o.id for o in occurrences.list_occurrences(store, view.id)]
+
+
+def person(n: int) -> dict:
+    return {"email": f"p{n}@example.org", "name": f"Person {n}"}
+
+
+def occ(store, occ_id):
+    return occurrences.get_occurrence(store, occ_id)
+
+
+def dump(db_path) -> list[str]:
+    con = sqlite3.connect(db_path)
+    try:
+        return list(con.iterdump())
+    finally:
+        con.close()
+
+
+def test_single_session_confirms_then_waitlists_in_order(store, hub):
+    view, occs = make(store, hub)
+    regs = [register(store, view.id, occurrence_ids=[occs[0]], **person(i)) for i in range(4)]
+    assert [r.status for r in regs] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
+    assert (occ(store, occs[0]).booked, occ(store, occs[0]).waitlisted) == (2, 2)
+    registrations.cancel_registration(store, regs[0].id)
+    assert registrations.get_registration(store, regs[2].id).status == "confirmed"
+    assert registrations.get_registration(store, regs[3].id).status == "waitlisted"
+    kinds = [(n.to_email, n.kind) for n in outbox.list_notices(store)]
+    assert ("p2@example.org", "promoted") in kinds and ("p0@example.org", "cancelled") in kinds
+
+
+def test_seats_count_and_the_earliest_that_fits_is_promoted(store, hub):
+    view, occs = make(store, hub, capacity=4)
+    a = register(store, view.id, occurrence_ids=[occs[0]], seats=3, **person(1))
+    b = register(store, view.id, occurrence_ids=[occs[0]], seats=3, **person(2))
+    c = register(store, view.id, occurrence_ids=[occs[0]], seats=1, **person(3))
+    assert [a.status, b.status, c.status] == ["confirmed", "waitlisted", "confirmed"]
+    occurrences.set_occurrence(store, occs[0], capacity=7)
+    assert registrations.get_registration(store, b.id).status == "confirmed"
+    assert occ(store, occs[0]).booked == 7
+
+
+def test_all_sessions_covers_every_upcoming_occurrence_and_new_ones(store, hub, clock):
+    view, occs = make(store, hub, option="all_sessions",
+                      rrule="FREQ=WEEKLY;BYDAY=MO", horizon_weeks=2)
+    reg = register(store, view.id, **person(1))
+    assert [s.id for s in reg.occurrences] == occs and reg.status == "confirmed"
+    clock.now = datetime(2025, 1, 20, 12, tzinfo=clock.now.tzinfo)
+    added = series.roll_horizons(store)
+    assert added == {view.id: 2}
+    reg = registrations.get_registration(store, reg.id)
+    assert len(reg.occurrences) == len(occs) + 2
+    assert all(s.status == "confirmed" for s in reg.occurrences)
+
+
+def test_all_sessions_refuses_chosen_occurrences(store, hub):
+    view, occs = make(store, hub, option="all_sessions")
+    with pytest.raises(DeskError) as err:
+        register(store, view.id, occurrence_ids=[occs[0]], **person(1))
+    assert err.value.code == "registration_option_mismatch"
+
+
+def test_multiple_sessions_can_be_partial(store, hub):
+    view, occs = make(store, hub, option="multiple_sessions", capacity=1)
+    register(store, view.id, occurrence_ids=[occs[1]], **person(1))
+    reg = register(store, view.id, occurrence_ids=[occs[0], occs[1]], **person(2))
+    assert reg.status == "partial"
+    assert {s.id: s.status for s in reg.occurrences} == {occs[0]: "confirmed",
+                                                         occs[1]: "waitlisted"}
+    notice = outbox.list_notices(store, email="p2@example.org")[-1]
+    assert notice.kind == "partial" and "on the waitlist" in notice.body
+
+
+def test_approval_flow(store, hub):
+    view, occs = make(store, hub, require_approval=True, capacity=1)
+    first = register(store, view.id, occurrence_ids=[occs[0]], **person(1))
+    second = register(store, view.id, occurrence_ids=[occs[0]], **person(2))
+    assert first.status == "pending" and occ(store, occs[0]).booked == 0
+    assert registrations.approve(store, second.id).status == "confirmed"
+    assert registrations.approve(store, first.id).status == "waitlisted"
+    third = register(store, view.id, occurrence_ids=[occs[0]], **person(3))
+    assert registrations.decline(store, third.id).status == "declined"
+    with pytest.raises(DeskError) as err:
+        registrations.approve(store, third.id)
+    assert err.value.code == "invalid_state"
+    kinds = [n.kind for n in outbox.list_notices(store)]
+    assert kinds.count("pending") == 3 and "approved" in kinds and "declined" in kinds
+
+
+def test_booking_window_edges(store, hub, clock):
+    # 2025-01-06 18:00 Berlin is 17:00Z; the clock starts at 2025-01-01 12:00Z.
+    view, occs = make(store, hub, booking_min_hours=24, booking_max_days=5)
+    clock.now = datetime(2025, 1, 1, 16, 59, tzinfo=clock.now.tzinfo)  # 5 days + 1 minute
+    with pytest.raises(DeskError) as err:
+        register(store, view.id, occurrence_ids=[occs[0]], **person(1))
+    assert err.value.code == "outside_booking_window"
+    clock.now = datetime(2025, 1, 1, 17, 0, tzinfo=clock.now.tzinfo)  # exactly 5 days
+    assert register(store, view.id, occurrence_ids=[occs[0]], **person(1)).status == "confirmed"
+    clock.now = datetime(2025, 1, 5, 17, 0, tzinfo=clock.now.tzinfo)  # exactly 24 hours
+    assert register(store, view.id, occurrence_ids=[occs[0]], **person(2)).status == "confirmed"
+    clock.now = datetime(2025, 1, 5, 17, 1, tzinfo=clock.now.tzinfo)
+    with pytest.raises(DeskError) as err:
+        register(store, view.id, occurrence_ids=[occs[0]], **person(3))
+    assert err.value.code == "outside_booking_window"
+
+
+def test_refusals_have_codes_and_change_nothing(store, hub, db_path, clock):
+    view, occs = make(store, hub, max_seats=3)
+    multi, m_occs = make(store, hub, option="multiple_sessions", name="Multi")
+    register(store, view.id, occurrence_ids=[occs[1]], **person(1))
+    occurrences.cancel_occurrence(store, occs[2])
+    draft, d_occs = make(store, hub, name="Draft", draft=True)
+    paused, p_occs = make(store, hub, name="Paused")
+    series.set_status(store, paused.id, "pause")
+    cases = [
+        (dict(series_id=view.id, occurrence_ids=[occs[2]], **person(5)), "occurrence_not_open"),
+        (dict(series_id=view.id, occurrence_ids=[occs[1]], email="P1@Example.org", name="Again"),
+         "duplicate_registration"),
+        (dict(series_id=view.id, occurrence_ids=[occs[0]], seats=4, **person(5)),
+         "too_many_seats"),
+        (dict(series_id=view.id, occurrence_ids=[occs[0], occs[3]], **person(5)),
+         "registration_option_mismatch"),
+        (dict(series_id=view.id, **person(5)), "registration_option_mismatch"),
+        (dict(series_id=multi.id, **person(5)), "registration_option_mismatch"),
+        (dict(series_id=draft.id, occurrence_ids=[d_occs[0]], **person(5)), "series_not_open"),
+        (dict(series_id=paused.id, occurrence_ids=[p_occs[0]], **person(5)), "series_not_open"),
+        (dict(series_id=view.id, occurrence_ids=[occs[0]], email="not-an-email", name="X"),
+         "invalid_email"),
+        (dict(series_id=view.id, occurrence_ids=[occs[0]], email="a@b.org", name=""),
+         "invalid_value"),
+        (dict(series_id=view.id, occurrence_ids=[occs[0]], seats=0, **person(5)),
+         "invalid_value"),
+        (dict(series_id=view.id, occurrence_ids=[m_occs[0]], **person(5)), "invalid_value"),
+        (dict(series_id=view.id, occurrence_ids=[99999], **person(5)), "not_found"),
+        (dict(series_id=4242, occurrence_ids=[occs[0]], **person(5)), "not_found"),
+    ]
+    before = dump(db_path)
+    for kwargs, code in cases:
+        series_id = kwargs.pop("series_id")
+        with pytest.raises(DeskError) as err:
+            register(store, series_id, **kwargs)
+        assert err.value.code == code, kwargs
+    clock.now = datetime(2025, 1, 6, 17, 30, tzinfo=clock.now.tzinfo)  # occs[0] has started
+    with pytest.raises(DeskError) as err:
+        register(store, view.id, occurrence_ids=[occs[0]], **person(5))
+    assert err.value.code == "occurrence_not_open"
+    assert dump(db_path) == before
+
+
+def test_switch_moves_the_seat_or_keeps_it(store, hub):
+    view, occs = make(store, hub, capacity=1)
+    a = register(store, view.id, occurrence_ids=[occs[0]], **person(1))
+    waiting = register(store, view.id, occurrence_ids=[occs[0]], **person(2))
+    register(store, view.id, occurrence_ids=[occs[2]], **person(3))
+    with pytest.raises(DeskError) as err:
+        registrations.switch(store, a.id, occs[0], occs[2])
+    assert err.value.code == "no_room" and "keeps its seat" in err.value.message
+    assert registrations.get_registration(store, a.id).occurrences[0].id == occs[0]
+    moved = registrations.switch(store, a.id, occs[0], occs[1])
+    assert [(s.id, s.status) for s in moved.occurrences] == [(occs[1], "confirmed")]
+    assert registrations.get_registration(store, waiting.id).status == "confirmed"
+    assert outbox.list_notices(store, email="p1@example.org")[-1].kind == "switched"
+
+
+def test_check_in_and_figures(store, hub):
+    view, occs = make(store, hub, capacity=4, option="multiple_sessions")
+    a = register(store, view.id, occurrence_ids=occs[:2], seats=2, **person(1))
+    b = register(store, view.id, occurrence_ids=[occs[0]], seats=3, **person(2))
+    registrations.check_in(store, a.id, occs[0])
+    with pytest.raises(DeskError) as err:
+        registrations.check_in(store, b.id, occs[0])  # waitlisted
+    assert err.value.code == "invalid_state"
+    figures = registrations.series_stats(store, view.id)
+    first = figures.occurrences[0]
+    assert (first.capacity, first.confirmed, first.waitlisted, first.attended) == (4, 2, 3, 2)
+    assert first.fill_rate == 0.5
+    assert (figures.confirmed, figures.waitlisted, figures.attended) == (4, 3, 2)
+    assert figures.capacity == 24 and figures.fill_rate == round(4 / 24, 4)
+    registrations.check_in(store, a.id, occs[0], attended=False)
+    assert registrations.series_stats(store, view.id).attended == 0
+
+
+def test_capacity_cut_is_refused_or_demotes_the_newest(store, hub):
+    view, occs = make(store, hub, capacity=3)
+    regs = [register(store, view.id, occurrence_ids=[occs[0]], **person(i)) for i in range(3)]
+    with pytest.raises(DeskError) as err:
+        occurrences.set_occurrence(store, occs[0], capacity=1)
+    assert err.value.code == "capacity_below_booked" and "2 seats over" in err.value.message
+    occurrences.set_occurrence(store, occs[0], capacity=1, demote=True)
+    statuses = [registrations.get_registration(store, r.id).status for r in regs]
+    assert statuses == ["confirmed", "waitlisted", "waitlisted"]
+    assert outbox.list_notices(store, email="p2@example.org")[-1].kind == "demoted"
+    # A series-wide cut is checked against every occurrence it resizes.
+    for i in range(3, 5):
+        register(store, view.id, occurrence_ids=[occs[2]], **person(i))
+    with pytest.raises(DeskError) as err:
+        series.edit_series(store, view.id, capacity=1)
+    assert err.value.code == "capacity_below_booked"
+    assert occ(store, occs[2]).capacity == 3
+    series.edit_series(store, view.id, capacity=6)  # a raise promotes: occs[0] keeps its edit
+    assert occ(store, occs[2]).capacity == 6 and occ(store, occs[0]).capacity == 1
+
+
+def test_cancel_and_restore_an_occurrence(store, hub):
+    view, occs = make(store, hub, capacity=1)
+    a = register(store, view.id, occurrence_ids=[occs[0]], **person(1))
+    b = register(store, view.id, occurrence_ids=[occs[0]], **person(2))
+    cancelled = occurrences.cancel_occurrence(store, occs[0])
+    assert (cancelled.booked, cancelled.waitlisted) == (0, 0)
+    assert [n.kind for n in outbox.list_notices(store)][-2:] == ["occurrence_cancelled"] * 2
+    occurrences.restore_occurrence(store, occs[0])
+    assert registrations.get_registration(store, a.id).status == "confirmed"
+    assert registrations.get_registration(store, b.id).status == "waitlisted"
+    assert [n.kind for n in outbox.list_notices(store)][-2:] == ["restored"] * 2
+
+
+def test_moving_an_occurrence_tells_the_new_time_in_the_series_zone(store, hub):
+    view, occs = make(store, hub)
+    register(store, view.id, occurrence_ids=[occs[1]], **person(1))
+    occurrences.move_occurrence(store, occs[1], datetime(2025, 1, 14, 19, 30))
+    notice = outbox.list_notices(store)[-1]
+    assert notice.kind == "moved"
+    assert "Tue 14 Jan 2025, 19:30 (Europe/Berlin)" in notice.body
+    assert "Tue 14 Jan 2025, 19:30" in notice.subject
+
+
+def test_series_edit_that_drops_booked_occurrences_needs_confirmation(store, hub, db_path):
+    view, occs = make(store, hub)
+    register(store, view.id, occurrence_ids=[occs[5]], **person(1))
+    before = dump(db_path)
+    with pytest.raises(DeskError) as err:
+        series.edit_series(store, view.id, rrule="FREQ=WEEKLY;BYDAY=MO;COUNT=4")
+    assert err.value.code == "has_registrations" and str(occs[5]) in err.value.message
+    assert dump(db_path) == before
+    _, report = series.edit_series(store, view.id, rrule="FREQ=WEEKLY;BYDAY=MO;COUNT=4",
+                                   confirm=True)
+    assert report.cancelled == [occs[5]] and report.removed == 1
+    assert occ(store, occs[5]).status == "cancelled"
+    assert outbox.list_notices(store)[-1].kind == "occurrence_cancelled"
+
+
+def test_split_takes_registrations_along(store, hub):
+    view, occs = make(store, hub, option="all_sessions", capacity=5)
+    reg = register(store, view.id, **person(1))
+    earlier, later = series.split_series(store, view.id, occs[3], capacity=10)
+    old = registrations.get_registration(store, reg.id)
+    assert [s.id for s in old.occurrences] == occs[:3]
+    twins = registrations.list_registrations(store, series_id=later.id)
+    assert len(twins) == 1 and [s.id for s in twins[0].occurrences] == occs[3:]
+
+
+def test_idempotency_keys(store, hub):
+    view, occs = make(store, hub)
+    first = register(store, view.id, occurrence_ids=[occs[0]], idempotency_key="k1", **person(1))
+    again = register(store, view.id, occurrence_ids=[occs[0]], idempotency_key="k1", **person(1))
+    assert again == first
+    assert len(registrations.list_registrations(store, series_id=view.id)) == 1
+    with pytest.raises(DeskError) as err:
+        register(store, view.id, occurrence_ids=[occs[1]], idempotency_key="k1", **person(1))
+    assert err.value.code == "idempotency_conflict"
+
+
+def test_one_email_is_one_attendee(store, hub):
+    view, occs = make(store, hub, option="multiple_sessions")
+    a = register(store, view.id, occurrence_ids=[occs[0]], email="Ada@Example.org", name="Ada")
+    b = register(store, view.id, occurrence_ids=[occs[1]], email="ada@example.ORG", name="Ada")
+    assert a.attendee_id == b.attendee_id
+
+
+def test_outbox_exports_standard_eml(store, hub, tmp_path):
+    import email
+
+    view, occs = make(store, hub)
+    register(store, view.id, occurrence_ids=[occs[0]], email="eve@example.org",
+             name="Eve [bold]Adams[/]")
+    paths = outbox.export_eml(store, tmp_path / "out")
+    assert len(paths) == 1
+    message = email.message_from_bytes(paths[0].read_bytes())
+    assert message["To"] == '"Eve [bold]Adams[/]" <eve@example.org>'
+    assert message["Subject"] == "You're registered: Class"
+    assert "Mon 06 Jan 2025, 18:00 (Europe/Berlin)" in message.get_payload()
+    assert outbox.list_notices(store) == []
+    assert len(outbox.list_notices(store, include_exported=True)) == 1
