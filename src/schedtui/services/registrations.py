@@ -275,30 +275,40 @@ def register(store: Store, series_id: int, *, email: str, name: str,
              idempotency_key: str | None = None) -> RegistrationView:
     """Register a person for a series. Each covered occurrence gets a seat if
     it fits, or a waitlist place; a series that requires approval holds none yet."""
-    clean_email = _check_email(email)
-    clean_name = text.field(name, "Name", min_len=1, max_len=200)
-    clean_phone = text.field(phone, "Phone", max_len=40)
-    count = parse.parse_positive(seats, "Seats", 1, 1_000_000)  # the series' maximum is a rule
     key = text.field(idempotency_key, "Idempotency key", max_len=200) if idempotency_key else None
-    params = {"series": series_id, "email": clean_email.lower(), "name": clean_name,
-              "occurrences": sorted(occurrence_ids or ()), "seats": count, "phone": clean_phone}
 
     def attempt() -> RegistrationView:
         with store.write() as session:
-            if key:
-                earlier = session.get(IdempotencyKey, key)
-                if earlier is not None:
-                    if earlier.command != "reg.add" or earlier.fingerprint != _fingerprint(params):
-                        raise DeskError("idempotency_conflict", f'The key "{key[:60]}" was used '
-                                        "for a different request; nothing was created.")
-                    return _views(session, [session.get(Registration, earlier.result_id)])[0]
-            return _register(session, store, series_id, clean_email, clean_name, clean_phone,
-                             count, occurrence_ids, key, params)
+            return add_registration(session, store, series_id, email=email, name=name,
+                                    occurrence_ids=occurrence_ids, seats=seats, phone=phone,
+                                    idempotency_key=key)
 
     try:
         return store.retrying(attempt)
     except IntegrityError:  # a concurrent first use of the same key or email: read it back
         return store.retrying(attempt)
+
+
+def add_registration(session: Session, store: Store, series_id: int, *, email: str, name: str,
+                     occurrence_ids: Sequence[int] | None = None, seats: int = 1,
+                     phone: str = "", idempotency_key: str | None = None) -> RegistrationView:
+    """:func:`register` inside the caller's write transaction (bulk imports use
+    it to make a whole file one transaction). Same rules, same errors."""
+    clean_email = _check_email(email)
+    clean_name = text.field(name, "Name", min_len=1, max_len=200)
+    clean_phone = text.field(phone, "Phone", max_len=40)
+    count = parse.parse_positive(seats, "Seats", 1, 1_000_000)  # the series' maximum is a rule
+    params = {"series": series_id, "email": clean_email.lower(), "name": clean_name,
+              "occurrences": sorted(occurrence_ids or ()), "seats": count, "phone": clean_phone}
+    if idempotency_key:
+        earlier = session.get(IdempotencyKey, idempotency_key)
+        if earlier is not None:
+            if earlier.command != "reg.add" or earlier.fingerprint != _fingerprint(params):
+                raise DeskError("idempotency_conflict", f'The key "{idempotency_key[:60]}" was '
+                                "used for a different request; nothing was created.")
+            return _views(session, [session.get(Registration, earlier.result_id)])[0]
+    return _register(session, store, series_id, clean_email, clean_name, clean_phone, count,
+                     occurrence_ids, idempotency_key, params)
 
 
 def _register(session: Session, store: Store, series_id: int, email: str, name: str,
