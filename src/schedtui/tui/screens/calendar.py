@@ -209,9 +209,9 @@ class CalendarScreen(DeskScreen):
 
     def _moved(self, occ: OccurrenceView | None) -> None:
         if occ is not None:
+            self.grid.cursor = datetime.fromisoformat(occ.start).date()
             self.edited(f"Occurrence {occ.id} now starts {when(occ.start)} "
                         f"({occ.start[-6:]}). {affected(occ)} people told.")
-            self.grid.cursor = datetime.fromisoformat(occ.start).date()
 
     def action_cancel(self) -> None:
         occ = self._need()

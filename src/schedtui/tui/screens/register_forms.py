@@ -1,0 +1,147 @@
+"""Forms of the attendee list: register someone, switch a seat, export to CSV."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Input, Select, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from schedtui.domain import parse
+from schedtui.domain.errors import invalid
+from schedtui.domain.zones import zone
+from schedtui.services import occurrences, registrations, series
+from schedtui.services.registrations import RegistrationView
+from schedtui.services.views import OccurrenceView
+from schedtui.tui.format import seats, when
+from schedtui.tui.screens.form import FormScreen, field
+
+
+def upcoming(store, series_id: int) -> tuple:
+    """The series and its occurrences from today on (for the pickers)."""
+    view = series.get_series(store, series_id)
+    today = store.now().astimezone(zone(view.timezone)).date()
+    return view, [o for o in occurrences.list_occurrences(store, series_id, start=today)
+                  if o.status == "scheduled"]
+
+
+def occurrence_label(occ: OccurrenceView) -> str:
+    return f"{when(occ.start)}  {seats(occ)}" + (f" +{occ.waitlisted}w" if occ.waitlisted else "")
+
+
+class RegisterForm(FormScreen[RegistrationView]):
+    """Name, email, seats; occurrences to pick where the series' option allows."""
+
+    form_title = "Register someone"
+
+    def __init__(self, series_id: int, occurrence_id: int | None = None) -> None:
+        super().__init__()
+        self.series_id = series_id
+        self.occurrence_id = occurrence_id
+        self.option = "all_sessions"
+
+    def fields(self) -> ComposeResult:
+        yield from field("Name", Input(id="name"))
+        yield from field("Email", Input(id="email"))
+        yield from field("Seats", Input("1", id="seats"))
+        yield Static("", id="option-hint", classes="field-hint")
+        yield SelectionList[int](id="pick", classes="-hidden")
+
+    def on_mount(self) -> None:
+        self.load(lambda: upcoming(self.store, self.series_id), self._options)
+
+    def _options(self, data: tuple) -> None:
+        view, occs = data
+        self.option = view.registration_option
+        hint = self.query_one("#option-hint", Static)
+        if self.option == "all_sessions":
+            hint.update("This series books every session.")
+            return
+        hint.update("Pick the session" + (" (one)." if self.option == "single_session"
+                                          else "s (space toggles)."))
+        pick = self.query_one("#pick", SelectionList)
+        pick.add_options([Selection(occurrence_label(o), o.id, o.id == self.occurrence_id)
+                          for o in occs[:200]])
+        pick.remove_class("-hidden")
+
+    def build(self) -> Callable[[], RegistrationView]:
+        name, email = self.value("name"), self.value("email")
+        count = parse.parse_positive(self.value("seats"), "Seats", 1, 1_000_000)
+        chosen = None
+        if self.option != "all_sessions":
+            chosen = list(self.query_one("#pick", SelectionList).selected)
+            if not chosen and self.occurrence_id:
+                chosen = [self.occurrence_id]
+        return lambda: registrations.register(self.store, self.series_id, email=email,
+                                              name=name, occurrence_ids=chosen, seats=count)
+
+
+class SwitchForm(FormScreen[RegistrationView]):
+    """Move one seat of a registration to another occurrence of the series."""
+
+    form_title = "Switch occurrence"
+
+    def __init__(self, reg: RegistrationView, occurrence_id: int | None) -> None:
+        super().__init__()
+        self.reg = reg
+        self.occurrence_id = occurrence_id
+
+    def fields(self) -> ComposeResult:
+        yield Static(Text(f"{self.reg.name} <{self.reg.email}>"))
+        held = [s for s in self.reg.occurrences if s.status != "cancelled"]
+        start = self.occurrence_id if any(s.id == self.occurrence_id for s in held) else \
+            (held[0].id if held else Select.BLANK)
+        yield from field("From", Select([(f"{when(s.start)} ({s.status})", s.id) for s in held],
+                                        value=start, id="from"))
+        yield from field("To", Select([], id="to"))
+
+    def on_mount(self) -> None:
+        self.load(lambda: upcoming(self.store, self.reg.series_id), self._options)
+
+    def _options(self, data: tuple) -> None:
+        held = {s.id for s in self.reg.occurrences if s.status != "cancelled"}
+        self.query_one("#to", Select).set_options(
+            [(occurrence_label(o), o.id) for o in data[1] if o.id not in held])
+
+    def build(self) -> Callable[[], RegistrationView]:
+        source = self.query_one("#from", Select).value
+        target = self.query_one("#to", Select).value
+        if source is Select.BLANK or target is Select.BLANK:
+            raise invalid("Pick the occurrence to leave and the one to move to.")
+        return lambda: registrations.switch(self.store, self.reg.id, source, target)
+
+
+class ExportForm(FormScreen[str]):
+    """Where to write the CSV."""
+
+    form_title = "Export attendees to CSV"
+
+    def __init__(self, series_id: int, occurrence_id: int | None) -> None:
+        super().__init__()
+        self.series_id = series_id
+        self.occurrence_id = occurrence_id
+
+    def fields(self) -> ComposeResult:
+        name = (f"occurrence-{self.occurrence_id}" if self.occurrence_id
+                else f"series-{self.series_id}")
+        stamp = datetime.now().strftime("%Y%m%d")  # noqa: DTZ005 - a file name only
+        yield from field("File", Input(str(Path.cwd() / f"attendees-{name}-{stamp}.csv"),
+                                       id="path"))
+
+    def build(self) -> Callable[[], str]:
+        from schedtui.interop import csvio
+
+        path = self.value("path").strip()
+        if not path:
+            raise invalid("Give a file name.")
+        target = {"occurrence_id": self.occurrence_id} if self.occurrence_id else \
+            {"series_id": self.series_id}
+
+        def run() -> str:
+            csvio.export_attendees(self.store, path, **target)
+            return path
+        return run
