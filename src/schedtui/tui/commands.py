@@ -1,8 +1,9 @@
 """The command palette (ctrl+p): jump to any hub, series or attendee by name.
 
 Names are shown as plain text with the matched letters highlighted; Textual's
-own ``Matcher.highlight`` reads the candidate as markup, which a name such as
-``[@click=app.quit]x[/]`` must never be.
+own ``Matcher.highlight`` reads the candidate as markup, and the palette reads
+a hit's ``help`` as markup, which a name such as ``[@click=app.quit]x[/]`` must
+never be: the help is escaped.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
+from textual.markup import escape
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class JumpProvider(Provider):
     async def discover(self) -> Hits:
         for target in self.targets[:40]:
             yield DiscoveryHit(Content(target.text), self._jump(target), text=target.text,
-                               help=target.detail)
+                               help=escape(target.detail))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -96,7 +98,7 @@ class JumpProvider(Provider):
             score = matcher.match(target.text)
             if score > 0:
                 yield Hit(score, highlight(matcher, target.text), self._jump(target),
-                          text=target.text, help=target.detail)
+                          text=target.text, help=escape(target.detail))
 
 
 def jump(app, target: Target) -> None:
