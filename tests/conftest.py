@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import uuid
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import create_engine, select, text
+from sqlmodel import SQLModel
 
 from schedtui.cli.main import main
 from schedtui.store import open_store
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+PG_URL = os.environ.get("SCHEDTUI_TEST_PG",
+                        "postgresql+psycopg://schedtui:schedtui@127.0.0.1:5432/postgres")
 
 
 @pytest.fixture
@@ -31,11 +37,55 @@ def db_path(tmp_path):
     return tmp_path / "desk.db"
 
 
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """The PostgreSQL server the second half of the suite runs on, or a skip
+    that says why (``.ci/run`` starts one; set SCHEDTUI_TEST_PG to use another)."""
+    try:
+        engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means: no server here
+        pytest.skip(f"PostgreSQL half skipped: no server at {PG_URL.split('@')[-1]} "
+                    f"({type(exc).__name__}). Start one as .ci/run does, or set "
+                    "SCHEDTUI_TEST_PG.")
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request, tmp_path) -> str:
+    """A fresh, empty store: a SQLite file, or a private schema on PostgreSQL."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "desk.db")
+        return
+    server = request.getfixturevalue("pg_server")
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(server)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    yield f"{server}?options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
 @pytest.fixture
-def store(db_path, clock):
-    opened = open_store(db_path, clock=clock)
+def store(store_url, clock):
+    opened = open_store(store_url, clock=clock)
     yield opened
     opened.dispose()
+
+
+def snapshot(store) -> dict[str, list[tuple]]:
+    """Every row of every table, in key order: equal snapshots mean nothing changed."""
+    from schedtui.store import models  # noqa: F401 - registers the tables
+
+    with store.read() as session:
+        conn = session.connection()
+        return {table.name: [tuple(r) for r in conn.execute(
+                    select(table).order_by(*table.primary_key.columns))]
+                for table in SQLModel.metadata.sorted_tables}
 
 
 @pytest.fixture

@@ -47,8 +47,8 @@ def _race(path, series_id, occ_id):
     assert all(kind == "ok" for kind, _ in results), results
 
 
-def _setup(db_path, option):
-    store = open_store(db_path)
+def _setup(store_url, option):
+    store = open_store(store_url)
     hub = hubs.create_hub(store, "Race", "UTC")
     view = series.create_series(store, hub_id=hub.id, name="Race", start=date(2030, 1, 7),
                                 rrule="FREQ=WEEKLY;BYDAY=MO;COUNT=3", duration_minutes=30,
@@ -71,17 +71,17 @@ def _check_occurrence(store, occ_id):
     assert [e.id for e in by_queue] == [e.id for e in waiting]
 
 
-def test_processes_racing_for_the_last_seats_of_one_occurrence(db_path):
-    store, view, occs = _setup(db_path, "single_session")
-    _race(db_path, view.id, occs[0])
+def test_processes_racing_for_the_last_seats_of_one_occurrence(store_url):
+    store, view, occs = _setup(store_url, "single_session")
+    _race(store_url, view.id, occs[0])
     _check_occurrence(store, occs[0])
     shown = occurrences.get_occurrence(store, occs[0])
     assert (shown.booked, shown.waitlisted) == (CAPACITY, PROCESSES * EACH - CAPACITY)
 
 
-def test_processes_racing_with_all_sessions_registrations(db_path):
-    store, view, occs = _setup(db_path, "all_sessions")
-    _race(db_path, view.id, None)
+def test_processes_racing_with_all_sessions_registrations(store_url):
+    store, view, occs = _setup(store_url, "all_sessions")
+    _race(store_url, view.id, None)
     for occ_id in occs:
         _check_occurrence(store, occ_id)
     regs = registrations.list_registrations(store, series_id=view.id)
@@ -100,15 +100,15 @@ for i in range(100000):
 """
 
 
-def test_a_killed_bulk_registration_leaves_whole_registrations(db_path):
-    store, view, occs = _setup(db_path, "all_sessions")
-    proc = subprocess.Popen([sys.executable, "-c", BULK, str(db_path), str(view.id)],
+def test_a_killed_bulk_registration_leaves_whole_registrations(store_url):
+    store, view, occs = _setup(store_url, "all_sessions")
+    proc = subprocess.Popen([sys.executable, "-c", BULK, str(store_url), str(view.id)],
                             stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "started"
     clock.sleep(0.5)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
-    store = open_store(db_path)
+    store = open_store(store_url)
     with store.read() as session:
         regs = session.exec(select(func.count()).select_from(Registration)).one()
         per_reg = session.exec(select(SeatEntry.registration_id, func.count())

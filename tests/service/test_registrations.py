@@ -3,7 +3,6 @@ switching, check-in, notices, idempotency; every refusal leaves nothing behind."
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, datetime, time
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from schedtui.domain.errors import DeskError
 from schedtui.services import hubs, occurrences, outbox, registrations, series
 from schedtui.services.registrations import register
+from tests.conftest import snapshot
 
 
 @pytest.fixture
@@ -33,14 +33,6 @@ def person(n: int) -> dict:
 
 def occ(store, occ_id):
     return occurrences.get_occurrence(store, occ_id)
-
-
-def dump(db_path) -> list[str]:
-    con = sqlite3.connect(db_path)
-    try:
-        return list(con.iterdump())
-    finally:
-        con.close()
 
 
 def test_single_session_confirms_then_waitlists_in_order(store, hub):
@@ -130,7 +122,7 @@ def test_booking_window_edges(store, hub, clock):
     assert err.value.code == "outside_booking_window"
 
 
-def test_refusals_have_codes_and_change_nothing(store, hub, db_path, clock):
+def test_refusals_have_codes_and_change_nothing(store, hub, clock):
     view, occs = make(store, hub, max_seats=3)
     multi, m_occs = make(store, hub, option="multiple_sessions", name="Multi")
     register(store, view.id, occurrence_ids=[occs[1]], **person(1))
@@ -160,7 +152,7 @@ def test_refusals_have_codes_and_change_nothing(store, hub, db_path, clock):
         (dict(series_id=view.id, occurrence_ids=[99999], **person(5)), "not_found"),
         (dict(series_id=4242, occurrence_ids=[occs[0]], **person(5)), "not_found"),
     ]
-    before = dump(db_path)
+    before = snapshot(store)
     for kwargs, code in cases:
         series_id = kwargs.pop("series_id")
         with pytest.raises(DeskError) as err:
@@ -170,7 +162,7 @@ def test_refusals_have_codes_and_change_nothing(store, hub, db_path, clock):
     with pytest.raises(DeskError) as err:
         register(store, view.id, occurrence_ids=[occs[0]], **person(5))
     assert err.value.code == "occurrence_not_open"
-    assert dump(db_path) == before
+    assert snapshot(store) == before
 
 
 def test_switch_moves_the_seat_or_keeps_it(store, hub):
@@ -250,14 +242,14 @@ def test_moving_an_occurrence_tells_the_new_time_in_the_series_zone(store, hub):
     assert "Tue 14 Jan 2025, 19:30" in notice.subject
 
 
-def test_series_edit_that_drops_booked_occurrences_needs_confirmation(store, hub, db_path):
+def test_series_edit_that_drops_booked_occurrences_needs_confirmation(store, hub):
     view, occs = make(store, hub)
     register(store, view.id, occurrence_ids=[occs[5]], **person(1))
-    before = dump(db_path)
+    before = snapshot(store)
     with pytest.raises(DeskError) as err:
         series.edit_series(store, view.id, rrule="FREQ=WEEKLY;BYDAY=MO;COUNT=4")
     assert err.value.code == "has_registrations" and str(occs[5]) in err.value.message
-    assert dump(db_path) == before
+    assert snapshot(store) == before
     _, report = series.edit_series(store, view.id, rrule="FREQ=WEEKLY;BYDAY=MO;COUNT=4",
                                    confirm=True)
     assert report.cancelled == [occs[5]] and report.removed == 1

@@ -9,6 +9,7 @@ import pytest
 
 from schedtui.domain.errors import DeskError
 from schedtui.services import audit, hubs, occurrences, series
+from tests.conftest import snapshot
 
 
 @pytest.fixture
@@ -85,11 +86,11 @@ def test_zone_change_keeps_wall_clock_times(store, hub):
 
 def test_refused_edit_changes_nothing(store, hub):
     view = weekly(store, hub)
-    before = starts(store, view.id)
+    before = snapshot(store)
     with pytest.raises(DeskError) as err:
         series.edit_series(store, view.id, rrule="FREQ=DAILY;COUNT=99999")
     assert err.value.code == "too_many_occurrences"
-    assert starts(store, view.id) == before
+    assert snapshot(store) == before
     assert series.get_series(store, view.id).rrule == "FREQ=WEEKLY;BYDAY=MO;COUNT=12"
 
 

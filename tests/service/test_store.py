@@ -65,7 +65,8 @@ def test_a_folder_that_does_not_exist_is_a_clear_error(tmp_path):
     assert err.value.code == "invalid_database"
 
 
-def test_every_connection_is_set_up(store):
+def test_every_connection_is_set_up(db_path):
+    store = open_store(db_path)
     with store.read() as session:
         conn = session.connection()
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -73,10 +74,10 @@ def test_every_connection_is_set_up(store):
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
 
 
-def test_the_schema_version_is_recorded(store, db_path):
-    con = sqlite3.connect(db_path)
-    rows = dict(con.execute("SELECT key, value FROM schedtui_meta"))
-    con.close()
+def test_the_schema_version_is_recorded(store):
+    with store.read() as session:
+        rows = dict(session.connection().exec_driver_sql(
+            "SELECT key, value FROM schedtui_meta").all())
     assert rows == {"app": "schedtui", "schema_version": str(migrate.SCHEMA_VERSION)}
 
 
@@ -92,9 +93,9 @@ def test_a_write_that_fails_leaves_nothing_behind(store):
     assert counts == [0, 0, 0]
 
 
-def _writer(path: str, worker: int, count: int, queue) -> None:
+def _writer(url: str, worker: int, count: int, queue) -> None:
     try:
-        opened = open_store(path)
+        opened = open_store(url)
         for i in range(count):
             hub = hubs.create_hub(opened, f"w{worker}-{i}", "UTC")
             series.create_series(opened, hub_id=hub.id, name=f"s{worker}-{i}",
@@ -105,25 +106,26 @@ def _writer(path: str, worker: int, count: int, queue) -> None:
         queue.put(("error", repr(exc)))
 
 
-def test_several_processes_write_one_file_at_once(db_path):
-    open_store(db_path).dispose()
+def test_several_processes_write_one_store_at_once(store_url):
+    open_store(store_url).dispose()
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(str(db_path), w, 15, queue)) for w in range(4)]
+    procs = [ctx.Process(target=_writer, args=(store_url, w, 15, queue)) for w in range(4)]
     for p in procs:
         p.start()
     results = [queue.get(timeout=120) for _ in procs]
     for p in procs:
         p.join(timeout=60)
     assert all(kind == "ok" for kind, _ in results), results
-    opened = open_store(db_path)
+    opened = open_store(store_url)
     assert len(hubs.list_hubs(opened)) == 60
     assert sum(s.occurrence_count for s in series.list_series(opened)) == 300
 
 
-def test_a_write_transaction_holds_the_write_lock_from_its_first_statement(store, db_path):
+def test_a_write_transaction_holds_the_write_lock_from_its_first_statement(db_path):
     """BEGIN IMMEDIATE: a read-then-write transaction cannot interleave with
     another writer (the trap of the driver's default, which begins lazily)."""
+    store = open_store(db_path)
     other = sqlite3.connect(db_path, timeout=0, isolation_level=None)
     try:
         with store.write() as session:
@@ -159,3 +161,29 @@ def test_a_database_of_the_previous_schema_is_migrated_on_open(tmp_path, clock):
     assert occurrences.get_occurrence(opened, 3).status == "cancelled"
     reg = registrations.register(opened, 1, email="new@example.org", name="New")
     assert reg.status == "confirmed" and len(reg.occurrences) == 11  # one is cancelled
+
+
+def test_an_older_schema_is_migrated_forward_on_both_stores(store_url, clock):
+    """Take a fresh store back to schema 1 (as the previous release wrote it),
+    then open it: the migration path brings it to the current schema."""
+    from sqlalchemy import text
+
+    from schedtui.services import registrations
+
+    opened = open_store(store_url, clock=clock)
+    hub = hubs.create_hub(opened, "Old", "UTC")
+    view = series.create_series(opened, hub_id=hub.id, name="Old", start=date(2025, 2, 3),
+                                rrule="FREQ=WEEKLY;COUNT=3", duration_minutes=30,
+                                times=[(time(9), None)])
+    with opened.write() as session:
+        conn = session.connection()
+        for table in ("idempotency_key", "notice", "seat_entry", "registration", "attendee"):
+            conn.execute(text(f"DROP TABLE {table}"))
+        conn.execute(text("ALTER TABLE series DROP COLUMN max_seats"))
+        conn.execute(text("ALTER TABLE series DROP COLUMN require_approval"))
+        conn.execute(text("UPDATE schedtui_meta SET value = '1' WHERE key = 'schema_version'"))
+    opened.dispose()
+    reopened = open_store(store_url, clock=clock)
+    assert series.get_series(reopened, view.id).occurrence_count == 3
+    assert registrations.register(reopened, view.id, email="a@example.org",
+                                  name="A").status == "confirmed"

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from schedtui.domain.zones import iso_utc
 from schedtui.store import Store
+from schedtui.store.engine import transaction
 from schedtui.store.models import AuditEntry
 
 
@@ -59,6 +60,7 @@ class AuditView:
         return dict(self.__dict__)
 
 
+@transaction
 def list_log(store: Store, *, series_id: int | None = None, limit: int = 200) -> list[AuditView]:
     """The newest entries first, optionally for one series."""
     with store.read() as session:
@@ -73,6 +75,7 @@ def list_log(store: Store, *, series_id: int | None = None, limit: int = 200) ->
         ]
 
 
+@transaction
 def last_change(store: Store) -> int:
     """The id of the newest audit entry: a cheap token that changes with every
     write (any process), so a screen can poll it and refresh when it moves."""

@@ -11,9 +11,11 @@ from schedtui.services import audit
 from schedtui.services.common import get, hub_view, naive_now
 from schedtui.services.views import HubView
 from schedtui.store import Store
+from schedtui.store.engine import transaction
 from schedtui.store.models import Hub, Series
 
 
+@transaction
 def create_hub(store: Store, name: str, timezone: str = "UTC") -> HubView:
     """Add a hub with a default time zone for its series."""
     clean_name = text.field(name, "Name", min_len=1, max_len=200)
@@ -27,6 +29,7 @@ def create_hub(store: Store, name: str, timezone: str = "UTC") -> HubView:
         return hub_view(session, hub, store.now())
 
 
+@transaction
 def list_hubs(store: Store, *, include_archived: bool = False) -> list[HubView]:
     with store.read() as session:
         query = select(Hub).order_by(Hub.name, Hub.id)
@@ -35,11 +38,13 @@ def list_hubs(store: Store, *, include_archived: bool = False) -> list[HubView]:
         return [hub_view(session, hub, store.now()) for hub in session.exec(query)]
 
 
+@transaction
 def get_hub(store: Store, hub_id: int) -> HubView:
     with store.read() as session:
         return hub_view(session, get(session, Hub, hub_id, "hub"), store.now())
 
 
+@transaction
 def rename_hub(store: Store, hub_id: int, *, name: str | None = None,
                timezone: str | None = None) -> HubView:
     clean_name = text.field(name, "Name", min_len=1) if name is not None else None
@@ -58,6 +63,7 @@ def rename_hub(store: Store, hub_id: int, *, name: str | None = None,
         return hub_view(session, hub, store.now())
 
 
+@transaction
 def archive_hub(store: Store, hub_id: int) -> HubView:
     """Archive a hub and every series in it; nothing is deleted."""
     with store.write() as session:

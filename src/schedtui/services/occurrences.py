@@ -16,11 +16,13 @@ from schedtui.services.common import get, naive_now, occurrence_views
 from schedtui.services.series import _check_location
 from schedtui.services.views import OccurrenceView
 from schedtui.store import Store
+from schedtui.store.engine import transaction
 from schedtui.store.models import AuditEntry, Occurrence, Series
 
 EDIT_FIELDS = ("start_utc", "end_utc", "status", "capacity", "location", "host", "edited")
 
 
+@transaction
 def list_occurrences(store: Store, series_id: int, *, start: date | None = None,
                      end: date | None = None) -> list[OccurrenceView]:
     """Occurrences of a series ordered by start; ``start``/``end`` are local dates, inclusive."""
@@ -38,6 +40,7 @@ def list_occurrences(store: Store, series_id: int, *, start: date | None = None,
         return occurrence_views(session, series, rows)
 
 
+@transaction
 def get_occurrence(store: Store, occurrence_id: int) -> OccurrenceView:
     with store.read() as session:
         occ = get(session, Occurrence, occurrence_id, "occurrence")
@@ -70,6 +73,7 @@ def _not_started(store: Store, occ: Occurrence) -> None:
                         "the past is never changed.")
 
 
+@transaction
 def move_occurrence(store: Store, occurrence_id: int, start: datetime,
                     duration_minutes: int | None = None) -> OccurrenceView:
     """Move one occurrence to ``start`` (wall-clock time in the series' zone)."""
@@ -103,6 +107,7 @@ def _move(session: Session, store: Store, occurrence_id: int, start: datetime,
     return view
 
 
+@transaction
 def cancel_occurrence(store: Store, occurrence_id: int) -> OccurrenceView:
     """Cancel one occurrence; its seats are cancelled and the people told."""
     with store.write() as session:
@@ -123,6 +128,7 @@ def _cancel(session: Session, store: Store, occurrence_id: int,
     return _finish(session, store, "occurrence.cancel", occ, series, before, undoing)
 
 
+@transaction
 def restore_occurrence(store: Store, occurrence_id: int) -> OccurrenceView:
     """Restore a cancelled occurrence; people get their seats back where there is room."""
     with store.write() as session:
@@ -146,6 +152,7 @@ def _restore(session: Session, store: Store, occurrence_id: int,
 _UNSET: Any = object()
 
 
+@transaction
 def set_occurrence(store: Store, occurrence_id: int, *, capacity: Any = _UNSET,
                    location: str | None = None, host: str | None = None,
                    demote: bool = False) -> OccurrenceView:
@@ -184,6 +191,7 @@ def _set(session: Session, store: Store, occurrence_id: int, changes: dict[str, 
     return _finish(session, store, "occurrence.set", occ, series, before, undoing)
 
 
+@transaction
 def undo_last_edit(store: Store, series_id: int) -> tuple[str, OccurrenceView]:
     """Undo the newest occurrence edit of a series (move, cancel, restore, set)
     through the same rules, in one transaction. Repeated, it walks further back.

@@ -16,6 +16,7 @@ from schedtui.domain.errors import DeskError
 from schedtui.domain.zones import iso_utc
 from schedtui.services.common import naive_now
 from schedtui.store import Store
+from schedtui.store.engine import transaction
 from schedtui.store.models import Notice
 
 
@@ -41,6 +42,7 @@ def _view(n: Notice) -> NoticeView:
                       n.body, n.registration_id, n.occurrence_id, n.exported_at is not None)
 
 
+@transaction
 def list_notices(store: Store, *, include_exported: bool = False, email: str | None = None,
                  limit: int | None = None) -> list[NoticeView]:
     """Waiting notices, oldest first."""
@@ -71,6 +73,7 @@ def to_eml(notice: NoticeView) -> bytes:
     return bytes(message)
 
 
+@transaction
 def export_eml(store: Store, folder: str | os.PathLike, *, include_exported: bool = False
                ) -> list[Path]:
     """Write each waiting notice as ``notice-<id>.eml`` and mark it exported."""

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import case
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -21,6 +22,7 @@ from schedtui.domain.zones import from_utc_naive, iso_utc, zone
 from schedtui.services import audit, notices, seats
 from schedtui.services.common import get, naive_now
 from schedtui.store import Store
+from schedtui.store.engine import transaction
 from schedtui.store.models import (
     Attendee,
     IdempotencyKey,
@@ -140,11 +142,13 @@ def _views(session: Session, registrations: Sequence[Registration]) -> list[Regi
     return result
 
 
+@transaction
 def get_registration(store: Store, registration_id: int) -> RegistrationView:
     with store.read() as session:
         return _views(session, [get(session, Registration, registration_id, "registration")])[0]
 
 
+@transaction
 def list_registrations(store: Store, *, series_id: int | None = None,
                        occurrence_id: int | None = None, email: str | None = None
                        ) -> list[RegistrationView]:
@@ -270,6 +274,7 @@ def _fingerprint(params: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
 
 
+@transaction
 def register(store: Store, series_id: int, *, email: str, name: str,
              occurrence_ids: Sequence[int] | None = None, seats: int = 1, phone: str = "",
              idempotency_key: str | None = None) -> RegistrationView:
@@ -284,9 +289,9 @@ def register(store: Store, series_id: int, *, email: str, name: str,
                                     idempotency_key=key)
 
     try:
-        return store.retrying(attempt)
+        return attempt()
     except IntegrityError:  # a concurrent first use of the same key or email: read it back
-        return store.retrying(attempt)
+        return attempt()
 
 
 def add_registration(session: Session, store: Store, series_id: int, *, email: str, name: str,
@@ -333,9 +338,11 @@ def _register(session: Session, store: Store, series_id: int, email: str, name: 
     session.add(registration)
     session.flush()
     lines = []
-    for occ in seats.lock_occurrences(session, [o.id for o in chosen]):
+    locked = seats.lock_occurrences(session, [o.id for o in chosen])
+    arrived = naive_now(store.now())  # arrival is when the seats are decided, under the lock
+    for occ in locked:
         entry = SeatEntry(registration_id=registration.id, occurrence_id=occ.id, seats=count,
-                          status="pending", queued_at=now)
+                          status="pending", queued_at=arrived)
         if registration.status == "active":
             seats.place(session, store, entry, occ)
         else:
@@ -374,6 +381,7 @@ def _live_entries(session: Session, registration: Registration) -> list[SeatEntr
                              .where(SeatEntry.status != "cancelled").order_by(SeatEntry.id)))
 
 
+@transaction
 def cancel_registration(store: Store, registration_id: int) -> RegistrationView:
     """Cancel a registration; freed seats go to the waitlist at once."""
     with store.write() as session:
@@ -405,6 +413,7 @@ def cancel_registration(store: Store, registration_id: int) -> RegistrationView:
         return _views(session, [registration])[0]
 
 
+@transaction
 def approve(store: Store, registration_id: int) -> RegistrationView:
     """Approve a pending registration: seats are confirmed or waitlisted as capacity allows."""
     with store.write() as session:
@@ -438,6 +447,7 @@ def approve(store: Store, registration_id: int) -> RegistrationView:
         return _views(session, [registration])[0]
 
 
+@transaction
 def decline(store: Store, registration_id: int) -> RegistrationView:
     with store.write() as session:
         registration, series, person = _load(session, registration_id)
@@ -459,6 +469,7 @@ def decline(store: Store, registration_id: int) -> RegistrationView:
         return _views(session, [registration])[0]
 
 
+@transaction
 def switch(store: Store, registration_id: int, from_occurrence: int,
            to_occurrence: int) -> RegistrationView:
     """Move a registration's seat from one occurrence to another in one step.
@@ -524,6 +535,7 @@ def switch(store: Store, registration_id: int, from_occurrence: int,
         return _views(session, [registration])[0]
 
 
+@transaction
 def check_in(store: Store, registration_id: int, occurrence_id: int, *,
              attended: bool = True) -> RegistrationView:
     """Mark a confirmed seat as attended (or undo that)."""
@@ -551,6 +563,7 @@ def check_in(store: Store, registration_id: int, occurrence_id: int, *,
 # -- figures ----------------------------------------------------------------------
 
 
+@transaction
 def series_stats(store: Store, series_id: int) -> SeriesFigures:
     """Capacity, confirmed, waitlisted, pending, attended and fill rate, per
     occurrence and for the series (scheduled occurrences only in the totals)."""
@@ -561,9 +574,9 @@ def series_stats(store: Store, series_id: int) -> SeriesFigures:
                             .order_by(Occurrence.start_utc)).all()
         sums: dict[tuple[int, str], int] = {}
         attended: dict[int, int] = {}
+        came_seats = case((col(SeatEntry.attended), SeatEntry.seats), else_=0)
         rows = session.exec(select(SeatEntry.occurrence_id, SeatEntry.status,
-                                   func.sum(SeatEntry.seats),
-                                   func.sum(SeatEntry.seats * SeatEntry.attended))
+                                   func.sum(SeatEntry.seats), func.sum(came_seats))
                             .join(Occurrence).where(Occurrence.series_id == series_id)
                             .group_by(SeatEntry.occurrence_id, SeatEntry.status)).all()
         for occ_id, status, total, came in rows:

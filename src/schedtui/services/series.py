@@ -34,6 +34,7 @@ from schedtui.services.common import (
 )
 from schedtui.services.views import SeriesView
 from schedtui.store import Store
+from schedtui.store.engine import transaction
 from schedtui.store.models import Hub, Occurrence, Registration, SeatEntry, Series, Slot
 
 STATUSES = ("draft", "published", "paused", "archived")
@@ -208,7 +209,8 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
     cutoff = naive_now(now)
     result = plan(series, rows, now)
     old_zone = zone(old_tz)
-    existing = list(session.exec(select(Occurrence).where(Occurrence.series_id == series.id)))
+    existing = list(session.exec(select(Occurrence).where(Occurrence.series_id == series.id)
+                                 .order_by(Occurrence.id).with_for_update()))
     past_keys = set()
     future: dict[tuple[date, int | None], Occurrence] = {}
     for occ in existing:
@@ -300,6 +302,7 @@ def on_occurrences_added(session: Session, store: Store, series: Series) -> None
 # -- commands ----------------------------------------------------------------
 
 
+@transaction
 def create_series(store: Store, *, hub_id: int, name: str, start: date,
                   rrule: str, duration_minutes: int, timezone: str | None = None,
                   times: Sequence[TimeSpec] | None = None, start_time: time | None = None,
@@ -335,6 +338,7 @@ def create_series(store: Store, *, hub_id: int, name: str, start: date,
         return series_view(session, series, store.now())
 
 
+@transaction
 def list_series(store: Store, *, hub_id: int | None = None,
                 include_archived: bool = True) -> list[SeriesView]:
     with store.read() as session:
@@ -347,11 +351,13 @@ def list_series(store: Store, *, hub_id: int | None = None,
         return [series_view(session, s, store.now()) for s in session.exec(query)]
 
 
+@transaction
 def get_series(store: Store, series_id: int) -> SeriesView:
     with store.read() as session:
         return series_view(session, get(session, Series, series_id, "series"), store.now())
 
 
+@transaction
 def edit_series(store: Store, series_id: int, *, confirm: bool = False,
                 **changes: Any) -> tuple[SeriesView, Replan]:
     """Change a series' settings; the future is re-planned when the plan is affected."""
@@ -378,6 +384,7 @@ def edit_series(store: Store, series_id: int, *, confirm: bool = False,
         return series_view(session, series, store.now()), report
 
 
+@transaction
 def set_status(store: Store, series_id: int, action: str) -> SeriesView:
     """publish, pause, resume or archive."""
     moves = {"publish": ({"draft", "paused"}, "published"),
@@ -402,6 +409,7 @@ def set_status(store: Store, series_id: int, action: str) -> SeriesView:
         return series_view(session, series, store.now())
 
 
+@transaction
 def split_series(store: Store, series_id: int, at_occurrence: int, *, confirm: bool = False,
                  **changes: Any) -> tuple[SeriesView, SeriesView]:
     """Split a series at an occurrence: the earlier part keeps the old settings
@@ -493,6 +501,7 @@ def on_series_split(session: Session, store: Store, earlier: Series, later: Seri
     session.flush()
 
 
+@transaction
 def roll_horizons(store: Store, *, series_id: int | None = None) -> dict[int, int]:
     """Plan series without an end up to their rolling horizon. Returns added
     occurrences per series. Each series rolls in its own transaction."""

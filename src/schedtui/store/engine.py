@@ -12,6 +12,7 @@ PostgreSQL: READ COMMITTED with explicit row locks taken by the services.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 import sqlite3
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import URL, Engine, make_url
@@ -30,6 +32,8 @@ from sqlmodel import Session, create_engine
 from schedtui.domain.errors import DeskError
 from schedtui.store import migrate
 
+P = ParamSpec("P")
+R = TypeVar("R")
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000
 
@@ -124,6 +128,38 @@ def _is_retryable(exc: DBAPIError) -> bool:
     return "database is locked" in message or "database is busy" in message
 
 
+ATTEMPTS = 8
+
+
+def transaction(service: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a service function (whose first argument is the Store and which
+    runs its own transactions): lock contention (SQLite busy, a PostgreSQL
+    deadlock or serialization failure) is retried from the start, and a lost
+    connection becomes a clear ``database_unavailable`` error. Nothing is shown
+    to the user unless every attempt failed, and then nothing was saved."""
+
+    @functools.wraps(service)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(ATTEMPTS):
+            try:
+                return service(*args, **kwargs)
+            except DBAPIError as exc:
+                if _is_retryable(exc):
+                    if attempt < ATTEMPTS - 1:
+                        _time.sleep(0.02 * (2 ** attempt))
+                        continue
+                    raise DeskError("database_busy", "The database stayed busy with other "
+                                    "writers; nothing was saved. Try again.") from None
+                if isinstance(exc, OperationalError) or exc.connection_invalidated:
+                    raise DeskError("database_unavailable", "The connection to the database "
+                                    f"was lost ({str(exc.orig).strip()[:200]}); nothing was "
+                                    "saved. It reconnects on the next try.") from None
+                raise
+        raise AssertionError("unreachable")
+
+    return run
+
+
 class Store:
     """An open database: sessions for reading and writing, the clock and the actor."""
 
@@ -164,17 +200,6 @@ class Store:
         with Session(self._writer, expire_on_commit=False) as session:
             with session.begin():
                 yield session
-
-    def retrying(self, work: Callable[[], object], attempts: int = 8) -> object:
-        """Run ``work`` (a whole transaction) again on lock contention."""
-        for attempt in range(attempts):
-            try:
-                return work()
-            except (OperationalError, DBAPIError) as exc:
-                if not _is_retryable(exc) or attempt == attempts - 1:
-                    raise
-                _time.sleep(0.02 * (2 ** attempt))
-        raise AssertionError("unreachable")
 
     def dispose(self) -> None:
         self.engine.dispose()
