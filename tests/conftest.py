@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -53,21 +54,36 @@ def pg_server() -> str:
     return PG_URL
 
 
+@contextmanager
+def pg_schema(server: str):
+    """A private, empty schema on the server, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(server)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{server}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store_url(request, tmp_path) -> str:
     """A fresh, empty store: a SQLite file, or a private schema on PostgreSQL."""
     if request.param == "sqlite":
         yield str(tmp_path / "desk.db")
         return
-    server = request.getfixturevalue("pg_server")
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(server)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    yield f"{server}?options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    with pg_schema(request.getfixturevalue("pg_server")) as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """A fresh, empty store on PostgreSQL only."""
+    with pg_schema(pg_server) as url:
+        yield url
 
 
 @pytest.fixture
