@@ -83,3 +83,22 @@ async def settle(pilot, rounds: int = 3) -> None:
     for _ in range(rounds):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+
+
+def rich_world(store) -> Seeded:
+    """The seeded hubs plus seats in every fill state: nearly full, full with a
+    waitlist, cancelled and moved (fixed, so snapshots are stable)."""
+    from schedtui.services import occurrences, registrations
+
+    seeded = seed(store)
+    for n in range(8):
+        registrations.register(store, seeded.standup_id, email=f"person{n}@example.org",
+                               name=f"Person {n}")
+    occs = occurrences.list_occurrences(store, seeded.standup_id)
+    occurrences.set_occurrence(store, occs[1].id, capacity=8)
+    occurrences.set_occurrence(store, occs[2].id, capacity=6, demote=True)
+    occurrences.cancel_occurrence(store, occs[3].id)
+    occurrences.move_occurrence(store, occs[4].id, datetime(2025, 4, 1, 11, 0))
+    registrations.register(store, seeded.standup_id, email="eve@example.org",
+                           name="[bold red]Eve[/]")
+    return seeded

@@ -11,23 +11,39 @@ from textual.widgets import DataTable, Static
 
 
 def key_rows(screen: Screen) -> list[tuple[str, str, str]]:
-    """(keys, description, tooltip) for each active binding of ``screen``."""
-    seen: dict[tuple[str, str], list[str]] = {}
-    tips: dict[tuple[str, str], str] = {}
-    for key, active in screen.active_bindings.items():
-        binding = active.binding
-        if binding.system or not binding.description:
+    """(keys, description, tooltip) for each binding of ``screen``: its own keys
+    first, then the desk's, then those of its widgets (the day cursor).
+
+    Walks the whole binding chain rather than ``active_bindings`` so a key that
+    a focused widget shadows (Enter on a table) is still listed."""
+    app = screen.app
+    groups: list[list[tuple[str, str, str]]] = [[], [], []]
+    seen: dict[tuple[str, str], tuple[int, int]] = {}
+    for node, bindings in screen._modal_binding_chain:
+        if node is screen:
+            group = 0
+        elif node is app:
+            group = 1
+        elif type(node).__module__.startswith("schedtui."):
+            group = 2
+        else:
             continue
-        ident = (binding.action, binding.description)
-        seen.setdefault(ident, []).append(screen.app.get_key_display(binding)
-                                          if binding.key_display is None
-                                          else binding.key_display)
-        tips[ident] = binding.tooltip
-    rows = []
-    for (_, description), keys in seen.items():
-        shown = " ".join(dict.fromkeys(keys))
-        rows.append((shown, description, tips[(_, description)]))
-    return rows
+        for _key, binding in bindings:
+            if binding.system or not binding.description:
+                continue
+            if app._check_action_state(binding.action, node) is False:
+                continue
+            shown = binding.key_display or app.get_key_display(binding)
+            ident = (binding.action, binding.description)
+            if ident in seen:
+                g, i = seen[ident]
+                keys, description, tip = groups[g][i]
+                if shown not in keys.split():
+                    groups[g][i] = (f"{keys} {shown}", description, tip)
+                continue
+            seen[ident] = (group, len(groups[group]))
+            groups[group].append((shown, binding.description, binding.tooltip))
+    return groups[0] + groups[1] + groups[2]
 
 
 class HelpScreen(ModalScreen[None]):

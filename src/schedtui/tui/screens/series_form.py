@@ -22,6 +22,7 @@ from textual.widgets import Input, Select, Static
 from schedtui.domain import parse
 from schedtui.domain.errors import DeskError
 from schedtui.domain.recurrence import WEEKDAYS, Rule
+from schedtui.domain.zones import zone
 from schedtui.services import series
 from schedtui.services.views import OccurrenceView, SeriesView
 from schedtui.tui.format import offset, when
@@ -80,7 +81,8 @@ class SeriesForm(FormScreen[Any]):
         end = "count" if rule.count else "until" if rule.until else "never"
         end_value = str(rule.count) if rule.count else \
             (f"{rule.until:%Y-%m-%d}" if rule.until else "")
-        start = self.split_at.start[:10] if self.split_at else s.start if s else ""
+        start = self.split_at.start[:10] if self.split_at else s.start if s else \
+            f"{self.store.now().astimezone(zone(self.timezone)).date():%Y-%m-%d}"
         yield from field("Name", Input(s.name if s else "", id="name"))
         yield from field("First day (YYYY-MM-DD)", Input(start, id="start",
                                                          disabled=self.split_at is not None))

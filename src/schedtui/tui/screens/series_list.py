@@ -51,7 +51,7 @@ class SeriesScreen(ListScreen):
         yield Header()
         yield Static(Text(f"Series of {self.hub_name}"), classes="screen-title", id="title")
         table = DataTable(id="list", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Series", "Status", "Rule", "Next", "Fill")
+        table.add_columns("Series", "Status", "Next", "Fill", "Rule")
         yield table
         yield self.filter_input()
         yield Footer()
@@ -79,8 +79,8 @@ class SeriesScreen(ListScreen):
 
     def row(self, view: SeriesView) -> tuple[int, list]:
         return view.id, [plain(view.name), Text(view.status, STATUS_STYLE.get(view.status, "")),
-                         plain(view.summary), when(view.next_occurrence),
-                         self.fill.get(view.id, "—")]
+                         when(view.next_occurrence), self.fill.get(view.id, "—"),
+                         plain(view.summary)]
 
     def match_text(self, view: SeriesView) -> str:
         return f"{view.name} {view.status} {view.summary}"

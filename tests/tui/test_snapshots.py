@@ -1,0 +1,51 @@
+"""Snapshots of each screen at 80x24 and at 160x48, on fixed data and a fixed clock.
+
+Update with ``pytest tests/tui/test_snapshots.py --snapshot-update`` and look at
+the SVGs in ``__snapshots__`` before committing them."""
+
+from __future__ import annotations
+
+import pytest
+
+from schedtui.services import occurrences
+from schedtui.tui.screens.attendee_list import AttendeesScreen
+from schedtui.tui.screens.calendar import CalendarScreen
+from schedtui.tui.screens.series_list import SeriesScreen
+from tests.tui.conftest import StillDesk, rich_world, settle
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
+
+
+def opener(world, screen: str):
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await settle(pilot)
+        if screen in ("series", "calendar", "attendees", "move", "cancel", "series_form"):
+            await app.push_screen(SeriesScreen(world.hub_id, "Platform team"))
+            await settle(pilot)
+        if screen in ("calendar", "attendees", "move", "cancel"):
+            await app.push_screen(CalendarScreen(world.standup_id, "Weekly standup"))
+            await settle(pilot)
+        if screen == "attendees":
+            first = occurrences.list_occurrences(app.store, world.standup_id)[0]
+            await app.push_screen(AttendeesScreen(series_id=world.standup_id,
+                                                  occurrence_id=first.id,
+                                                  title="Weekly standup, Mon 2025-03-03"))
+            await settle(pilot)
+        keys = {"help": ["question_mark"], "move": ["m"], "cancel": ["c"],
+                "series_form": ["n"], "outbox": ["o"], "calendar": ["down"]}.get(screen, [])
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        await pilot.pause(0.3)
+        await settle(pilot)
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("screen", ["hubs", "series", "calendar", "attendees", "outbox",
+                                    "help", "move", "cancel", "series_form"])
+def test_screen(snap_compare, desk_store, size, screen):
+    world = rich_world(desk_store)
+    app = StillDesk(desk_store, poll_seconds=None)
+    assert snap_compare(app, terminal_size=size, run_before=opener(world, screen))
