@@ -222,3 +222,19 @@ def test_preview_shows_dst_shift():
                                     now=datetime.fromisoformat("2025-03-01T00:00:00+00:00"))
     assert summary == "Every Monday at 10:00, 12 times"
     assert [i.utcoffset().total_seconds() / 3600 for i in items[:2]] == [-5, -4]
+
+
+def test_each_time_of_day_has_its_own_capacity_and_host(store, hub):
+    from schedtui.domain.parse import parse_times
+
+    view = series.create_series(
+        store, hub_id=hub.id, name="Yoga", start=date(2025, 1, 6),
+        rrule="FREQ=WEEKLY;BYDAY=MO,WE;COUNT=2", duration_minutes=60, capacity=10,
+        host="Studio team", times=parse_times("09:00=4@Ilse Brandt,17:00/MO"))
+    assert [t.label() for t in view.times] == ["09:00=4@Ilse Brandt", "17:00/MO"]
+    occ = occurrences.list_occurrences(store, view.id)
+    assert [(o.start[8:16], o.capacity, o.host) for o in occ] == [
+        ("06T09:00", 4, "Ilse Brandt"), ("06T17:00", 10, "Studio team"),
+        ("08T09:00", 4, "Ilse Brandt")]
+    series.edit_series(store, view.id, capacity=12)  # the 09:00 class keeps its own
+    assert [o.capacity for o in occurrences.list_occurrences(store, view.id)] == [4, 12, 4]

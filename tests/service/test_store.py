@@ -181,6 +181,7 @@ def test_an_older_schema_is_migrated_forward_on_both_stores(store_url, clock):
             conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(text("ALTER TABLE series DROP COLUMN max_seats"))
         conn.execute(text("ALTER TABLE series DROP COLUMN require_approval"))
+        conn.execute(text("ALTER TABLE slot DROP COLUMN fixed_capacity"))
         conn.execute(text("UPDATE schedtui_meta SET value = '1' WHERE key = 'schema_version'"))
     opened.dispose()
     reopened = open_store(store_url, clock=clock)

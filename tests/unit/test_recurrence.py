@@ -257,3 +257,15 @@ def test_too_many_says_how_many():
 def test_utc_instants_are_aware():
     items = run("FREQ=DAILY;COUNT=1", date(2025, 6, 1), "Asia/Kolkata", time(9))
     assert items[0].start_utc == datetime(2025, 6, 1, 3, 30, tzinfo=UTC)
+
+
+def test_times_of_day_text():
+    from schedtui.domain.parse import parse_times
+
+    specs = parse_times("09:00/MO+WE=12@Ilse Brandt, 17:30=unlimited,08:15")
+    assert [s.label() for s in specs] == ["09:00/MO+WE=12@Ilse Brandt", "17:30=unlimited",
+                                          "08:15"]
+    assert specs[1].capacity is None and specs[1].fixed_capacity
+    for bad in ("", "9", "24:00", "09:00/XX", "09:00=0", "09:00=lots"):
+        with pytest.raises(DeskError):
+            parse_times(bad)

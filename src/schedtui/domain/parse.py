@@ -7,6 +7,7 @@ the same thing in the desk and in a script.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from schedtui.domain.errors import DeskError, invalid
@@ -90,12 +91,49 @@ def parse_weekdays(value: str) -> frozenset[int]:
     return frozenset(days)
 
 
-def parse_times(value: str) -> list[tuple[time, frozenset[int] | None]]:
-    """``09:00,17:00`` or ``09:00/MO+WE,17:00``: times of day, optionally on some weekdays."""
+@dataclass(frozen=True)
+class SlotSpec:
+    """A time of day a series meets at: optionally only on some weekdays, with
+    its own capacity (else the series') and its own host (else the series')."""
+
+    at: time
+    weekdays: frozenset[int] | None = None
+    capacity: int | None = None
+    fixed_capacity: bool = False
+    host: str = ""
+
+    def label(self) -> str:
+        text = f"{self.at:%H:%M}"
+        if self.weekdays is not None:
+            text += "/" + "+".join(WEEKDAYS[d] for d in sorted(self.weekdays))
+        if self.fixed_capacity:
+            text += "=" + ("unlimited" if self.capacity is None else str(self.capacity))
+        if self.host:
+            text += "@" + self.host
+        return text
+
+
+def slot_spec(value: SlotSpec | tuple) -> SlotSpec:
+    """A SlotSpec from itself or from a ``(time, weekdays)`` pair."""
+    return value if isinstance(value, SlotSpec) else SlotSpec(value[0], value[1])
+
+
+def parse_times(value: str) -> list[SlotSpec]:
+    """Times of day: ``HH:MM[/MO+WE][=CAPACITY][@HOST]``, comma separated, e.g.
+    ``09:00/MO+WE=12@Ilse Brandt,17:00``."""
+    from schedtui.domain.text import field
+
     result = []
     for part in [p for p in value.split(",") if p.strip()]:
-        clock, _, days = part.partition("/")
-        result.append((parse_time(clock, "Time of day"), parse_weekdays(days) if days else None))
+        rest, _, host = part.partition("@")
+        rest, _, capacity = rest.partition("=")
+        clock, _, days = rest.partition("/")
+        result.append(SlotSpec(
+            at=parse_time(clock, "Time of day"),
+            weekdays=parse_weekdays(days) if days else None,
+            capacity=parse_capacity(capacity) if capacity else None,
+            fixed_capacity=bool(capacity.strip()),
+            host=field(host, "Host")))
     if not result:
         raise invalid("Give at least one time of day (HH:MM).")
     return result

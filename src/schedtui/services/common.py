@@ -148,8 +148,8 @@ def series_view(session: Session, series: Series, now: datetime) -> SeriesView:
         id=series.id, hub_id=series.hub_id, name=series.name, description=series.description,
         timezone=series.timezone, start=series.start_date.isoformat(), rrule=series.rrule,
         summary=rec.describe(rule, [_time(r.at) for r in rows], series.start_date),
-        times=[SlotView(r.at, r.weekdays.split(",") if r.weekdays else None, r.capacity, r.host)
-               for r in rows],
+        times=[SlotView(r.at, r.weekdays.split(",") if r.weekdays else None, r.capacity,
+                        r.fixed_capacity, r.host) for r in rows],
         duration_minutes=series.duration_minutes, capacity=series.capacity,
         location=series.location, virtual=series.location.startswith("https://"),
         host=series.host, status=series.status,

@@ -18,6 +18,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from schedtui.domain import parse, text
+from schedtui.domain.parse import SlotSpec
 from schedtui.domain.errors import DeskError, invalid
 from schedtui.domain.recurrence import Rule, check_slots, describe
 from schedtui.domain.recurrence import Slot as PlanSlot
@@ -44,7 +45,7 @@ SERIES_FIELDS = ("name", "description", "timezone", "start", "rrule", "duration_
                  "capacity", "location", "host", "registration_option", "booking_min_hours",
                  "booking_max_days", "horizon_weeks", "times", "max_seats", "require_approval")
 
-TimeSpec = tuple[time, frozenset[int] | None]
+TimeSpec = SlotSpec | tuple[time, frozenset[int] | None]
 
 
 @dataclass
@@ -77,7 +78,7 @@ def _apply(series: Series, changes: dict[str, Any]) -> tuple[list[TimeSpec] | No
     if unknown:
         raise invalid(f"Unknown series setting: {', '.join(sorted(unknown))}.")
     replan = False
-    times: list[TimeSpec] | None = None
+    times: list[SlotSpec] | None = None
     for key, value in changes.items():
         if key == "name":
             series.name = text.field(value, "Name", min_len=1, max_len=200)
@@ -120,8 +121,11 @@ def _apply(series: Series, changes: dict[str, Any]) -> tuple[list[TimeSpec] | No
                                                         MAX_HORIZON_WEEKS)
             replan = True
         elif key == "times":
-            times = list(value)
-            check_slots([PlanSlot(t, days) for t, days in times])
+            times = [parse.slot_spec(v) for v in value]
+            for spec in times:
+                if spec.fixed_capacity:
+                    parse.check_capacity(spec.capacity)
+            check_slots([PlanSlot(t.at, t.weekdays) for t in times])
             replan = True
         elif key == "max_seats":
             series.max_seats = parse.parse_positive(value, "Max seats per booking", 1, 50)
@@ -130,7 +134,7 @@ def _apply(series: Series, changes: dict[str, Any]) -> tuple[list[TimeSpec] | No
     return times, replan
 
 
-def _sync_slots(session: Session, series: Series, times: list[TimeSpec] | None
+def _sync_slots(session: Session, series: Series, times: list[SlotSpec] | None
                 ) -> tuple[list[Slot], list[Slot]]:
     """Keep slots in step with ``times`` (matched by position, so a time change
     moves the same slot) and with the series' capacity. Returns the slots in use
@@ -138,17 +142,20 @@ def _sync_slots(session: Session, series: Series, times: list[TimeSpec] | None
     rows = slots_of(session, series.id)
     if times is None:
         for row in rows:
-            row.capacity = series.capacity
-            session.add(row)
+            if not row.fixed_capacity:
+                row.capacity = series.capacity
+                session.add(row)
         return rows, []
-    ordered = sorted(times, key=lambda t: (t[0], sorted(t[1] or ())))
+    ordered = sorted(times, key=lambda t: (t.at, sorted(t.weekdays or ())))
     kept: list[Slot] = []
-    for position, (at, days) in enumerate(ordered):
+    for position, spec in enumerate(ordered):
         row = rows[position] if position < len(rows) else Slot(series_id=series.id)
         row.position = position
-        row.at = f"{at:%H:%M}"
-        row.weekdays = weekday_names(days)
-        row.capacity = series.capacity
+        row.at = f"{spec.at:%H:%M}"
+        row.weekdays = weekday_names(spec.weekdays)
+        row.fixed_capacity = spec.fixed_capacity
+        row.capacity = spec.capacity if spec.fixed_capacity else series.capacity
+        row.host = spec.host
         session.add(row)
         kept.append(row)
     session.flush()
@@ -156,7 +163,7 @@ def _sync_slots(session: Session, series: Series, times: list[TimeSpec] | None
 
 
 def _update_plan(session: Session, store: Store, series: Series, changes: dict[str, Any],
-                 times: list[TimeSpec] | None, old_tz: str, *, confirm: bool) -> Replan:
+                 times: list[SlotSpec] | None, old_tz: str, *, confirm: bool) -> Replan:
     """Bring slots and occurrences in line with the series' new settings."""
     if times is not None or "capacity" in changes:
         rows, unused = _sync_slots(session, series, times)
@@ -548,7 +555,9 @@ def preview(*, rrule: str, start: date, timezone: str, times: Sequence[TimeSpec]
     tz = zone(timezone)
     today = now.astimezone(tz).date()
     horizon = None if rule.has_end else max(start, today) + timedelta(weeks=104)
-    result = expand(rule, start, tz, [PlanSlot(t, d) for t, d in times], horizon=horizon)
+    specs = [parse.slot_spec(t) for t in times]
+    result = expand(rule, start, tz, [PlanSlot(t.at, t.weekdays) for t in specs],
+                    horizon=horizon)
     starts = [p.start for p in result.items]
     starts = [s for s in starts if s >= now] or starts
-    return describe(rule, [t for t, _ in times], start), starts[:count]
+    return describe(rule, [t.at for t in specs], start), starts[:count]

@@ -24,10 +24,15 @@ class SlotView:
     at: str
     weekdays: list[str] | None
     capacity: int | None
+    fixed_capacity: bool
     host: str
 
     def label(self) -> str:
-        return self.at + (f"/{'+'.join(self.weekdays)}" if self.weekdays else "")
+        """The slot as ``--at`` text: ``09:00/MO+WE=12@Host``."""
+        text = self.at + (f"/{'+'.join(self.weekdays)}" if self.weekdays else "")
+        if self.fixed_capacity:
+            text += "=" + ("unlimited" if self.capacity is None else str(self.capacity))
+        return text + (f"@{self.host}" if self.host else "")
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ def _v1_to_v2(connection: Connection) -> None:
                             "DEFAULT 5"))
     connection.execute(text("ALTER TABLE series ADD COLUMN require_approval BOOLEAN NOT NULL "
                             f"DEFAULT {false}"))
+    connection.execute(text("ALTER TABLE slot ADD COLUMN fixed_capacity BOOLEAN NOT NULL "
+                            f"DEFAULT {false}"))
     tables = [models.Attendee, models.Registration, models.SeatEntry, models.Notice,
               models.IdempotencyKey]
     SQLModel.metadata.create_all(connection, tables=[t.__table__ for t in tables])

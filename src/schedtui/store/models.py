@@ -72,7 +72,8 @@ class Slot(SQLModel, table=True):
     at: str = Field(max_length=5)  # HH:MM
     weekdays: str | None = Field(default=None, max_length=20)  # "MO,WE"; None: every date
     capacity: int | None = None  # None: unlimited
-    host: str = ""
+    fixed_capacity: bool = False  # its own capacity; else it follows the series' (schema 2)
+    host: str = ""  # empty: the series' host
 
 
 class Occurrence(SQLModel, table=True):
