@@ -18,8 +18,8 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from schedtui.domain import parse, text
-from schedtui.domain.parse import SlotSpec
 from schedtui.domain.errors import DeskError, invalid
+from schedtui.domain.parse import SlotSpec
 from schedtui.domain.recurrence import Rule, check_slots, describe
 from schedtui.domain.recurrence import Slot as PlanSlot
 from schedtui.domain.zones import from_utc_naive, to_utc_naive, zone
