@@ -1,0 +1,93 @@
+"""A real terminal: the desk in tmux at 80x24, driven by keys, read back with
+capture-pane. Skipped (with the reason) where tmux is not installed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None,
+                                reason="tmux is not installed; the terminal check needs it")
+
+NOW = "2025-03-03T12:00:00"
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def desk(tmp_path):
+    """The desk on demo data in a detached tmux session; yields a screen reader."""
+    db = tmp_path / "desk.db"
+    env = {**os.environ, "SCHEDTUI_NOW": NOW, "TERM": "xterm-256color"}
+    subprocess.run([sys.executable, "-c", "from schedtui import demo; from schedtui.store "
+                    f"import open_store; demo.load(open_store({str(db)!r}))"],
+                   check=True, env=env)
+    name = f"schedtui-{uuid.uuid4().hex[:8]}"
+    command = f"SCHEDTUI_NOW={NOW} {sys.executable} -m schedtui --db {db}"
+    tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", command)
+
+    def screen() -> str:
+        return tmux("capture-pane", "-p", "-t", name)
+
+    def wait_for(text: str, timeout: float = 15.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = screen()
+            if text in shown:
+                return shown
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} not on screen:\n{screen()}")
+
+    def keys(*names: str) -> None:
+        for key in names:
+            tmux("send-keys", "-t", name, key)
+            # a lone Escape followed at once by another key reads as Alt+key
+            time.sleep(0.6 if key == "Escape" else 0.15)
+
+    screen.wait_for = wait_for  # type: ignore[attr-defined]
+    screen.keys = keys  # type: ignore[attr-defined]
+    screen.db = db  # type: ignore[attr-defined]
+    yield screen
+    subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+
+
+def test_desk_in_a_real_terminal(desk):
+    shown = desk.wait_for("Riverside studio")
+    assert "Platform team" in shown and "America/New_York" in shown
+    assert "n New hub" in shown  # the footer
+    desk.keys("Enter")
+    shown = desk.wait_for("Weekly team standup")
+    assert "Series of Platform team" in shown
+    desk.keys("Down", "Enter")
+    shown = desk.wait_for("Every Monday at 10:00")
+    assert "Mon    Tue    Wed" in shown and "○ free" in shown
+    desk.keys("?")
+    shown = desk.wait_for("Keys: Calendar")
+    assert "Prev month" in shown and "Move" in shown
+    desk.keys("Escape", "]")
+    desk.wait_for("April 2025")
+    desk.keys("t")
+    desk.wait_for("March 2025")
+    desk.keys("q")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and "Mon    Tue" in desk():
+        time.sleep(0.2)
+    assert "Mon    Tue" not in desk()
+
+
+def test_another_process_change_shows_without_restart(desk):
+    desk.wait_for("Riverside studio")
+    env = {**os.environ, "SCHEDTUI_NOW": NOW}
+    subprocess.run([sys.executable, "-m", "schedtui", "--db", str(desk.db), "hub", "add",
+                    "Added by a script"], check=True, env=env, capture_output=True)
+    started = time.monotonic()
+    desk.wait_for("Added by a script", timeout=5)
+    assert time.monotonic() - started < 3
