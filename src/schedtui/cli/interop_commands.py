@@ -1,0 +1,136 @@
+"""Commands for calendars, spreadsheets and backups: ``export``, ``import`` and
+``backup``. Each parses its arguments, calls one interop function and prints."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from schedtui.cli import output
+
+IntType = Callable[[str], int]
+
+
+def _store(args: argparse.Namespace):
+    from schedtui.store import open_store
+
+    return open_store(args.db)
+
+
+def export_ics_cmd(args, as_json):
+    from schedtui.interop.ics import export_ics
+
+    result = export_ics(_store(args), args.output, series_id=args.series, hub_id=args.hub,
+                        attendee_email=args.attendee)
+    if isinstance(result, str):
+        if as_json:
+            output.emit_json({"ics": result})
+        else:
+            sys.stdout.write(result.replace("\r\n", "\n"))
+        return
+    if as_json:
+        output.emit_json(result)
+        return
+    print(f"Wrote {result.path}: {result.series} series, {result.events} events, "
+          f"{result.exdates} cancelled, {result.overrides} changed, {result.single_events} "
+          "single.")
+    for warning in result.warnings:
+        print(f"note: {output.cell(warning)}")
+
+
+def export_csv_cmd(args, as_json):
+    from schedtui.interop.csvio import export_attendees
+
+    report = export_attendees(_store(args), args.output, occurrence_id=args.occ,
+                              series_id=args.series)
+    if report.text is not None and not as_json:
+        sys.stdout.write(report.text.replace("\r\n", "\n"))
+    elif as_json:
+        output.emit_json(report)
+    else:
+        print(f"Wrote {report.path}: {report.rows} rows.")
+
+
+def import_ics_cmd(args, as_json):
+    from schedtui.interop.ics import import_ics
+
+    report = import_ics(_store(args), args.file, args.hub, dry_run=args.dry_run)
+    if as_json:
+        output.emit_json(report)
+        return
+    print(("Dry run: " if args.dry_run else "") + report.summary())
+    output.table(["Series", "Name", "Zone", "First", "Rule", "Occ.", "Notes"],
+                 [[e.series_id, e.name, e.timezone, e.start[:16].replace("T", " "), e.rrule,
+                   e.occurrences, "; ".join(e.notes)] for e in report.events])
+    for skipped in report.skipped:
+        print(f"skipped {output.cell(skipped['summary'] or skipped['uid'])}: "
+              f"{skipped['reason']}")
+
+
+def import_csv_cmd(args, as_json):
+    from schedtui.interop.csvio import import_attendees
+
+    report = import_attendees(_store(args), args.file, args.series,
+                              occurrence_ids=args.occ or None, skip_bad_rows=args.skip_bad_rows,
+                              dry_run=args.dry_run)
+    if as_json:
+        output.emit_json(report)
+        return
+    output.table(["Line", "Email", "Outcome", "Reason"],
+                 [[r.line, r.email, r.outcome, r.reason] for r in report.rows])
+    counts = ", ".join(f"{v} {k}" for k, v in sorted(report.counts().items()))
+    print(("\nDry run, nothing saved: " if args.dry_run else "\nImported: ") + (counts or "none"))
+
+
+def backup_cmd(args, as_json):
+    from schedtui.interop.backup import backup
+
+    report = backup(args.db, args.file, force=args.force)
+    if as_json:
+        output.emit_json(report)
+    else:
+        print(f"Backed up {report.source} to {report.target} ({report.bytes:,} bytes).")
+
+
+def register(sub, int_type: IntType) -> None:
+    """Add ``export``, ``import`` and ``backup`` to the command line."""
+    exp = sub.add_parser("export", help="write iCalendar or CSV").add_subparsers(
+        dest="action", required=True, metavar="FORMAT")
+    p = exp.add_parser("ics", help="series, a hub, or one person's seats as iCalendar")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--series", type=int_type)
+    which.add_argument("--hub", type=int_type)
+    which.add_argument("--attendee", metavar="EMAIL", help="a personal feed of confirmed seats")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here (default: print)")
+    p.set_defaults(handler=export_ics_cmd)
+    p = exp.add_parser("csv", help="attendees as CSV (one row per seat)")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--occ", type=int_type)
+    which.add_argument("--series", type=int_type)
+    p.add_argument("-o", "--output", metavar="FILE", help="write here (default: print)")
+    p.set_defaults(handler=export_csv_cmd)
+
+    imp = sub.add_parser("import", help="read iCalendar or CSV").add_subparsers(
+        dest="action", required=True, metavar="FORMAT")
+    p = imp.add_parser("ics", help="events become series in a hub (all or nothing)")
+    p.add_argument("file")
+    p.add_argument("--hub", type=int_type, required=True)
+    p.add_argument("--dry-run", action="store_true", dest="dry_run",
+                   help="show what would be imported")
+    p.set_defaults(handler=import_ics_cmd)
+    p = imp.add_parser("csv", help="register the people in a CSV file")
+    p.add_argument("file")
+    p.add_argument("--series", type=int_type, required=True)
+    p.add_argument("--occ", type=int_type, action="append", default=[],
+                   help="a chosen occurrence (repeat for several)")
+    p.add_argument("--skip-bad-rows", action="store_true", dest="skip_bad_rows",
+                   help="import the good rows even when some are malformed")
+    p.add_argument("--dry-run", action="store_true", dest="dry_run",
+                   help="apply every rule, then save nothing")
+    p.set_defaults(handler=import_csv_cmd)
+
+    p = sub.add_parser("backup", help="a consistent copy of the database file")
+    p.add_argument("file")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.set_defaults(handler=backup_cmd)
