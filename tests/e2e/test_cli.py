@@ -278,3 +278,18 @@ def test_capacity_below_booked_from_the_cli(classes, cli):
     assert "2 seats over" in body["error"]["message"]
     status, done = cli("occ", "set", "3", "--capacity", "1", "--demote")
     assert status == 0 and (done["booked"], done["waitlisted"]) == (1, 2)
+
+
+def test_create_commands_are_idempotent(cli):
+    hub = cli("hub", "add", "Team", "--idempotency-key", "h1")[1]
+    assert cli("hub", "add", "Team", "--idempotency-key", "h1")[1] == hub
+    assert cli("hub", "add", "Other", "--idempotency-key", "h1")[1]["error"]["code"] == \
+        "idempotency_conflict"
+    args = ["series", "add", "--hub", "1", "--name", "S", "--start", "2025-01-06T10:00",
+            "--duration", "15", "--rrule", "FREQ=DAILY;COUNT=2", "--idempotency-key", "s1"]
+    first = cli(*args)[1]
+    assert cli(*args)[1]["id"] == first["id"]
+    assert len(cli("series", "list")[1]) == 1 and len(cli("hub", "list")[1]) == 1
+    changed = [("30" if a == "15" else a) for a in args]
+    status, body = cli(*changed)
+    assert status == 1 and body["error"]["code"] == "idempotency_conflict"

@@ -25,7 +25,8 @@ def _store(args: argparse.Namespace):
 def hub_add(args, as_json):
     from schedtui.services import hubs
 
-    hub = hubs.create_hub(_store(args), args.name, args.timezone)
+    hub = hubs.create_hub(_store(args), args.name, args.timezone,
+                          idempotency_key=args.idempotency_key)
     _show(hub, as_json, lambda h: print(f"Hub {h.id} added: {output.cell(h.name)} ({h.timezone})"))
 
 
@@ -99,7 +100,8 @@ def series_add(args, as_json):
     for required in ("start", "rrule", "duration_minutes"):
         if required not in settings:
             raise invalid(f"--{required.split('_')[0]} is required.")
-    view = series.create_series(_store(args), hub_id=args.hub, draft=args.draft, **settings)
+    view = series.create_series(_store(args), hub_id=args.hub, draft=args.draft,
+                                idempotency_key=args.idempotency_key, **settings)
     _show(view, as_json, _print_series)
 
 
@@ -453,6 +455,7 @@ def register(sub, int_type: IntType) -> None:
     p = hub.add_parser("add", help="add a hub")
     p.add_argument("name")
     p.add_argument("--timezone", default="UTC")
+    p.add_argument("--idempotency-key", dest="idempotency_key")
     p.set_defaults(handler=hub_add)
     p = hub.add_parser("list", help="list hubs")
     p.add_argument("--all", action="store_true", help="include archived hubs")
@@ -467,6 +470,7 @@ def register(sub, int_type: IntType) -> None:
     p = ser.add_parser("add", help="add a series")
     p.add_argument("--hub", type=int_type, required=True)
     p.add_argument("--draft", action="store_true")
+    p.add_argument("--idempotency-key", dest="idempotency_key")
     _series_options(p, int_type, creating=True)
     p.set_defaults(handler=series_add)
     p = ser.add_parser("list")

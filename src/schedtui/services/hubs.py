@@ -7,7 +7,7 @@ from sqlmodel import select
 from schedtui.domain import text
 from schedtui.domain.errors import DeskError
 from schedtui.domain.zones import zone
-from schedtui.services import audit
+from schedtui.services import audit, idempotency
 from schedtui.services.common import get, hub_view, naive_now
 from schedtui.services.views import HubView
 from schedtui.store import Store
@@ -16,14 +16,21 @@ from schedtui.store.models import Hub, Series
 
 
 @transaction
-def create_hub(store: Store, name: str, timezone: str = "UTC") -> HubView:
+def create_hub(store: Store, name: str, timezone: str = "UTC", *,
+               idempotency_key: str | None = None) -> HubView:
     """Add a hub with a default time zone for its series."""
     clean_name = text.field(name, "Name", min_len=1, max_len=200)
     zone(timezone)
+    key = idempotency.clean_key(idempotency_key)
+    params = {"name": clean_name, "timezone": timezone}
     with store.write() as session:
+        earlier = idempotency.earlier_result(session, key, "hub.add", params)
+        if earlier is not None:
+            return hub_view(session, get(session, Hub, earlier, "hub"), store.now())
         hub = Hub(name=clean_name, timezone=timezone, created_at=naive_now(store.now()))
         session.add(hub)
         session.flush()
+        idempotency.remember(session, key, "hub.add", params, hub.id, hub.created_at)
         audit.record(session, store, "hub.create", "hub", hub.id, after=audit.snapshot(hub),
                      hub_id=hub.id)
         return hub_view(session, hub, store.now())

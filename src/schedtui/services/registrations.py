@@ -4,8 +4,6 @@ seat arithmetic lives in :mod:`schedtui.services.seats`."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -19,13 +17,12 @@ from sqlmodel import Session, col, func, select
 from schedtui.domain import parse, text
 from schedtui.domain.errors import DeskError, invalid, not_found
 from schedtui.domain.zones import from_utc_naive, iso_utc, zone
-from schedtui.services import audit, notices, seats
+from schedtui.services import audit, idempotency, notices, seats
 from schedtui.services.common import get, naive_now
 from schedtui.store import Store
 from schedtui.store.engine import transaction
 from schedtui.store.models import (
     Attendee,
-    IdempotencyKey,
     Occurrence,
     Registration,
     SeatEntry,
@@ -270,17 +267,13 @@ def _duplicates(session: Session, attendee: Attendee, occ_ids: Sequence[int],
     return sorted(set(session.exec(query).all()))
 
 
-def _fingerprint(params: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
-
-
 @transaction
 def register(store: Store, series_id: int, *, email: str, name: str,
              occurrence_ids: Sequence[int] | None = None, seats: int = 1, phone: str = "",
              idempotency_key: str | None = None) -> RegistrationView:
     """Register a person for a series. Each covered occurrence gets a seat if
     it fits, or a waitlist place; a series that requires approval holds none yet."""
-    key = text.field(idempotency_key, "Idempotency key", max_len=200) if idempotency_key else None
+    key = idempotency.clean_key(idempotency_key)
 
     def attempt() -> RegistrationView:
         with store.write() as session:
@@ -305,13 +298,9 @@ def add_registration(session: Session, store: Store, series_id: int, *, email: s
     count = parse.parse_positive(seats, "Seats", 1, 1_000_000)  # the series' maximum is a rule
     params = {"series": series_id, "email": clean_email.lower(), "name": clean_name,
               "occurrences": sorted(occurrence_ids or ()), "seats": count, "phone": clean_phone}
-    if idempotency_key:
-        earlier = session.get(IdempotencyKey, idempotency_key)
-        if earlier is not None:
-            if earlier.command != "reg.add" or earlier.fingerprint != _fingerprint(params):
-                raise DeskError("idempotency_conflict", f'The key "{idempotency_key[:60]}" was '
-                                "used for a different request; nothing was created.")
-            return _views(session, [session.get(Registration, earlier.result_id)])[0]
+    earlier = idempotency.earlier_result(session, idempotency_key, "reg.add", params)
+    if earlier is not None:
+        return _views(session, [session.get(Registration, earlier)])[0]
     return _register(session, store, series_id, clean_email, clean_name, clean_phone, count,
                      occurrence_ids, idempotency_key, params)
 
@@ -356,9 +345,7 @@ def _register(session: Session, store: Store, series_id: int, email: str, name: 
             "pending": "pending"}[state]
     notices.notify(session, store, kind, attendee=person, registration=registration,
                    series=series, lines=lines)
-    if key:
-        session.add(IdempotencyKey(key=key, command="reg.add", fingerprint=_fingerprint(params),
-                                   result_id=registration.id, created_at=now))
+    idempotency.remember(session, key, "reg.add", params, registration.id, now)
     audit.record(session, store, "registration.create", "registration", registration.id,
                  after={"email": email, "seats": count, "status": state,
                         "occurrences": [o.id for o in chosen]},

@@ -23,7 +23,7 @@ from schedtui.domain.parse import SlotSpec
 from schedtui.domain.recurrence import Rule, check_slots, describe
 from schedtui.domain.recurrence import Slot as PlanSlot
 from schedtui.domain.zones import from_utc_naive, to_utc_naive, zone
-from schedtui.services import audit, seats
+from schedtui.services import audit, idempotency, seats
 from schedtui.services.common import (
     get,
     horizon_for,
@@ -313,8 +313,10 @@ def on_occurrences_added(session: Session, store: Store, series: Series) -> None
 def create_series(store: Store, *, hub_id: int, name: str, start: date,
                   rrule: str, duration_minutes: int, timezone: str | None = None,
                   times: Sequence[TimeSpec] | None = None, start_time: time | None = None,
-                  draft: bool = False, **settings: Any) -> SeriesView:
+                  draft: bool = False, idempotency_key: str | None = None,
+                  **settings: Any) -> SeriesView:
     """Create a series and plan its occurrences. Published unless ``draft``."""
+    key = idempotency.clean_key(idempotency_key)
     if not times:
         if start_time is None:
             raise invalid("Give a time of day: --at HH:MM, or a start of the form "
@@ -322,7 +324,13 @@ def create_series(store: Store, *, hub_id: int, name: str, start: date,
         times = [(start_time, None)]
     settings = {"name": name, "start": start, "rrule": rrule,
                 "duration_minutes": duration_minutes, "times": times, **settings}
+    params = {"hub": hub_id, "draft": draft, "timezone": timezone,
+              **{k: (v if k != "times" else [parse.slot_spec(t).label() for t in v])
+                 for k, v in settings.items()}}
     with store.write() as session:
+        earlier = idempotency.earlier_result(session, key, "series.add", params)
+        if earlier is not None:
+            return series_view(session, get(session, Series, earlier, "series"), store.now())
         hub = get(session, Hub, hub_id, "hub")
         if hub.archived:
             raise DeskError("invalid_state", f"Hub {hub_id} is archived; restore it or pick "
@@ -342,6 +350,7 @@ def create_series(store: Store, *, hub_id: int, name: str, start: date,
         session.flush()
         audit.record(session, store, "series.create", "series", series.id,
                      after=audit.snapshot(series), series_id=series.id, hub_id=hub_id)
+        idempotency.remember(session, key, "series.add", params, series.id, series.created_at)
         return series_view(session, series, store.now())
 
 
