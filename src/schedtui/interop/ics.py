@@ -156,6 +156,10 @@ def _nominal(item: Planned, tz) -> datetime:
     return datetime.combine(item.day, item.slot.at.replace(tzinfo=None), tzinfo=tz)
 
 
+def _in_gap(item: Planned, tz) -> bool:
+    return _nominal(item, tz).replace(tzinfo=None) != item.start.replace(tzinfo=None)
+
+
 def explicit_rule(rule: Rule, start: date) -> Rule:
     """The same rule with the parts RFC 5545 takes from DTSTART written out, so
     a DTSTART on a later date (a slot's first occurrence) means the same dates."""
@@ -238,7 +242,9 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
             covered.add(occ.id)
             if occ.status == "cancelled":
                 exdates.append(_nominal(item, tz))
-            elif _changed(occ, series):
+            elif _changed(occ, series) or _in_gap(item, tz):
+                # A DST-gap instance is written out too: calendars disagree on
+                # the end of an instance whose nominal start does not exist.
                 override = _event(series, uid_for_slot(series.id, row.id), now)
                 override.add("recurrence-id", _nominal(item, tz))
                 _times(override, occ, tz)
