@@ -40,6 +40,8 @@ def expander_instants(text: str, start: datetime, stop: datetime, tz_of=None
     cal = icalendar.Calendar.from_ical(text)
     found = []
     for event in recurring_ical_events.of(cal).between(start, stop):
+        if str(event.get("STATUS", "")).upper() == "CANCELLED":
+            continue  # a cancelled instance (Google writes them as overrides)
         begin, end = event["DTSTART"].dt, event["DTEND"].dt
         assert begin.tzinfo is not None, "an exported time must not be floating"
         name = tz_of(event) if tz_of else begin.tzinfo.key

@@ -4,8 +4,8 @@ Calendars write zones in several ways. Google writes ``TZID=America/New_York``;
 Outlook writes Windows names (``W. Europe Standard Time``) that icalendar maps
 to IANA, and sometimes a ``Customized Time Zone`` with only a VTIMEZONE block;
 Lightning and khal add ``X-LIC-LOCATION`` or a ``/mozilla.org/...`` prefix.
-The order tried here: an IANA name in the TZID, icalendar's own resolution
-(which includes the Windows table), ``X-LIC-LOCATION``, and last the IANA zone
+The order tried here: an IANA name in the TZID, the Windows names table that
+icalendar ships, icalendar's own resolution, ``X-LIC-LOCATION``, and last the IANA zone
 whose UTC offsets agree with the VTIMEZONE day by day over the years the event
 covers (the preferred match is the zone Windows would name).
 """
@@ -34,6 +34,18 @@ def _iana(name: str | None) -> str | None:
             return candidate
         except DeskError:
             continue
+    return None
+
+
+def _windows(name: str | None) -> str | None:
+    try:
+        from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+    except ImportError:  # pragma: no cover - older icalendar
+        return None
+    wanted = (name or "").strip().strip('"').lower()
+    for windows, iana in WINDOWS_TO_OLSON.items():
+        if windows.lower() == wanted:
+            return _iana(iana)
     return None
 
 
@@ -79,6 +91,9 @@ def resolve(tzid: str | None, value: datetime, vtimezones: dict[str, icalendar.T
     direct = _iana(tzid)
     if direct:
         return direct, None
+    windows = _windows(tzid)
+    if windows:
+        return windows, f'time zone "{tzid}" read as {windows}'
     info = value.tzinfo
     key = getattr(info, "key", None)
     if isinstance(info, ZoneInfo) and _iana(key):
