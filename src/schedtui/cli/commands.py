@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from schedtui.cli import interop_commands, output
+from schedtui.cli import bench_commands, interop_commands, output
 from schedtui.domain import parse
 from schedtui.domain.errors import invalid
 
@@ -587,3 +587,4 @@ def register(sub, int_type: IntType) -> None:
     p = sub.add_parser("overview", help="every hub and series, briefly")
     p.set_defaults(handler=overview)
     interop_commands.register(sub, int_type)
+    bench_commands.register(sub, int_type)

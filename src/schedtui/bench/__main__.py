@@ -1,0 +1,129 @@
+"""``python -m schedtui.bench [--quick] [--json FILE] [--db FILE] [--scale N]``
+
+Prints one row per figure: what was measured, the project's figure, the floor
+measured in the same run, the ratio (how many times the floor's cost), the
+target and whether it holds. Without ``--db`` a data set is built first (at
+``--scale``; ``--quick`` uses a small one and fewer runs, for the test suite).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from schedtui.bench import figures
+from schedtui.bench.data import build, landmarks, make_plan, open_bench_store
+
+QUICK_SCALE = 0.01
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m schedtui.bench",
+                                     description="Speed at scale: the desk against its floors.")
+    parser.add_argument("--quick", action="store_true", help=f"a small data set (scale "
+                        f"{QUICK_SCALE}) and few runs: seconds, for the test suite")
+    parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--db", help="a data set built by `schedtui bench-data` (else one is "
+                        "built in a temporary folder); it is only read")
+    parser.add_argument("--scale", type=float, help="data set scale (1: 1,000 series); with "
+                        "--db, the scale it was built at")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, help="runs per short figure (median)")
+    parser.add_argument("--only", help="comma-separated figure groups: expansion, "
+                        "materialization, registration, desk, month, attendees")
+    return parser.parse_args(argv)
+
+
+GROUPS = ("expansion", "materialization", "registration", "desk", "month", "attendees")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    scale = args.scale if args.scale is not None else (QUICK_SCALE if args.quick else 1.0)
+    runs = args.runs or (3 if args.quick else 5)
+    wanted = set(args.only.split(",")) if args.only else set(GROUPS)
+    workdir = Path(tempfile.mkdtemp(prefix="schedtui-bench-"))
+    plan = make_plan(scale, args.seed)
+    built = None
+    try:
+        if args.db:
+            db = Path(args.db)
+            if not db.exists():
+                print(f"error: {db} does not exist; build it with schedtui bench-data",
+                      file=sys.stderr)
+                return 1
+        else:
+            db = workdir / "data.db"
+            _say(f"building the data set at scale {scale} (seed {args.seed})")
+            store = open_bench_store(db)
+            built = build(store, plan, progress=_say)
+            store.dispose()
+            _say(f"built in {built.seconds['total']:.1f} s: {built.counts}")
+        store = open_bench_store(db, create=False)
+        marks = landmarks(store)
+        rows: list[figures.Figure] = []
+        started = time.perf_counter()
+        if "expansion" in wanted:
+            _say("expansion")
+            rows.append(figures.expansion(store, runs))
+        store.dispose()
+        if "materialization" in wanted:
+            _say("materialization")
+            rows.append(figures.materialization(plan, workdir))
+        if "registration" in wanted:
+            count = max(100, round(10_000 * scale))
+            _say(f"registration ({count:,} each)")
+            rows.append(figures.registration(db, workdir, count))
+        if "desk" in wanted:
+            _say("desk start and memory")
+            rows.extend(figures.desk_start_and_memory(db, marks, 2 if args.quick else runs))
+        if "month" in wanted:
+            _say("month change")
+            rows.append(figures.month_change(db, marks, max(6, runs * 2)))
+        if "attendees" in wanted:
+            _say("attendee list")
+            rows.extend(figures.attendee_list(db, marks, 2 if args.quick else 3))
+        _say("done")
+        print_table(rows, scale)
+        if args.json:
+            Path(args.json).write_text(json.dumps({
+                "scale": scale, "seed": args.seed, "runs": runs,
+                "seconds": round(time.perf_counter() - started, 1),
+                "build": built.to_json() if built else None,
+                "figures": [f.to_json() for f in rows]}, indent=2) + "\n")
+        return 0
+    finally:
+        figures.cleanup(workdir)
+
+
+_T0 = time.perf_counter()
+
+
+def _say(message: str) -> None:
+    print(f"# {time.perf_counter() - _T0:6.1f} s  {message}", file=sys.stderr, flush=True)
+
+
+def _number(value: float) -> str:
+    if value >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+
+
+def print_table(rows: list[figures.Figure], scale: float) -> None:
+    header = ("figure", "measured", "project", "floor", "ratio", "target", "holds")
+    lines = [(f.key, f.what, f"{_number(f.project)} {f.unit}", f"{_number(f.floor)} {f.unit}",
+              f"{f.ratio:.2f}x", f"<= {f.target:g}x", "yes" if f.holds else "NO")
+             for f in rows]
+    widths = [max(len(str(line[i])) for line in [header, *lines]) for i in range(len(header))]
+    print(f"schedtui bench, scale {scale:g}")
+    for line in [header, *lines]:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths,
+                                                                      strict=True)).rstrip())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

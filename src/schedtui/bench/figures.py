@@ -1,0 +1,521 @@
+"""The figures: each measures the project and its floor side by side in one run
+and returns a :class:`Figure` (medians of several runs where a run is short)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from schedtui.bench import floors
+from schedtui.bench.data import BENCH_NOW, DataPlan, Landmarks
+
+
+@dataclass
+class Figure:
+    """One row of the benchmark: the project's figure against its floor."""
+
+    key: str
+    what: str
+    unit: str
+    project: float
+    floor: float
+    target: float
+    note: str = ""
+    runs: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> bool:
+        """A rate (per second): the floor is the larger number."""
+        return self.unit.endswith("/s")
+
+    @property
+    def ratio(self) -> float:
+        """How many times the floor's cost the project's is (1.0: at the floor)."""
+        high, low = (self.floor, self.project) if self.rate else (self.project, self.floor)
+        return high / low if low else float("inf")
+
+    @property
+    def holds(self) -> bool:
+        return self.ratio <= self.target
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(ratio=round(self.ratio, 3), holds=self.holds)
+        return data
+
+
+def median_of(runs: int, measure: Callable[[], float]) -> tuple[float, list[float]]:
+    values = [measure() for _ in range(runs)]
+    return statistics.median(values), values
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+# -- expansion -------------------------------------------------------------------
+
+
+def rule_rows(store) -> list[floors.RuleRow]:
+    """Every series of the data set as the floors see it, with the horizon the
+    planner uses for a rule without an end."""
+    from sqlmodel import select
+
+    from schedtui.domain.recurrence import Rule
+    from schedtui.services.common import horizon_for
+    from schedtui.store.models import Series, Slot
+
+    rows = []
+    with store.read() as session:
+        slots: dict[int, list[Slot]] = {}
+        for slot in session.exec(select(Slot).order_by(Slot.series_id, Slot.position)):
+            slots.setdefault(slot.series_id, []).append(slot)
+        for series in session.exec(select(Series).order_by(Series.id)):
+            times = tuple(sorted(_clock(s.at) for s in slots.get(series.id, [])))
+            horizon = None if Rule.parse(series.rrule).has_end else horizon_for(series,
+                                                                                 store.now())
+            rows.append(floors.RuleRow(series.rrule, series.start_date, series.timezone, times,
+                                       horizon, series.duration_minutes, series.capacity))
+    return rows
+
+
+def _clock(text: str):
+    from datetime import time as clock
+
+    hours, minutes = text.split(":")
+    return clock(int(hours), int(minutes))
+
+
+def project_expansion(rows: Sequence[floors.RuleRow]) -> int:
+    """The desk's planner on the same rules: expand, then local and UTC text."""
+    from schedtui.domain.recurrence import Rule, Slot, expand
+    from schedtui.domain.zones import iso_utc, zone
+
+    produced = 0
+    for row in rows:
+        plan = expand(Rule.parse(row.rrule), row.start, zone(row.timezone),
+                      [Slot(at, None, i) for i, at in enumerate(row.times)],
+                      horizon=row.horizon)
+        for item in plan.items:
+            item.start.isoformat()
+            iso_utc(item.start)
+            produced += 1
+    return produced
+
+
+def expansion(store, runs: int) -> Figure:
+    rows = rule_rows(store)
+    counts = {}
+
+    def project() -> float:
+        seconds, counts["project"] = _timed(lambda: project_expansion(rows))
+        return seconds
+
+    def floor() -> float:
+        seconds, counts["floor"] = _timed(lambda: floors.expansion(rows))
+        return seconds
+
+    p_runs, f_runs = [], []
+    for _ in range(runs):  # alternate, so both see the same machine
+        f_runs.append(floor())
+        p_runs.append(project())
+    p, f = statistics.median(p_runs), statistics.median(f_runs)
+    return Figure("expansion", f"expand {len(rows):,} rules ({counts['project']:,} "
+                  "occurrences), local + UTC text", "occ/s",
+                  counts["project"] / p, counts["floor"] / f, 1.5,
+                  note=f"floor produced {counts['floor']:,}", runs={"project_s": p_runs,
+                                                                   "floor_s": f_runs})
+
+
+# -- materialization -----------------------------------------------------------------
+
+
+def _empty_store(path: Path):
+    from schedtui.bench.data import open_bench_store
+
+    return open_bench_store(path)
+
+
+def materialization(plan: DataPlan, workdir: Path) -> Figure:
+    """Create every series of the plan through the service, on an empty store;
+    the floor writes the same rows with executemany in one transaction."""
+    from schedtui.services import hubs, series
+
+    floor_db = workdir / "floor-materialize.db"
+    store = _empty_store(floor_db)
+    hub_id = hubs.create_hub(store, "Floor", "UTC").id
+    rows = rule_rows_from_plan(plan, store)
+    store.dispose()
+    f_seconds, f_count = _timed(lambda: floors.materialization(str(floor_db), hub_id, rows,
+                                                               BENCH_NOW))
+
+    project_db = workdir / "project-materialize.db"
+    store = _empty_store(project_db)
+    hub_ids = [hubs.create_hub(store, name, zone).id for name, zone in plan.hubs]
+
+    def create_all() -> int:
+        total = 0
+        for spec in plan.series:
+            total += series.create_series(store, **spec.create_kwargs(hub_ids[spec.hub])
+                                          ).occurrence_count
+        return total
+
+    p_seconds, p_count = _timed(create_all)
+    store.dispose()
+    for path in (floor_db, project_db):
+        _remove_db(path)
+    return Figure("materialization", f"create {len(plan.series):,} series ({p_count:,} "
+                  "occurrences) through the service", "occ/s", p_count / p_seconds,
+                  f_count / f_seconds, 2.0,
+                  note=f"project {p_seconds:.2f} s, floor {f_seconds:.2f} s for {f_count:,}",
+                  runs={"project_s": [p_seconds], "floor_s": [f_seconds]})
+
+
+def rule_rows_from_plan(plan: DataPlan, store) -> list[floors.RuleRow]:
+    from schedtui.domain.recurrence import Rule
+
+    rows = []
+    for spec in plan.series:
+        rule = Rule.parse(spec.rrule)
+        horizon = None
+        if not rule.has_end:
+            today = store.now().astimezone(_zone(spec.timezone)).date()
+            horizon = max(today, spec.start) + timedelta(weeks=26)
+        rows.append(floors.RuleRow(spec.rrule, spec.start, spec.timezone,
+                                   tuple(sorted(t for t, _ in spec.times)), horizon,
+                                   spec.duration, spec.capacity))
+    return rows
+
+
+def _zone(name: str):
+    from schedtui.domain.zones import zone
+
+    return zone(name)
+
+
+def _remove_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+# -- registration ----------------------------------------------------------------------
+
+
+def copy_db(source: Path, target: Path) -> None:
+    """A consistent copy of a database (the backup API, so the WAL is included)."""
+    _remove_db(target)
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
+def registration_targets(store, limit: int = 40) -> tuple[int, list[int]]:
+    """A series people register in one occurrence at a time (single-session with a
+    capacity if there is one) and its next open occurrences."""
+    from sqlalchemy import text
+
+    with store.read() as session:
+        sid = session.execute(text(
+            "SELECT s.id FROM series s WHERE s.registration_option != 'all_sessions' "
+            "AND s.status = 'published' AND s.booking_min_hours IS NULL "
+            "AND s.booking_max_days IS NULL ORDER BY (s.registration_option = "
+            "'single_session' AND s.capacity IS NOT NULL) DESC, s.id LIMIT 1")).scalar()
+        occ = [r[0] for r in session.execute(text(
+            "SELECT id FROM occurrence WHERE series_id = :sid AND status = 'scheduled' "
+            "AND start_utc > :now ORDER BY start_utc LIMIT :n"),
+            {"sid": sid, "now": BENCH_NOW.replace(tzinfo=None).strftime(floors.SQL_TIME),
+             "n": limit})]
+    return int(sid), occ
+
+
+def registration(db: Path, workdir: Path, count: int) -> Figure:
+    """``count`` registrations, one transaction each, through ``register``, on a
+    copy of the data set; the floor does the same count on another copy."""
+    from schedtui.bench.data import open_bench_store
+    from schedtui.services import registrations
+
+    floor_db, project_db = workdir / "floor-register.db", workdir / "project-register.db"
+    copy_db(db, floor_db)
+    copy_db(db, project_db)
+    store = open_bench_store(project_db, create=False)
+    sid, occ = registration_targets(store)
+    f_seconds, _ = _timed(lambda: floors.registrations(str(floor_db), sid, occ, count,
+                                                      BENCH_NOW))
+
+    def register_all() -> None:
+        for i in range(count):
+            registrations.register(store, sid, email=f"bench{i}@example.org",
+                                   name=f"Bench {i}", occurrence_ids=[occ[i % len(occ)]])
+
+    p_seconds, _ = _timed(register_all)
+    store.dispose()
+    for path in (floor_db, project_db):
+        _remove_db(path)
+    return Figure("registration", f"{count:,} capacity-checked registrations, one "
+                  "transaction each", "reg/s", count / p_seconds, count / f_seconds, 10.0,
+                  note=f"project {p_seconds:.2f} s, floor {f_seconds:.2f} s",
+                  runs={"project_s": [p_seconds], "floor_s": [f_seconds]})
+
+
+# -- desk start and memory (fresh processes under a pseudo-terminal) ------------------------
+
+
+def run_probe(args: Sequence[str], *, env: dict[str, str] | None = None,
+              timeout: float = 180, size: tuple[int, int] = (120, 40)) -> list[dict]:
+    """Start ``python -m schedtui.bench.probe ARGS`` on a pseudo-terminal; return
+    the records it wrote and, in each, ``spawned``: the monotonic time just
+    before the process was started."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    out = Path(tempfile.mkstemp(prefix="schedtui-probe-", suffix=".jsonl")[1])
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
+    child_env = {**os.environ, "TERM": "xterm-256color", "SCHEDTUI_NOW": BENCH_NOW.isoformat(),
+                 **(env or {})}
+    child_env.pop("TEXTUAL", None)
+
+    def drain() -> None:
+        while True:
+            try:
+                if not os.read(master, 65536):
+                    break
+            except OSError:
+                break
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    spawned = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-m", "schedtui.bench.probe", args[0],
+                                str(out), *args[1:]], stdin=slave, stdout=slave, stderr=slave,
+                               env=child_env, close_fds=True, start_new_session=True)
+    os.close(slave)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise RuntimeError(f"the probe {args[0]} did not finish within {timeout} s") from None
+    finally:
+        os.close(master)
+        reader.join(timeout=5)
+    records = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
+    out.unlink(missing_ok=True)
+    merged: dict[str, Any] = {"spawned": spawned, "returncode": process.returncode}
+    for record in records:
+        merged.update(record)
+    if "painted" not in merged:
+        raise RuntimeError(f"the probe {args[0]} exited ({process.returncode}) without "
+                           "drawing its first screen")
+    return [merged]
+
+
+def desk_start_and_memory(db: Path, marks: Landmarks, runs: int) -> list[Figure]:
+    desk_start, floor_start, desk_rss, floor_rss = [], [], [], []
+    for _ in range(runs):  # alternate desk and floor
+        floor_run = run_probe(["floor", "--rows", str(marks.hubs)])[0]
+        floor_start.append(floor_run["painted"] - floor_run["spawned"])
+        floor_rss.append(floor_run.get("rss_kb_calendar", 0) / 1024)
+        desk_run = run_probe(["desk", "--db", str(db), "--series",
+                              str(marks.busiest_series)])[0]
+        desk_start.append(desk_run["painted"] - desk_run["spawned"])
+        desk_rss.append(desk_run.get("rss_kb_calendar", 0) / 1024)
+    return [
+        Figure("desk_start", "process start to the hubs screen drawn with its rows", "ms",
+               statistics.median(desk_start) * 1000, statistics.median(floor_start) * 1000,
+               2.0, runs={"project_s": desk_start, "floor_s": floor_start}),
+        Figure("memory", "resident set size, data set open on the busiest calendar", "MiB",
+               statistics.median(desk_rss), statistics.median(floor_rss), 1.3,
+               runs={"project_mib": desk_rss, "floor_mib": floor_rss}),
+    ]
+
+
+# -- month change and attendee list (headless, in this process) ----------------------------
+
+SIZE = (120, 40)
+
+
+def send_key(app, key: str) -> None:
+    """Deliver a key as the terminal driver does (what ``Pilot.press`` does,
+    without its waits for the machine to fall idle, which on a busy shared
+    machine add more than the work measured)."""
+    from textual import events
+
+    event = events.Key(key, None)
+    event.set_sender(app)
+    app._driver.send_message(event)
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 600) -> None:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise RuntimeError("the screen did not get there in time")
+        await asyncio.sleep(0)
+
+
+async def _after_refresh(node) -> None:
+    """Wait until ``node`` has been drawn after what was just done to it."""
+    done = asyncio.Event()
+    node.call_after_refresh(done.set)
+    await done.wait()
+
+
+async def _desk_month_changes(db: Path, series_id: int, runs: int) -> list[float]:
+    from schedtui.bench.data import open_bench_store
+    from schedtui.tui.app import DeskApp
+    from schedtui.tui.screens.calendar import CalendarScreen
+
+    store = open_bench_store(db, create=False)
+    app = DeskApp(store, poll_seconds=None)
+    times: list[float] = []
+    async with app.run_test(size=SIZE):
+        shown = asyncio.Event()
+        screen = CalendarScreen(series_id, "Busiest calendar")
+        original = screen._show
+
+        def show(data) -> None:
+            original(data)
+            screen.call_after_refresh(shown.set)
+
+        screen._show = show
+        await app.push_screen(screen)
+        await asyncio.wait_for(shown.wait(), 60)
+        keys = ["right_square_bracket"] * 3 + ["left_square_bracket"] * 3
+        for index in range(runs):
+            shown.clear()
+            start = time.perf_counter()
+            send_key(app, keys[index % len(keys)])
+            await asyncio.wait_for(shown.wait(), 60)
+            times.append(time.perf_counter() - start)
+    store.dispose()
+    return times
+
+
+async def _floor_month_changes(runs: int) -> list[float]:
+    shown = asyncio.Event()
+    app = floors.month_app(on_painted=lambda _app: shown.set())
+    times: list[float] = []
+    async with app.run_test(size=SIZE):
+        await asyncio.wait_for(shown.wait(), 60)
+        keys = ["right_square_bracket"] * 3 + ["left_square_bracket"] * 3
+        for index in range(runs):
+            shown.clear()
+            start = time.perf_counter()
+            send_key(app, keys[index % len(keys)])
+            await asyncio.wait_for(shown.wait(), 60)
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def month_change(db: Path, marks: Landmarks, runs: int) -> Figure:
+    floor_times = asyncio.run(_floor_month_changes(runs))
+    desk_times = asyncio.run(_desk_month_changes(db, marks.busiest_series, runs))
+    return Figure("month_change", "month change ([ ]) in the calendar of a series with two "
+                  "occurrences a day", "ms", statistics.median(desk_times) * 1000,
+                  statistics.median(floor_times) * 1000, 2.0,
+                  runs={"project_s": desk_times, "floor_s": floor_times})
+
+
+async def _desk_attendees(db: Path, marks: Landmarks, runs: int) -> tuple[list, list, int]:
+    from schedtui.bench.data import open_bench_store
+    from schedtui.tui.app import DeskApp
+    from schedtui.tui.screens.attendee_list import AttendeesScreen
+
+    store = open_bench_store(db, create=False)
+    app = DeskApp(store, poll_seconds=None)
+    opened, jumped, rows = [], [], 0
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for _ in range(runs):
+            shown = asyncio.Event()
+            screen = AttendeesScreen(series_id=marks.busiest_series,
+                                     occurrence_id=marks.big_occurrence, title="Busiest")
+            original = screen.show_items
+
+            def show_items(items, screen=screen, original=original, shown=shown) -> None:
+                original(items)
+                screen.call_after_refresh(shown.set)
+
+            screen.show_items = show_items  # the screen passes it to its loader
+            start = time.perf_counter()
+            await app.push_screen(screen)
+            await asyncio.wait_for(shown.wait(), 600)
+            opened.append(time.perf_counter() - start)
+            table = screen.table
+            rows = table.row_count
+            start = time.perf_counter()
+            send_key(app, "ctrl+end")
+            await _until(lambda table=table, rows=rows: table.cursor_row == rows - 1)
+            await _after_refresh(table)
+            jumped.append(time.perf_counter() - start)
+            app.pop_screen()
+            await pilot.pause()
+    store.dispose()
+    return opened, jumped, rows
+
+
+async def _floor_attendees(runs: int, rows: int = 1000) -> tuple[list, list]:
+    from textual.app import App
+
+    app = App()
+    opened, jumped = [], []
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(runs):
+            shown = asyncio.Event()
+            screen = floors.table_screen(rows, on_painted=lambda _screen, shown=shown:
+                                         shown.set())
+            start = time.perf_counter()
+            await app.push_screen(screen)
+            await asyncio.wait_for(shown.wait(), 60)
+            opened.append(time.perf_counter() - start)
+            table = screen.query_one("#table")
+            start = time.perf_counter()
+            send_key(app, "ctrl+end")
+            await _until(lambda table=table: table.cursor_row == rows - 1)
+            await _after_refresh(table)
+            jumped.append(time.perf_counter() - start)
+            app.pop_screen()
+            await pilot.pause()
+    return opened, jumped
+
+
+def attendee_list(db: Path, marks: Landmarks, runs: int) -> list[Figure]:
+    f_open, f_jump = asyncio.run(_floor_attendees(runs))
+    d_open, d_jump, rows = asyncio.run(_desk_attendees(db, marks, runs))
+    what = f"attendee list of an occurrence with {marks.big_list:,} seat entries"
+    return [
+        Figure("attendees_open", f"{what}: first rows shown", "ms",
+               statistics.median(d_open) * 1000, statistics.median(f_open) * 1000, 1.5,
+               note=f"desk table rows: {rows:,}; floor: 1,000",
+               runs={"project_s": d_open, "floor_s": f_open}),
+        Figure("attendees_jump", f"{what}: jump to the last row", "ms",
+               statistics.median(d_jump) * 1000, statistics.median(f_jump) * 1000, 1.5,
+               runs={"project_s": d_jump, "floor_s": f_jump}),
+    ]
+
+
+def cleanup(workdir: Path) -> None:
+    shutil.rmtree(workdir, ignore_errors=True)

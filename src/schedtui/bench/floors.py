@@ -1,0 +1,258 @@
+"""The physical floors: the same work in plain code over the same libraries,
+measured in the same run as the project's figures.
+
+Each floor is deliberately bare so anyone can read it and see that nothing
+faster is possible with these libraries without changing what is done:
+dateutil and zoneinfo for expansion, Python's ``sqlite3`` for writes, a bare
+Textual app for the screens. None of them applies the desk's rules (no audit,
+no notices, no gap normalisation beyond zoneinfo's own), which is the point:
+the ratio says what the rules, the layers and the ORM cost on top.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+
+SQL_TIME = "%Y-%m-%d %H:%M:%S.%f"
+"""How SQLAlchemy's SQLite dialect stores a naive datetime; the floor writes the same text."""
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    """One series as the floors see it: rule text, first day, zone, times of day,
+    and the last day planned for a rule without an end."""
+
+    rrule: str
+    start: date
+    timezone: str
+    times: tuple[time, ...]
+    horizon: date | None
+    duration: int = 60
+    capacity: int | None = None
+
+
+# -- expansion -------------------------------------------------------------------
+
+
+def expand_rows(row: RuleRow) -> Iterable[tuple[datetime, datetime]]:
+    """A rule's occurrences as (local, UTC) aware datetimes: dateutil + zoneinfo."""
+    tz = ZoneInfo(row.timezone)
+    rule = rrulestr(row.rrule, dtstart=datetime.combine(row.start, time()))
+    for moment in rule:
+        day = moment.date()
+        if row.horizon is not None and day > row.horizon:
+            break
+        for at in row.times:
+            local = datetime.combine(day, at, tzinfo=tz)
+            yield local, local.astimezone(UTC)
+
+
+def expansion(rows: Sequence[RuleRow]) -> int:
+    """Expand every rule and format each occurrence in local time and UTC."""
+    produced = 0
+    for row in rows:
+        for local, utc in expand_rows(row):
+            local.isoformat()
+            utc.isoformat()
+            produced += 1
+    return produced
+
+
+# -- materialization ---------------------------------------------------------------
+
+
+def connect(path: str) -> sqlite3.Connection:
+    """A connection set up as the desk sets up its own: WAL, NORMAL sync, foreign keys."""
+    con = sqlite3.connect(path, isolation_level=None, timeout=30)
+    con.execute("PRAGMA journal_mode = WAL")
+    con.execute("PRAGMA synchronous = NORMAL")
+    con.execute("PRAGMA foreign_keys = ON")
+    return con
+
+
+def insert_sql(con: sqlite3.Connection, table: str, names: Sequence[str]) -> str:
+    """An INSERT of ``names``, with 0 for any other required column that has no
+    default (settings the floor does not use, such as a series' seat maximum)."""
+    extra = [row[1] for row in con.execute(f"PRAGMA table_info({table})")
+             if row[3] and row[4] is None and not row[5] and row[1] not in names]
+    columns = ", ".join([*names, *extra])
+    values = ", ".join(["?"] * len(names) + ["0"] * len(extra))
+    return f"INSERT INTO {table} ({columns}) VALUES ({values})"
+
+
+def materialization(path: str, hub_id: int, rows: Sequence[RuleRow], now: datetime) -> int:
+    """Insert the series, their slots and every occurrence with ``executemany``
+    in one transaction. Returns the occurrences written."""
+    stamp = now.astimezone(UTC).replace(tzinfo=None).strftime(SQL_TIME)
+    con = connect(path)
+    try:
+        series_sql = insert_sql(con, "series", (
+            "hub_id", "name", "description", "timezone", "start_date", "rrule",
+            "duration_minutes", "capacity", "location", "host", "status", "registration_option",
+            "horizon_weeks", "created_at", "updated_at"))
+        slot_sql = insert_sql(con, "slot", ("series_id", "position", "at", "capacity", "host"))
+        con.execute("BEGIN IMMEDIATE")
+        occurrences = []
+        for number, row in enumerate(rows):
+            series_id = con.execute(series_sql, (
+                hub_id, f"Floor {number}", "", row.timezone, row.start.isoformat(), row.rrule,
+                row.duration, row.capacity, "", "", "published", "all_sessions", 26, stamp,
+                stamp)).lastrowid
+            slots = {}
+            for position, at in enumerate(row.times):
+                slots[at] = con.execute(slot_sql, (series_id, position, f"{at:%H:%M}",
+                                                   row.capacity, "")).lastrowid
+            length = timedelta(minutes=row.duration)
+            for local, utc in expand_rows(row):
+                start = utc.replace(tzinfo=None)
+                text = start.strftime(SQL_TIME)
+                occurrences.append((series_id, slots[local.time()],
+                                    text, text, (start + length).strftime(SQL_TIME),
+                                    row.capacity))
+        con.executemany(
+            "INSERT INTO occurrence (series_id, slot_id, original_start, start_utc, end_utc, "
+            "status, capacity, edited) VALUES (?, ?, ?, ?, ?, 'scheduled', ?, '')", occurrences)
+        con.execute("COMMIT")
+        return len(occurrences)
+    finally:
+        con.close()
+
+
+# -- registration -----------------------------------------------------------------
+
+
+def registrations(path: str, series_id: int, occurrence_ids: Sequence[int], count: int,
+                  now: datetime, prefix: str = "floor") -> int:
+    """``count`` capacity-checked registrations, one transaction each: BEGIN
+    IMMEDIATE, the person, the registration, the sum of confirmed seats, the seat
+    (confirmed if it fits, else waitlisted), COMMIT. Returns how many were confirmed."""
+    stamp = now.astimezone(UTC).replace(tzinfo=None).strftime(SQL_TIME)
+    con = connect(path)
+    person_sql = insert_sql(con, "attendee", ("email_key", "email", "name", "phone",
+                                               "created_at"))
+    reg_sql = insert_sql(con, "registration", ("series_id", "attendee_id", "seats", "status",
+                                                "created_at", "updated_at"))
+    seat_sql = insert_sql(con, "seat_entry", ("registration_id", "occurrence_id", "seats",
+                                               "status", "attended", "queued_at",
+                                               "confirmed_at", "cancel_reason"))
+    confirmed = 0
+    try:
+        for i in range(count):
+            occ = occurrence_ids[i % len(occurrence_ids)]
+            email = f"{prefix}{i}@example.org"
+            con.execute("BEGIN IMMEDIATE")
+            person = con.execute(person_sql, (email, email, f"Floor {i}", "", stamp)).lastrowid
+            reg = con.execute(reg_sql, (series_id, person, 1, "active", stamp, stamp)).lastrowid
+            capacity, taken = con.execute(
+                "SELECT o.capacity, (SELECT coalesce(sum(s.seats), 0) FROM seat_entry s "
+                "WHERE s.occurrence_id = o.id AND s.status = 'confirmed') "
+                "FROM occurrence o WHERE o.id = ?", (occ,)).fetchone()
+            fits = capacity is None or taken + 1 <= capacity
+            con.execute(seat_sql, (reg, occ, 1, "confirmed" if fits else "waitlisted", 0, stamp,
+                                   stamp if fits else None, ""))
+            con.execute("COMMIT")
+            confirmed += fits
+    finally:
+        con.close()
+    return confirmed
+
+
+# -- bare Textual apps ---------------------------------------------------------------
+
+
+def table_app(rows: int, columns: int = 4, *, on_painted=None):
+    """A bare Textual app with one DataTable of ``rows`` rows, filled on mount.
+    ``on_painted(app)`` runs once the filled table has been drawn."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable
+
+    class BareTable(App):
+        def compose(self) -> ComposeResult:
+            yield DataTable(id="table", cursor_type="row")
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            table.add_columns(*[f"Column {c + 1}" for c in range(columns)])
+            table.add_rows([(f"Name {r}", f"person{r}@example.org", str(r % 3 + 1), "confirmed")
+                            [:columns] for r in range(rows)])
+            table.focus()
+            if on_painted is not None:
+                self.call_after_refresh(on_painted, self)
+
+    return BareTable()
+
+
+def table_screen(rows: int, columns: int = 5, on_painted=None):
+    """A screen with one DataTable of ``rows`` rows filled on mount (the floor
+    of the attendee list); ``on_painted(screen)`` runs once it is drawn."""
+    from textual.app import ComposeResult
+    from textual.screen import Screen
+    from textual.widgets import DataTable
+
+    class TableScreen(Screen):
+        def compose(self) -> ComposeResult:
+            yield DataTable(id="table", cursor_type="row")
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            table.add_columns("Name", "Email", "Seats", "Status", "Attended")
+            table.add_rows([(f"Name {r}", f"person{r}@example.org", "1", "confirmed", "")
+                            for r in range(rows)])
+            table.focus()
+            if on_painted is not None:
+                self.call_after_refresh(on_painted, self)
+
+    return TableScreen()
+
+
+def month_app(on_painted=None):
+    """A bare month grid: 7 day names and 42 Static cells, each with a day number
+    and two sessions; ``]`` and ``[`` refill the 42 cells for the next or
+    previous month, then ``on_painted(app)`` runs once they are drawn."""
+    import calendar
+
+    from textual.app import App, ComposeResult
+    from textual.containers import Grid
+    from textual.widgets import Static
+
+    class BareMonth(App):
+        CSS = "Grid { grid-size: 7 7; } Static { height: 1fr; }"
+        BINDINGS = [("right_square_bracket", "month(1)", "Next"),
+                    ("left_square_bracket", "month(-1)", "Previous")]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.month = date(2026, 3, 1)
+
+        def compose(self) -> ComposeResult:
+            with Grid():
+                for name in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"):
+                    yield Static(name)
+                for _ in range(42):
+                    yield Static("", classes="day")
+
+        def on_mount(self) -> None:
+            self.fill()
+
+        def fill(self) -> None:
+            first = self.month - timedelta(days=self.month.weekday())
+            days = calendar.monthrange(self.month.year, self.month.month)[1]
+            for index, cell in enumerate(self.query(".day").results(Static)):
+                day = first + timedelta(days=index)
+                inside = day.month == self.month.month and day.day <= days
+                cell.update(f"{day.day:>2}\n09:00 ■\n17:00 ■" if inside else f"{day.day:>2}")
+            if on_painted is not None:
+                self.call_after_refresh(on_painted, self)
+
+        def action_month(self, step: int) -> None:
+            month = self.month.month - 1 + step
+            self.month = date(self.month.year + month // 12, month % 12 + 1, 1)
+            self.fill()
+
+    return BareMonth()
