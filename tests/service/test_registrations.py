@@ -299,3 +299,31 @@ def test_outbox_exports_standard_eml(store, hub, tmp_path):
     assert "Mon 06 Jan 2025, 18:00 (Europe/Berlin)" in message.get_payload()
     assert outbox.list_notices(store) == []
     assert len(outbox.list_notices(store, include_exported=True)) == 1
+
+
+def test_long_lists_page_and_filter(store, hub):
+    from schedtui.services.search import search
+
+    view, occs = make(store, hub, capacity=None, max_seats=1)
+    for i in range(30):
+        register(store, view.id, occurrence_ids=[occs[0]], email=f"p{i}@example.org",
+                 name=f"Person {i}" if i != 7 else "Zoë Quist")
+    total = registrations.count_registrations(store, occurrence_id=occs[0])
+    page = registrations.list_registrations(store, occurrence_id=occs[0], offset=25, limit=10)
+    assert total == 30 and [r.email for r in page] == [f"p{i}@example.org" for i in range(25, 30)]
+    found = registrations.list_registrations(store, occurrence_id=occs[0], text_filter="zoë")
+    assert [r.name for r in found] == ["Zoë Quist"]
+    assert registrations.count_registrations(store, series_id=view.id, text_filter="P2") == 11
+    assert registrations.count_registrations(store, series_id=view.id, text_filter="p29@") == 1
+    hits = search(store, "quist")
+    assert [(h.kind, h.label, h.series_id) for h in hits] == [("attendee", "Zoë Quist", view.id)]
+    assert [h.kind for h in search(store, "studio")] == ["hub"]
+    assert [h.kind for h in search(store, "CLASS")] == ["series"]
+
+
+def test_series_fill_rate(store, hub):
+    view, occs = make(store, hub, capacity=4)
+    register(store, view.id, occurrence_ids=[occs[0]], seats=2, **person(1))
+    listed = series.list_series(store, hub_id=hub.id)[0]
+    assert listed.fill_rate == round(2 / 16, 4)  # four occurrences in the next 28 days
+    assert series.get_series(store, view.id).fill_rate == listed.fill_rate

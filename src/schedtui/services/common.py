@@ -137,7 +137,37 @@ def next_start(session: Session, series_ids: Sequence[int], now: datetime) -> di
     return {sid: start for sid, start in rows}
 
 
-def series_view(session: Session, series: Series, now: datetime) -> SeriesView:
+FILL_DAYS = 28
+
+
+def fill_rates(session: Session, series_ids: Sequence[int], now: datetime,
+               days: int = FILL_DAYS) -> dict[int, float | None]:
+    """Confirmed seats over capacity across each series' scheduled occurrences
+    of the next ``days`` days (None where that includes an unlimited one, or
+    there are none)."""
+    if not series_ids:
+        return {}
+    start = naive_now(now)
+    window = (select(Occurrence.id, Occurrence.series_id, Occurrence.capacity)
+              .where(col(Occurrence.series_id).in_(series_ids))
+              .where(Occurrence.status == "scheduled")
+              .where(Occurrence.start_utc >= start)
+              .where(Occurrence.start_utc < start + timedelta(days=days)))
+    capacity: dict[int, int | None] = {}
+    ids: dict[int, int] = {}
+    for occ_id, series_id, cap in session.exec(window):
+        ids[occ_id] = series_id
+        if series_id not in capacity or capacity[series_id] is not None:
+            capacity[series_id] = None if cap is None else capacity.get(series_id, 0) + cap
+    taken: dict[int, int] = {}
+    for occ_id, (confirmed, _) in seat_counts(session, list(ids)).items():
+        taken[ids[occ_id]] = taken.get(ids[occ_id], 0) + confirmed
+    return {sid: round(taken.get(sid, 0) / cap, 4) if cap else None
+            for sid, cap in capacity.items()}
+
+
+def series_view(session: Session, series: Series, now: datetime,
+                fill: float | None = None) -> SeriesView:
     rows = slots_of(session, series.id)
     rule = Rule.parse(series.rrule)
     count = session.exec(select(func.count()).select_from(Occurrence)
@@ -158,6 +188,8 @@ def series_view(session: Session, series: Series, now: datetime) -> SeriesView:
         horizon_weeks=series.horizon_weeks, has_end=rule.has_end, occurrence_count=count,
         next_occurrence=from_utc_naive(nxt, tz).isoformat(timespec="seconds") if nxt else None,
         max_seats=series.max_seats, require_approval=series.require_approval,
+        fill_rate=fill if fill is not None else fill_rates(session, [series.id], now).get(
+            series.id),
     )
 
 

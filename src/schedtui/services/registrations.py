@@ -145,25 +145,52 @@ def get_registration(store: Store, registration_id: int) -> RegistrationView:
         return _views(session, [get(session, Registration, registration_id, "registration")])[0]
 
 
+def _filtered(session: Session, query, *, series_id: int | None, occurrence_id: int | None,
+              email: str | None, text_filter: str | None):
+    if series_id is not None:
+        get(session, Series, series_id, "series")
+        query = query.where(Registration.series_id == series_id)
+    if occurrence_id is not None:
+        get(session, Occurrence, occurrence_id, "occurrence")
+        query = query.where(col(Registration.id).in_(
+            select(SeatEntry.registration_id).where(SeatEntry.occurrence_id == occurrence_id)))
+    if email is not None or text_filter:
+        query = query.join(Attendee, Attendee.id == Registration.attendee_id)
+    if email is not None:
+        query = query.where(Attendee.email_key == email.strip().lower())
+    if text_filter:
+        like = f"%{text.clean(text_filter).lower()}%"
+        query = query.where(func.lower(Attendee.name).like(like) |
+                            col(Attendee.email_key).like(like))
+    return query
+
+
 @transaction
 def list_registrations(store: Store, *, series_id: int | None = None,
-                       occurrence_id: int | None = None, email: str | None = None
-                       ) -> list[RegistrationView]:
-    """Registrations of a series, of an occurrence (those holding an entry in it)
-    or of a person, oldest first."""
+                       occurrence_id: int | None = None, email: str | None = None,
+                       text_filter: str | None = None, offset: int = 0,
+                       limit: int | None = None) -> list[RegistrationView]:
+    """Registrations of a series, of an occurrence (those holding an entry in
+    it) or of a person, oldest first; ``text_filter`` matches name or email.
+    ``offset``/``limit`` page through long lists (see :func:`count_registrations`)."""
     with store.read() as session:
-        query = select(Registration).order_by(Registration.created_at, Registration.id)
-        if series_id is not None:
-            get(session, Series, series_id, "series")
-            query = query.where(Registration.series_id == series_id)
-        if occurrence_id is not None:
-            get(session, Occurrence, occurrence_id, "occurrence")
-            query = query.where(col(Registration.id).in_(
-                select(SeatEntry.registration_id)
-                .where(SeatEntry.occurrence_id == occurrence_id)))
-        if email is not None:
-            query = query.join(Attendee).where(Attendee.email_key == email.strip().lower())
+        query = _filtered(session, select(Registration), series_id=series_id,
+                          occurrence_id=occurrence_id, email=email, text_filter=text_filter)
+        query = query.order_by(Registration.created_at, Registration.id).offset(max(offset, 0))
+        if limit is not None:
+            query = query.limit(limit)
         return _views(session, session.exec(query).all())
+
+
+@transaction
+def count_registrations(store: Store, *, series_id: int | None = None,
+                        occurrence_id: int | None = None, email: str | None = None,
+                        text_filter: str | None = None) -> int:
+    """How many registrations :func:`list_registrations` would list."""
+    with store.read() as session:
+        query = _filtered(session, select(func.count(Registration.id)), series_id=series_id,
+                          occurrence_id=occurrence_id, email=email, text_filter=text_filter)
+        return session.exec(query).one()
 
 
 # -- creating -------------------------------------------------------------------

@@ -25,6 +25,7 @@ from schedtui.domain.recurrence import Slot as PlanSlot
 from schedtui.domain.zones import from_utc_naive, to_utc_naive, zone
 from schedtui.services import audit, idempotency, seats
 from schedtui.services.common import (
+    fill_rates,
     get,
     horizon_for,
     naive_now,
@@ -364,7 +365,9 @@ def list_series(store: Store, *, hub_id: int | None = None,
             query = query.where(Series.hub_id == hub_id)
         if not include_archived:
             query = query.where(Series.status != "archived")
-        return [series_view(session, s, store.now()) for s in session.exec(query)]
+        rows = session.exec(query).all()
+        fill = fill_rates(session, [s.id for s in rows], store.now())
+        return [series_view(session, s, store.now(), fill.get(s.id)) for s in rows]
 
 
 @transaction
@@ -413,8 +416,10 @@ def set_status(store: Store, series_id: int, action: str) -> SeriesView:
     with store.write() as session:
         series = get(session, Series, series_id, "series", lock=True)
         if series.status not in allowed:
+            done = {"publish": "published", "pause": "paused", "resume": "resumed",
+                    "archive": "archived"}[action]
             raise DeskError("invalid_state", f"Series {series_id} is {series.status}; it cannot "
-                            f"be {'resumed' if action == 'resume' else action + 'ed'}.")
+                            f"be {done}.")
         before = series.status
         series.status = target
         series.updated_at = naive_now(store.now())

@@ -61,6 +61,7 @@ class SeriesView:
     next_occurrence: str | None = None
     max_seats: int = 5
     require_approval: bool = False
+    fill_rate: float | None = None  # confirmed / capacity over the next 28 days
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
