@@ -391,15 +391,8 @@ def run_desk(args) -> int:
     store = open_store(db)
     if args.demo or first_run:
         demo.load(store)
-    from schedtui.services import series
+    from schedtui.tui.app import run  # the desk rolls horizons itself, in a worker
 
-    series.roll_horizons(store)
-    try:
-        from schedtui.tui.app import run
-    except ImportError:  # the desk is not built in: show the overview instead
-        args.db = db
-        overview(args, False)
-        return 0
     return run(store)
 
 
