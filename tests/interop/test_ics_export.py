@@ -23,6 +23,9 @@ NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 
 
 def check(store, series_ids, text):
+    if not desk_instants(store, series_ids) and not any(
+            occurrences.list_occurrences(store, sid) for sid in series_ids):
+        return  # a series without end whose first date lies past its horizon
     start, stop = window(store, series_ids)
     assert expander_instants(text, start, stop) == desk_instants(store, series_ids)
 

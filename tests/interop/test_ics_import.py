@@ -10,7 +10,8 @@ import pytest
 from schedtui.domain.errors import DeskError
 from schedtui.interop.ics import import_ics
 from schedtui.services import hubs, occurrences, series
-from tests.interop.helpers import DATA, dump, expander_instants
+from tests.conftest import snapshot
+from tests.interop.helpers import DATA, expander_instants
 
 LATER = datetime(2025, 1, 1, 12, tzinfo=UTC)
 
@@ -83,8 +84,8 @@ def test_khal_floating_and_all_day(store, hub):
         "2025-04-10T18:00", "2025-05-08T18:00", "2025-06-12T18:00"]
 
 
-def test_unsupported_rules_refuse_the_whole_file(store, hub, db_path):
-    before = dump(db_path)
+def test_unsupported_rules_refuse_the_whole_file(store, hub):
+    before = snapshot(store)
     with pytest.raises(DeskError) as caught:
         import_ics(store, DATA / "unsupported.ics", hub.id)
     error = caught.value
@@ -94,21 +95,21 @@ def test_unsupported_rules_refuse_the_whole_file(store, hub, db_path):
     assert "HOURLY" in reasons["hourly@example.org"] and "BYHOUR" in reasons["byhour@example.org"]
     assert "RDATE" in reasons["rdate@example.org"]
     assert "would import" in error.message and "1 event(s)" in error.message
-    assert dump(db_path) == before
+    assert snapshot(store) == before
 
 
-def test_dry_run_writes_nothing(store, hub, db_path):
-    before = dump(db_path)
+def test_dry_run_writes_nothing(store, hub):
+    before = snapshot(store)
     report = import_ics(store, DATA / "google.ics", hub.id, dry_run=True)
     assert not report.imported and len(report.events) == 2 and report.occurrences == 25
-    assert dump(db_path) == before
+    assert snapshot(store) == before
 
 
-def test_progress_and_bad_files(store, hub, tmp_path, db_path):
+def test_progress_and_bad_files(store, hub, tmp_path):
     seen = []
     import_ics(store, DATA / "khal.ics", hub.id, progress=lambda d, t: seen.append((d, t)))
     assert seen[-1] == (3, 3)
-    before = dump(db_path)
+    before = snapshot(store)
     junk = tmp_path / "junk.ics"
     junk.write_text("hello")
     for path, code in ((junk, "invalid_ics"), (tmp_path / "missing.ics", "not_found")):
@@ -118,4 +119,4 @@ def test_progress_and_bad_files(store, hub, tmp_path, db_path):
     with pytest.raises(DeskError) as caught:
         import_ics(store, DATA / "khal.ics", 99)
     assert caught.value.code == "not_found"
-    assert dump(db_path) == before
+    assert snapshot(store) == before
