@@ -395,36 +395,51 @@ def _live_entries(session: Session, registration: Registration) -> list[SeatEntr
                              .where(SeatEntry.status != "cancelled").order_by(SeatEntry.id)))
 
 
+def _settle(session: Session, store: Store, registration: Registration, series: Series,
+            person: Attendee, *, action: str, status: str, notice: str,
+            lines: Sequence[tuple[Occurrence, str]] = ()) -> RegistrationView:
+    """Give a registration its new status, tell the person, and audit it."""
+    before = registration.status
+    registration.status = status
+    registration.updated_at = naive_now(store.now())
+    session.add(registration)
+    session.flush()
+    notices.notify(session, store, notice, attendee=person, registration=registration,
+                   series=series, lines=sorted(lines, key=lambda pair: pair[0].start_utc))
+    audit.record(session, store, f"registration.{action}", "registration", registration.id,
+                 before={"status": before}, after={"status": status}, series_id=series.id,
+                 hub_id=series.hub_id)
+    return _views(session, [registration])[0]
+
+
+def _pending(registration: Registration) -> None:
+    if registration.status != "pending":
+        raise DeskError("invalid_state", f"Registration {registration.id} is "
+                        f"{registration.status}, not pending.")
+
+
 @transaction
 def cancel_registration(store: Store, registration_id: int) -> RegistrationView:
-    """Cancel a registration; freed seats go to the waitlist at once."""
+    """Cancel a registration; its seats in occurrences still to come are freed
+    and go to the waitlist at once."""
     with store.write() as session:
         registration, series, person = _load(session, registration_id)
         if registration.status in ("cancelled", "declined"):
             raise DeskError("invalid_state", f"Registration {registration_id} is already "
                             f"{registration.status}.")
-        entries = _live_entries(session, registration)
         now = naive_now(store.now())
-        future = [e for e in entries if session.get(Occurrence, e.occurrence_id).start_utc > now]
-        occs = seats.lock_occurrences(session, [e.occurrence_id for e in future])
-        lines = []
-        for entry in future:
-            entry.status = "cancelled"
-            entry.cancel_reason = "registration"
-            session.add(entry)
-        registration.status = "cancelled"
-        registration.updated_at = now
-        session.add(registration)
+        entries = {e.occurrence_id: e for e in _live_entries(session, registration)}
+        freed = [o for o in seats.lock_occurrences(session, entries) if o.start_utc > now]
+        for occ in freed:
+            entries[occ.id].status = "cancelled"
+            entries[occ.id].cancel_reason = "registration"
+            session.add(entries[occ.id])
         session.flush()
-        for occ in occs:
-            lines.append((occ, "cancelled"))
+        for occ in freed:
             seats.promote(session, store, occ, series)
-        notices.notify(session, store, "cancelled", attendee=person, registration=registration,
-                       series=series, lines=lines)
-        audit.record(session, store, "registration.cancel", "registration", registration.id,
-                     before={"status": "active"}, after={"status": "cancelled"},
-                     series_id=series.id, hub_id=series.hub_id)
-        return _views(session, [registration])[0]
+        return _settle(session, store, registration, series, person, action="cancel",
+                       status="cancelled", notice="cancelled",
+                       lines=[(o, "cancelled") for o in freed])
 
 
 @transaction
@@ -432,13 +447,8 @@ def approve(store: Store, registration_id: int) -> RegistrationView:
     """Approve a pending registration: seats are confirmed or waitlisted as capacity allows."""
     with store.write() as session:
         registration, series, person = _load(session, registration_id)
-        if registration.status != "pending":
-            raise DeskError("invalid_state", f"Registration {registration_id} is "
-                            f"{registration.status}, not pending.")
+        _pending(registration)
         now = naive_now(store.now())
-        registration.status = "active"
-        registration.updated_at = now
-        session.add(registration)
         entries = {e.occurrence_id: e for e in _live_entries(session, registration)}
         lines = []
         for occ in seats.lock_occurrences(session, entries):
@@ -451,36 +461,22 @@ def approve(store: Store, registration_id: int) -> RegistrationView:
                 entry.queued_at = now
                 seats.place(session, store, entry, occ)
             lines.append((occ, entry.status))
-        session.flush()
-        lines.sort(key=lambda pair: pair[0].start_utc)
-        notices.notify(session, store, "approved", attendee=person, registration=registration,
-                       series=series, lines=lines)
-        audit.record(session, store, "registration.approve", "registration", registration.id,
-                     before={"status": "pending"}, after={"status": "active"},
-                     series_id=series.id, hub_id=series.hub_id)
-        return _views(session, [registration])[0]
+        return _settle(session, store, registration, series, person, action="approve",
+                       status="active", notice="approved", lines=lines)
 
 
 @transaction
 def decline(store: Store, registration_id: int) -> RegistrationView:
+    """Decline a pending registration; it never held a seat."""
     with store.write() as session:
         registration, series, person = _load(session, registration_id)
-        if registration.status != "pending":
-            raise DeskError("invalid_state", f"Registration {registration_id} is "
-                            f"{registration.status}, not pending.")
+        _pending(registration)
         for entry in _live_entries(session, registration):
             entry.status = "cancelled"
             entry.cancel_reason = "declined"
             session.add(entry)
-        registration.status = "declined"
-        registration.updated_at = naive_now(store.now())
-        session.add(registration)
-        notices.notify(session, store, "declined", attendee=person, registration=registration,
-                       series=series)
-        audit.record(session, store, "registration.decline", "registration", registration.id,
-                     before={"status": "pending"}, after={"status": "declined"},
-                     series_id=series.id, hub_id=series.hub_id)
-        return _views(session, [registration])[0]
+        return _settle(session, store, registration, series, person, action="decline",
+                       status="declined", notice="declined")
 
 
 @transaction
