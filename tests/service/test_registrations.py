@@ -327,3 +327,16 @@ def test_series_fill_rate(store, hub):
     listed = series.list_series(store, hub_id=hub.id)[0]
     assert listed.fill_rate == round(2 / 16, 4)  # four occurrences in the next 28 days
     assert series.get_series(store, view.id).fill_rate == listed.fill_rate
+
+
+def test_a_restored_occurrence_is_covered_by_all_sessions_bookings_made_meanwhile(store, hub):
+    view, occs = make(store, hub, option="all_sessions", capacity=5)
+    early = register(store, view.id, **person(1))
+    occurrences.cancel_occurrence(store, occs[2])
+    late = register(store, view.id, **person(2))
+    assert occs[2] not in [s.id for s in late.occurrences]
+    occurrences.restore_occurrence(store, occs[2])
+    for reg in (early, late):
+        seats = {s.id: s.status for s in registrations.get_registration(store, reg.id).occurrences}
+        assert seats[occs[2]] == "confirmed"
+    assert occ(store, occs[2]).booked == 2

@@ -134,6 +134,7 @@ def occurrence_restored(session: Session, store: Store, occ: Occurrence,
         session.add(entry)
         _tell(session, store, "restored", entry, occ, series)
     session.flush()
+    cover_new_occurrences(session, store, series)  # all-sessions bookings made meanwhile
 
 
 def check_capacity_change(session: Session, occ: Occurrence, capacity: int | None, *,
