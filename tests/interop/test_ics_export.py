@@ -173,7 +173,8 @@ def specs(draw):
         elif kind == "setpos":
             parts.append(f"BYDAY=MO,TU,WE,TH,FR;BYSETPOS={draw(st.sampled_from([1, -1]))}")
     if freq == "YEARLY" and draw(st.booleans()):
-        parts.append(f"BYMONTH={draw(st.integers(1, 12))};BYMONTHDAY={draw(st.sampled_from([1, 28]))}")
+        parts.append(f"BYMONTH={draw(st.integers(1, 12))}")
+        parts.append(f"BYMONTHDAY={draw(st.sampled_from([1, 28]))}")
     end = draw(st.sampled_from(["count", "until", "none"]))
     if end == "count":
         parts.append(f"COUNT={draw(st.integers(1, 20))}")

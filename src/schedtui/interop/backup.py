@@ -24,8 +24,7 @@ from typing import Any
 from sqlalchemy.engine import URL
 
 from schedtui.domain.errors import DeskError
-from schedtui.store import Store
-from schedtui.store import migrate
+from schedtui.store import Store, migrate
 from schedtui.store.engine import BUSY_TIMEOUT_MS, check_sqlite_file, resolve_url
 
 
