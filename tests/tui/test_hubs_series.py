@@ -143,3 +143,36 @@ async def test_palette_jumps_to_series(seeded, make_app):
         assert app.screen.series_id == seeded.webinar_id
         await pilot.press("escape")
         assert isinstance(app.screen, SeriesScreen)
+
+
+async def test_series_fill_comes_from_the_service_in_one_list_call(seeded, make_app,
+                                                                   desk_store, monkeypatch):
+    from schedtui.services import occurrences, registrations
+
+    for n in range(3):
+        registrations.register(desk_store, seeded.standup_id, email=f"p{n}@example.org",
+                               name=f"P {n}")
+    expected = {v.id: v.fill_rate for v in series.list_series(desk_store,
+                                                              hub_id=seeded.hub_id)}
+    calls = []
+    real_list = series.list_series
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs)
+        return real_list(*args, **kwargs)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the series list must not list occurrences per series")
+
+    monkeypatch.setattr(series, "list_series", counted)
+    monkeypatch.setattr(occurrences, "list_occurrences", forbidden)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(SeriesScreen(seeded.hub_id, "Platform team"))
+        await settle(pilot)
+        table = app.screen.query_one("#list", DataTable)
+        assert cells(table) == ["Product webinar", "Weekly standup"]
+        assert cells(table, 3) == ["—", f"{round(100 * expected[seeded.standup_id])}%"]
+        assert expected[seeded.standup_id] > 0
+        assert len(calls) == 1

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from rich.text import Text
@@ -84,11 +83,6 @@ def affected(occ: OccurrenceView) -> int:
     return occ.booked + occ.waitlisted
 
 
-def fill_rate(occs: Iterable[OccurrenceView]) -> str:
-    """Seats taken over seats offered across limited, scheduled occurrences."""
-    booked = offered = 0
-    for occ in occs:
-        if occ.status == "scheduled" and occ.capacity is not None:
-            booked += occ.booked
-            offered += occ.capacity
-    return "—" if not offered else f"{round(100 * booked / offered)}%"
+def percent(rate: float | None) -> str:
+    """A fill rate the service computed (0..1, None: unlimited or nothing planned)."""
+    return "—" if rate is None else f"{round(100 * rate)}%"

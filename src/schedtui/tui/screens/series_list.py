@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from schedtui.domain.zones import zone
-from schedtui.services import hubs, occurrences, series
+from schedtui.services import hubs, series
+from schedtui.services.common import FILL_DAYS
 from schedtui.services.views import SeriesView
-from schedtui.tui.format import fill_rate, plain, when
+from schedtui.tui.format import percent, plain, when
 from schedtui.tui.screens.listing import ListScreen
-
-FILL_DAYS = 28
-"""The fill rate column covers the occurrences of the next four weeks."""
 
 STATUS_STYLE = {"published": "green", "paused": "yellow", "draft": "cyan",
                 "archived": "bright_black"}
@@ -45,7 +40,6 @@ class SeriesScreen(ListScreen):
         self.hub_id = hub_id
         self.hub_name = hub_name
         self.hub_timezone = "UTC"
-        self.fill: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -61,16 +55,10 @@ class SeriesScreen(ListScreen):
 
     def _fetch(self) -> tuple:
         hub = hubs.get_hub(self.store, self.hub_id)
-        rows = series.list_series(self.store, hub_id=self.hub_id)
-        fill = {}
-        for view in rows:
-            today = self.store.now().astimezone(zone(view.timezone)).date()
-            fill[view.id] = fill_rate(occurrences.list_occurrences(
-                self.store, view.id, start=today, end=today + timedelta(days=FILL_DAYS)))
-        return hub, rows, fill
+        return hub, series.list_series(self.store, hub_id=self.hub_id)
 
     def _show(self, data: tuple) -> None:
-        hub, rows, self.fill = data
+        hub, rows = data
         self.hub_name, self.hub_timezone = hub.name, hub.timezone
         title = Text(f"Series of {hub.name}  ")
         title.append(f"({hub.timezone}; fill = seats taken, next {FILL_DAYS} days)", "dim")
@@ -79,7 +67,7 @@ class SeriesScreen(ListScreen):
 
     def row(self, view: SeriesView) -> tuple[int, list]:
         return view.id, [plain(view.name), Text(view.status, STATUS_STYLE.get(view.status, "")),
-                         when(view.next_occurrence), self.fill.get(view.id, "—"),
+                         when(view.next_occurrence), percent(view.fill_rate),
                          plain(view.summary)]
 
     def match_text(self, view: SeriesView) -> str:
