@@ -13,7 +13,8 @@ import re
 import subprocess
 import sys
 
-FIGURES = ("expansion", "materialization", "registration", "desk_start", "memory",
+FIGURES = ("expansion", "materialization", "registration", "desk_start", "desk_rows",
+           "memory",
            "month_change", "attendees_open", "attendees_jump")
 
 

@@ -33,9 +33,40 @@ def _write(out: str, **values) -> None:
         handle.write(json.dumps(values) + "\n")
 
 
+def _phase(out: str, name: str) -> None:
+    _write(out, **{f"phase_{name}": time.monotonic()})
+
+
+def _timed_phase(out: str, module, name: str) -> None:
+    """Note when ``module.name`` returns (the desk looks it up at call time)."""
+    original = getattr(module, name)
+
+    def wrapper(*args, **kwargs):
+        result = original(*args, **kwargs)
+        _phase(out, name)
+        return result
+
+    setattr(module, name, wrapper)
+
+
 def desk(out: str, db: str, series_id: int) -> int:
+    _phase(out, "interpreter")
+    import schedtui.store
+    from schedtui.services import series
+    from schedtui.tui.app import DeskApp
     from schedtui.tui.screens.hubs import HubsScreen
 
+    _phase(out, "imports")
+    _timed_phase(out, schedtui.store, "open_store")
+    _timed_phase(out, series, "roll_horizons")
+    mount = DeskApp.on_mount
+
+    def on_mount(app) -> None:
+        _phase(out, "app_mounted")
+        mount(app)
+        app.call_after_refresh(_phase, out, "first_paint")
+
+    DeskApp.on_mount = on_mount
     original = HubsScreen.after_rows
     state = {"painted": False}
 
