@@ -203,7 +203,10 @@ def _check_email(value: str) -> str:
     return email
 
 
-def _attendee(session: Session, store: Store, email: str, name: str, phone: str) -> Attendee:
+def _attendee(session: Session, store: Store, email: str, name: str,
+              phone: str) -> tuple[Attendee, bool]:
+    """The attendee with this email (compared without case), made if new.
+    Returns it and whether it existed before."""
     key = email.lower()
     person = session.exec(select(Attendee).where(Attendee.email_key == key)).first()
     if person is None:
@@ -211,10 +214,11 @@ def _attendee(session: Session, store: Store, email: str, name: str, phone: str)
                           created_at=naive_now(store.now()))
         session.add(person)
         session.flush()
-    elif phone and not person.phone:
+        return person, False
+    if phone and not person.phone:
         person.phone = phone
         session.add(person)
-    return person
+    return person, True
 
 
 def _open(series: Series) -> None:
@@ -235,7 +239,8 @@ def _window(series: Series, occ: Occurrence, now_naive) -> str | None:
 
 def _chosen(session: Session, store: Store, series: Series,
             occurrence_ids: Sequence[int] | None) -> list[Occurrence]:
-    """The occurrences a new registration covers, checked against the option."""
+    """The occurrences a new registration covers, checked against the option
+    and locked (in id order) for the seat decision."""
     now = naive_now(store.now())
     option = series.registration_option
     ids = list(dict.fromkeys(occurrence_ids or ()))
@@ -243,10 +248,10 @@ def _chosen(session: Session, store: Store, series: Series,
         if ids:
             raise DeskError("registration_option_mismatch", f'"{series.name}" registers for '
                             "all sessions; do not choose occurrences.")
-        upcoming = session.exec(select(Occurrence).where(Occurrence.series_id == series.id)
-                                .where(Occurrence.status == "scheduled")
-                                .where(Occurrence.start_utc > now)
-                                .order_by(Occurrence.start_utc)).all()
+        upcoming = sorted(session.exec(
+            select(Occurrence).where(Occurrence.series_id == series.id)
+            .where(Occurrence.status == "scheduled").where(Occurrence.start_utc > now)
+            .order_by(Occurrence.id).with_for_update()).all(), key=lambda o: o.start_utc)
         if not upcoming:
             raise DeskError("occurrence_not_open", f'"{series.name}" has no upcoming '
                             "occurrences to register for.")
@@ -264,9 +269,11 @@ def _chosen(session: Session, store: Store, series: Series,
     if option == "multiple_sessions" and not ids:
         raise DeskError("registration_option_mismatch", f'"{series.name}" needs one or more '
                         "chosen occurrences.")
+    found = {o.id: o for o in seats.lock_occurrences(
+        session, [i for i in ids if isinstance(i, int) and not isinstance(i, bool)])}
     chosen = []
     for occ_id in ids:
-        occ = session.get(Occurrence, occ_id) if isinstance(occ_id, int) else None
+        occ = found.get(occ_id)
         if occ is None:
             raise not_found("occurrence", occ_id)
         if occ.series_id != series.id:
@@ -279,18 +286,20 @@ def _chosen(session: Session, store: Store, series: Series,
         if why:
             raise DeskError("outside_booking_window", f"Occurrence {occ_id}: {why}.")
         chosen.append(occ)
-    return chosen
+    return sorted(chosen, key=lambda o: o.start_utc)
 
 
 def _duplicates(session: Session, attendee: Attendee, occ_ids: Sequence[int],
                 ignore: int | None = None) -> list[int]:
-    query = (select(SeatEntry.occurrence_id).join(Registration)
-             .where(Registration.attendee_id == attendee.id)
-             .where(col(Registration.status).in_(("active", "pending")))
+    theirs = (select(Registration.id).where(Registration.attendee_id == attendee.id)
+              .where(col(Registration.status).in_(("active", "pending"))))
+    if ignore is not None:
+        theirs = theirs.where(Registration.id != ignore)
+    # Start from the person's few registrations, not the occurrence's many entries.
+    query = (select(SeatEntry.occurrence_id)
+             .where(col(SeatEntry.registration_id).in_(theirs))
              .where(col(SeatEntry.occurrence_id).in_(occ_ids))
              .where(SeatEntry.status != "cancelled"))
-    if ignore is not None:
-        query = query.where(Registration.id != ignore)
     return sorted(set(session.exec(query).all()))
 
 
@@ -341,44 +350,45 @@ def _register(session: Session, store: Store, series_id: int, email: str, name: 
         raise DeskError("too_many_seats", f"One registration may take at most "
                         f"{series.max_seats} seats in \"{series.name}\"; asked for {count}.")
     chosen = _chosen(session, store, series, occurrence_ids)
-    person = _attendee(session, store, email, name, phone)
-    clash = _duplicates(session, person, [o.id for o in chosen])
+    person, known = _attendee(session, store, email, name, phone)
+    clash = _duplicates(session, person, [o.id for o in chosen]) if known else []
     if clash:
         raise DeskError("duplicate_registration", f"{email} already holds a registration for "
                         f"occurrence{'s' if len(clash) > 1 else ''} "
                         f"{', '.join(map(str, clash))}.", occurrences=clash)
-    now = naive_now(store.now())
+    now = naive_now(store.now())  # arrival: when the seats are decided, under the locks
     registration = Registration(series_id=series.id, attendee_id=person.id, seats=count,
                                 status="pending" if series.require_approval else "active",
                                 created_at=now, updated_at=now)
     session.add(registration)
     session.flush()
-    lines = []
-    locked = seats.lock_occurrences(session, [o.id for o in chosen])
-    arrived = naive_now(store.now())  # arrival is when the seats are decided, under the lock
-    for occ in locked:
+    seats.count_confirmed(session, [o.id for o in chosen])
+    entries = []
+    for occ in chosen:
         entry = SeatEntry(registration_id=registration.id, occurrence_id=occ.id, seats=count,
-                          status="pending", queued_at=arrived)
+                          status="pending", queued_at=now)
         if registration.status == "active":
             seats.place(session, store, entry, occ)
         else:
             session.add(entry)
-        lines.append((occ, entry.status))
-    session.flush()
-    lines.sort(key=lambda pair: pair[0].start_utc)
-    state = overall_status(registration, session.exec(
-        select(SeatEntry).where(SeatEntry.registration_id == registration.id)).all())
-    kind = {"confirmed": "confirmed", "waitlisted": "waitlisted", "partial": "partial",
-            "pending": "pending"}[state]
-    notices.notify(session, store, kind, attendee=person, registration=registration,
-                   series=series, lines=lines)
+        entries.append(entry)
+    state = overall_status(registration, entries)
+    notices.notify(session, store, state, attendee=person, registration=registration,
+                   series=series, lines=[(o, e.status) for o, e in zip(chosen, entries,
+                                                                        strict=True)])
     idempotency.remember(session, key, "reg.add", params, registration.id, now)
     audit.record(session, store, "registration.create", "registration", registration.id,
                  after={"email": email, "seats": count, "status": state,
                         "occurrences": [o.id for o in chosen]},
                  series_id=series.id, hub_id=series.hub_id)
-    session.flush()
-    return _views(session, [registration])[0]
+    tz = zone(series.timezone)
+    return RegistrationView(
+        id=registration.id, series_id=series.id, attendee_id=person.id, email=person.email,
+        name=person.name, phone=person.phone, seats=count, status=state,
+        created_at=iso_utc(now),
+        occurrences=[SeatView(o.id, e.status, False,
+                              from_utc_naive(o.start_utc, tz).isoformat(timespec="seconds"))
+                     for o, e in zip(chosen, entries, strict=True)])
 
 
 # -- changing -------------------------------------------------------------------
@@ -431,9 +441,7 @@ def cancel_registration(store: Store, registration_id: int) -> RegistrationView:
         entries = {e.occurrence_id: e for e in _live_entries(session, registration)}
         freed = [o for o in seats.lock_occurrences(session, entries) if o.start_utc > now]
         for occ in freed:
-            entries[occ.id].status = "cancelled"
-            entries[occ.id].cancel_reason = "registration"
-            session.add(entries[occ.id])
+            seats.set_status(session, entries[occ.id], "cancelled", "registration")
         session.flush()
         for occ in freed:
             seats.promote(session, store, occ, series)
@@ -454,9 +462,7 @@ def approve(store: Store, registration_id: int) -> RegistrationView:
         for occ in seats.lock_occurrences(session, entries):
             entry = entries[occ.id]
             if occ.status != "scheduled" or occ.start_utc <= now:
-                entry.status = "cancelled"
-                entry.cancel_reason = "closed"
-                session.add(entry)
+                seats.set_status(session, entry, "cancelled", "closed")
             else:
                 entry.queued_at = now
                 seats.place(session, store, entry, occ)
@@ -472,9 +478,7 @@ def decline(store: Store, registration_id: int) -> RegistrationView:
         registration, series, person = _load(session, registration_id)
         _pending(registration)
         for entry in _live_entries(session, registration):
-            entry.status = "cancelled"
-            entry.cancel_reason = "declined"
-            session.add(entry)
+            seats.set_status(session, entry, "cancelled", "declined")
         return _settle(session, store, registration, series, person, action="decline",
                        status="declined", notice="declined")
 
@@ -526,11 +530,11 @@ def switch(store: Store, registration_id: int, from_occurrence: int,
                                 f"its seat in occurrence {from_occurrence}.")
         before = {"occurrence": from_occurrence, "status": entry.status}
         was = entry.status
+        seats.set_status(session, entry, "pending")  # leaves the source before it moves
         entry.occurrence_id = target.id
         entry.attended = False
         entry.queued_at = now
         if was != "pending":
-            entry.status = "pending"  # not counted while its place is decided
             seats.place(session, store, entry, target)
         session.add(entry)
         session.flush()

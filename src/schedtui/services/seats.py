@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import event
 from sqlmodel import Session, col, func, select
 
 from schedtui.domain.errors import DeskError
@@ -31,11 +32,53 @@ def lock_occurrences(session: Session, ids: Iterable[int]) -> list[Occurrence]:
                              .order_by(Occurrence.id).with_for_update()))
 
 
+def _ledger(session: Session) -> dict[int, int]:
+    """Confirmed seats per occurrence, counted once per transaction and then
+    kept up to date by :func:`set_status` (the occurrences are locked, so no
+    one else can change them meanwhile). Dropped on any rollback."""
+    ledger = session.info.get("seat_ledger")
+    if ledger is None:
+        ledger = session.info["seat_ledger"] = {}
+        event.listen(session, "after_soft_rollback",
+                     lambda s, _t: s.info.pop("seat_ledger", None))
+    return ledger
+
+
 def confirmed_seats(session: Session, occurrence_id: int) -> int:
-    return int(session.exec(
-        select(func.coalesce(func.sum(SeatEntry.seats), 0))
-        .where(SeatEntry.occurrence_id == occurrence_id)
-        .where(SeatEntry.status == "confirmed")).one())
+    ledger = _ledger(session)
+    if occurrence_id not in ledger:
+        ledger[occurrence_id] = int(session.exec(
+            select(func.coalesce(func.sum(SeatEntry.seats), 0))
+            .where(SeatEntry.occurrence_id == occurrence_id)
+            .where(SeatEntry.status == "confirmed")).one())
+    return ledger[occurrence_id]
+
+
+def count_confirmed(session: Session, occurrence_ids: Iterable[int]) -> None:
+    """Count the confirmed seats of several occurrences in one query (into the ledger)."""
+    ledger = _ledger(session)
+    missing = [i for i in occurrence_ids if i not in ledger]
+    for start in range(0, len(missing), 900):
+        chunk = missing[start:start + 900]
+        ledger.update(dict.fromkeys(chunk, 0))
+        ledger.update({occ_id: int(total) for occ_id, total in session.exec(
+            select(SeatEntry.occurrence_id, func.sum(SeatEntry.seats))
+            .where(col(SeatEntry.occurrence_id).in_(chunk))
+            .where(SeatEntry.status == "confirmed").group_by(SeatEntry.occurrence_id))})
+
+
+def set_status(session: Session, entry: SeatEntry, status: str, reason: str = "") -> None:
+    """The one way a seat entry changes status, so the ledger stays true."""
+    ledger = session.info.get("seat_ledger")
+    if ledger is not None and entry.occurrence_id in ledger:
+        if entry.status == "confirmed":
+            ledger[entry.occurrence_id] -= entry.seats
+        if status == "confirmed":
+            ledger[entry.occurrence_id] += entry.seats
+    entry.status = status
+    if status == "cancelled":
+        entry.cancel_reason = reason
+    session.add(entry)
 
 
 def fits(occ: Occurrence, taken: int, seats: int) -> bool:
@@ -47,12 +90,10 @@ def place(session: Session, store: Store, entry: SeatEntry, occ: Occurrence) -> 
     Because every change re-runs :func:`promote`, nobody waiting would fit, so a
     newcomer that fits takes nobody's place."""
     if fits(occ, confirmed_seats(session, occ.id), entry.seats):
-        entry.status = "confirmed"
+        set_status(session, entry, "confirmed")
         entry.confirmed_at = naive_now(store.now())
     else:
-        entry.status = "waitlisted"
-    session.add(entry)
-    session.flush()
+        set_status(session, entry, "waitlisted")
     return entry.status
 
 
@@ -69,9 +110,8 @@ def promote(session: Session, store: Store, occ: Occurrence, series: Series) -> 
         if occ.capacity is not None and taken >= occ.capacity:
             break
         if fits(occ, taken, entry.seats):
-            entry.status = "confirmed"
+            set_status(session, entry, "confirmed")
             entry.confirmed_at = naive_now(store.now())
-            session.add(entry)
             taken += entry.seats
             promoted.append(entry)
     session.flush()
@@ -108,9 +148,7 @@ def occurrence_cancelled(session: Session, store: Store, occ: Occurrence,
                          series: Series) -> None:
     """Cancel the seats of a cancelled occurrence and tell each person."""
     for entry in _entries(session, occ.id, ACTIVE + ("pending",)):
-        entry.status = "cancelled"
-        entry.cancel_reason = "occurrence"
-        session.add(entry)
+        set_status(session, entry, "cancelled", "occurrence")
         _tell(session, store, "occurrence_cancelled", entry, occ, series)
     session.flush()
 
@@ -125,7 +163,7 @@ def occurrence_restored(session: Session, store: Store, occ: Occurrence,
             continue
         registration = session.get(Registration, entry.registration_id)
         if registration.status == "pending":
-            entry.status = "pending"
+            set_status(session, entry, "pending")
         elif registration.status == "active":
             place(session, store, entry, occ)
         else:
@@ -166,9 +204,8 @@ def capacity_changed(session: Session, store: Store, occ: Occurrence, series: Se
         for entry in newest:
             if taken <= occ.capacity:
                 break
-            entry.status = "waitlisted"
+            set_status(session, entry, "waitlisted")
             entry.confirmed_at = None
-            session.add(entry)
             taken -= entry.seats
             _tell(session, store, "demoted", entry, occ, series)
         session.flush()
