@@ -111,11 +111,15 @@ async def test_filter_approve_decline_and_switch(seeded, make_app, desk_store):
         screen = app.screen
         assert column(screen.table, 3) == ["pending"] * 3
         await pilot.press("slash", *"bo@")
+        await pilot.pause(0.4)  # the filter goes to the service once typing pauses
+        await settle(pilot)
         assert column(screen.table, 0) == ["Bo"]
         await pilot.press("enter", "p")
         await settle(pilot)
         assert column(screen.table, 3) == ["confirmed"]
         await pilot.press("escape")
+        await pilot.pause(0.4)
+        await settle(pilot)
         assert column(screen.table, 0) == ["Ann", "Bo", "Cy"]
         await pilot.press("down", "down", "d")
         await settle(pilot)

@@ -10,6 +10,7 @@ crashing the desk.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from textual import work
@@ -24,17 +25,16 @@ Fail = Callable[[DeskError], None] | None
 class ServiceCalls:
     """Mixin for screens: ``load`` (latest wins) and ``act`` (every write reports)."""
 
-    def load(self, fn: Callable[[], Any], done: Done = None, fail: Fail = None) -> None:
-        """Read: a newer load cancels the result of an older one."""
-        self._load_worker(fn, done, fail)
+    def load(self, fn: Callable[[], Any], done: Done = None, fail: Fail = None, *,
+             group: str = "load") -> None:
+        """Read: a newer load of the same ``group`` cancels the result of an older one
+        (a screen that shows two independent things gives each its own group)."""
+        self.run_worker(partial(self._call, fn, done, fail, write=False),  # type: ignore
+                        thread=True, exclusive=True, exit_on_error=False, group=group)
 
     def act(self, fn: Callable[[], Any], done: Done = None, fail: Fail = None) -> None:
         """Write: runs to the end; the change token is taken right after it."""
         self._act_worker(fn, done, fail)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
-    def _load_worker(self, fn: Callable[[], Any], done: Done, fail: Fail) -> None:
-        self._call(fn, done, fail, write=False)
 
     @work(thread=True, exit_on_error=False, group="write")
     def _act_worker(self, fn: Callable[[], Any], done: Done, fail: Fail) -> None:

@@ -1,22 +1,47 @@
 """The attendee list of an occurrence (or of a whole series): name, email,
-seats, status, attended; register, cancel, approve, decline, switch, check in."""
+seats, status, attended; register, cancel, approve, decline, switch, check in.
+
+An occurrence may hold tens of thousands of registrations, so the table holds
+one window of them (``WINDOW`` rows) that the service pages through: the next
+or previous window loads when the cursor reaches an edge, ``home``/``end``
+load the first or last window, and the filter is a query to the service."""
 
 from __future__ import annotations
 
-from collections import Counter
+from dataclasses import dataclass
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static
 
 from schedtui.services import registrations
-from schedtui.services.registrations import RegistrationView
+from schedtui.services.registrations import RegistrationView, SeriesFigures
 from schedtui.tui.format import plain
+from schedtui.tui.screens.base import fill_table, selected_key
 from schedtui.tui.screens.listing import ListScreen
+from schedtui.tui.widgets.window_table import WindowTable
 
 STATUS_STYLE = {"confirmed": "green", "waitlisted": "magenta", "partial": "yellow",
                 "pending": "cyan", "cancelled": "bright_black", "declined": "bright_black"}
+
+WINDOW = 200
+"""Rows in the table at once; the service pages through the rest."""
+STEP = WINDOW // 2
+"""How far the window slides when the cursor reaches one of its edges."""
+FILTER_DELAY = 0.25
+"""Seconds of quiet typing before the filter goes to the service."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """One page of the list: the rows from ``offset`` on, out of ``total``."""
+
+    total: int
+    offset: int
+    rows: list[RegistrationView]
 
 
 class AttendeesScreen(ListScreen):
@@ -42,12 +67,20 @@ class AttendeesScreen(ListScreen):
         self.occurrence_id = occurrence_id
         self.title_text = title
         self.filter_text = filter_text
+        self.first_row = 0
+        """Position of the table's first row in the whole (filtered) list."""
+        self.total = 0
+        """Rows in the whole (filtered) list."""
+        self.by_key: dict[str, RegistrationView] = {}
+        self.figures = ""
+        """Seat counts of the occurrence or series, shown under the table."""
+        self._filter_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         label = "Attendees of " + ("this occurrence: " if self.occurrence_id else "the series: ")
         yield Static(Text(label + self.title_text), classes="screen-title", id="title")
-        table = DataTable(id="list", cursor_type="row", zebra_stripes=True)
+        table = WindowTable(id="list", cursor_type="row", zebra_stripes=True)
         table.add_columns("Name", "Email", "Seats", "Status", "Attended")
         yield table
         yield Static("", id="counts")
@@ -62,11 +95,75 @@ class AttendeesScreen(ListScreen):
         self.table.focus()
         self.reload()
 
-    def reload(self) -> None:
-        self.load(lambda: registrations.list_registrations(
-            self.store, series_id=None if self.occurrence_id else self.series_id,
-            occurrence_id=self.occurrence_id), self.show_items)
+    # -- loading a window ------------------------------------------------------------
+    def scope(self) -> dict:
+        """What the service lists: this occurrence or series, narrowed by the filter."""
+        return {"series_id": None if self.occurrence_id else self.series_id,
+                "occurrence_id": self.occurrence_id,
+                "text_filter": self.filter_text.strip() or None}
 
+    def reload(self) -> None:
+        self.fetch(self.first_row)
+        self.load(lambda: registrations.series_stats(self.store, self.series_id),
+                  self._show_figures, group="figures")
+
+    def fetch(self, offset: int | None, cursor: str | None = None) -> None:
+        """Load the window starting at ``offset`` (None: the last window); then put
+        the cursor on the ``first`` or ``last`` row, or keep it on its registration."""
+        scope, store = self.scope(), self.store
+
+        def run() -> Window:
+            total = registrations.count_registrations(store, **scope)
+            last = max(total - WINDOW, 0)
+            start = last if offset is None else min(max(offset, 0), last)
+            rows = registrations.list_registrations(store, **scope, offset=start,
+                                                    limit=WINDOW)
+            return Window(total, start, rows)
+
+        self.load(run, lambda window: self._show_window(window, cursor), group="window")
+
+    def _show_window(self, window: Window, cursor: str | None) -> None:
+        self.first_row, self.total = window.offset, window.total
+        self.items = window.rows
+        self.by_key = {str(reg.id): reg for reg in window.rows}
+        table = self.table
+        fill_table(table, [self.row(reg) for reg in window.rows])
+        if cursor == "first" and table.row_count:
+            table.move_cursor(row=0, animate=False)
+        elif cursor == "last" and table.row_count:
+            table.move_cursor(row=table.row_count - 1, animate=False)
+        self.after_rows(table.row_count)
+
+    @on(DataTable.RowHighlighted, "#list")
+    def _at_edge(self) -> None:
+        """Slide the window when the cursor sits on its first or last row. The
+        table's cursor is read now, not from the event: a refill moves it."""
+        table = self.table
+        if not table.row_count:
+            return
+        row = table.cursor_row
+        if row >= table.row_count - 1 and self.first_row + table.row_count < self.total:
+            self.fetch(self.first_row + STEP)
+        elif row <= 0 and self.first_row > 0:
+            self.fetch(self.first_row - STEP)
+
+    @on(WindowTable.Edge)
+    def _to_edge(self, event: WindowTable.Edge) -> None:
+        if event.which == "first":
+            self.fetch(0, "first")
+        else:
+            self.fetch(None, "last")
+
+    def filter_changed(self, text: str) -> None:
+        """Typing narrows the list through the service, once the typing pauses."""
+        if text == self.filter_text:
+            return
+        self.filter_text = text
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(FILTER_DELAY, lambda: self.fetch(0, "first"))
+
+    # -- rows and counts -------------------------------------------------------------
     def seat(self, reg: RegistrationView):
         return next((s for s in reg.occurrences if s.id == self.occurrence_id), None)
 
@@ -83,21 +180,29 @@ class AttendeesScreen(ListScreen):
         return reg.id, [plain(reg.name), plain(reg.email), str(reg.seats),
                         Text(status, STATUS_STYLE.get(status, "")), attended]
 
-    def match_text(self, reg: RegistrationView) -> str:
-        return f"{reg.name} {reg.email} {reg.status}"
+    def current_item(self) -> RegistrationView | None:
+        key = selected_key(self.table)
+        return self.by_key.get(key) if key is not None else None
+
+    def _show_figures(self, stats: SeriesFigures) -> None:
+        figures = stats
+        if self.occurrence_id:
+            figures = next((f for f in stats.occurrences if f.id == self.occurrence_id), stats)
+        parts = [f"{getattr(figures, k)} {k}" for k in ("confirmed", "waitlisted", "pending")
+                 if getattr(figures, k)]
+        self.figures = " · ".join(parts + [f"{figures.attended} checked in"])
+        self.after_rows(self.table.row_count)
 
     def after_rows(self, shown: int) -> None:
-        counts = Counter(str(self.row(r)[1][3]) for r in self.items)
-        seats = Counter()
-        for reg in self.items:
-            seats[str(self.row(reg)[1][3])] += reg.seats
-        checked = sum(1 for r in self.items if self.row(r)[1][4])
-        parts = [f"{len(self.items)} registrations"] + [
-            f"{seats[k]} {k}" for k in ("confirmed", "waitlisted", "partial", "pending")
-            if counts[k]] + [f"{checked} checked in"]
-        if shown != len(self.items):
-            parts.append(f"showing {shown}")
-        self.query_one("#counts", Static).update(" · ".join(parts))
+        what = "registration" + ("" if self.total == 1 else "s")
+        if self.filter_text.strip():
+            what += " matching the filter"
+        rows = f"rows {self.first_row + 1}–{self.first_row + shown} of {self.total} {what}" \
+            if shown else f"no {what}"
+        counts = Text(rows, "bold")
+        if self.figures:
+            counts.append(f" · seats: {self.figures}")
+        self.query_one("#counts", Static).update(counts)
 
     # -- actions -------------------------------------------------------------------
     def _need(self) -> RegistrationView | None:

@@ -70,7 +70,11 @@ class ListScreen(DeskScreen):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value
+        self.filter_changed(event.value)
+
+    def filter_changed(self, text: str) -> None:
+        """The filter text changed: narrow the loaded items (override to ask the service)."""
+        self.filter_text = text
         self.show_rows()
 
     @on(Input.Submitted, "#filter")

@@ -1,0 +1,196 @@
+"""The attendee list at scale: a window of rows paged by the service, jumps to
+the first and last row, the filter as a service query, and first rows about
+as fast as a bare table of a thousand rows."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import date
+from datetime import time as clock_time
+
+import pytest
+from textual.screen import Screen
+from textual.widgets import DataTable, Input, Static
+
+from schedtui.services import hubs, registrations, series
+from schedtui.store import open_store
+from schedtui.tui.screens.attendee_list import STEP, WINDOW, AttendeesScreen
+from tests.tui.conftest import NOW, StillDesk, settle
+
+PEOPLE = 3000
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory):
+    """A database with one occurrence holding PEOPLE registrations, made once
+    (in one write transaction) and copied for each test."""
+    path = tmp_path_factory.mktemp("big") / "big.db"
+    store = open_store(path, clock=lambda: NOW)
+    hub = hubs.create_hub(store, "Town hall", "UTC")
+    talk = series.create_series(store, hub_id=hub.id, name="Keynote", start=date(2025, 3, 10),
+                                rrule="FREQ=DAILY;COUNT=1", times=[(clock_time(9, 0), None)],
+                                duration_minutes=60, capacity=None)
+    with store.write() as session:
+        for n in range(PEOPLE):
+            registrations.add_registration(session, store, talk.id, name=f"Person {n:05d}",
+                                           email=f"p{n:05d}@example.org")
+    store.dispose()
+    return path, talk.id
+
+
+@pytest.fixture
+def big(big_file, tmp_path):
+    source, series_id = big_file
+    target = tmp_path / "big.db"
+    shutil.copy(source, target)
+    store = open_store(target, clock=lambda: NOW)
+    occ = registrations.series_stats(store, series_id).occurrences[0].id
+    yield store, series_id, occ
+    store.dispose()
+
+
+def names(table: DataTable) -> list[str]:
+    return [table.get_row_at(i)[0].plain for i in range(table.row_count)]
+
+
+def under_cursor(screen: AttendeesScreen) -> str:
+    return screen.current_item().name
+
+
+def counts(screen: AttendeesScreen) -> str:
+    return str(screen.query_one("#counts", Static).render())
+
+
+async def open_list(app, pilot, series_id: int, occ: int) -> AttendeesScreen:
+    await settle(pilot)
+    await app.push_screen(AttendeesScreen(series_id=series_id, occurrence_id=occ,
+                                          title="Keynote"))
+    await settle(pilot)
+    return app.screen
+
+
+async def test_a_window_of_rows_and_jumps_to_both_ends(big):
+    store, series_id, occ = big
+    app = StillDesk(store, poll_seconds=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_list(app, pilot, series_id, occ)
+        table = screen.table
+        assert table.row_count == WINDOW
+        assert names(table)[:2] == ["Person 00000", "Person 00001"]
+        assert f"rows 1–{WINDOW} of {PEOPLE} registrations" in counts(screen)
+        assert f"{PEOPLE} confirmed" in counts(screen)
+        await pilot.press("end")
+        await settle(pilot)
+        assert under_cursor(screen) == f"Person {PEOPLE - 1:05d}"
+        assert table.cursor_row == table.row_count - 1
+        assert f"rows {PEOPLE - WINDOW + 1}–{PEOPLE} of {PEOPLE}" in counts(screen)
+        await pilot.press("g")
+        await settle(pilot)
+        assert under_cursor(screen) == "Person 00000" and screen.first_row == 0
+        await pilot.press("G")
+        await settle(pilot)
+        assert under_cursor(screen) == f"Person {PEOPLE - 1:05d}"
+        await pilot.press("home")
+        await settle(pilot)
+        assert under_cursor(screen) == "Person 00000"
+
+
+async def test_the_window_slides_when_the_cursor_reaches_an_edge(big):
+    store, series_id, occ = big
+    app = StillDesk(store, poll_seconds=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_list(app, pilot, series_id, occ)
+        table = screen.table
+        table.move_cursor(row=WINDOW - 2)
+        await settle(pilot)
+        assert screen.first_row == 0
+        await pilot.press("down")  # onto the window's last row: the next window loads
+        await settle(pilot)
+        assert screen.first_row == STEP
+        assert under_cursor(screen) == f"Person {WINDOW - 1:05d}"
+        await pilot.press("down")
+        await settle(pilot)
+        assert under_cursor(screen) == f"Person {WINDOW:05d}"  # past the first window
+        assert f"rows {STEP + 1}–{STEP + WINDOW} of {PEOPLE}" in counts(screen)
+        table.move_cursor(row=1)
+        await settle(pilot)
+        await pilot.press("up")  # onto the first row: the previous window loads
+        await settle(pilot)
+        assert screen.first_row == 0
+        assert under_cursor(screen) == f"Person {STEP:05d}"
+        await pilot.press("end", "up", "up")
+        await settle(pilot)
+        assert under_cursor(screen) == f"Person {PEOPLE - 3:05d}"
+
+
+async def test_filter_is_a_service_query_after_typing_pauses(big, monkeypatch):
+    store, series_id, occ = big
+    asked = []
+    real_count = registrations.count_registrations
+
+    def count(*args, **kwargs):
+        asked.append(kwargs.get("text_filter"))
+        return real_count(*args, **kwargs)
+
+    monkeypatch.setattr(registrations, "count_registrations", count)
+    app = StillDesk(store, poll_seconds=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_list(app, pilot, series_id, occ)
+        asked.clear()
+        await pilot.press("slash", *"person 0299")
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert asked == ["person 0299"]  # one query once typing paused, not one a key
+        assert names(screen.table) == [f"Person {n:05d}" for n in range(2990, 3000)]
+        assert "rows 1–10 of 10 registrations matching the filter" in counts(screen)
+        await pilot.press("enter", "end")
+        await settle(pilot)
+        assert under_cursor(screen) == "Person 02999"
+        await pilot.press("escape")  # clears the filter: the whole list again
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert screen.table.row_count == WINDOW
+        assert f"of {PEOPLE} registrations" in counts(screen)
+        assert not screen.query_one("#filter", Input).value
+
+
+class BareTable(Screen):
+    """The yardstick: a DataTable filled with 1,000 rows when it mounts."""
+
+    def compose(self):
+        yield DataTable(id="bare")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Name", "Email", "Seats", "Status", "Attended")
+        table.add_rows([(f"Person {n:05d}", f"p{n:05d}@example.org", "1", "confirmed", "")
+                        for n in range(1000)])
+
+
+async def first_rows(app, pilot, screen: Screen, selector: str) -> float:
+    started = time.perf_counter()
+    await app.push_screen(screen)
+    table = screen.query_one(selector, DataTable)
+    while not table.row_count:
+        await pilot.pause(0.002)
+    await pilot.pause()  # painted
+    elapsed = time.perf_counter() - started
+    await settle(pilot)
+    app.pop_screen()
+    await settle(pilot)
+    return elapsed
+
+
+async def test_first_rows_appear_about_as_fast_as_a_bare_table(big):
+    store, series_id, occ = big
+    app = StillDesk(store, poll_seconds=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        bare, ours = [], []
+        for _ in range(5):
+            bare.append(await first_rows(app, pilot, BareTable(), "#bare"))
+            ours.append(await first_rows(app, pilot, AttendeesScreen(
+                series_id=series_id, occurrence_id=occ), "#list"))
+        print(f"bare {min(bare):.3f}s, attendees of {PEOPLE}: {min(ours):.3f}s")
+        assert min(ours) <= 1.5 * min(bare), (bare, ours)
