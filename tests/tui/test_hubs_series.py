@@ -176,3 +176,50 @@ async def test_series_fill_comes_from_the_service_in_one_list_call(seeded, make_
         assert cells(table, 3) == ["—", f"{round(100 * expected[seeded.standup_id])}%"]
         assert expected[seeded.standup_id] > 0
         assert len(calls) == 1
+
+
+async def test_palette_asks_the_service_and_jumps_to_an_attendee(seeded, make_app,
+                                                                  desk_store, monkeypatch):
+    from schedtui.services import registrations
+    from schedtui.services import search as finder
+    from schedtui.tui.screens.attendee_list import AttendeesScreen
+
+    for name in ("Ann Lee", "Zed Quinn", "Bo Chan"):
+        registrations.register(desk_store, seeded.standup_id, name=name,
+                               email=f"{name.split()[0].lower()}@example.org")
+    queries, listed = [], []
+    real_search, real_list = finder.search, registrations.list_registrations
+
+    def search(store, text, **kwargs):
+        queries.append((text, kwargs.get("limit")))
+        return real_search(store, text, **kwargs)
+
+    def list_registrations(store, **kwargs):
+        listed.append(kwargs)
+        return real_list(store, **kwargs)
+
+    monkeypatch.setattr(finder, "search", search)
+    monkeypatch.setattr(registrations, "list_registrations", list_registrations)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"quinn")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause(0.4)
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AttendeesScreen) and screen.series_id == seeded.standup_id
+        assert screen.query_one("#filter", Input).value == "zed@example.org"
+        assert cells(screen.table) == ["Zed Quinn"]
+        assert "Weekly standup" in str(screen.query_one("#title", Static).render())
+        assert queries and all(limit for _, limit in queries)
+        assert listed and all(call.get("limit") for call in listed)  # never everyone
+        stack = [type(s).__name__ for s in app.screen_stack[1:]]
+        assert stack == ["HubsScreen", "SeriesScreen", "CalendarScreen", "AttendeesScreen"]
+        await pilot.press("escape", "escape")  # clear the filter, then back
+        await settle(pilot)
+        assert isinstance(app.screen, CalendarScreen)

@@ -1,5 +1,7 @@
 """The command palette (ctrl+p): jump to any hub, series or attendee by name.
 
+Matching is the service's (``services.search.search``), run in a thread for
+each query, so nothing is loaded up front however many people are registered.
 Names are shown as plain text with the matched letters highlighted; Textual's
 own ``Matcher.highlight`` reads the candidate as markup, and the palette reads
 a hit's ``help`` as markup, which a name such as ``[@click=app.quit]x[/]`` must
@@ -10,57 +12,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 from textual.markup import escape
 
+from schedtui.services import hubs
+from schedtui.services import search as finder
 
-@dataclass(frozen=True)
-class Target:
-    kind: str  # hub, series, attendee
-    name: str
-    detail: str
-    hub_id: int
-    hub_name: str
-    series_id: int | None = None
-    series_name: str = ""
-    email: str = ""
-
-    @property
-    def text(self) -> str:
-        return f"{self.kind}: {self.name}"
+LIMIT = 20
+"""Hits of each kind the service returns for one query."""
+FLOOR = 0.05
+"""Score of a hit the service found but the palette's fuzzy matcher does not
+(matched by email, say): it is still listed, after the closer matches."""
 
 
-def targets(store) -> list[Target]:
-    """Everything the palette can jump to (runs in a thread)."""
-    from schedtui.services import hubs, series
-
-    found: list[Target] = []
-    hub_names = {}
-    for hub in hubs.list_hubs(store):
-        hub_names[hub.id] = hub.name
-        found.append(Target("hub", hub.name, hub.timezone, hub.id, hub.name))
-    rows = [s for s in series.list_series(store, include_archived=False)
-            if s.hub_id in hub_names]
-    names = {}
-    for view in rows:
-        names[view.id] = view
-        found.append(Target("series", view.name, hub_names[view.hub_id], view.hub_id,
-                            hub_names[view.hub_id], view.id, view.name))
-    try:
-        from schedtui.services import registrations
-    except ImportError:
-        return found
-    for view in rows:
-        for reg in registrations.list_registrations(store, series_id=view.id):
-            if reg.status == "cancelled":
-                continue
-            found.append(Target("attendee", reg.name, f"{reg.email} · {view.name}",
-                                view.hub_id, hub_names[view.hub_id], view.id, view.name,
-                                reg.email))
-    return found
+def label(hit: finder.Hit) -> str:
+    return f"{hit.kind}: {hit.label}"
 
 
 def highlight(matcher: Matcher, candidate: str) -> Content:
@@ -76,44 +44,49 @@ def highlight(matcher: Matcher, candidate: str) -> Content:
 
 
 class JumpProvider(Provider):
-    """Hubs, series and attendees by name."""
+    """Hubs, series and attendees by name (attendees by email too)."""
 
-    async def startup(self) -> None:
-        store = self.app.store  # type: ignore[attr-defined]
-        self.targets = await asyncio.to_thread(targets, store)
+    @property
+    def store(self):
+        return self.app.store  # type: ignore[attr-defined]
 
-    def _jump(self, target: Target) -> Callable[[], None]:
+    def _jump(self, hit: finder.Hit) -> Callable[[], None]:
         def go() -> None:
-            jump(self.app, target)
+            jump(self.app, hit)
         return go
 
     async def discover(self) -> Hits:
-        for target in self.targets[:40]:
-            yield DiscoveryHit(Content(target.text), self._jump(target), text=target.text,
-                               help=escape(target.detail))
+        for hub in await asyncio.to_thread(hubs.list_hubs, self.store):
+            hit = finder.Hit("hub", hub.id, hub.name, hub.timezone, hub_id=hub.id)
+            yield DiscoveryHit(Content(label(hit)), self._jump(hit), text=label(hit),
+                               help=escape(hit.detail))
 
     async def search(self, query: str) -> Hits:
+        found = await asyncio.to_thread(finder.search, self.store, query, limit=LIMIT)
         matcher = self.matcher(query)
-        for target in self.targets:
-            score = matcher.match(target.text)
-            if score > 0:
-                yield Hit(score, highlight(matcher, target.text), self._jump(target),
-                          text=target.text, help=escape(target.detail))
+        for hit in found:
+            text = label(hit)
+            yield Hit(max(matcher.match(text), FLOOR), highlight(matcher, text),
+                      self._jump(hit), text=text, help=escape(hit.detail))
 
 
-def jump(app, target: Target) -> None:
-    """Go to ``target`` with a stack that Escape can walk back: hubs, series, calendar."""
+def jump(app, hit: finder.Hit) -> None:
+    """Go to ``hit`` with a stack that Escape can walk back: hubs, series,
+    calendar (and for an attendee, the series' attendee list filtered to them)."""
     from schedtui.tui.screens.calendar import CalendarScreen
     from schedtui.tui.screens.series_list import SeriesScreen
 
+    if hit.hub_id is None or (hit.kind == "attendee" and hit.series_id is None):
+        app.notify(f"{hit.label} has no registrations to show.", markup=False,
+                   severity="warning")
+        return
     while len(app.screen_stack) > 2:
         app.pop_screen()
-    app.push_screen(SeriesScreen(target.hub_id, target.hub_name))
-    if target.kind == "hub":
+    app.push_screen(SeriesScreen(hit.hub_id, hit.label if hit.kind == "hub" else ""))
+    if hit.kind == "hub":
         return
-    app.push_screen(CalendarScreen(target.series_id, target.series_name))
-    if target.kind == "attendee":
+    app.push_screen(CalendarScreen(hit.series_id, hit.label if hit.kind == "series" else ""))
+    if hit.kind == "attendee":
         from schedtui.tui.screens.attendees import open_attendees
 
-        open_attendees(app, series_id=target.series_id, title=target.series_name,
-                       filter_text=target.email)
+        open_attendees(app, series_id=hit.series_id, filter_text=hit.detail)

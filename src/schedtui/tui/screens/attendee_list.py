@@ -9,6 +9,7 @@ load the first or last window, and the filter is a query to the service."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -17,7 +18,7 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static
 
-from schedtui.services import registrations
+from schedtui.services import registrations, series
 from schedtui.services.registrations import RegistrationView, SeriesFigures
 from schedtui.tui.format import plain
 from schedtui.tui.screens.base import fill_table, selected_key
@@ -104,8 +105,7 @@ class AttendeesScreen(ListScreen):
 
     def reload(self) -> None:
         self.fetch(self.first_row)
-        self.load(lambda: registrations.series_stats(self.store, self.series_id),
-                  self._show_figures, group="figures")
+        self.load(self._figures, self._show_figures, group="figures")
 
     def fetch(self, offset: int | None, cursor: str | None = None) -> None:
         """Load the window starting at ``offset`` (None: the last window); then put
@@ -184,8 +184,19 @@ class AttendeesScreen(ListScreen):
         key = selected_key(self.table)
         return self.by_key.get(key) if key is not None else None
 
-    def _show_figures(self, stats: SeriesFigures) -> None:
-        figures = stats
+    def _figures(self) -> tuple[SeriesFigures, str]:
+        stats = registrations.series_stats(self.store, self.series_id)
+        name = self.title_text or series.get_series(self.store, self.series_id).name
+        return stats, name
+
+    def _show_figures(self, data: tuple[SeriesFigures, str]) -> None:
+        stats, name = data
+        if not self.title_text:
+            self.title_text = name
+            label = "Attendees of " + ("this occurrence: " if self.occurrence_id
+                                       else "the series: ")
+            self.query_one("#title", Static).update(Text(label + name))
+        figures: Any = stats
         if self.occurrence_id:
             figures = next((f for f in stats.occurrences if f.id == self.occurrence_id), stats)
         parts = [f"{getattr(figures, k)} {k}" for k in ("confirmed", "waitlisted", "pending")

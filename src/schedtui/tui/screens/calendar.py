@@ -108,6 +108,7 @@ class CalendarScreen(DeskScreen):
     def _show(self, data: tuple) -> None:
         view, today, day, self.loaded_range, self.month_occurrences = data
         self.series = view
+        self.series_name = view.name
         title = Text(view.name, "bold")
         title.append(f"  {view.summary}  ({view.timezone}, {view.status})", "dim")
         self.query_one("#title", Static).update(title)
