@@ -255,3 +255,54 @@ async def test_help_lists_every_key_of_the_screen(seeded, make_app):
         assert "h" in rows["Day back"]
         await pilot.press("escape")
         assert isinstance(app.screen, CalendarScreen)
+
+
+async def test_capacity_cut_below_confirmed_seats_asks_then_moves_the_newest(seeded, make_app,
+                                                                            desk_store):
+    from tests.tui.test_attendees import column
+
+    for n in range(3):
+        registrations.register(desk_store, seeded.standup_id, name=f"Person {n}",
+                               email=f"p{n}@example.org")
+    first = occurrences.list_occurrences(desk_store, seeded.standup_id)[0]
+    occurrences.set_occurrence(desk_store, first.id, capacity=3)
+
+    def seats_of(occ_id: int) -> dict[str, str]:
+        regs = registrations.list_registrations(desk_store, occurrence_id=occ_id)
+        return {r.name: next(s.status for s in r.occurrences if s.id == occ_id) for r in regs}
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        cal = await open_calendar(app, pilot, seeded.standup_id)
+        await pilot.press("tab", "minus")  # 3 -> 2 while 3 seats are confirmed
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ConfirmScreen)
+        message = str(modal.query_one("#confirm-message", Static).render())
+        assert message.startswith("Move the 1 newest confirmed seat to the waitlist?")
+        await pilot.press("n")  # no: nothing changes
+        await settle(pilot)
+        assert app.screen is cal
+        assert occurrences.get_occurrence(desk_store, first.id).capacity == 3
+        await pilot.press("minus", "y")
+        await settle(pilot)
+        assert occurrences.get_occurrence(desk_store, first.id).capacity == 2
+        assert seats_of(first.id) == {"Person 0": "confirmed", "Person 1": "confirmed",
+                                      "Person 2": "waitlisted"}
+        assert "2/2" in column(cal.agenda, 2)
+        await pilot.press("e")  # the form: capacity 1 and a new room in one go
+        await settle(pilot)
+        app.screen.query_one("#capacity", Input).value = "1"
+        app.screen.query_one("#location", Input).value = "Room 9"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ConfirmScreen)
+        assert "Move the 1 newest confirmed seat" in str(
+            modal.query_one("#confirm-message", Static).render())
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is cal
+        occ = occurrences.get_occurrence(desk_store, first.id)
+        assert (occ.capacity, occ.location, occ.booked, occ.waitlisted) == (1, "Room 9", 1, 2)
+        assert seats_of(first.id)["Person 0"] == "confirmed"

@@ -12,12 +12,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 
+from schedtui.domain.errors import DeskError
 from schedtui.domain.zones import zone
 from schedtui.services import occurrences, series
 from schedtui.services.views import OccurrenceView, SeriesView
 from schedtui.tui.format import LEGEND, affected, fill_label, offset, plain, seats, when
 from schedtui.tui.messages import DayChanged
 from schedtui.tui.screens.base import DeskScreen, fill_table, selected_key
+from schedtui.tui.screens.occurrence_forms import offer_demote
 from schedtui.tui.widgets.month_grid import MonthGrid, grid_range
 
 
@@ -248,9 +250,17 @@ class CalendarScreen(DeskScreen):
         if occ.capacity is None:
             self.notify("Capacity is unlimited; press e to set a number.", severity="warning")
             return
-        self.act(lambda: occurrences.set_occurrence(self.store, occ.id,
-                                                    capacity=occ.capacity + step),
-                 lambda v: self.edited(f"Capacity of occurrence {v.id}: {v.capacity}."))
+        capacity = occ.capacity + step
+
+        def done(view: OccurrenceView) -> None:
+            self.edited(f"Capacity of occurrence {view.id}: {view.capacity}.")
+
+        def refused(exc: DeskError) -> None:
+            if not offer_demote(self, exc, occ.id, {"capacity": capacity}, done):
+                self.show_error(exc)
+
+        self.act(lambda: occurrences.set_occurrence(self.store, occ.id, capacity=capacity),
+                 done, refused)
 
     def action_undo(self) -> None:
         def undone(result: tuple[str, OccurrenceView]) -> None:

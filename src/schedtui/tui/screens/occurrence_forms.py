@@ -1,4 +1,5 @@
-"""Forms for one occurrence: move it, or change its capacity, location and host."""
+"""Forms for one occurrence: move it, or change its capacity, location and host;
+and the question asked when a capacity cut leaves confirmed seats over."""
 
 from __future__ import annotations
 
@@ -18,6 +19,34 @@ from schedtui.services import occurrences
 from schedtui.services.views import OccurrenceView
 from schedtui.tui.format import affected, offset, seats, when
 from schedtui.tui.screens.form import FormScreen, field
+
+
+def offer_demote(screen: Any, exc: DeskError, occurrence_id: int, changes: dict[str, Any],
+                 done: Callable[[OccurrenceView], Any],
+                 refused: Callable[[DeskError], Any] | None = None) -> bool:
+    """When the service refused a capacity below the confirmed seats, ask whether
+    to move the newest confirmed seats to the waitlist, and on yes make the same
+    ``changes`` (capacity, and location or host if any) with ``demote``, in one
+    call. Returns False (asking nothing) for any other refusal."""
+    if exc.code != "capacity_below_booked":
+        return False
+    from schedtui.tui.screens.confirm import ConfirmScreen
+
+    over = exc.details.get("over", 0)
+    seats_text = f"{over} newest confirmed seat{'s' if over != 1 else ''}"
+    question = Text(f"Move the {seats_text} to the waitlist?\n\n", "bold")
+    question.append(exc.message)
+    question.append("\n\nThe people moved are told; they get a seat back if one frees up.")
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            screen.act(lambda: occurrences.set_occurrence(screen.store, occurrence_id,
+                                                          demote=True, **changes),
+                       done, refused)
+
+    screen.app.push_screen(ConfirmScreen("Capacity below the confirmed seats", question,
+                                         "Move them"), answered)
+    return True
 
 
 class MoveForm(FormScreen[OccurrenceView]):
@@ -98,4 +127,9 @@ class OccurrenceForm(FormScreen[OccurrenceView]):
                 changes[name] = self.value(name)
         if not changes:
             raise invalid("Nothing changed.")
+        self.changes = changes
         return lambda: occurrences.set_occurrence(self.store, self.occ.id, **changes)
+
+    def refused(self, exc: DeskError) -> None:
+        super().refused(exc)
+        offer_demote(self, exc, self.occ.id, self.changes, self.saved, super().refused)
