@@ -223,3 +223,74 @@ async def test_palette_asks_the_service_and_jumps_to_an_attendee(seeded, make_ap
         await pilot.press("escape", "escape")  # clear the filter, then back
         await settle(pilot)
         assert isinstance(app.screen, CalendarScreen)
+
+
+async def test_series_edit_dropping_booked_occurrences_asks_then_cancels_and_tells(
+        seeded, make_app, desk_store):
+    from schedtui.services import occurrences, outbox, registrations
+    from schedtui.tui.screens.series_form import SeriesForm
+
+    for name in ("Ann", "Bo"):
+        registrations.register(desk_store, seeded.standup_id, name=name,
+                               email=f"{name.lower()}@example.org")
+    before = {o.id: o.status for o in occurrences.list_occurrences(desk_store,
+                                                                   seeded.standup_id)}
+    assert len(before) == 12 and set(before.values()) == {"scheduled"}
+    notices_before = len(outbox.list_notices(desk_store))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(SeriesScreen(seeded.hub_id, "Platform team"))
+        await settle(pilot)
+        await pilot.press("down", "e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, SeriesForm) and form.existing.id == seeded.standup_id
+        form.query_one("#end-value", Input).value = "4"  # 12 Mondays -> 4
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form and form.confirm
+        error = str(form.query_one("#form-error", Static).render())
+        assert "drops 8 occurrence(s) that people hold seats in" in error
+        assert "Press Save again to confirm" in error
+        assert str(form.query_one("#save").label) == "Confirm (ctrl+s)"
+        assert set(o.status for o in occurrences.list_occurrences(
+            desk_store, seeded.standup_id)) == {"scheduled"}  # nothing changed yet
+        await pilot.press("ctrl+s")  # confirmed
+        await settle(pilot)
+        assert not isinstance(app.screen, SeriesForm)
+        assert any("Weekly standup saved" in m for m in app.told)
+    after = occurrences.list_occurrences(desk_store, seeded.standup_id)
+    statuses = [o.status for o in sorted(after, key=lambda o: o.start)]
+    assert statuses == ["scheduled"] * 4 + ["cancelled"] * 8
+    assert series.get_series(desk_store, seeded.standup_id).rrule.endswith("COUNT=4")
+    notices = outbox.list_notices(desk_store)[notices_before:]
+    assert {n.to_email for n in notices} == {"ann@example.org", "bo@example.org"}
+
+
+async def test_changing_a_field_after_the_question_asks_again(seeded, make_app, desk_store):
+    from schedtui.services import registrations
+    from schedtui.tui.screens.series_form import SeriesForm
+
+    registrations.register(desk_store, seeded.standup_id, name="Ann", email="a@example.org")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(SeriesScreen(seeded.hub_id, "Platform team"))
+        await settle(pilot)
+        await pilot.press("down", "e")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#end-value", Input).value = "4"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert form.confirm
+        form.query_one("#end-value", Input).value = "2"  # a different cut: not confirmed
+        await settle(pilot)
+        assert not form.confirm
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, SeriesForm)
+        assert "drops 10 occurrence(s)" in str(form.query_one("#form-error", Static).render())
+        assert series.get_series(desk_store, seeded.standup_id).rrule.endswith("COUNT=12")

@@ -17,7 +17,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.suggester import SuggestFromList
-from textual.widgets import Input, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 from schedtui.domain import parse
 from schedtui.domain.errors import DeskError
@@ -151,6 +151,10 @@ class SeriesForm(FormScreen[Any]):
     @on(Select.Changed)
     def _changed(self, event: Input.Changed | Select.Changed) -> None:
         ident = event.control.id
+        if self.confirm:  # the question was about the settings as they were
+            self.confirm = False
+            self.query_one("#save", Button).label = "Save (ctrl+s)"
+            self.clear_error()
         if ident in ("freq", "interval", "weekdays", "nth", "monthday", "end", "end-value"):
             self._sync_rule()
         self._schedule_preview()
@@ -236,5 +240,7 @@ class SeriesForm(FormScreen[Any]):
     def refused(self, exc: DeskError) -> None:
         if exc.code == "has_registrations":
             self.confirm = True
-            exc = DeskError(exc.code, f"{exc.message}\nPress Save again to confirm.")
+            exc = DeskError(exc.code, f"{exc.message}\nPress Save again to confirm "
+                            "(changing a field asks again).")
+            self.query_one("#save", Button).label = "Confirm (ctrl+s)"
         super().refused(exc)
