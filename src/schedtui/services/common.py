@@ -23,10 +23,11 @@ def get(session: Session, model: type[T], ident: int, kind: str, *, lock: bool =
     """Load a row by id or raise ``not_found``. ``lock`` takes a row lock (PostgreSQL)."""
     if not isinstance(ident, int) or isinstance(ident, bool):
         raise not_found(kind, ident)
-    query = select(model).where(model.id == ident)  # type: ignore[attr-defined]
     if lock:
-        query = query.with_for_update()
-    row = session.exec(query).first()
+        row = session.exec(select(model).where(model.id == ident)  # type: ignore[attr-defined]
+                           .with_for_update()).first()
+    else:
+        row = session.get(model, ident)  # from the session's identity map when it can
     if row is None:
         raise not_found(kind, ident)
     return row

@@ -344,7 +344,7 @@ def add_registration(session: Session, store: Store, series_id: int, *, email: s
 def _register(session: Session, store: Store, series_id: int, email: str, name: str,
               phone: str, count: int, occurrence_ids, key: str | None,
               params: dict[str, Any]) -> RegistrationView:
-    series = get(session, Series, series_id, "series")
+    series = seats.pinned(session, Series, series_id, "series")
     _open(series)
     if count > series.max_seats:
         raise DeskError("too_many_seats", f"One registration may take at most "

@@ -16,32 +16,55 @@ from sqlmodel import Session, col, func, select
 
 from schedtui.domain.errors import DeskError
 from schedtui.services import notices
-from schedtui.services.common import naive_now
+from schedtui.services.common import get, naive_now
 from schedtui.store import Store
 from schedtui.store.models import Attendee, Occurrence, Registration, SeatEntry, Series
 
 ACTIVE = ("confirmed", "waitlisted")
 
 
+def _forget(session: Session, _transaction) -> None:
+    for key in ("seat_ledger", "locked", "pinned"):
+        session.info.pop(key, None)
+
+
+def pinned(session: Session, model, ident: int, kind: str):
+    """A row loaded once per transaction (bulk work asks for the same series
+    thousands of times)."""
+    rows = _transaction_state(session, "pinned", dict)
+    if (model, ident) not in rows:
+        rows[(model, ident)] = get(session, model, ident, kind)
+    return rows[(model, ident)]
+
+
+def _transaction_state(session: Session, key: str, factory):
+    """Per-transaction memory (the seat ledger, the rows already locked),
+    dropped on any rollback, savepoints included."""
+    if "seat_state" not in session.info:
+        session.info["seat_state"] = True
+        event.listen(session, "after_soft_rollback", _forget)
+    return session.info.setdefault(key, factory())
+
+
 def lock_occurrences(session: Session, ids: Iterable[int]) -> list[Occurrence]:
-    """Load and lock occurrences in id order (a fixed order: no deadlocks)."""
+    """Load and lock occurrences in id order (a fixed order: no deadlocks).
+    Rows this transaction already locked are not asked for again."""
     wanted = sorted(set(ids))
-    if not wanted:
-        return []
-    return list(session.exec(select(Occurrence).where(col(Occurrence.id).in_(wanted))
-                             .order_by(Occurrence.id).with_for_update()))
+    # Held here (not only in the session's weak identity map) for the transaction.
+    locked: dict[int, Occurrence] = _transaction_state(session, "locked", dict)
+    missing = [i for i in wanted if i not in locked]
+    if missing:
+        locked.update((r.id, r) for r in session.exec(
+            select(Occurrence).where(col(Occurrence.id).in_(missing))
+            .order_by(Occurrence.id).with_for_update()))
+    return [locked[i] for i in wanted if i in locked]
 
 
 def _ledger(session: Session) -> dict[int, int]:
     """Confirmed seats per occurrence, counted once per transaction and then
     kept up to date by :func:`set_status` (the occurrences are locked, so no
     one else can change them meanwhile). Dropped on any rollback."""
-    ledger = session.info.get("seat_ledger")
-    if ledger is None:
-        ledger = session.info["seat_ledger"] = {}
-        event.listen(session, "after_soft_rollback",
-                     lambda s, _t: s.info.pop("seat_ledger", None))
-    return ledger
+    return _transaction_state(session, "seat_ledger", dict)
 
 
 def confirmed_seats(session: Session, occurrence_id: int) -> int:
