@@ -39,7 +39,7 @@ from schedtui.interop.common import Progress, read_input, tick
 from schedtui.interop.ics_zones import resolve
 from schedtui.services import audit
 from schedtui.services import series as series_service
-from schedtui.services.common import get, horizon_for, naive_now
+from schedtui.services.common import get, horizon_for
 from schedtui.store import Store
 from schedtui.store.engine import transaction
 from schedtui.store.models import Hub, Occurrence, Series
@@ -247,7 +247,7 @@ def _event_plan(master, overrides: list, zones: _Zones, hub_zone: str, now: date
     description = _clean_text(master.get("DESCRIPTION"), 5000, multiline=True)
     location = _clean_text(master.get("LOCATION"), 500)
     try:
-        series_service._check_location(location)
+        series_service.check_location(location)
     except DeskError:
         description = (description + "\n\nLocation: " + location).strip()[:5000]
         notes.append("location kept in the description (not an https:// address)")
@@ -255,9 +255,9 @@ def _event_plan(master, overrides: list, zones: _Zones, hub_zone: str, now: date
     settings = {"name": name, "description": description, "timezone": tz_name,
                 "start": wall.date(), "rrule": rule_text, "duration_minutes": minutes,
                 "times": [(wall.time(), None)], "location": location}
+    series_service.check_settings(**settings)  # the same checks the desk applies
     probe = Series(hub_id=0, name="", timezone=tz_name, start_date=wall.date(), rrule="",
                    duration_minutes=1)
-    series_service._apply(probe, settings)  # the same checks the desk applies
     horizon = None if rule.has_end else horizon_for(probe, now)
     planned = expand(rule, wall.date(), tz, [PlanSlot(wall.time())], horizon=horizon).items
     keys = {to_utc_naive(p.start) for p in planned}
@@ -406,17 +406,7 @@ def _write(store: Store, hub_id: int, report: IcsImportReport, progress: Progres
 def _create(session, store: Store, hub: Hub, event: ImportedEvent) -> int:
     """The series of one event, as :func:`services.series.create_series` makes
     it, inside the import's transaction; then its cancellations and changes."""
-    now = naive_now(store.now())
-    series = Series(hub_id=hub.id, name="", timezone=event.timezone, start_date=date.min,
-                    rrule="", duration_minutes=1, status="published", created_at=now,
-                    updated_at=now)
-    times, _ = series_service._apply(series, dict(event._settings))
-    session.add(series)
-    session.flush()
-    rows, _ = series_service._sync_slots(session, series, times)
-    series_service._materialize(session, series, rows, store.now())
-    session.add(series)
-    session.flush()
+    series = series_service.add_series(session, store, hub_id=hub.id, **event._settings)
     stored = {o.original_start: o for o in session.exec(
         select(Occurrence).where(Occurrence.series_id == series.id))}
     for key in event._exdates:
@@ -435,7 +425,7 @@ def _create(session, store: Store, hub: Hub, event: ImportedEvent) -> int:
             occ.mark_edited("start")
         if change.location is not None and change.location != series.location:
             try:
-                occ.location = series_service._check_location(change.location)
+                occ.location = series_service.check_location(change.location)
                 occ.mark_edited("location")
             except DeskError:
                 event.notes.append(f"location of {change.original:%Y-%m-%d %H:%M} UTC dropped")

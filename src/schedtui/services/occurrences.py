@@ -13,7 +13,7 @@ from schedtui.domain.errors import DeskError, invalid
 from schedtui.domain.zones import localize, to_utc_naive, zone
 from schedtui.services import audit, seats
 from schedtui.services.common import get, naive_now, occurrence_views
-from schedtui.services.series import _check_location
+from schedtui.services.series import check_location
 from schedtui.services.views import OccurrenceView
 from schedtui.store import Store
 from schedtui.store.engine import transaction
@@ -164,7 +164,7 @@ def set_occurrence(store: Store, occurrence_id: int, *, capacity: Any = _UNSET,
     if capacity is not _UNSET:
         changes["capacity"] = parse.check_capacity(capacity)
     if location is not None:
-        changes["location"] = _check_location(location)
+        changes["location"] = check_location(location)
     if host is not None:
         changes["host"] = text.field(host, "Host")
     if not changes:

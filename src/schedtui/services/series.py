@@ -63,7 +63,7 @@ class Replan:
 # -- settings ----------------------------------------------------------------
 
 
-def _check_location(value: str) -> str:
+def check_location(value: str) -> str:
     location = text.field(value, "Location", max_len=500)
     if "://" in location:
         if not location.lower().startswith("https://") or " " in location or \
@@ -104,7 +104,7 @@ def _apply(series: Series, changes: dict[str, Any]) -> tuple[list[TimeSpec] | No
             series.capacity = parse.check_capacity(value)
             replan = True
         elif key == "location":
-            series.location = _check_location(value)
+            series.location = check_location(value)
         elif key == "host":
             series.host = text.field(value, "Host", max_len=200)
         elif key == "registration_option":
@@ -318,41 +318,59 @@ def create_series(store: Store, *, hub_id: int, name: str, start: date,
                   **settings: Any) -> SeriesView:
     """Create a series and plan its occurrences. Published unless ``draft``."""
     key = idempotency.clean_key(idempotency_key)
+    settings = {"name": name, "start": start, "rrule": rrule, "timezone": timezone,
+                "duration_minutes": duration_minutes, "times": times,
+                "start_time": start_time, "draft": draft, **settings}
+    params = {k: (v if k != "times" or not v else [parse.slot_spec(t).label() for t in v])
+              for k, v in settings.items()} | {"hub": hub_id}
+    with store.write() as session:
+        earlier = idempotency.earlier_result(session, key, "series.add", params)
+        if earlier is not None:
+            return series_view(session, get(session, Series, earlier, "series"), store.now())
+        series = add_series(session, store, hub_id=hub_id, **settings)
+        idempotency.remember(session, key, "series.add", params, series.id, series.created_at)
+        return series_view(session, series, store.now())
+
+
+def add_series(session: Session, store: Store, *, hub_id: int, name: str, start: date,
+               rrule: str, duration_minutes: int, timezone: str | None = None,
+               times: Sequence[TimeSpec] | None = None, start_time: time | None = None,
+               draft: bool = False, **settings: Any) -> Series:
+    """:func:`create_series` inside the caller's write transaction (an import
+    makes a whole file's series in one). Same rules, same errors, same audit."""
     if not times:
         if start_time is None:
             raise invalid("Give a time of day: --at HH:MM, or a start of the form "
                           "YYYY-MM-DDTHH:MM.")
         times = [(start_time, None)]
-    settings = {"name": name, "start": start, "rrule": rrule,
-                "duration_minutes": duration_minutes, "times": times, **settings}
-    params = {"hub": hub_id, "draft": draft, "timezone": timezone,
-              **{k: (v if k != "times" else [parse.slot_spec(t).label() for t in v])
-                 for k, v in settings.items()}}
-    with store.write() as session:
-        earlier = idempotency.earlier_result(session, key, "series.add", params)
-        if earlier is not None:
-            return series_view(session, get(session, Series, earlier, "series"), store.now())
-        hub = get(session, Hub, hub_id, "hub")
-        if hub.archived:
-            raise DeskError("invalid_state", f"Hub {hub_id} is archived; restore it or pick "
-                            "another hub.")
-        now = naive_now(store.now())
-        series = Series(hub_id=hub_id, name="", timezone=timezone or hub.timezone,
-                        start_date=start, rrule="", duration_minutes=1,
-                        status="draft" if draft else "published", created_at=now,
-                        updated_at=now)
-        settings.setdefault("timezone", series.timezone)
-        new_times, _ = _apply(series, settings)
-        session.add(series)
-        session.flush()
-        rows, _ = _sync_slots(session, series, new_times)
-        _materialize(session, series, rows, store.now())
-        session.add(series)
-        session.flush()
-        audit.record(session, store, "series.create", "series", series.id,
-                     after=audit.snapshot(series), series_id=series.id, hub_id=hub_id)
-        idempotency.remember(session, key, "series.add", params, series.id, series.created_at)
-        return series_view(session, series, store.now())
+    hub = get(session, Hub, hub_id, "hub")
+    if hub.archived:
+        raise DeskError("invalid_state", f"Hub {hub_id} is archived; restore it or pick "
+                        "another hub.")
+    now = naive_now(store.now())
+    series = Series(hub_id=hub_id, name="", timezone=timezone or hub.timezone, start_date=start,
+                    rrule="", duration_minutes=1, status="draft" if draft else "published",
+                    created_at=now, updated_at=now)
+    new_times, _ = _apply(series, {"name": name, "start": start, "rrule": rrule,
+                                   "duration_minutes": duration_minutes, "times": times,
+                                   "timezone": series.timezone, **settings})
+    session.add(series)
+    session.flush()
+    rows, _ = _sync_slots(session, series, new_times)
+    _materialize(session, series, rows, store.now())
+    session.add(series)
+    session.flush()
+    audit.record(session, store, "series.create", "series", series.id,
+                 after=audit.snapshot(series), series_id=series.id, hub_id=hub_id)
+    return series
+
+
+def check_settings(**settings: Any) -> None:
+    """Validate series settings without a database (an import checks a whole
+    file before it writes anything)."""
+    probe = Series(hub_id=0, name="", timezone="UTC", start_date=date.min, rrule="",
+                   duration_minutes=1)
+    _apply(probe, settings)
 
 
 @transaction
