@@ -182,7 +182,8 @@ Progress = Callable[[str], None]
 
 def build(store, plan: DataPlan, progress: Progress | None = None) -> BuildReport:
     """Create ``plan`` in the (empty) ``store``, whose clock should be :data:`BENCH_NOW`."""
-    from schedtui.services import hubs, series
+    # Every service module now, not halfway through a long build.
+    from schedtui.services import hubs, occurrences, registrations, series  # noqa: F401
 
     say = progress or (lambda _msg: None)
     report = BuildReport()

@@ -416,11 +416,10 @@ async def _after_refresh(node) -> None:
 
 async def _desk_month_changes(db: Path, series_id: int, runs: int) -> list[float]:
     from schedtui.bench.data import open_bench_store
-    from schedtui.tui.app import DeskApp
     from schedtui.tui.screens.calendar import CalendarScreen
 
     store = open_bench_store(db, create=False)
-    app = DeskApp(store, poll_seconds=None)
+    app = _desk_app(store)
     times: list[float] = []
     async with app.run_test(size=SIZE):
         shown = asyncio.Event()
@@ -470,36 +469,57 @@ def month_change(db: Path, marks: Landmarks, runs: int) -> Figure:
                   runs={"project_s": desk_times, "floor_s": floor_times})
 
 
+def _desk_app(store):
+    """The desk app for in-process figures: no change poll and no horizon roll in
+    the background while it is measured (where the app offers that switch)."""
+    import inspect
+
+    from schedtui.tui.app import DeskApp
+
+    options = {"poll_seconds": None}
+    if "roll_on_start" in inspect.signature(DeskApp).parameters:
+        options["roll_on_start"] = False
+    return DeskApp(store, **options)
+
+
+def _at_last_row(screen, table) -> bool:
+    """The cursor is on the last row of the whole list (a paged list: its last window)."""
+    if not table.row_count or table.cursor_row != table.row_count - 1:
+        return False
+    total = getattr(screen, "total", None)
+    return total is None or getattr(screen, "first_row", 0) + table.row_count >= total
+
+
+def _jump_key(table) -> str:
+    """The key that jumps to the last row: ``end`` where the table binds it (the
+    desk's paged list), else DataTable's ``ctrl+end``."""
+    bound = {key for binding in type(table).BINDINGS
+             for key in getattr(binding, "key", "").split(",")}
+    return "end" if "end" in bound and type(table).__name__ != "DataTable" else "ctrl+end"
+
+
 async def _desk_attendees(db: Path, marks: Landmarks, runs: int) -> tuple[list, list, int]:
     from schedtui.bench.data import open_bench_store
-    from schedtui.tui.app import DeskApp
     from schedtui.tui.screens.attendee_list import AttendeesScreen
 
     store = open_bench_store(db, create=False)
-    app = DeskApp(store, poll_seconds=None)
+    app = _desk_app(store)
     opened, jumped, rows = [], [], 0
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         for _ in range(runs):
-            shown = asyncio.Event()
             screen = AttendeesScreen(series_id=marks.busiest_series,
                                      occurrence_id=marks.big_occurrence, title="Busiest")
-            original = screen.show_items
-
-            def show_items(items, screen=screen, original=original, shown=shown) -> None:
-                original(items)
-                screen.call_after_refresh(shown.set)
-
-            screen.show_items = show_items  # the screen passes it to its loader
             start = time.perf_counter()
             await app.push_screen(screen)
-            await asyncio.wait_for(shown.wait(), 600)
+            table = screen.query_one("#list")
+            await _until(lambda table=table: table.row_count > 0)
+            await _after_refresh(table)
             opened.append(time.perf_counter() - start)
-            table = screen.table
             rows = table.row_count
             start = time.perf_counter()
-            send_key(app, "ctrl+end")
-            await _until(lambda table=table, rows=rows: table.cursor_row == rows - 1)
+            send_key(app, _jump_key(table))
+            await _until(lambda screen=screen, table=table: _at_last_row(screen, table))
             await _after_refresh(table)
             jumped.append(time.perf_counter() - start)
             app.pop_screen()
@@ -524,8 +544,8 @@ async def _floor_attendees(runs: int, rows: int = 1000) -> tuple[list, list]:
             opened.append(time.perf_counter() - start)
             table = screen.query_one("#table")
             start = time.perf_counter()
-            send_key(app, "ctrl+end")
-            await _until(lambda table=table: table.cursor_row == rows - 1)
+            send_key(app, _jump_key(table))
+            await _until(lambda table=table: _at_last_row(None, table))
             await _after_refresh(table)
             jumped.append(time.perf_counter() - start)
             app.pop_screen()
@@ -540,7 +560,7 @@ def attendee_list(db: Path, marks: Landmarks, runs: int) -> list[Figure]:
     return [
         Figure("attendees_open", f"{what}: first rows shown", "ms",
                statistics.median(d_open) * 1000, statistics.median(f_open) * 1000, 1.5,
-               note=f"desk table rows: {rows:,}; floor: 1,000",
+               note=f"rows in the desk's table: {rows:,}; in the floor's: 1,000",
                runs={"project_s": d_open, "floor_s": f_open}),
         Figure("attendees_jump", f"{what}: jump to the last row", "ms",
                statistics.median(d_jump) * 1000, statistics.median(f_jump) * 1000, 1.5,
