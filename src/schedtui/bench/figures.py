@@ -400,11 +400,14 @@ def send_key(app, key: str) -> None:
 
 
 async def _until(condition: Callable[[], bool], timeout: float = 600) -> None:
+    """Wait for ``condition``, checking every millisecond. The pause matters: a
+    loop that only yields to the event loop keeps the GIL busy and slows the
+    desk's worker threads down several times over."""
     deadline = time.perf_counter() + timeout
     while not condition():
         if time.perf_counter() > deadline:
             raise RuntimeError("the screen did not get there in time")
-        await asyncio.sleep(0)
+        await asyncio.sleep(0.001)
 
 
 async def _after_refresh(node) -> None:

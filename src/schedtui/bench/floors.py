@@ -130,25 +130,29 @@ def materialization(path: str, hub_id: int, rows: Sequence[RuleRow], now: dateti
 def registrations(path: str, series_id: int, occurrence_ids: Sequence[int], count: int,
                   now: datetime, prefix: str = "floor") -> int:
     """``count`` capacity-checked registrations, one transaction each: BEGIN
-    IMMEDIATE, the person, the registration, the sum of confirmed seats, the seat
-    (confirmed if it fits, else waitlisted), COMMIT. Returns how many were confirmed."""
+    IMMEDIATE, the sum of confirmed seats, the seat inserted as confirmed if it
+    fits (else waitlisted), COMMIT. The seats hang off one registration row made
+    beforehand (the foreign key needs one); the person and registration rows the
+    desk also writes are not part of this floor. Returns how many were confirmed."""
     stamp = now.astimezone(UTC).replace(tzinfo=None).strftime(SQL_TIME)
     con = connect(path)
-    person_sql = insert_sql(con, "attendee", ("email_key", "email", "name", "phone",
-                                               "created_at"))
-    reg_sql = insert_sql(con, "registration", ("series_id", "attendee_id", "seats", "status",
-                                                "created_at", "updated_at"))
     seat_sql = insert_sql(con, "seat_entry", ("registration_id", "occurrence_id", "seats",
                                                "status", "attended", "queued_at",
                                                "confirmed_at", "cancel_reason"))
     confirmed = 0
     try:
+        email = f"{prefix}@example.org"
+        con.execute("BEGIN IMMEDIATE")
+        person = con.execute(insert_sql(con, "attendee", (
+            "email_key", "email", "name", "phone", "created_at")),
+            (email, email, "Floor", "", stamp)).lastrowid
+        reg = con.execute(insert_sql(con, "registration", (
+            "series_id", "attendee_id", "seats", "status", "created_at", "updated_at")),
+            (series_id, person, 1, "active", stamp, stamp)).lastrowid
+        con.execute("COMMIT")
         for i in range(count):
             occ = occurrence_ids[i % len(occurrence_ids)]
-            email = f"{prefix}{i}@example.org"
             con.execute("BEGIN IMMEDIATE")
-            person = con.execute(person_sql, (email, email, f"Floor {i}", "", stamp)).lastrowid
-            reg = con.execute(reg_sql, (series_id, person, 1, "active", stamp, stamp)).lastrowid
             capacity, taken = con.execute(
                 "SELECT o.capacity, (SELECT coalesce(sum(s.seats), 0) FROM seat_entry s "
                 "WHERE s.occurrence_id = o.id AND s.status = 'confirmed') "
