@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
-from schedtui.services import hubs, series
+from schedtui.services import hubs
 from schedtui.services.views import HubView
 from schedtui.tui.format import plain, when
 from schedtui.tui.screens.listing import ListScreen
@@ -69,24 +69,17 @@ class HubsScreen(ListScreen):
             self.notify(f"Hub {hub.name} added.", markup=False)
             self.reload()
 
-    # -- horizon roll: long work with a progress bar ------------------------------
+    # -- horizon roll: the app runs it (also when the desk opens); this shows it ---
+    def on_mount(self) -> None:  # DeskScreen.on_mount (reload) runs too: Textual calls both
+        self.show_roll(self.app.roll_progress)  # type: ignore[attr-defined]
+
     def action_roll(self) -> None:
+        self.app.roll_horizons()  # type: ignore[attr-defined]
+
+    def show_roll(self, progress: tuple[int, int] | None) -> None:
+        """The progress bar of a running roll: (done, total) series, or None: hidden."""
         bar = self.query_one("#progress", ProgressBar)
-        bar.remove_class("-hidden")
-        bar.update(total=None, progress=0)
-        self._roll(bar)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="roll")
-    def _roll(self, bar: ProgressBar) -> None:
-        ids = [s.id for s in series.list_series(self.store, include_archived=False)]
-        self.app.call_from_thread(bar.update, total=max(len(ids), 1), progress=0)
-        added = 0
-        for sid in ids:
-            added += series.roll_horizons(self.store, series_id=sid).get(sid, 0)
-            self.app.call_from_thread(bar.advance, 1)
-        self.app.call_from_thread(self._rolled, added)
-
-    def _rolled(self, added: int) -> None:
-        self.query_one("#progress", ProgressBar).add_class("-hidden")
-        self.notify(f"Horizon roll done: {added} occurrences added.")
-        self.reload()
+        bar.set_class(progress is None, "-hidden")
+        if progress is not None:
+            done, total = progress
+            bar.update(total=total or None, progress=done)
