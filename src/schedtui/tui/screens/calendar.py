@@ -89,9 +89,8 @@ class CalendarScreen(DeskScreen):
         return self.query_one("#agenda", DataTable)
 
     # -- loading ----------------------------------------------------------------
-    def on_mount(self) -> None:
+    def on_mount(self) -> None:  # DeskScreen.on_mount reloads
         self.grid.focus()
-        self.reload()
 
     def reload(self) -> None:
         day = self.grid.cursor if self.placed else None
