@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from schedtui.services import registrations, series
 from schedtui.services.registrations import RegistrationView, SeriesFigures
+from schedtui.services.views import SeriesView
 from schedtui.tui.format import plain
 from schedtui.tui.screens.base import fill_table, selected_key
 from schedtui.tui.screens.listing import ListScreen
@@ -58,7 +59,10 @@ class AttendeesScreen(ListScreen):
         Binding("d", "decline", "Decline", id="att.decline"),
         Binding("s", "switch", "Switch", tooltip="Move the seat to another occurrence",
                 id="att.switch"),
-        Binding("E", "export", "Export CSV", id="att.export"),
+        Binding("E", "export", "Export CSV", tooltip="Write this list to a CSV file",
+                id="att.export"),
+        Binding("I", "import_csv", "Import CSV", tooltip="Register the people of a CSV file "
+                "(a dry run first)", id="att.import"),
     ]
 
     def __init__(self, *, series_id: int, occurrence_id: int | None = None, title: str = "",
@@ -76,6 +80,8 @@ class AttendeesScreen(ListScreen):
         self.figures = ""
         """Seat counts of the occurrence or series, shown under the table."""
         self._filter_timer: Timer | None = None
+        self.option = "all_sessions"
+        """The series' registration option (an import into an occurrence names it)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -92,9 +98,8 @@ class AttendeesScreen(ListScreen):
         yield box
         yield Footer()
 
-    def on_mount(self) -> None:
+    def on_mount(self) -> None:  # DeskScreen.on_mount reloads
         self.table.focus()
-        self.reload()
 
     # -- loading a window ------------------------------------------------------------
     def scope(self) -> dict:
@@ -104,12 +109,13 @@ class AttendeesScreen(ListScreen):
                 "text_filter": self.filter_text.strip() or None}
 
     def reload(self) -> None:
-        self.fetch(self.first_row)
-        self.load(self._figures, self._show_figures, group="figures")
+        self.fetch(self.first_row, figures=True)
 
-    def fetch(self, offset: int | None, cursor: str | None = None) -> None:
+    def fetch(self, offset: int | None, cursor: str | None = None, *,
+              figures: bool = False) -> None:
         """Load the window starting at ``offset`` (None: the last window); then put
-        the cursor on the ``first`` or ``last`` row, or keep it on its registration."""
+        the cursor on the ``first`` or ``last`` row, or keep it on its registration.
+        ``figures``: then the seat counts too (after the rows, which come first)."""
         scope, store = self.scope(), self.store
 
         def run() -> Window:
@@ -120,9 +126,10 @@ class AttendeesScreen(ListScreen):
                                                     limit=WINDOW)
             return Window(total, start, rows)
 
-        self.load(run, lambda window: self._show_window(window, cursor), group="window")
+        self.load(run, lambda window: self._show_window(window, cursor, figures),
+                  group="window")
 
-    def _show_window(self, window: Window, cursor: str | None) -> None:
+    def _show_window(self, window: Window, cursor: str | None, figures: bool = False) -> None:
         self.first_row, self.total = window.offset, window.total
         self.items = window.rows
         self.by_key = {str(reg.id): reg for reg in window.rows}
@@ -133,6 +140,8 @@ class AttendeesScreen(ListScreen):
         elif cursor == "last" and table.row_count:
             table.move_cursor(row=table.row_count - 1, animate=False)
         self.after_rows(table.row_count)
+        if figures:
+            self.load(self._figures, self._show_figures, group="figures")
 
     @on(DataTable.RowHighlighted, "#list")
     def _at_edge(self) -> None:
@@ -184,13 +193,14 @@ class AttendeesScreen(ListScreen):
         key = selected_key(self.table)
         return self.by_key.get(key) if key is not None else None
 
-    def _figures(self) -> tuple[SeriesFigures, str]:
-        stats = registrations.series_stats(self.store, self.series_id)
-        name = self.title_text or series.get_series(self.store, self.series_id).name
-        return stats, name
+    def _figures(self) -> tuple[SeriesFigures, SeriesView]:
+        return (registrations.series_stats(self.store, self.series_id),
+                series.get_series(self.store, self.series_id))
 
-    def _show_figures(self, data: tuple[SeriesFigures, str]) -> None:
-        stats, name = data
+    def _show_figures(self, data: tuple[SeriesFigures, SeriesView]) -> None:
+        stats, view = data
+        self.option = view.registration_option
+        name = view.name
         if not self.title_text:
             self.title_text = name
             label = "Attendees of " + ("this occurrence: " if self.occurrence_id
@@ -286,16 +296,33 @@ class AttendeesScreen(ListScreen):
             self.app.push_screen(SwitchForm(reg, self.occurrence_id),
                                  lambda r: r and self.done(f"{r.name} switched."))
 
+    # -- CSV export and import ------------------------------------------------------
     def action_export(self) -> None:
-        try:
-            from schedtui.interop import csvio
-        except ImportError:
-            csvio = None
-        if csvio is None or not hasattr(csvio, "export_attendees"):
-            self.notify("CSV export is not available in this version.", severity="warning")
-            return
-        from schedtui.tui.screens.register_forms import ExportForm
+        from schedtui.interop import csvio
+        from schedtui.tui.screens.interop import csv_export_report, default_path, run_export
 
-        self.app.push_screen(ExportForm(self.series_id, self.occurrence_id),
-                             lambda path: path and self.notify(f"Exported to {path}.",
-                                                               markup=False))
+        store = self.store
+        target = {"occurrence_id": self.occurrence_id} if self.occurrence_id else \
+            {"series_id": self.series_id}
+        stem = "attendees-" + (f"occurrence-{self.occurrence_id}" if self.occurrence_id
+                               else f"series-{self.series_id}")
+        run_export(self, title="Export attendees to CSV", path=default_path(stem, ".csv"),
+                   job=lambda path, progress: csvio.export_attendees(
+                       store, path, **target, progress=progress),
+                   render=csv_export_report)
+
+    def action_import_csv(self) -> None:
+        from schedtui.interop import csvio
+        from schedtui.tui.screens.interop import csv_import_report, run_import
+
+        store, series_id = self.store, self.series_id
+        chosen = [self.occurrence_id] if self.occurrence_id and \
+            self.option != "all_sessions" else None
+        where = "this occurrence" if chosen else "the series"
+        run_import(self, title=f"Import attendees into {where}",
+                   job=lambda path, skip, dry_run, progress: csvio.import_attendees(
+                       store, path, series_id, occurrence_ids=chosen, skip_bad_rows=skip,
+                       dry_run=dry_run, progress=progress),
+                   render=csv_import_report, done=self.reload,
+                   hint="Columns found by their names: email, name, seats, phone",
+                   option="Skip malformed rows (import the rest)")

@@ -21,6 +21,12 @@ class HubsScreen(ListScreen):
         Binding("n", "new", "New hub", tooltip="Add a hub", id="hubs.new"),
         Binding("R", "roll", "Roll horizons", tooltip="Plan open-ended series up to their "
                 "horizon", id="hubs.roll"),
+        Binding("X", "export_ics", "Export .ics", show=False,
+                tooltip="Write the hub's published series to an iCalendar file",
+                id="hubs.export_ics"),
+        Binding("I", "import_ics", "Import .ics", show=False,
+                tooltip="Add the events of an iCalendar file to the hub (a dry run first)",
+                id="hubs.import_ics"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -68,6 +74,20 @@ class HubsScreen(ListScreen):
         if hub is not None:
             self.notify(f"Hub {hub.name} added.", markup=False)
             self.reload()
+
+    def action_export_ics(self) -> None:
+        hub = self.current_item()
+        if hub is not None:
+            from schedtui.tui.screens.interop import export_ics
+
+            export_ics(self, f"hub-{hub.id}", hub_id=hub.id)
+
+    def action_import_ics(self) -> None:
+        hub = self.current_item()
+        if hub is not None:
+            from schedtui.tui.screens.interop import import_ics
+
+            import_ics(self, hub.id, hub.name)
 
     # -- horizon roll: the app runs it (also when the desk opens); this shows it ---
     def on_mount(self) -> None:  # DeskScreen.on_mount (reload) runs too: Textual calls both

@@ -1,10 +1,8 @@
-"""Forms of the attendee list: register someone, switch a seat, export to CSV."""
+"""Forms of the attendee list: register someone, switch a seat."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -113,35 +111,3 @@ class SwitchForm(FormScreen[RegistrationView]):
         if source is Select.BLANK or target is Select.BLANK:
             raise invalid("Pick the occurrence to leave and the one to move to.")
         return lambda: registrations.switch(self.store, self.reg.id, source, target)
-
-
-class ExportForm(FormScreen[str]):
-    """Where to write the CSV."""
-
-    form_title = "Export attendees to CSV"
-
-    def __init__(self, series_id: int, occurrence_id: int | None) -> None:
-        super().__init__()
-        self.series_id = series_id
-        self.occurrence_id = occurrence_id
-
-    def fields(self) -> ComposeResult:
-        name = (f"occurrence-{self.occurrence_id}" if self.occurrence_id
-                else f"series-{self.series_id}")
-        stamp = datetime.now().strftime("%Y%m%d")  # noqa: DTZ005 - a file name only
-        yield from field("File", Input(str(Path.cwd() / f"attendees-{name}-{stamp}.csv"),
-                                       id="path"))
-
-    def build(self) -> Callable[[], str]:
-        from schedtui.interop import csvio
-
-        path = self.value("path").strip()
-        if not path:
-            raise invalid("Give a file name.")
-        target = {"occurrence_id": self.occurrence_id} if self.occurrence_id else \
-            {"series_id": self.series_id}
-
-        def run() -> str:
-            csvio.export_attendees(self.store, path, **target)
-            return path
-        return run

@@ -33,6 +33,11 @@ class SeriesScreen(ListScreen):
                 id="series.archive"),
         Binding("a", "attendees", "Attendees", tooltip="Everyone registered for the series",
                 id="series.attendees"),
+        Binding("X", "export_ics", "Export .ics", show=False,
+                tooltip="Write the series to an iCalendar file", id="series.export_ics"),
+        Binding("I", "import_ics", "Import .ics", show=False,
+                tooltip="Add the events of an iCalendar file to this hub (a dry run first)",
+                id="series.import_ics"),
     ]
 
     def __init__(self, hub_id: int, hub_name: str = "") -> None:
@@ -138,3 +143,15 @@ class SeriesScreen(ListScreen):
             from schedtui.tui.screens.attendees import open_attendees
 
             open_attendees(self.app, series_id=view.id, title=view.name)
+
+    def action_export_ics(self) -> None:
+        view = self.current_item()
+        if view is not None:
+            from schedtui.tui.screens.interop import export_ics
+
+            export_ics(self, f"series-{view.id}", series_id=view.id)
+
+    def action_import_ics(self) -> None:
+        from schedtui.tui.screens.interop import import_ics
+
+        import_ics(self, self.hub_id, self.hub_name)
