@@ -340,18 +340,19 @@ PHASES = ("interpreter", "imports", "open_store", "roll_horizons", "app_mounted"
 
 
 def _phases(run: dict) -> dict[str, float]:
-    """Seconds each step of the desk's start took, in order."""
+    """Milliseconds between the steps of the desk's start, in the order they
+    happened (the horizon roll, for one, may come after the first paint)."""
+    seen = sorted((run[name if name == "painted" else f"phase_{name}"], name) for name in PHASES
+                  if (name if name == "painted" else f"phase_{name}") in run)
     result, last = {}, run["spawned"]
-    for name in PHASES:
-        at = run.get(name if name == "painted" else f"phase_{name}")
-        if at is not None:
-            result[name] = at - last
-            last = at
+    for at, name in seen:
+        result[name] = at - last
+        last = at
     return result
 
 
 def _phase_note(phases: list[dict[str, float]]) -> str:
-    names = [n for n in PHASES if all(n in p for p in phases)]
+    names = [n for n in phases[0] if all(n in p for p in phases)] if phases else []
     return "median ms: " + ", ".join(
         f"{n} {statistics.median(p[n] for p in phases) * 1000:.0f}" for n in names)
 
