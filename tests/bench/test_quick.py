@@ -22,7 +22,7 @@ def test_quick_run_prints_every_figure(tmp_path):
     out = tmp_path / "figures.json"
     env = {**os.environ, "SCHEDTUI_DB": str(tmp_path / "unused.db")}
     result = subprocess.run([sys.executable, "-m", "schedtui.bench", "--quick", "--json",
-                             str(out)], capture_output=True, text=True, timeout=240, env=env,
+                             str(out)], capture_output=True, text=True, timeout=1200, env=env,
                             cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()

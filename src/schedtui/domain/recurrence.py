@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 from dateutil import rrule as du
 
 from schedtui.domain.errors import DeskError
-from schedtui.domain.zones import localize
 
 MAX_OCCURRENCES = 5000
 SEARCH_YEARS = 60
@@ -268,10 +267,7 @@ class Planned:
     slot: Slot
     day: date
     start: datetime  # aware, in the series' zone, gap-normalised
-
-    @property
-    def start_utc(self) -> datetime:
-        return self.start.astimezone(UTC)
+    start_utc: datetime  # the same instant, aware UTC
 
 
 @dataclass
@@ -367,18 +363,21 @@ def expand(
     plan = Plan(complete=rule.has_end)
     seen: set[datetime] = set()
     until = rule.until
+    walls = [(slot, slot.at.replace(tzinfo=None, fold=0)) for slot in slots]
     for day in rule_dates(rule, start, through):
-        for slot in slots:
+        for slot, wall in walls:
             if not slot.applies(day):
                 continue
-            moment = localize(day, slot.at, tz)
+            # zones.localize, inlined for speed: fold=0 maps a gap time forward by the
+            # gap's length and an ambiguous time to the first instant.
+            instant = datetime.combine(day, wall, tzinfo=tz).astimezone(UTC)
+            moment = instant.astimezone(tz)
             if until is not None and not _within_until(moment, until):
                 continue
-            instant = moment.astimezone(UTC)
             if instant in seen:  # a vanished day (Pacific/Apia 2011-12-30) lands on the next
                 continue
             seen.add(instant)
-            plan.items.append(Planned(slot, day, moment))
+            plan.items.append(Planned(slot, day, moment, instant))
         if rule.has_end and len(plan.items) > limit:
             raise DeskError(
                 "too_many_occurrences",

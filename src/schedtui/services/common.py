@@ -168,12 +168,19 @@ def fill_rates(session: Session, series_ids: Sequence[int], now: datetime,
 
 
 def series_view(session: Session, series: Series, now: datetime,
-                fill: float | None = None) -> SeriesView:
+                fill: float | None = None, *, fresh: bool = False) -> SeriesView:
+    """The view of a series. ``fresh``: it was just created, so it holds no
+    seats and its fill rate needs no query."""
     rows = slots_of(session, series.id)
     rule = Rule.parse(series.rrule)
     count = session.exec(select(func.count()).select_from(Occurrence)
                          .where(Occurrence.series_id == series.id)).one()
     nxt = next_start(session, [series.id], now).get(series.id)
+    if fresh:
+        soon = nxt is not None and nxt < naive_now(now) + timedelta(days=FILL_DAYS)
+        fill = 0.0 if soon and all(r.capacity is not None for r in rows) else None
+    elif fill is None:
+        fill = fill_rates(session, [series.id], now).get(series.id)
     tz = zone(series.timezone)
     return SeriesView(
         id=series.id, hub_id=series.hub_id, name=series.name, description=series.description,
@@ -189,16 +196,28 @@ def series_view(session: Session, series: Series, now: datetime,
         horizon_weeks=series.horizon_weeks, has_end=rule.has_end, occurrence_count=count,
         next_occurrence=from_utc_naive(nxt, tz).isoformat(timespec="seconds") if nxt else None,
         max_seats=series.max_seats, require_approval=series.require_approval,
-        fill_rate=fill if fill is not None else fill_rates(session, [series.id], now).get(
-            series.id),
+        fill_rate=fill,
     )
 
 
+def hub_views(session: Session, hubs: Sequence[Hub], now: datetime) -> list[HubView]:
+    """Views of several hubs in three queries, however many series they hold."""
+    ids = [h.id for h in hubs]
+    counts = dict(session.exec(select(Series.hub_id, func.count(Series.id))
+                               .where(col(Series.hub_id).in_(ids))
+                               .where(Series.status != "archived")
+                               .group_by(Series.hub_id)).all()) if ids else {}
+    firsts = dict(session.exec(
+        select(Series.hub_id, func.min(Occurrence.start_utc))
+        .join(Occurrence, Occurrence.series_id == Series.id)
+        .where(col(Series.hub_id).in_(ids)).where(Series.status != "archived")
+        .where(Occurrence.status == "scheduled")
+        .where(Occurrence.start_utc >= naive_now(now))
+        .group_by(Series.hub_id)).all()) if ids else {}
+    return [HubView(h.id, h.name, h.timezone, h.archived, counts.get(h.id, 0),
+                    from_utc_naive(firsts[h.id], zone(h.timezone)).isoformat(timespec="seconds")
+                    if firsts.get(h.id) else None) for h in hubs]
+
+
 def hub_view(session: Session, hub: Hub, now: datetime) -> HubView:
-    ids = list(session.exec(select(Series.id).where(Series.hub_id == hub.id)
-                            .where(Series.status != "archived")))
-    starts = next_start(session, ids, now)
-    first = min(starts.values()) if starts else None
-    return HubView(hub.id, hub.name, hub.timezone, hub.archived, len(ids),
-                   from_utc_naive(first, zone(hub.timezone)).isoformat(timespec="seconds")
-                   if first else None)
+    return hub_views(session, [hub], now)[0]

@@ -8,7 +8,7 @@ from schedtui.domain import text
 from schedtui.domain.errors import DeskError
 from schedtui.domain.zones import zone
 from schedtui.services import audit, idempotency
-from schedtui.services.common import get, hub_view, naive_now
+from schedtui.services.common import get, hub_view, hub_views, naive_now
 from schedtui.services.views import HubView
 from schedtui.store import Store
 from schedtui.store.engine import transaction
@@ -42,7 +42,7 @@ def list_hubs(store: Store, *, include_archived: bool = False) -> list[HubView]:
         query = select(Hub).order_by(Hub.name, Hub.id)
         if not include_archived:
             query = query.where(Hub.archived == False)  # noqa: E712 - SQL expression
-        return [hub_view(session, hub, store.now()) for hub in session.exec(query)]
+        return hub_views(session, session.exec(query).all(), store.now())
 
 
 @transaction

@@ -37,12 +37,12 @@ def pinned(session: Session, model, ident: int, kind: str):
     return rows[(model, ident)]
 
 
+event.listen(Session, "after_soft_rollback", _forget)
+
+
 def _transaction_state(session: Session, key: str, factory):
     """Per-transaction memory (the seat ledger, the rows already locked),
     dropped on any rollback, savepoints included."""
-    if "seat_state" not in session.info:
-        session.info["seat_state"] = True
-        event.listen(session, "after_soft_rollback", _forget)
     return session.info.setdefault(key, factory())
 
 

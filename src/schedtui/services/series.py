@@ -198,8 +198,8 @@ def _materialize(session: Session, series: Series, rows: Sequence[Slot], now: da
     capacity = {r.id: r.capacity for r in rows}
     values = [_occurrence_values(series, p.slot.key, p.start, capacity[p.slot.key])
               for p in result.items]
-    if values:
-        session.execute(insert(Occurrence), values)
+    if values:  # Core executemany: no ORM bookkeeping for rows nobody holds yet
+        session.connection().execute(Occurrence.__table__.insert(), values)
     series.planned_through = None if result.complete else horizon_for(series, now)
     return len(values)
 
@@ -329,7 +329,7 @@ def create_series(store: Store, *, hub_id: int, name: str, start: date,
             return series_view(session, get(session, Series, earlier, "series"), store.now())
         series = add_series(session, store, hub_id=hub_id, **settings)
         idempotency.remember(session, key, "series.add", params, series.id, series.created_at)
-        return series_view(session, series, store.now())
+        return series_view(session, series, store.now(), fresh=True)
 
 
 def add_series(session: Session, store: Store, *, hub_id: int, name: str, start: date,
