@@ -114,7 +114,7 @@ def project_expansion(rows: Sequence[floors.RuleRow]) -> int:
                       horizon=row.horizon)
         for item in plan.items:
             item.start.isoformat()
-            iso_utc(item.start)
+            iso_utc(item.start_utc)
             produced += 1
     return produced
 

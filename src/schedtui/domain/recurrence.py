@@ -247,7 +247,7 @@ def _parse_until(value: str) -> date | datetime:
 # -- expansion ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Slot:
     """A time of day at which each date of the rule holds an occurrence,
     optionally only on some weekdays (0 = Monday)."""
@@ -260,7 +260,7 @@ class Slot:
         return self.weekdays is None or day.weekday() in self.weekdays
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Planned:
     """One occurrence the rule asks for."""
 

@@ -75,5 +75,7 @@ def from_utc_naive(moment: datetime, tz: ZoneInfo) -> datetime:
 def iso_utc(moment: datetime) -> str:
     """ISO 8601 ending in Z for a naive-UTC or aware datetime."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
+        if moment.tzinfo is not UTC:
+            moment = moment.astimezone(UTC)
+        moment = moment.replace(tzinfo=None)
     return moment.isoformat(timespec="seconds") + "Z"
