@@ -131,7 +131,8 @@ async def test_cancel_names_people_then_restore_and_undo(seeded, make_app, desk_
         await pilot.press("y")
         await settle(pilot)
         assert occurrences.get_occurrence(desk_store, occ.id).status == "cancelled"
-        assert "cancelled" in str(cal.agenda.get_row_at(0)[1])
+        assert str(cal.agenda.get_row_at(0)[1]) == "✕"  # the glyph at 80 columns
+        assert "cancelled" in text_of(cal, "#detail")
         await pilot.press("r")
         await settle(pilot)
         assert occurrences.get_occurrence(desk_store, occ.id).status == "scheduled"
@@ -306,3 +307,67 @@ async def test_capacity_cut_below_confirmed_seats_asks_then_moves_the_newest(see
         occ = occurrences.get_occurrence(desk_store, first.id)
         assert (occ.capacity, occ.location, occ.booked, occ.waitlisted) == (1, "Room 9", 1, 2)
         assert seats_of(first.id)["Person 0"] == "confirmed"
+
+
+async def test_help_lists_the_screens_own_keys_first_and_textuals_last(seeded, make_app):
+    import re
+    from pathlib import Path
+
+    from schedtui.tui.screens import help as help_module
+    from schedtui.tui.screens.help import key_rows
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        cal = await open_calendar(app, pilot, seeded.standup_id)
+        rows = key_rows(cal)
+        sections = [section for section, *_ in rows]
+        order = list(dict.fromkeys(sections))
+        assert order == ["This screen", "On this screen", "Everywhere", "Textual"]
+        assert sections == sorted(sections, key=order.index)  # grouped, in that order
+        assert rows[0][2] == "Prev month"
+        assert ("Textual", "tab", "Focus Next") == rows[-3][:3]
+        await pilot.press("question_mark")
+        table = app.screen.query_one("#keys", DataTable)
+        assert str(table.get_row_at(0)[0]) == "This screen"
+        assert str(table.get_row_at(1)[1]) == "Prev month"
+    # only public Textual API: no private attribute of Textual's objects is read
+    source = Path(help_module.__file__).read_text()
+    assert not re.findall(r"\.\_[a-z]", source)
+
+
+async def test_agenda_keeps_its_important_columns_at_80_and_shows_all_when_wide(seeded,
+                                                                              make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        cal = await open_calendar(app, pilot, seeded.standup_id)
+        labels = [c.label.plain for c in cal.agenda.ordered_columns]
+        assert labels == ["When", "", "Seats", "Wait"]
+        width = sum(c.get_render_width(cal.agenda) for c in cal.agenda.ordered_columns)
+        assert width <= cal.agenda.size.width  # nothing cut off
+        assert cal.agenda.get_row_at(0)[0] == "10:00"
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        cal = await open_calendar(app, pilot, seeded.standup_id)
+        labels = [c.label.plain for c in cal.agenda.ordered_columns]
+        assert labels == ["When", "Fill", "Seats", "Wait", "Location", "Host"]
+        width = sum(c.get_render_width(cal.agenda) for c in cal.agenda.ordered_columns)
+        assert width <= cal.agenda.size.width
+
+
+async def test_series_form_fits_80x24_without_scrolling(seeded, make_app):
+    from textual.widgets import Select
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(SeriesScreen(seeded.hub_id, "Platform team"))
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        body = form.query_one(".form-body")
+        assert body.max_scroll_y == 0  # every field on screen at once
+        assert all(select.size.height == 1 for select in form.query(Select))
+        assert form.query_one("#save").region.bottom <= 24
+        await pilot.press("tab", "tab")  # to the times: their hint shows
+        assert "09:00/MO+WE" in str(form.query_one("#hint-line", Static).render())

@@ -55,14 +55,14 @@ class AttendeesScreen(ListScreen):
                 id="att.cancel"),
         Binding("space", "check_in", "Check in", tooltip="Check in (again: undo)",
                 id="att.check_in"),
-        Binding("p", "approve", "Approve", id="att.approve"),
-        Binding("d", "decline", "Decline", id="att.decline"),
-        Binding("s", "switch", "Switch", tooltip="Move the seat to another occurrence",
+        Binding("p", "approve", "Approve", show=False, id="att.approve"),
+        Binding("d", "decline", "Decline", show=False, id="att.decline"),
+        Binding("s", "switch", "Switch", show=False, tooltip="Move the seat to another occurrence",
                 id="att.switch"),
-        Binding("E", "export", "Export CSV", tooltip="Write this list to a CSV file",
+        Binding("E", "export", "Export CSV", show=False, tooltip="Write this list to a CSV file",
                 id="att.export"),
-        Binding("I", "import_csv", "Import CSV", tooltip="Register the people of a CSV file "
-                "(a dry run first)", id="att.import"),
+        Binding("I", "import_csv", "Import CSV", show=False,
+                tooltip="Register the people of a CSV file (a dry run first)", id="att.import"),
     ]
 
     def __init__(self, *, series_id: int, occurrence_id: int | None = None, title: str = "",
@@ -207,11 +207,15 @@ class AttendeesScreen(ListScreen):
                                        else "the series: ")
             self.query_one("#title", Static).update(Text(label + name))
         figures: Any = stats
+        where = "seats"
         if self.occurrence_id:
             figures = next((f for f in stats.occurrences if f.id == self.occurrence_id), stats)
+        else:
+            live = sum(1 for f in stats.occurrences if f.status == "scheduled")
+            where = f"seats in {live} occurrence{'s' if live != 1 else ''}"
         parts = [f"{getattr(figures, k)} {k}" for k in ("confirmed", "waitlisted", "pending")
                  if getattr(figures, k)]
-        self.figures = " · ".join(parts + [f"{figures.attended} checked in"])
+        self.figures = f"{where}: " + " · ".join(parts + [f"{figures.attended} checked in"])
         self.after_rows(self.table.row_count)
 
     def after_rows(self, shown: int) -> None:
@@ -222,7 +226,7 @@ class AttendeesScreen(ListScreen):
             if shown else f"no {what}"
         counts = Text(rows, "bold")
         if self.figures:
-            counts.append(f" · seats: {self.figures}")
+            counts.append(f" · {self.figures}")
         self.query_one("#counts", Static).update(counts)
 
     # -- actions -------------------------------------------------------------------

@@ -38,13 +38,15 @@ class DeskScreen(ServiceCalls, Screen):
 
 
 def fill_table(table: DataTable, rows: list[tuple[int | str, list]],
-               max_width: int = MAX_COLUMN) -> None:
-    """Refill ``table`` keeping the cursor on the same row key where it still exists.
+               max_width: int = MAX_COLUMN, labels: list[str] | None = None) -> None:
+    """Refill ``table`` keeping the cursor on the same row key where it still exists;
+    ``labels`` gives new columns (otherwise the table's stay).
 
     Column widths are computed here from the cells and set explicitly, which
     keeps the layout stable (and snapshot tests deterministic) whatever the
     timing of the table's own measuring."""
-    labels = [column.label.plain for column in table.ordered_columns]
+    if labels is None:
+        labels = [column.label.plain for column in table.ordered_columns]
     widths = [cell_len(label) for label in labels]
     for _, cells in rows:
         for index, cell in enumerate(cells):

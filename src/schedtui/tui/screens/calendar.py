@@ -16,11 +16,26 @@ from schedtui.domain.errors import DeskError
 from schedtui.domain.zones import zone
 from schedtui.services import occurrences, series
 from schedtui.services.views import OccurrenceView, SeriesView
-from schedtui.tui.format import LEGEND, affected, fill_label, offset, plain, seats, when
+from schedtui.tui.format import (
+    LEGEND,
+    affected,
+    fill_glyph,
+    fill_label,
+    offset,
+    plain,
+    seats,
+    when,
+)
 from schedtui.tui.messages import DayChanged
 from schedtui.tui.screens.base import DeskScreen, fill_table, selected_key
 from schedtui.tui.screens.occurrence_forms import offer_demote
 from schedtui.tui.widgets.month_grid import MonthGrid, grid_range
+
+COLUMNS = ["When", "Fill", "Seats", "Wait", "Location", "Host"]
+NARROW_COLUMNS = ["When", "", "Seats", "Wait"]
+"""The agenda's columns below ``WIDE`` terminal columns: the fill as its glyph."""
+WIDE = 120
+"""From this terminal width on, the agenda is wide enough for every column."""
 
 
 class CalendarScreen(DeskScreen):
@@ -28,18 +43,20 @@ class CalendarScreen(DeskScreen):
 
     BINDINGS = [
         Binding("left_square_bracket", "month(-1)", "Prev month", key_display="[",
-                id="cal.prev"),
+                show=False, id="cal.prev"),
         Binding("right_square_bracket", "month(1)", "Next month", key_display="]",
-                id="cal.next"),
-        Binding("t", "today", "Today", id="cal.today"),
+                show=False, id="cal.next"),
+        Binding("t", "today", "Today", show=False, id="cal.today"),
         Binding("m", "move", "Move", tooltip="Move the selected occurrence", id="cal.move"),
         Binding("c", "cancel", "Cancel", tooltip="Cancel it (asks, naming who is told)",
                 id="cal.cancel"),
-        Binding("r", "restore", "Restore", id="cal.restore"),
-        Binding("plus,equals_sign", "capacity(1)", "Cap +", key_display="+", id="cal.cap_up"),
-        Binding("minus", "capacity(-1)", "Cap -", key_display="-", id="cal.cap_down"),
-        Binding("u", "undo", "Undo", tooltip="Undo the last occurrence edit of the series",
-                id="cal.undo"),
+        Binding("r", "restore", "Restore", show=False, id="cal.restore"),
+        Binding("plus,equals_sign", "capacity(1)", "Cap +", key_display="+", show=False,
+                id="cal.cap_up"),
+        Binding("minus", "capacity(-1)", "Cap -", key_display="-", show=False,
+                id="cal.cap_down"),
+        Binding("u", "undo", "Undo", show=False,
+                tooltip="Undo the last occurrence edit of the series", id="cal.undo"),
         Binding("e", "edit", "Edit", show=False, tooltip="Capacity, location and host of the "
                 "selected occurrence", id="cal.edit"),
         Binding("f", "split", "This & following", show=False, tooltip="Edit this occurrence "
@@ -74,11 +91,20 @@ class CalendarScreen(DeskScreen):
             with Vertical(id="agenda-box"):
                 yield Static("", id="agenda-title")
                 table = DataTable(id="agenda", cursor_type="row")
-                table.add_columns("When", "Fill", "Seats", "Wait", "Location", "Host")
+                table.add_columns(*COLUMNS)
                 yield table
                 yield Static("", id="detail")
         yield Static(LEGEND, id="legend")
         yield Footer()
+
+    @property
+    def narrow(self) -> bool:
+        return self.app.size.width < WIDE
+
+    def on_resize(self) -> None:
+        self.set_class(not self.narrow, "-wide")
+        if self.placed:
+            self.show_agenda()
 
     @property
     def grid(self) -> MonthGrid:
@@ -146,9 +172,14 @@ class CalendarScreen(DeskScreen):
         shown = [o for o in self.month_occurrences
                  if first <= datetime.fromisoformat(o.start).date() <= last]
         fmt = "%a %d %H:%M" if self.week_mode else "%H:%M"
-        rows = [(o.id, [datetime.fromisoformat(o.start).strftime(fmt), fill_label(o), seats(o),
-                        str(o.waitlisted), plain(o.location), plain(o.host)]) for o in shown]
-        fill_table(self.agenda, rows)
+        if self.narrow:  # the glyph for the fill; location and host are in the detail
+            rows = [(o.id, [datetime.fromisoformat(o.start).strftime(fmt), fill_glyph(o),
+                            seats(o), str(o.waitlisted)]) for o in shown]
+        else:
+            rows = [(o.id, [datetime.fromisoformat(o.start).strftime(fmt), fill_label(o),
+                            seats(o), str(o.waitlisted), plain(o.location), plain(o.host)])
+                    for o in shown]
+        fill_table(self.agenda, rows, labels=NARROW_COLUMNS if self.narrow else COLUMNS)
         label = (f"Week of {first:%a %d %b}" if self.week_mode else f"{day:%a %d %b %Y}")
         count = f"{len(shown)} occurrence{'s' if len(shown) != 1 else ''}"
         self.query_one("#agenda-title", Static).update(Text(f"{label}: {count}", "bold"))

@@ -50,8 +50,8 @@ class FormScreen(ServiceCalls, ModalScreen[T]):
                 yield from self.side()
             yield Static("", id="form-error")
             with Horizontal(classes="form-buttons"):
-                yield Button("Save (ctrl+s)", variant="primary", id="save")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Save (ctrl+s)", variant="primary", id="save", compact=self.wide)
+                yield Button("Cancel (esc)", id="cancel", compact=self.wide)
 
     def fields(self) -> ComposeResult:
         yield from ()
@@ -105,6 +105,16 @@ class FormScreen(ServiceCalls, ModalScreen[T]):
 
     def value(self, widget_id: str) -> str:
         return self.query_one(f"#{widget_id}", Input).value
+
+
+def row_field(label: str, widget: Any, hint: str = "") -> ComposeResult:
+    """A field on one line, label beside it (long forms at 80x24); the hint is
+    the widget's tooltip and shows in the form's hint line while it has focus."""
+    if hint:
+        widget.tooltip = hint
+    with Horizontal(classes="field-row"):
+        yield Label(label, classes="row-label")
+        yield widget
 
 
 def field(label: str, widget: Any, hint: str = "") -> ComposeResult:

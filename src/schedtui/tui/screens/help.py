@@ -9,41 +9,55 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
+OURS = "schedtui."
+"""Classes from this package declare the desk's keys; the rest are Textual's."""
 
-def key_rows(screen: Screen) -> list[tuple[str, str, str]]:
-    """(keys, description, tooltip) for each binding of ``screen``: its own keys
-    first, then the desk's, then those of its widgets (the day cursor).
 
-    Walks the whole binding chain rather than ``active_bindings`` so a key that
-    a focused widget shadows (Enter on a table) is still listed."""
+def declared(cls: type) -> list[tuple[type, Binding]]:
+    """The bindings ``cls`` and its bases declare in their public ``BINDINGS``,
+    the class's own first, each with the class that declares it."""
+    found = []
+    for klass in cls.__mro__:
+        if "BINDINGS" in klass.__dict__:
+            found += [(klass, b) for b in Binding.make_bindings(klass.__dict__["BINDINGS"])]
+    return found
+
+
+def key_rows(screen: Screen) -> list[tuple[str, str, str, str]]:
+    """(section, keys, description, tooltip) for every key of ``screen``: its own
+    first, then those of the desk's widgets on it (the day cursor, the list's
+    jumps), then the desk's app-wide keys, and last Textual's own keys.
+
+    Reads the declared ``BINDINGS`` (public) rather than ``active_bindings``, so
+    a key that a focused widget shadows (Enter on a table) is still listed; the
+    key names come from ``App.get_key_display``."""
     app = screen.app
-    groups: list[list[tuple[str, str, str]]] = [[], [], []]
-    seen: dict[tuple[str, str], tuple[int, int]] = {}
-    for node, bindings in screen._modal_binding_chain:
-        if node is screen:
-            group = 0
-        elif node is app:
-            group = 1
-        elif type(node).__module__.startswith("schedtui."):
-            group = 2
-        else:
-            continue
-        for _key, binding in bindings:
-            if binding.system or not binding.description:
+    widgets: list[type] = []
+    for widget in screen.query("*"):
+        if type(widget).__module__.startswith(OURS) and type(widget) not in widgets:
+            widgets.append(type(widget))
+    sources = [("This screen", declared(type(screen)), True)]
+    sources += [("On this screen", declared(kind), True) for kind in widgets]
+    sources += [("Everywhere", declared(type(app)), True),
+                ("Textual", declared(type(screen)) + declared(type(app)), False)]
+    rows: list[list[str]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for section, bindings, ours in sources:
+        for klass, binding in bindings:
+            if klass.__module__.startswith(OURS) != ours:
                 continue
-            if app._check_action_state(binding.action, node) is False:
+            if binding.system or not binding.description:
                 continue
             shown = binding.key_display or app.get_key_display(binding)
             ident = (binding.action, binding.description)
             if ident in seen:
-                g, i = seen[ident]
-                keys, description, tip = groups[g][i]
-                if shown not in keys.split():
-                    groups[g][i] = (f"{keys} {shown}", description, tip)
+                row = rows[seen[ident]]
+                if shown not in row[1].split():
+                    row[1] = f"{row[1]} {shown}"
                 continue
-            seen[ident] = (group, len(groups[group]))
-            groups[group].append((shown, binding.description, binding.tooltip))
-    return groups[0] + groups[1] + groups[2]
+            seen[ident] = len(rows)
+            rows.append([section, shown, binding.description, binding.tooltip])
+    return [(section, keys, what, tip) for section, keys, what, tip in rows]
 
 
 class HelpScreen(ModalScreen[None]):
@@ -61,7 +75,11 @@ class HelpScreen(ModalScreen[None]):
                          classes="form-title")
             table = DataTable(id="keys", cursor_type="row", zebra_stripes=True)
             table.add_columns("Key", "Does", "")
-            for keys, description, tip in key_rows(self.over):
+            section = ""
+            for where, keys, description, tip in key_rows(self.over):
+                if where != section:
+                    section = where
+                    table.add_row(Text(where, "bold underline"), "", "")
                 table.add_row(Text(keys, "bold"), Text(description), Text(tip, "dim"))
             yield table
             yield Static("Escape closes. Enter opens, Escape goes back, ctrl+p jumps by name.",

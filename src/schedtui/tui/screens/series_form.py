@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.suggester import SuggestFromList
@@ -26,7 +26,7 @@ from schedtui.domain.zones import zone
 from schedtui.services import series
 from schedtui.services.views import OccurrenceView, SeriesView
 from schedtui.tui.format import offset, when
-from schedtui.tui.screens.form import FormScreen, field
+from schedtui.tui.screens.form import FormScreen, row_field
 
 FREQS = [("Daily", "DAILY"), ("Weekly", "WEEKLY"), ("Monthly", "MONTHLY"), ("Yearly", "YEARLY")]
 NTH = [("—", 0), ("1st", 1), ("2nd", 2), ("3rd", 3), ("4th", 4), ("5th", 5), ("last", -1)]
@@ -83,38 +83,44 @@ class SeriesForm(FormScreen[Any]):
             (f"{rule.until:%Y-%m-%d}" if rule.until else "")
         start = self.split_at.start[:10] if self.split_at else s.start if s else \
             f"{self.store.now().astimezone(zone(self.timezone)).date():%Y-%m-%d}"
-        yield from field("Name", Input(s.name if s else "", id="name"))
-        yield from field("First day (YYYY-MM-DD)", Input(start, id="start",
-                                                         disabled=self.split_at is not None))
-        yield from field("Times of day", Input(",".join(t.label() for t in s.times) if s
-                                               else "09:00", id="times"),
-                         "09:00,17:00 or 09:00/MO+WE")
-        yield from field("Duration (minutes)", Input(str(s.duration_minutes) if s else "60",
-                                                     id="duration"))
+        f = row_field
+        yield from f("Name", Input(s.name if s else "", id="name"))
+        yield from f("First day", Input(start, id="start", disabled=self.split_at is not None),
+                     "YYYY-MM-DD")
+        yield from f("Times of day", Input(",".join(t.label() for t in s.times) if s
+                                           else "09:00", id="times"),
+                     "09:00,17:00 or 09:00/MO+WE (=CAP, @HOST per time)")
+        yield from f("Minutes", Input(str(s.duration_minutes) if s else "60", id="duration"),
+                     "Duration in minutes")
         zones = SuggestFromList(sorted(available_timezones()), case_sensitive=False)
-        yield from field("Time zone", Input(self.timezone, id="timezone", suggester=zones))
-        yield from field("Repeats", Select(FREQS, value=rule.freq, allow_blank=False,
-                                           id="freq"))
-        yield from field("Every (interval)", Input(str(rule.interval), id="interval"))
-        yield from field("On weekdays", Input(",".join(WEEKDAYS[d.weekday] for d in rule.byday),
-                                              id="weekdays"), "MO,WE,FR (blank: the start's)")
-        yield from field("Which one in the month", Select(NTH, value=nth, allow_blank=False,
-                                                          id="nth"), "with Monthly: 1st TU...")
-        yield from field("Day of the month", Input(",".join(map(str, rule.bymonthday)),
-                                                   id="monthday"))
-        yield from field("Ends", Select(ENDS, value=end, allow_blank=False, id="end"))
-        yield from field("End after / on", Input(end_value, id="end-value"),
-                         "a number of times, or YYYY-MM-DD")
-        yield from field("RRULE (built from the fields; type to override)",
-                         Input(s.rrule if s else "", id="rrule"))
+        yield from f("Time zone", Input(self.timezone, id="timezone", suggester=zones),
+                     "IANA name, e.g. Europe/Berlin (→ completes)")
+        yield from f("Repeats", Select(FREQS, value=rule.freq, allow_blank=False,
+                                       compact=True, id="freq"))
+        yield from f("Every", Input(str(rule.interval), id="interval"),
+                     "Interval: 2 = every other day, week, month...")
+        yield from f("On weekdays", Input(",".join(WEEKDAYS[d.weekday] for d in rule.byday),
+                                          id="weekdays"), "MO,WE,FR (blank: the start's)")
+        yield from f("Which one", Select(NTH, value=nth, allow_blank=False, compact=True,
+                                         id="nth"), "With Monthly: the 1st, 2nd... weekday")
+        yield from f("Month day", Input(",".join(map(str, rule.bymonthday)), id="monthday"),
+                     "Day of the month: 1, 15, -1 (the last)")
+        yield from f("Ends", Select(ENDS, value=end, allow_blank=False, compact=True,
+                                    id="end"))
+        yield from f("After / on", Input(end_value, id="end-value"),
+                     "A number of times, or YYYY-MM-DD")
+        yield from f("RRULE", Input(s.rrule if s else "", id="rrule"),
+                     "Built from the fields above; type to override")
         capacity = "unlimited" if s is None or s.capacity is None else str(s.capacity)
-        yield from field("Capacity", Input(capacity if s else "20", id="capacity"),
-                         "1..10000 or unlimited")
-        yield from field("Location", Input(s.location if s else "", id="location"))
-        yield from field("Host", Input(s.host if s else "", id="host"))
-        yield from field("Registration", Select(OPTIONS, value=s.registration_option if s
-                                                else "all_sessions", allow_blank=False,
-                                                id="option"))
+        yield from f("Capacity", Input(capacity if s else "20", id="capacity"),
+                     "1..10000 or unlimited")
+        yield from f("Location", Input(s.location if s else "", id="location"),
+                     "A place, or an https:// address")
+        yield from f("Host", Input(s.host if s else "", id="host"))
+        yield from f("Registration", Select(OPTIONS, value=s.registration_option if s
+                                            else "all_sessions", allow_blank=False,
+                                            compact=True, id="option"))
+        yield Static("", id="hint-line", classes="field-hint")
 
     def side(self) -> ComposeResult:
         with Vertical(id="preview-box"):
@@ -146,6 +152,12 @@ class SeriesForm(FormScreen[Any]):
             self.query_one("#preview", Static).update(Text(exc.message, "red"))
             return
         self.query_one("#rrule", Input).value = self.generated
+
+    @on(events.DescendantFocus)
+    def _hint(self, event: events.DescendantFocus) -> None:
+        """The focused field's hint (its tooltip) in the hint line."""
+        tip = event.widget.tooltip
+        self.query_one("#hint-line", Static).update(tip if isinstance(tip, str) else "")
 
     @on(Input.Changed)
     @on(Select.Changed)
