@@ -20,13 +20,14 @@ def opener(world, screen: str):
     async def run_before(pilot) -> None:
         app = pilot.app
         await settle(pilot)
-        if screen in ("series", "calendar", "attendees", "move", "cancel", "series_form"):
+        if screen in ("series", "calendar", "attendees", "move", "cancel", "series_form",
+                      "csv_import"):
             await app.push_screen(SeriesScreen(world.hub_id, "Platform team"))
             await settle(pilot)
-        if screen in ("calendar", "attendees", "move", "cancel"):
+        if screen in ("calendar", "attendees", "move", "cancel", "csv_import"):
             await app.push_screen(CalendarScreen(world.standup_id, "Weekly standup"))
             await settle(pilot)
-        if screen == "attendees":
+        if screen in ("attendees", "csv_import"):
             first = occurrences.list_occurrences(app.store, world.standup_id)[0]
             await app.push_screen(AttendeesScreen(series_id=world.standup_id,
                                                   occurrence_id=first.id,
@@ -37,6 +38,12 @@ def opener(world, screen: str):
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
+        if screen == "csv_import":  # the dry run's report, with a refusal
+            await pilot.press("I")
+            await settle(pilot)
+            app.screen.query_one("#path").value = "people.csv"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
         await pilot.pause(0.3)
         await settle(pilot)
     return run_before
@@ -44,8 +51,11 @@ def opener(world, screen: str):
 
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("screen", ["hubs", "series", "calendar", "attendees", "outbox",
-                                    "help", "move", "cancel", "series_form"])
-def test_screen(snap_compare, desk_store, size, screen):
+                                    "help", "move", "cancel", "series_form", "csv_import"])
+def test_screen(snap_compare, desk_store, size, screen, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "people.csv").write_text("name,email\nZoe Park,zoe@example.org\n"
+                                         "Person 1,person1@example.org\n", encoding="utf-8")
     world = rich_world(desk_store)
     app = StillDesk(desk_store, poll_seconds=None)
     assert snap_compare(app, terminal_size=size, run_before=opener(world, screen))
