@@ -8,6 +8,7 @@ demo data and a fixed clock, so the pictures are the same on every run."""
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +33,7 @@ async def settle(pilot) -> None:
 
 
 async def shoot(store, name: str, steps) -> None:
-    app = DeskApp(store, poll_seconds=None)
+    app = DeskApp(store, poll_seconds=None, roll_on_start=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await steps(app, pilot)
@@ -44,6 +45,10 @@ async def shoot(store, name: str, steps) -> None:
 
 async def main() -> None:
     folder = Path(tempfile.mkdtemp())
+    os.chdir(folder)  # the import picture reads a file named relative to here
+    (folder / "new-people.csv").write_text(
+        "Full name;E-mail;Tickets\nZoe Park;zoe.park@example.org;2\n"
+        "Ada Fischer;ada.fischer@example.org;1\nNo address;;1\n", encoding="utf-8")
     store = open_store(folder / "shots.db", clock=lambda: NOW)
     demo.load(store)
     hub = hubs.list_hubs(store)[0]
@@ -81,9 +86,19 @@ async def main() -> None:
     async def outbox(app, pilot):
         await pilot.press("o")
 
+    async def csv_import(app, pilot):
+        await attendees(app, pilot)
+        await settle(pilot)
+        await pilot.press("I")
+        await settle(pilot)
+        app.screen.query_one("#path").value = "new-people.csv"
+        app.screen.query_one("#option").value = True  # skip the malformed row
+        await pilot.press("ctrl+s")
+
     for name, steps in [("hubs", nothing), ("series", series_list), ("calendar", calendar),
                         ("attendees", attendees), ("series-form", series_form),
-                        ("move", move), ("help", help_screen), ("outbox", outbox)]:
+                        ("move", move), ("help", help_screen), ("outbox", outbox),
+                        ("import", csv_import)]:
         await shoot(store, name, steps)
     store.dispose()
 
