@@ -91,3 +91,23 @@ def test_another_process_change_shows_without_restart(desk):
     started = time.monotonic()
     desk.wait_for("Added by a script", timeout=5)
     assert time.monotonic() - started < 3
+
+
+def test_attendee_list_pages_and_exports_in_a_real_terminal(desk, tmp_path):
+    desk.wait_for("Riverside studio")
+    desk.keys("Enter")
+    desk.wait_for("Weekly team standup")
+    desk.keys("Down", "Enter")
+    desk.wait_for("Every Monday at 10:00")
+    desk.keys("a")  # the series' attendees
+    shown = desk.wait_for("rows 1–")
+    assert "registrations" in shown and "Check in" in shown
+    desk.keys("End")
+    desk.wait_for("rows 1–")  # a short list: one window, the cursor on its last row
+    desk.keys("E")
+    desk.wait_for("Export attendees to CSV")
+    target = tmp_path / "out.csv"
+    desk.keys("C-u")  # clear the suggested name
+    desk.keys(str(target), "Enter")
+    desk.wait_for("rows written")
+    assert target.read_text(encoding="utf-8-sig").startswith("Name,Email")
