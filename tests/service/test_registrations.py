@@ -340,3 +340,14 @@ def test_a_restored_occurrence_is_covered_by_all_sessions_bookings_made_meanwhil
         seats = {s.id: s.status for s in registrations.get_registration(store, reg.id).occurrences}
         assert seats[occs[2]] == "confirmed"
     assert occ(store, occs[2]).booked == 2
+
+
+def test_a_page_and_its_total_come_from_one_snapshot(store, hub):
+    view, occs = make(store, hub, capacity=None)
+    for i in range(7):
+        register(store, view.id, occurrence_ids=[occs[0]], **person(i))
+    total, last = registrations.registration_page(store, occurrence_id=occs[0], offset=-3,
+                                                  limit=3)
+    assert total == 7 and [r.email for r in last] == [f"p{i}@example.org" for i in (4, 5, 6)]
+    total, first = registrations.registration_page(store, occurrence_id=occs[0], limit=2)
+    assert [r.email for r in first] == ["p0@example.org", "p1@example.org"]

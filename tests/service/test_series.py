@@ -238,3 +238,17 @@ def test_each_time_of_day_has_its_own_capacity_and_host(store, hub):
         ("08T09:00", 4, "Ilse Brandt")]
     series.edit_series(store, view.id, capacity=12)  # the 09:00 class keeps its own
     assert [o.capacity for o in occurrences.list_occurrences(store, view.id)] == [4, 12, 4]
+
+
+def test_roll_reports_progress_over_the_series_that_are_due(store, hub, clock):
+    for name in ("A", "B"):
+        series.create_series(store, hub_id=hub.id, name=name, start=date(2025, 1, 6),
+                             rrule="FREQ=WEEKLY;BYDAY=MO", duration_minutes=30,
+                             times=[(time(9), None)], horizon_weeks=2)
+    weekly(store, hub)  # has an end: never due
+    seen = []
+    assert series.roll_horizons(store, progress=lambda d, t: seen.append((d, t))) == {}
+    assert seen == []
+    clock.now = datetime(2025, 1, 20, 12, tzinfo=clock.now.tzinfo)
+    added = series.roll_horizons(store, progress=lambda d, t: seen.append((d, t)))
+    assert sorted(added.values()) == [2, 2] and seen == [(1, 2), (2, 2)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel, col, func, select
 
@@ -167,8 +167,11 @@ def fill_rates(session: Session, series_ids: Sequence[int], now: datetime,
             for sid, cap in capacity.items()}
 
 
+_COMPUTE: Any = object()
+
+
 def series_view(session: Session, series: Series, now: datetime,
-                fill: float | None = None, *, fresh: bool = False) -> SeriesView:
+                fill: float | None = _COMPUTE, *, fresh: bool = False) -> SeriesView:
     """The view of a series. ``fresh``: it was just created, so it holds no
     seats and its fill rate needs no query."""
     rows = slots_of(session, series.id)
@@ -179,7 +182,7 @@ def series_view(session: Session, series: Series, now: datetime,
     if fresh:
         soon = nxt is not None and nxt < naive_now(now) + timedelta(days=FILL_DAYS)
         fill = 0.0 if soon and all(r.capacity is not None for r in rows) else None
-    elif fill is None:
+    elif fill is _COMPUTE:
         fill = fill_rates(session, [series.id], now).get(series.id)
     tz = zone(series.timezone)
     return SeriesView(

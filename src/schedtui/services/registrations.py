@@ -183,6 +183,24 @@ def list_registrations(store: Store, *, series_id: int | None = None,
 
 
 @transaction
+def registration_page(store: Store, *, series_id: int | None = None,
+                      occurrence_id: int | None = None, text_filter: str | None = None,
+                      offset: int = 0, limit: int = 200) -> tuple[int, list[RegistrationView]]:
+    """One window of a long list and the list's length, from one snapshot.
+    A negative ``offset`` counts from the end (-limit: the last window)."""
+    with store.read() as session:
+        filters = {"series_id": series_id, "occurrence_id": occurrence_id, "email": None,
+                   "text_filter": text_filter}
+        total = session.exec(_filtered(session, select(func.count(Registration.id)),
+                                       **filters)).one()
+        start = max(total + offset, 0) if offset < 0 else offset
+        rows = session.exec(_filtered(session, select(Registration), **filters)
+                            .order_by(Registration.created_at, Registration.id)
+                            .offset(start).limit(limit)).all()
+        return total, _views(session, rows)
+
+
+@transaction
 def count_registrations(store: Store, *, series_id: int | None = None,
                         occurrence_id: int | None = None, email: str | None = None,
                         text_filter: str | None = None) -> int:

@@ -9,7 +9,7 @@ hold seats in it is refused unless the organizer confirms.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -541,19 +541,28 @@ def on_series_split(session: Session, store: Store, earlier: Series, later: Seri
 
 
 @transaction
-def roll_horizons(store: Store, *, series_id: int | None = None) -> dict[int, int]:
+def roll_horizons(store: Store, *, series_id: int | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> dict[int, int]:
     """Plan series without an end up to their rolling horizon. Returns added
-    occurrences per series. Each series rolls in its own transaction."""
+    occurrences per series. Each series rolls in its own transaction, so a
+    long roll never holds the database; ``progress(done, total)`` follows it."""
     with store.read() as session:
-        query = select(Series.id).where(col(Series.status).in_(("published", "paused", "draft")))
+        query = (select(Series.id, Series.rrule, Series.planned_through, Series.timezone,
+                        Series.start_date, Series.horizon_weeks)
+                 .where(col(Series.status).in_(("published", "paused", "draft"))))
         if series_id is not None:
             query = query.where(Series.id == series_id)
-        ids = list(session.exec(query))
+        candidates = session.exec(query).all()
+    now = store.now()
+    due = [row.id for row in candidates if not Rule.parse(row.rrule).has_end and
+           (row.planned_through is None or row.planned_through < horizon_for(row, now))]
     added: dict[int, int] = {}
-    for sid in ids:
+    for done, sid in enumerate(due, 1):
         count = _roll_one(store, sid)
         if count:
             added[sid] = count
+        if progress:
+            progress(done, len(due))
     return added
 
 
