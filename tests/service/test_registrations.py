@@ -351,3 +351,34 @@ def test_a_page_and_its_total_come_from_one_snapshot(store, hub):
     assert total == 7 and [r.email for r in last] == [f"p{i}@example.org" for i in (4, 5, 6)]
     total, first = registrations.registration_page(store, occurrence_id=occs[0], limit=2)
     assert [r.email for r in first] == ["p0@example.org", "p1@example.org"]
+
+
+def test_every_event_leaves_one_readable_notice_per_person(store, hub):
+    view, occs = make(store, hub, option="multiple_sessions", capacity=1)
+    gated, g_occs = make(store, hub, name="Gated", require_approval=True)
+    a = register(store, view.id, occurrence_ids=[occs[0]], **person(1))  # confirmed
+    b = register(store, view.id, occurrence_ids=[occs[0]], **person(2))  # waitlisted
+    register(store, view.id, occurrence_ids=[occs[1], occs[0]], **person(3))  # partial
+    registrations.cancel_registration(store, a.id)  # cancelled; promoted (p2)
+    registrations.switch(store, b.id, occs[0], occs[2])  # switched; promoted (p3)
+    occurrences.move_occurrence(store, occs[2], datetime(2025, 1, 21, 19, 0))  # moved
+    occurrences.cancel_occurrence(store, occs[2])  # occurrence_cancelled
+    occurrences.restore_occurrence(store, occs[2])  # restored
+    p = register(store, gated.id, occurrence_ids=[g_occs[0]], **person(4))  # pending
+    registrations.approve(store, p.id)  # approved
+    q = register(store, gated.id, occurrence_ids=[g_occs[0]], **person(5))
+    registrations.decline(store, q.id)  # declined
+    notices = outbox.list_notices(store)
+    kinds = {n.kind for n in notices}
+    assert kinds == {"confirmed", "waitlisted", "partial", "cancelled", "promoted", "switched",
+                     "moved", "occurrence_cancelled", "restored", "pending", "approved",
+                     "declined"}
+    for n in notices:
+        assert "Class" in n.subject or "Gated" in n.subject
+        assert n.body.startswith(f"Hello {n.to_name},") and n.to_email in (
+            f"p{i}@example.org" for i in range(1, 6))
+        assert "\x1b" not in n.body
+    moved = next(n for n in notices if n.kind == "moved")
+    assert "Tue 21 Jan 2025, 19:00 (Europe/Berlin)" in moved.body
+    promoted = [n.to_email for n in notices if n.kind == "promoted"]
+    assert promoted == ["p2@example.org", "p3@example.org"]
