@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import StaticPool
@@ -248,10 +248,3 @@ def open_store(db: str | os.PathLike | None = None, *, create: bool = True,
                         f"Cannot open the database {store.label}: {exc.orig}") from None
     return store
 
-
-def table_names(connection) -> set[str]:
-    return set(inspect(connection).get_table_names())
-
-
-def sql(statement: str):
-    return text(statement)
