@@ -1,16 +1,14 @@
 """The attendee list at scale: a window of rows paged by the service, jumps to
-the first and last row, the filter as a service query, and first rows about
-as fast as a bare table of a thousand rows."""
+the first and last row, and the filter as a service query. (How fast the first
+rows appear is a benchmark figure, ``attendees_open``, not a unit test.)"""
 
 from __future__ import annotations
 
 import shutil
-import time
 from datetime import date
 from datetime import time as clock_time
 
 import pytest
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from schedtui.services import hubs, registrations, series
@@ -153,49 +151,3 @@ async def test_filter_is_a_service_query_after_typing_pauses(big, monkeypatch):
         assert screen.table.row_count == WINDOW
         assert f"of {PEOPLE} registrations" in counts(screen)
         assert not screen.query_one("#filter", Input).value
-
-
-class BareTable(Screen):
-    """The yardstick: a DataTable filled with 1,000 rows when it mounts."""
-
-    def compose(self):
-        yield DataTable(id="bare")
-
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("Name", "Email", "Seats", "Status", "Attended")
-        table.add_rows([(f"Person {n:05d}", f"p{n:05d}@example.org", "1", "confirmed", "")
-                        for n in range(1000)])
-
-
-async def first_rows(app, pilot, screen: Screen, selector: str) -> float:
-    started = time.perf_counter()
-    await app.push_screen(screen)
-    table = screen.query_one(selector, DataTable)
-    while not table.row_count:
-        await pilot.pause(0.002)
-    await pilot.pause()  # painted
-    elapsed = time.perf_counter() - started
-    await settle(pilot)
-    app.pop_screen()
-    await settle(pilot)
-    return elapsed
-
-
-async def test_first_rows_appear_about_as_fast_as_a_bare_table(big):
-    """Best of five against best of five, interleaved; on a busy machine a round
-    can be noisy, so up to three rounds are tried before the verdict."""
-    store, series_id, occ = big
-    app = StillDesk(store, poll_seconds=None)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        for _ in range(3):
-            bare, ours = [], []
-            for _ in range(5):
-                bare.append(await first_rows(app, pilot, BareTable(), "#bare"))
-                ours.append(await first_rows(app, pilot, AttendeesScreen(
-                    series_id=series_id, occurrence_id=occ), "#list"))
-            print(f"bare {min(bare):.3f}s, attendees of {PEOPLE}: {min(ours):.3f}s")
-            if min(ours) <= 1.5 * min(bare):
-                break
-        assert min(ours) <= 1.5 * min(bare), (bare, ours)
