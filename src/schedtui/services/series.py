@@ -10,7 +10,7 @@ hold seats in it is refused unless the organizer confirms.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from schedtui.domain import parse, text
 from schedtui.domain.errors import DeskError, invalid
 from schedtui.domain.parse import SlotSpec
-from schedtui.domain.recurrence import Rule, check_slots, describe
+from schedtui.domain.recurrence import Rule, check_slots, describe, expand, rule_dates
 from schedtui.domain.recurrence import Slot as PlanSlot
 from schedtui.domain.zones import from_utc_naive, to_utc_naive, zone
 from schedtui.services import audit, idempotency, seats
@@ -30,6 +30,7 @@ from schedtui.services.common import (
     horizon_for,
     naive_now,
     plan,
+    seat_counts,
     series_view,
     slots_of,
     weekday_names,
@@ -206,8 +207,6 @@ def _materialize(session: Session, series: Series, rows: Sequence[Slot], now: da
 
 def holders(session: Session, occurrence_ids: Sequence[int]) -> dict[int, int]:
     """People holding (or waiting for) a seat, per occurrence."""
-    from schedtui.services.common import seat_counts
-
     return {k: a + b for k, (a, b) in seat_counts(session, occurrence_ids).items() if a + b}
 
 
@@ -472,11 +471,8 @@ def split_series(store: Store, series_id: int, at_occurrence: int, *, confirm: b
         before = audit.snapshot(series)
         later_rule = rule
         if rule.count is not None:
-            from schedtui.domain.recurrence import rule_dates
-
             used = sum(1 for d in rule_dates(rule, series.start_date) if d < split_day)
-            later_rule = Rule.parse(rule.to_text().replace(f"COUNT={rule.count}",
-                                                           f"COUNT={max(rule.count - used, 1)}"))
+            later_rule = replace(rule, count=max(rule.count - used, 1))
         series.rrule = rule.ending_on(split_day - timedelta(days=1)).to_text()
         series.updated_at = naive_now(store.now())
         session.add(series)
@@ -590,8 +586,6 @@ def preview(*, rrule: str, start: date, timezone: str, times: Sequence[TimeSpec]
             now: datetime, count: int = 10) -> tuple[str, list[datetime]]:
     """The plain-English summary and the next ``count`` occurrences of a rule
     that is being written (no database): what the series form shows live."""
-    from schedtui.domain.recurrence import expand
-
     rule = Rule.parse(rrule)
     tz = zone(timezone)
     today = now.astimezone(tz).date()
