@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -32,16 +32,19 @@ def snapshot(row: Any, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
 
 def record(session: Session, store: Store, action: str, entity: str, entity_id: int | None, *,
            before: dict | None = None, after: dict | None = None, series_id: int | None = None,
-           hub_id: int | None = None) -> AuditEntry:
-    """Write one audit entry in the caller's transaction."""
-    entry = AuditEntry(
-        at=store.now().replace(tzinfo=None), actor=store.actor, action=action, entity=entity,
-        entity_id=entity_id, hub_id=hub_id, series_id=series_id,
-        before=json.dumps(before, default=_default, sort_keys=True) if before is not None else None,
-        after=json.dumps(after, default=_default, sort_keys=True) if after is not None else None,
-    )
-    session.add(entry)
-    return entry
+           hub_id: int | None = None, undone: bool = False) -> None:
+    """Write one audit entry in the caller's transaction (a plain insert: the
+    log is written, never read back, in the transaction that makes it).
+    ``undone`` marks an entry that undo must step over (an undo's own entry)."""
+    session.connection().execute(AuditEntry.__table__.insert(), {
+        "at": store.now().astimezone(UTC).replace(tzinfo=None), "actor": store.actor,
+        "action": action, "entity": entity, "entity_id": entity_id, "hub_id": hub_id,
+        "series_id": series_id, "undone": undone,
+        "before": json.dumps(before, default=_default, sort_keys=True)
+        if before is not None else None,
+        "after": json.dumps(after, default=_default, sort_keys=True)
+        if after is not None else None,
+    })
 
 
 @dataclass(frozen=True)

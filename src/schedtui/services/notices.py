@@ -39,7 +39,7 @@ def when(occ: Occurrence, series: Series) -> str:
 def notify(session: Session, store: Store, kind: str, *, attendee: Attendee,
            registration: Registration | None, series: Series,
            lines: Sequence[tuple[Occurrence, str]] = (), occurrence: Occurrence | None = None,
-           note: str = "") -> Notice:
+           note: str = "") -> None:
     """Queue one message. ``lines`` lists the sessions it is about, with their status."""
     about = occurrence or (lines[0][0] if len(lines) == 1 else None)
     subject = SUBJECTS[kind].format(series=series.name,
@@ -76,10 +76,9 @@ def notify(session: Session, store: Store, kind: str, *, attendee: Attendee,
         body += ["", f"Where: {where}"]
     body += ["", f"Seats: {registration.seats}" if registration else "", "",
              "-- sent from the schedtui desk"]
-    notice = Notice(created_at=naive_now(store.now()), kind=kind, attendee_id=attendee.id,
-                    registration_id=registration.id if registration else None,
-                    occurrence_id=about.id if about else None, to_email=attendee.email,
-                    to_name=attendee.name, subject=subject,
-                    body="\n".join(line for line in body if line is not None).strip() + "\n")
-    session.add(notice)
-    return notice
+    session.connection().execute(Notice.__table__.insert(), {
+        "created_at": naive_now(store.now()), "kind": kind, "attendee_id": attendee.id,
+        "registration_id": registration.id if registration else None,
+        "occurrence_id": about.id if about else None, "to_email": attendee.email,
+        "to_name": attendee.name, "subject": subject,
+        "body": "\n".join(line for line in body if line is not None).strip() + "\n"})

@@ -60,10 +60,9 @@ def _finish(session: Session, store: Store, action: str, occ: Occurrence, series
             before: dict[str, Any], undoing: bool) -> OccurrenceView:
     session.add(occ)
     session.flush()
-    entry = audit.record(session, store, action, "occurrence", occ.id, before=before,
-                         after=audit.snapshot(occ, EDIT_FIELDS), series_id=series.id,
-                         hub_id=series.hub_id)
-    entry.undone = undoing  # an undo is not itself undone by the next undo
+    audit.record(session, store, action, "occurrence", occ.id, before=before,
+                 after=audit.snapshot(occ, EDIT_FIELDS), series_id=series.id,
+                 hub_id=series.hub_id, undone=undoing)  # an undo is not itself undone
     return occurrence_views(session, series, [occ])[0]
 
 
