@@ -314,10 +314,16 @@ async def test_horizon_roll_runs_after_the_first_paint_with_a_progress_bar(
     later = open_store(tmp_path / "t.db", clock=lambda: NOW + timedelta(weeks=10))
     gate = threading.Event()
     real_roll = series.roll_horizons
+    rows_first = []
 
-    def slow_roll(store, **kwargs):
-        assert gate.wait(10)
-        return real_roll(store, **kwargs)
+    def slow_roll(store, *, progress=None, **kwargs):
+        rows_first.append(app.hubs_shown)  # the roll starts once the hub rows are shown
+
+        def held(done: int, total: int) -> None:
+            progress(done, total)
+            assert gate.wait(10)
+
+        return real_roll(store, progress=held, **kwargs)
 
     monkeypatch.setattr(series, "roll_horizons", slow_roll)
     app = StillDesk(later, poll_seconds=None)
@@ -331,7 +337,8 @@ async def test_horizon_roll_runs_after_the_first_paint_with_a_progress_bar(
                     break
             assert cells(table) == ["Platform team", "Riverside studio"]
             assert app.roll_progress is not None and not bar.has_class("-hidden")
-            assert bar.total == 3  # series that may roll
+            assert bar.total == 1  # the series due to roll: the open-ended one
+            assert rows_first == [True]
             gate.set()
             await settle(pilot)
             assert app.roll_progress is None and bar.has_class("-hidden")

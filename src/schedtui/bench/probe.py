@@ -2,21 +2,30 @@
 under a pseudo-terminal by :mod:`schedtui.bench.figures`.
 
 ``python -m schedtui.bench.probe desk OUT --db FILE --series ID`` opens the desk
-exactly as ``schedtui --db FILE`` does (store, horizon roll, the app), notes
-the monotonic time once the hubs screen has been drawn with its rows, then
-opens the calendar of series ID and notes the resident set size once that is
-drawn. ``... floor OUT --rows N`` does the same for a bare Textual app with one
-DataTable, then imports the libraries the desk uses and notes its size.
+exactly as ``schedtui --db FILE`` does (``cli.main``: the app first, then the
+store in a worker, then the hub rows, then the horizon roll), and reads the
+desk's own start marks (``SCHEDTUI_FIRST_PAINT_FILE``: ``first_paint``,
+``store_open``, ``rows_shown``); once the hub rows are shown it notes the
+resident set size, opens the calendar of series ID and notes the size once
+that is drawn. ``... floor OUT --rows N`` does the same for a bare Textual app
+with one DataTable, then imports the libraries the desk uses and notes its size.
 
-The desk is observed from outside: the probe wraps two screen methods before
-the app starts; nothing in the desk knows it is being measured.
+Nothing here wraps the desk's methods, and the probe imports no database
+library before the desk starts (that would hide what the start costs).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
+import threading
 import time
+
+MARKS = {"first_paint": "phase_first_paint", "store_open": "phase_open_store",
+         "rows_shown": "painted"}
+"""The desk's start marks and the names the figures read them by."""
 
 
 def rss_kb() -> int:
@@ -37,53 +46,49 @@ def _phase(out: str, name: str) -> None:
     _write(out, **{f"phase_{name}": time.monotonic()})
 
 
-def _timed_phase(out: str, module, name: str) -> None:
-    """Note when ``module.name`` returns (the desk looks it up at call time)."""
-    original = getattr(module, name)
-
-    def wrapper(*args, **kwargs):
-        result = original(*args, **kwargs)
-        _phase(out, name)
-        return result
-
-    setattr(module, name, wrapper)
+def _follow_marks(out: str, marks: str, apps: list, series_id: int) -> None:
+    """Copy the desk's start marks into OUT as they come; once the hub rows are
+    shown, note the size and open the busiest calendar (in the app's thread)."""
+    seen = 0
+    while True:
+        with open(marks, encoding="utf-8") as handle:
+            lines = [line for line in handle.read().splitlines() if line.strip()]
+        for line in lines[seen:]:
+            for name, at in json.loads(line).items():
+                if name in MARKS:
+                    _write(out, **{MARKS[name]: at})
+                if name == "rows_shown":
+                    _write(out, rss_kb=rss_kb())
+                    apps[0].call_from_thread(_open_calendar, apps[0], out, series_id)
+                    return
+        seen = len(lines)
+        time.sleep(0.002)
 
 
 def desk(out: str, db: str, series_id: int) -> int:
     _phase(out, "interpreter")
-    import schedtui.store
-    from schedtui.services import series
-    from schedtui.tui.app import DeskApp
-    from schedtui.tui.screens.hubs import HubsScreen
-
-    _phase(out, "imports")
-    _timed_phase(out, schedtui.store, "open_store")
-    _timed_phase(out, series, "roll_horizons")
-    mount = DeskApp.on_mount
-
-    def on_mount(app) -> None:
-        _phase(out, "app_mounted")
-        mount(app)
-        app.call_after_refresh(_phase, out, "first_paint")
-
-    DeskApp.on_mount = on_mount
-    original = HubsScreen.after_rows
-    state = {"painted": False}
-
-    def after_rows(screen, shown: int) -> None:
-        original(screen, shown)
-        if shown and not state["painted"]:
-            state["painted"] = True
-            screen.call_after_refresh(_painted, screen)
-
-    def _painted(screen) -> None:
-        _write(out, painted=time.monotonic(), rss_kb=rss_kb())
-        _open_calendar(screen.app, out, series_id)
-
-    HubsScreen.after_rows = after_rows
+    import schedtui.tui.app as desk_app
     from schedtui.cli.main import main
 
-    return main(["--db", db])
+    _phase(out, "imports")
+    marks = tempfile.mkstemp(prefix="schedtui-marks-", suffix=".jsonl")[1]
+    os.environ["SCHEDTUI_FIRST_PAINT_FILE"] = marks
+    apps: list = []
+
+    class ProbedDesk(desk_app.DeskApp):
+        """The desk, remembered so the calendar can be opened in it."""
+
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            apps.append(self)
+            threading.Thread(target=_follow_marks, args=(out, marks, apps, series_id),
+                             daemon=True).start()
+
+    desk_app.DeskApp = ProbedDesk  # ``run`` looks the class up when called
+    try:
+        return main(["--db", db])
+    finally:
+        os.unlink(marks)
 
 
 def _open_calendar(app, out: str, series_id: int) -> None:

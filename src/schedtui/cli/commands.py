@@ -380,20 +380,29 @@ def outbox_export(args, as_json):
 
 
 def run_desk(args) -> int:
-    """No command: open the desk (demo data on first run or with ``--demo``)."""
-    from schedtui import demo
-    from schedtui.store import open_store
+    """No command: open the desk (demo data on first run or with ``--demo``).
 
-    db = args.db
-    if args.demo:
-        db = str(demo.fresh_demo_path())
-    first_run = demo.is_first_run(db)
-    store = open_store(db)
-    if args.demo or first_run:
-        demo.load(store)
+    The desk gets an opener, not an open store: its first screen is drawn before
+    the database libraries are imported and the store is opened (in a worker,
+    with the demo data loaded there on first run). An error opening the store
+    (not a database, a newer schema, unavailable) ends the desk with status 1
+    and comes back here as a DeskError, printed like any command's error."""
     from schedtui.tui.app import run  # the desk rolls horizons itself, in a worker
 
-    return run(store)
+    def opener():
+        from schedtui import demo
+        from schedtui.store import open_store
+
+        db = args.db
+        if args.demo:
+            db = str(demo.fresh_demo_path())
+        first_run = demo.is_first_run(db)
+        store = open_store(db)
+        if args.demo or first_run:
+            demo.load(store)
+        return store
+
+    return run(opener)
 
 
 # -- wiring ---------------------------------------------------------------------

@@ -1,25 +1,41 @@
 """The desk: a keyboard-driven Textual app over the services.
 
 The app owns the store, the change poll and the app-wide keys; each screen
-lives in its own module under ``screens/``. ``run(store)`` is what
+lives in its own module under ``screens/``. ``run(opener)`` is what
 ``schedtui`` (``cli.commands.run_desk``) calls.
+
+The first screen does not wait for the database: the app paints the hubs
+screen (saying it is opening the database), then opens the store in a thread
+and loads the hubs; only after the hub rows are on screen does the horizon roll
+start. Importing this module therefore imports neither SQLAlchemy nor SQLModel
+(the services are imported inside workers and methods); a test checks that.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.worker import get_current_worker
 
-from schedtui.services import audit, series
-from schedtui.store import Store
 from schedtui.tui.calls import ServiceCalls
 from schedtui.tui.commands import JumpProvider
 
+if TYPE_CHECKING:
+    from schedtui.store import Store
+
 POLL_SECONDS = 1.0
+FIRST_PAINT_FILE = "SCHEDTUI_FIRST_PAINT_FILE"
+"""Environment variable naming a file the desk appends its start marks to, one
+JSON object a line: ``first_paint``, ``store_open`` and ``rows_shown``, each a
+``time.monotonic()`` value (the benchmark reads them)."""
 
 
 class DeskApp(ServiceCalls, App[int]):
@@ -38,11 +54,17 @@ class DeskApp(ServiceCalls, App[int]):
                 id="outbox"),
     ]
 
-    def __init__(self, store: Store, *, poll_seconds: float | None = POLL_SECONDS,
-                 roll_on_start: bool = True) -> None:
+    def __init__(self, store: Store | Callable[[], Store], *,
+                 poll_seconds: float | None = POLL_SECONDS, roll_on_start: bool = True) -> None:
         super().__init__()
-        self.store = store
-        """The open database every screen reads and writes through the services."""
+        opener = store if callable(store) and not hasattr(store, "engine") else None
+        self.store: Store | None = None if opener else store  # type: ignore[assignment]
+        """The open database every screen reads and writes through the services;
+        None until the opener has run (the first screen is up by then)."""
+        self.opener: Callable[[], Store] | None = opener  # type: ignore[assignment]
+        """Opens the store in a worker after the first paint (None: given open)."""
+        self.open_error: BaseException | None = None
+        """Why the store could not be opened; ``run`` raises it once the desk is gone."""
         self.poll_seconds = poll_seconds
         """How often to look for changes by other processes; None: never (tests)."""
         self.roll_on_start = roll_on_start
@@ -51,20 +73,80 @@ class DeskApp(ServiceCalls, App[int]):
         """The audit token the screens last saw."""
         self.roll_progress: tuple[int, int] | None = None
         """(done, total) series of a running horizon roll; None when none runs."""
+        self.hubs_shown = False
+        """The hub rows have been on screen once (the start roll waits for that)."""
+        self.mark_file = os.environ.get(FIRST_PAINT_FILE) or None
+        """Where the start marks go (see FIRST_PAINT_FILE); None: nowhere."""
 
     def on_mount(self) -> None:
         from schedtui.tui.screens.hubs import HubsScreen
 
         self.push_screen(HubsScreen())
-        self.load(lambda: audit.last_change(self.store), self._set_token)
+        self.call_after_refresh(self.mark, "first_paint")
+        if self.store is None:
+            self._open_worker()
+        else:
+            self._store_ready()
+
+    # -- opening the store after the first paint ------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="open")
+    def _open_worker(self) -> None:
+        assert self.opener is not None
+        try:
+            store = self.opener()
+        except Exception as exc:  # noqa: BLE001 - raised again by run(), after the desk
+            self.call_from_thread(self._open_failed, exc)
+            return
+        self.call_from_thread(self._store_opened, store)
+
+    def _store_opened(self, store: Store) -> None:
+        self.store = store
+        self.mark("store_open")
+        self._store_ready()
+        from schedtui.tui.screens.base import DeskScreen
+
+        for screen in self.screen_stack:  # screens opened meanwhile (the outbox, say)
+            if isinstance(screen, DeskScreen):
+                screen.reload()
+
+    def _open_failed(self, exc: BaseException) -> None:
+        """The desk cannot work without its database: leave with status 1; ``run``
+        raises the error for the command line to print (no traceback)."""
+        self.open_error = exc
+        self.exit(1, return_code=1)
+
+    def _store_ready(self) -> None:
+        from schedtui.services import audit
+
+        self.load(lambda: audit.last_change(self.store), self._set_token, group="token")
         if self.poll_seconds:
             self.set_interval(self.poll_seconds, self.poll)
-        if self.roll_on_start:
-            # after the first paint: the desk is usable while the roll runs
-            self.call_after_refresh(self.roll_horizons, announce=False)
 
     def _set_token(self, token: int) -> None:
         self.change_token = token
+
+    def hub_rows_shown(self) -> None:
+        """The hubs screen has put its loaded rows in: once, after they are drawn,
+        note the mark and start the horizon roll (so it never delays them)."""
+        if self.hubs_shown:
+            return
+        self.hubs_shown = True
+        self.call_after_refresh(self._after_hub_rows)
+
+    def _after_hub_rows(self) -> None:
+        self.mark("rows_shown")
+        if self.roll_on_start:
+            self.roll_horizons(announce=False)
+
+    def mark(self, name: str) -> None:
+        """Append a start mark to the file named by SCHEDTUI_FIRST_PAINT_FILE."""
+        if self.mark_file is None:
+            return
+        try:
+            with open(self.mark_file, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps({name: time.monotonic()}) + "\n")
+        except OSError:
+            self.mark_file = None  # a benchmark aid: never in the user's way
 
     # -- seeing other processes' changes ----------------------------------------
     def poll(self) -> None:
@@ -72,6 +154,8 @@ class DeskApp(ServiceCalls, App[int]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll")
     def _poll_worker(self) -> None:
+        from schedtui.services import audit
+
         token = audit.last_change(self.store)
         if token != self.change_token and not get_current_worker().is_cancelled:
             self.call_from_thread(self.data_changed, token)
@@ -89,6 +173,8 @@ class DeskApp(ServiceCalls, App[int]):
     def note_own_write(self) -> None:
         """Called in the worker thread after a write: the screen reloads by itself,
         so the poll need not reload again."""
+        from schedtui.services import audit
+
         self.change_token = audit.last_change(self.store)
 
     # -- horizon roll: long work in a thread, with a progress bar -------------------
@@ -96,6 +182,10 @@ class DeskApp(ServiceCalls, App[int]):
         """Plan open-ended series up to their horizon, one series at a time, in a
         thread; the hubs screen shows the progress. ``announce``: say so even when
         nothing was added (the desk's own roll at start only speaks when it adds)."""
+        if self.store is None:
+            if announce:
+                self.notify("The database is still opening.")
+            return
         if self.roll_progress is not None:
             if announce:
                 self.notify("A horizon roll is already running.")
@@ -106,13 +196,13 @@ class DeskApp(ServiceCalls, App[int]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="roll")
     def _roll_worker(self, announce: bool) -> None:
+        from schedtui.services import audit, series
+
+        def progress(done: int, total: int) -> None:
+            self.call_from_thread(self._roll_step, done, total)
+
         try:
-            ids = [s.id for s in series.list_series(self.store, include_archived=False)]
-            self.call_from_thread(self._roll_step, 0, len(ids))
-            added = 0
-            for done, sid in enumerate(ids, 1):
-                added += series.roll_horizons(self.store, series_id=sid).get(sid, 0)
-                self.call_from_thread(self._roll_step, done, len(ids))
+            added = sum(series.roll_horizons(self.store, progress=progress).values())
             token = audit.last_change(self.store)
         finally:
             self.call_from_thread(self._roll_step, None, 0)
@@ -150,7 +240,12 @@ class DeskApp(ServiceCalls, App[int]):
             self.push_screen(OutboxScreen())
 
 
-def run(store: Store) -> int:
-    """Open the desk on ``store``; returns the exit status."""
-    result = DeskApp(store).run()
+def run(store: Store | Callable[[], Store]) -> int:
+    """Open the desk on ``store`` (or on what the callable opens, once the first
+    screen is up); returns the exit status. An error opening the store is raised
+    here, after the desk has left the terminal, for the command line to print."""
+    app = DeskApp(store)
+    result = app.run()
+    if app.open_error is not None:
+        raise app.open_error
     return result if isinstance(result, int) else 0

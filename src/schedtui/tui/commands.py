@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 from textual.markup import escape
 
-from schedtui.services import hubs
-from schedtui.services import search as finder
+if TYPE_CHECKING:
+    from schedtui.services import search as finder
 
 LIMIT = 20
 """Hits of each kind the service returns for one query."""
@@ -56,12 +57,21 @@ class JumpProvider(Provider):
         return go
 
     async def discover(self) -> Hits:
+        if self.store is None:  # the database is still opening
+            return
+        from schedtui.services import hubs
+        from schedtui.services import search as finder
+
         for hub in await asyncio.to_thread(hubs.list_hubs, self.store):
             hit = finder.Hit("hub", hub.id, hub.name, hub.timezone, hub_id=hub.id)
             yield DiscoveryHit(Content(label(hit)), self._jump(hit), text=label(hit),
                                help=escape(hit.detail))
 
     async def search(self, query: str) -> Hits:
+        if self.store is None:
+            return
+        from schedtui.services import search as finder
+
         found = await asyncio.to_thread(finder.search, self.store, query, limit=LIMIT)
         matcher = self.matcher(query)
         for hit in found:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable
 
-from schedtui.store import Store
 from schedtui.tui.calls import ServiceCalls
+
+if TYPE_CHECKING:
+    from schedtui.store import Store
 
 MAX_COLUMN = 48
 """The widest a column grows; longer text ends in an ellipsis."""
@@ -26,8 +30,15 @@ class DeskScreen(ServiceCalls, Screen):
     def store(self) -> Store:
         return self.app.store  # type: ignore[attr-defined]
 
+    @property
+    def store_open(self) -> bool:
+        """False while the desk is still opening its database (the app reloads
+        every screen once it is open)."""
+        return self.app.store is not None  # type: ignore[attr-defined]
+
     def on_mount(self) -> None:
-        self.reload()
+        if self.store_open:
+            self.reload()
 
     def reload(self) -> None:
         """Fetch what the screen shows (override)."""

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
-from schedtui.services import hubs
-from schedtui.services.views import HubView
 from schedtui.tui.format import plain, when
 from schedtui.tui.screens.listing import ListScreen
+
+if TYPE_CHECKING:
+    from schedtui.services.views import HubView
+
+OPENING = "Hubs  (opening the database…)"
+"""The title while the desk opens its database after the first paint."""
 
 
 class HubsScreen(ListScreen):
@@ -31,7 +37,8 @@ class HubsScreen(ListScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Hubs", classes="screen-title", id="title")
+        yield Static("Hubs" if self.store_open else OPENING, classes="screen-title",
+                     id="title")
         table = DataTable(id="list", cursor_type="row", zebra_stripes=True)
         table.add_columns("Hub", "Time zone", "Series", "Next occurrence")
         yield table
@@ -40,7 +47,16 @@ class HubsScreen(ListScreen):
         yield Footer()
 
     def reload(self) -> None:
-        self.load(lambda: hubs.list_hubs(self.store), self.show_items)
+        self.load(self._list_hubs, self.show_items)
+
+    def _list_hubs(self) -> list[HubView]:
+        from schedtui.services import hubs
+
+        return hubs.list_hubs(self.store)
+
+    def show_items(self, items: list[HubView]) -> None:
+        super().show_items(items)
+        self.app.hub_rows_shown()  # type: ignore[attr-defined]
 
     def row(self, hub: HubView) -> tuple[int, list]:
         return hub.id, [plain(hub.name), plain(hub.timezone), str(hub.series_count),
@@ -50,6 +66,8 @@ class HubsScreen(ListScreen):
         return f"{hub.name} {hub.timezone}"
 
     def after_rows(self, shown: int) -> None:
+        if not self.store_open:  # typing a filter while the database opens
+            return
         hint = "" if shown else "  (no hubs yet: press n to add one)"
         self.query_one("#title", Static).update(f"Hubs{hint}")
 

@@ -1,0 +1,78 @@
+"""Desk start: the first screen comes before the database. The app module
+imports no database library, the store is opened by a callable after the
+first paint, an error opening it ends the desk with status 1, and the start
+marks for the benchmark land in SCHEDTUI_FIRST_PAINT_FILE."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from textual.widgets import DataTable, Static
+
+from schedtui.domain.errors import DeskError
+from schedtui.tui.app import DeskApp, run
+from schedtui.tui.screens.hubs import OPENING, HubsScreen
+from tests.tui.conftest import StillDesk, settle
+
+
+def test_importing_the_desk_imports_no_database_library():
+    code = ("import sys, schedtui.tui.app, schedtui.tui.screens.hubs; "
+            "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'schedtui.store') "
+            "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
+
+
+async def test_the_hubs_screen_is_drawn_before_the_store_opens(desk_store, seeded, tmp_path,
+                                                                monkeypatch):
+    import threading
+
+    marks = tmp_path / "marks.jsonl"
+    monkeypatch.setenv("SCHEDTUI_FIRST_PAINT_FILE", str(marks))
+    gate = threading.Event()
+
+    def opener():
+        gate.wait(10)
+        return desk_store
+
+    app = StillDesk(opener, poll_seconds=None, roll_on_start=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, HubsScreen) and app.store is None
+        assert str(screen.query_one("#title", Static).render()) == OPENING
+        assert screen.query_one("#list", DataTable).row_count == 0
+        gate.set()
+        await settle(pilot)
+        assert app.store is desk_store
+        assert screen.query_one("#list", DataTable).row_count == 2
+        assert str(screen.query_one("#title", Static).render()) == "Hubs"
+        await pilot.pause()
+    names = [next(iter(json.loads(line))) for line in marks.read_text().splitlines()]
+    assert names == ["first_paint", "store_open", "rows_shown"]
+
+
+async def test_an_error_opening_the_store_ends_the_desk_with_status_1():
+    def opener():
+        raise DeskError("not_a_database", "x.db is not a schedtui database.")
+
+    app = DeskApp(opener, poll_seconds=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await settle(pilot)
+    assert app.return_code == 1
+    assert isinstance(app.open_error, DeskError)
+
+
+def test_run_raises_the_open_error_for_the_command_line(monkeypatch):
+    def fake_run(self, *args, **kwargs):
+        self.open_error = DeskError("database_unavailable", "The database is locked.")
+        return 1
+
+    monkeypatch.setattr(DeskApp, "run", fake_run)
+    with pytest.raises(DeskError, match="locked"):
+        run(lambda: None)
