@@ -70,6 +70,28 @@ async def test_calendar_loads_only_the_visible_weeks(seeded, make_app, monkeypat
         assert calls == [{"start": date(2025, 2, 24), "end": date(2025, 4, 6)}]
 
 
+async def test_month_change_fetches_the_series_only_once(seeded, make_app, monkeypatch):
+    asked = []
+    original = series.get_series
+
+    def spy(store, series_id, **kwargs):
+        asked.append(series_id)
+        return original(store, series_id, **kwargs)
+
+    monkeypatch.setattr(series, "get_series", spy)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_calendar(app, pilot, seeded.standup_id)
+        assert asked == [seeded.standup_id]
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await settle(pilot)
+        assert screen.loaded_month == date(2025, 5, 1)
+        assert asked == [seeded.standup_id]  # month changes: occurrences only
+        screen.reload()  # a change elsewhere: the series again
+        await settle(pilot)
+        assert asked == [seeded.standup_id] * 2
+
+
 async def test_move_shows_zone_and_people_told(seeded, make_app, desk_store):
     for n in range(3):
         registrations.register(desk_store, seeded.standup_id, email=f"p{n}@example.org",

@@ -80,6 +80,8 @@ class CalendarScreen(DeskScreen):
         self.week_mode = False
         self.placed = False
         self.loaded_month: date | None = None
+        self.series_pending = True
+        """A reload of the series view is on its way (a month change fetches it too)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -119,11 +121,20 @@ class CalendarScreen(DeskScreen):
         self.grid.focus()
 
     def reload(self) -> None:
+        """The series and the month around the cursor (on open and after a change)."""
         day = self.grid.cursor if self.placed else None
+        self.series_pending = True
         self.load(lambda: self._fetch(day), self._show)
 
-    def _fetch(self, day: date | None) -> tuple:
-        view = series.get_series(self.store, self.series_id)
+    def load_month(self) -> None:
+        """Another month: only its occurrences; the series view is the one loaded."""
+        day = self.grid.cursor
+        view = None if self.series_pending else self.series  # a reload may be overtaken
+        self.load(lambda: self._fetch(day, view), self._show)
+
+    def _fetch(self, day: date | None, view: SeriesView | None = None) -> tuple:
+        if view is None:
+            view = series.get_series(self.store, self.series_id)
         today = self.store.now().astimezone(zone(view.timezone)).date()
         if day is None:
             day = datetime.fromisoformat(view.next_occurrence).date() \
@@ -134,6 +145,7 @@ class CalendarScreen(DeskScreen):
 
     def _show(self, data: tuple) -> None:
         view, today, day, self.loaded_range, self.month_occurrences = data
+        self.series_pending = False
         self.series = view
         self.series_name = view.name
         title = Text(view.name, "bold")
@@ -152,7 +164,7 @@ class CalendarScreen(DeskScreen):
         if not self.placed:
             return
         if event.day.replace(day=1) != self.loaded_month:
-            self.reload()
+            self.load_month()
         else:
             self.show_agenda()
 
