@@ -94,6 +94,45 @@ async def test_a_window_of_rows_and_jumps_to_both_ends(big):
         assert under_cursor(screen) == "Person 00000"
 
 
+async def test_end_swaps_in_the_last_window_fetched_ahead(big, monkeypatch):
+    store, series_id, occ = big
+    app = StillDesk(store, poll_seconds=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_list(app, pilot, series_id, occ)
+        assert screen.last_window is not None  # fetched once the first rows were shown
+        assert screen.last_window.offset == PEOPLE - WINDOW
+        asked = []
+        monkeypatch.setattr(registrations, "registration_page",
+                            lambda *a, **k: asked.append(k) or (0, []))
+        await pilot.press("end")
+        await pilot.pause()
+        assert asked == []  # no query: the window was there
+        assert under_cursor(screen) == f"Person {PEOPLE - 1:05d}"
+        assert f"rows {PEOPLE - WINDOW + 1}–{PEOPLE} of {PEOPLE}" in counts(screen)
+
+
+async def test_a_list_that_fits_one_window_only_moves_the_cursor(big, monkeypatch):
+    store, series_id, occ = big
+    app = StillDesk(store, poll_seconds=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_list(app, pilot, series_id, occ)
+        await pilot.press("slash", *"person 029", "enter")
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert screen.table.row_count == screen.total == 100
+        assert screen.last_window is None
+        asked = []
+        real_page = registrations.registration_page
+        monkeypatch.setattr(registrations, "registration_page",
+                            lambda *a, **k: asked.append(k) or real_page(*a, **k))
+        await pilot.press("end")
+        await settle(pilot)
+        assert under_cursor(screen) == "Person 02999" and asked == []
+        await pilot.press("home")
+        await settle(pilot)
+        assert under_cursor(screen) == "Person 02900" and asked == []
+
+
 async def test_the_window_slides_when_the_cursor_reaches_an_edge(big):
     store, series_id, occ = big
     app = StillDesk(store, poll_seconds=None)
@@ -125,13 +164,13 @@ async def test_the_window_slides_when_the_cursor_reaches_an_edge(big):
 async def test_filter_is_a_service_query_after_typing_pauses(big, monkeypatch):
     store, series_id, occ = big
     asked = []
-    real_count = registrations.count_registrations
+    real_page = registrations.registration_page
 
-    def count(*args, **kwargs):
+    def page(*args, **kwargs):
         asked.append(kwargs.get("text_filter"))
-        return real_count(*args, **kwargs)
+        return real_page(*args, **kwargs)
 
-    monkeypatch.setattr(registrations, "count_registrations", count)
+    monkeypatch.setattr(registrations, "registration_page", page)
     app = StillDesk(store, poll_seconds=None)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_list(app, pilot, series_id, occ)

@@ -188,18 +188,18 @@ async def test_palette_asks_the_service_and_jumps_to_an_attendee(seeded, make_ap
         registrations.register(desk_store, seeded.standup_id, name=name,
                                email=f"{name.split()[0].lower()}@example.org")
     queries, listed = [], []
-    real_search, real_list = finder.search, registrations.list_registrations
+    real_search, real_page = finder.search, registrations.registration_page
 
     def search(store, text, **kwargs):
         queries.append((text, kwargs.get("limit")))
         return real_search(store, text, **kwargs)
 
-    def list_registrations(store, **kwargs):
+    def registration_page(store, **kwargs):
         listed.append(kwargs)
-        return real_list(store, **kwargs)
+        return real_page(store, **kwargs)
 
     monkeypatch.setattr(finder, "search", search)
-    monkeypatch.setattr(registrations, "list_registrations", list_registrations)
+    monkeypatch.setattr(registrations, "registration_page", registration_page)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
