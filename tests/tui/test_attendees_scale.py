@@ -99,7 +99,7 @@ async def test_end_swaps_in_the_last_window_fetched_ahead(big, monkeypatch):
     app = StillDesk(store, poll_seconds=None)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_list(app, pilot, series_id, occ)
-        assert screen.last_window is not None  # fetched once the first rows were shown
+        assert screen.last_window is not None  # fetched with the first rows
         assert screen.last_window.offset == PEOPLE - WINDOW
         asked = []
         monkeypatch.setattr(registrations, "registration_page",

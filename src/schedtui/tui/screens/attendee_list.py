@@ -5,9 +5,10 @@ An occurrence may hold tens of thousands of registrations, so the table holds
 one window of them (``WINDOW`` rows) that the service pages through, each
 window and the list's length from one snapshot: the next or previous window
 loads when the cursor reaches an edge, ``home``/``end`` go to the first or last
-window, and the filter is a query to the service. The last window is fetched
-ahead once the first rows are shown, so ``end`` swaps it in at once; when the
-whole list fits in one window, ``home``/``end`` only move the cursor."""
+window, and the filter is a query to the service. Opening the list (and a
+reload, and a new filter) fetches the last window in the same go as the first,
+so ``end`` swaps it in without asking again; when the whole list fits in one
+window, ``home``/``end`` only move the cursor."""
 
 from __future__ import annotations
 
@@ -81,8 +82,6 @@ class AttendeesScreen(ListScreen):
         """Rows in the whole (filtered) list."""
         self.last_window: Window | None = None
         """The list's last window, fetched ahead for ``end``; None: not (yet) known."""
-        self.generation = 0
-        """Bumped when what was fetched ahead may be old (a reload, a new filter)."""
         self.by_key: dict[str, RegistrationView] = {}
         self.figures = ""
         """Seat counts of the occurrence or series, shown under the table."""
@@ -122,20 +121,30 @@ class AttendeesScreen(ListScreen):
               figures: bool = False) -> None:
         """Load the window starting at ``offset`` (None: the last window); then put
         the cursor on the ``first`` or ``last`` row, or keep it on its registration.
-        ``figures``: then the seat counts too (after the rows, which come first),
-        and the last window ahead of an ``end``."""
+        ``figures``: then the seat counts too (after the rows, which come first).
+        Opening, a reload and a new filter (offset 0) also fetch the last window,
+        in the same worker, ahead of an ``end``."""
         scope, store = self.scope(), self.store
         if offset is not None:  # a full window where the known length allows it
             offset = max(min(offset, self.total - WINDOW), 0)
-        if figures or offset == 0:  # a reload or a new filter: what was fetched ahead is old
+        ahead = figures or offset == 0  # opening, a reload or a new filter
+        if ahead:  # what was fetched ahead is old
             self.last_window = None
-            self.generation += 1
 
-        def run() -> Window:
-            return self._page(store, scope, offset)
+        def run() -> tuple[Window, Window | None]:
+            window = self._page(store, scope, offset)
+            if not ahead or window.total <= WINDOW or \
+                    window.offset + len(window.rows) >= window.total:
+                return window, None
+            return window, self._page(store, scope, None)  # for ``end``, in the same go
 
-        self.load(run, lambda window: self._show_window(window, cursor, figures),
-                  group="window")
+        def show(windows: tuple[Window, Window | None]) -> None:
+            window, last = windows
+            if last is not None:
+                self.last_window = last
+            self._show_window(window, cursor, figures)
+
+        self.load(run, show, group="window")
 
     @staticmethod
     def _page(store, scope: dict, offset: int | None) -> Window:
@@ -144,16 +153,6 @@ class AttendeesScreen(ListScreen):
             store, **scope, offset=-WINDOW if offset is None else offset, limit=WINDOW)
         start = max(total - WINDOW, 0) if offset is None else offset
         return Window(total, start, rows)
-
-    def _fetch_last(self) -> None:
-        """Fetch the last window ahead, so ``end`` need not wait for the service."""
-        scope, store, generation = self.scope(), self.store, self.generation
-
-        def keep(window: Window) -> None:
-            if generation == self.generation and scope == self.scope():  # still current
-                self.last_window = window
-
-        self.load(lambda: self._page(store, scope, None), keep, group="last")
 
     def _show_window(self, window: Window, cursor: str | None, figures: bool = False) -> None:
         self.first_row, self.total = window.offset, window.total
@@ -170,8 +169,6 @@ class AttendeesScreen(ListScreen):
             self.last_window = None  # the whole list is on screen
         elif self.first_row + table.row_count >= self.total:
             self.last_window = window
-        elif self.last_window is None:
-            self._fetch_last()
         if figures:
             self.load(self._figures, self._show_figures, group="figures")
 
@@ -191,13 +188,12 @@ class AttendeesScreen(ListScreen):
     @on(WindowTable.Edge)
     def _to_edge(self, event: WindowTable.Edge) -> None:
         table = self.table
-        whole = self.first_row == 0 and table.row_count >= self.total
         if event.which == "first":
             if self.first_row == 0:  # the first window is on screen already
                 table.move_cursor(row=0, animate=False)
             else:
                 self.fetch(0, "first")
-        elif whole or self.first_row + table.row_count >= self.total:
+        elif self.first_row + table.row_count >= self.total:
             if table.row_count:  # the last window is on screen already
                 table.move_cursor(row=table.row_count - 1, animate=False)
         elif self.last_window is not None:
