@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from schedtui.domain.errors import DeskError
 from schedtui.domain.recurrence import WEEKDAYS
+from schedtui.domain.zones import zone
 from schedtui.interop.ics import export_ics, import_ics
 from schedtui.services import hubs, occurrences, registrations, series
 from schedtui.store import open_store
@@ -27,7 +28,25 @@ def check(store, series_ids, text):
             occurrences.list_occurrences(store, sid) for sid in series_ids):
         return  # a series without end whose first date lies past its horizon
     start, stop = window(store, series_ids)
-    assert expander_instants(text, start, stop) == desk_instants(store, series_ids)
+    theirs = expander_instants(text, start, stop)
+    mine = desk_instants(store, series_ids)
+    assert [t[:2] for t in theirs] == [m[:2] for m in mine]  # every start, local and UTC
+    zones = {v.start_utc: v.timezone for sid in series_ids
+             for v in occurrences.list_occurrences(store, sid)}
+    for (local, start_utc, their_end), (_, _, my_end) in zip(theirs, mine, strict=True):
+        if their_end == my_end:
+            continue
+        # A clock change inside the instance: the desk keeps its exact length
+        # (RFC 5545: DTEND gives every instance "the same exact duration"); this
+        # expander adds the length to the wall-clock time instead. Nothing else differs.
+        length = _instant(my_end) - _instant(start_utc)
+        wall = datetime.fromisoformat(local).replace(tzinfo=None) + length
+        expected = wall.replace(tzinfo=zone(zones[start_utc])).astimezone(UTC)
+        assert _instant(their_end) == expected, (local, their_end, my_end)
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def make(store, hub, rrule, times, start=date(2025, 1, 6), tz=None, **extra):

@@ -252,3 +252,27 @@ def test_roll_reports_progress_over_the_series_that_are_due(store, hub, clock):
     clock.now = datetime(2025, 1, 20, 12, tzinfo=clock.now.tzinfo)
     added = series.roll_horizons(store, progress=lambda d, t: seen.append((d, t)))
     assert sorted(added.values()) == [2, 2] and seen == [(1, 2), (2, 2)]
+
+
+def test_a_batch_of_series_is_one_transaction(store, hub):
+    spec = dict(hub_id=hub.id, name="A", start=date(2025, 1, 6), duration_minutes=30,
+                rrule="FREQ=DAILY;COUNT=3", times=[(time(9), None)])
+    made = series.create_series_batch(store, [spec, spec | {"name": "B",
+                                                            "rrule": "FREQ=DAILY;COUNT=2"}])
+    assert [count for _, count in made] == [3, 2]
+    before = snapshot(store)
+    with pytest.raises(DeskError):
+        series.create_series_batch(store, [spec, spec | {"rrule": "FREQ=DAILY;INTERVAL=0"}])
+    assert snapshot(store) == before  # all or none
+
+
+def test_bulk_written_times_compare_equal_in_sql(store, hub):
+    """Occurrences are written in bulk; SQL comparisons against them must still hold."""
+    view = weekly(store, hub)
+    occ = occurrences.list_occurrences(store, view.id)
+    with pytest.raises(DeskError) as err:
+        occurrences.move_occurrence(store, occ[1].id, datetime(2025, 1, 20, 10, 0))
+    assert err.value.code == "occurrence_clash"
+    day = occurrences.list_occurrences(store, view.id, start=date(2025, 1, 20),
+                                       end=date(2025, 1, 20))
+    assert [o.id for o in day] == [occ[2].id]

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from schedtui.domain import parse, text
 from schedtui.domain.errors import DeskError, invalid
@@ -193,14 +192,38 @@ def _occurrence_values(series: Series, slot_id: int, start: datetime, capacity: 
             "status": "scheduled", "capacity": capacity, "edited": ""}
 
 
+_BULK_COLUMNS = ("series_id", "slot_id", "original_start", "start_utc", "end_utc", "status",
+                 "capacity", "edited")
+
+
+def _sqlite_datetime(moment: datetime) -> str:
+    """A naive-UTC datetime in the exact text SQLAlchemy's SQLite DateTime stores,
+    so rows written in bulk compare equal to rows written through the ORM."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _insert_occurrences(session: Session, values: list[dict[str, Any]]) -> None:
+    """One executemany on the driver: materialization writes thousands of rows
+    nobody holds yet, and SQLAlchemy's per-value type handling would dominate."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        connection.execute(Occurrence.__table__.insert(), values)
+        return
+    rows = [tuple(_sqlite_datetime(v[c]) if isinstance(v[c], datetime) else v[c]
+                  for c in _BULK_COLUMNS) for v in values]
+    connection.exec_driver_sql(
+        f"INSERT INTO occurrence ({', '.join(_BULK_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(_BULK_COLUMNS))})", rows)
+
+
 def _materialize(session: Session, series: Series, rows: Sequence[Slot], now: datetime) -> int:
     """Insert every planned occurrence of a new series, in one bulk statement."""
     result = plan(series, rows, now)
     capacity = {r.id: r.capacity for r in rows}
     values = [_occurrence_values(series, p.slot.key, p.start, capacity[p.slot.key])
               for p in result.items]
-    if values:  # Core executemany: no ORM bookkeeping for rows nobody holds yet
-        session.connection().execute(Occurrence.__table__.insert(), values)
+    if values:
+        _insert_occurrences(session, values)
     series.planned_through = None if result.complete else horizon_for(series, now)
     return len(values)
 
@@ -288,7 +311,7 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
     for occ in resized:
         seats.promote(session, store, occ, series)
     if fresh:
-        session.execute(insert(Occurrence), fresh)
+        _insert_occurrences(session, fresh)
         report.added = len(fresh)
     series.planned_through = None if result.complete else horizon_for(series, now)
     return report
@@ -329,6 +352,24 @@ def create_series(store: Store, *, hub_id: int, name: str, start: date,
         series = add_series(session, store, hub_id=hub_id, **settings)
         idempotency.remember(session, key, "series.add", params, series.id, series.created_at)
         return series_view(session, series, store.now(), fresh=True)
+
+
+@transaction
+def create_series_batch(store: Store, specs: Sequence[dict[str, Any]],
+                        progress: Callable[[int, int], None] | None = None
+                        ) -> list[tuple[int, int]]:
+    """Create many series in one transaction (all or none), each by the same
+    rules as :func:`create_series`. Returns (series id, occurrences planned) for each."""
+    ids = []
+    with store.write() as session:
+        for done, spec in enumerate(specs, 1):
+            ids.append(add_series(session, store, **spec).id)
+            if progress:
+                progress(done, len(specs))
+        counts = dict(session.exec(select(Occurrence.series_id, func.count(Occurrence.id))
+                                   .where(col(Occurrence.series_id).in_(ids))
+                                   .group_by(Occurrence.series_id)).all()) if ids else {}
+    return [(sid, counts.get(sid, 0)) for sid in ids]
 
 
 def add_series(session: Session, store: Store, *, hub_id: int, name: str, start: date,
