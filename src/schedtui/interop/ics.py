@@ -267,14 +267,21 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
     for occ in stored:  # what no rule carries: one event each
         if occ.id in covered or occ.status != "scheduled":
             continue
-        single = _event(series, f"series-{series.id}-occurrence-{occ.id}@{DOMAIN}", now)
-        _times(single, occ, tz)
-        _place(single, occ.location if occ.location is not None else series.location)
-        cal.add_component(single)
+        day = _single_event(cal, series, occ, f"series-{series.id}-occurrence-{occ.id}", now)
         report.single_events += 1
-        day = from_utc_naive(occ.start_utc, tz).date()
         span = _widen(span, (day, day))
     return span
+
+
+def _single_event(cal: icalendar.Calendar, series: Series, occ: Occurrence, uid: str,
+                  now: datetime) -> date:
+    """One occurrence as an event of its own; returns its local date."""
+    tz = zone(series.timezone)
+    event = _event(series, f"{uid}@{DOMAIN}", now)
+    _times(event, occ, tz)
+    _place(event, occ.location if occ.location is not None else series.location)
+    cal.add_component(event)
+    return from_utc_naive(occ.start_utc, tz).date()
 
 
 def _attendee_feed(session: Session, cal: icalendar.Calendar, email: str, now: datetime,
@@ -296,13 +303,8 @@ def _attendee_feed(session: Session, cal: icalendar.Calendar, email: str, now: d
         .order_by(Occurrence.start_utc, Occurrence.id)).all()
     span = None
     for occ, series in rows:
-        tz = zone(series.timezone)
-        event = _event(series, f"occurrence-{occ.id}@{DOMAIN}", now)
-        _times(event, occ, tz)
-        _place(event, occ.location if occ.location is not None else series.location)
-        cal.add_component(event)
+        day = _single_event(cal, series, occ, f"occurrence-{occ.id}", now)
         report.events += 1
-        day = from_utc_naive(occ.start_utc, tz).date()
         span = _widen(span, (day, day))
     report.series = len({series.id for _, series in rows})
     return span
