@@ -14,6 +14,7 @@ from schedtui.store import Store
 from schedtui.store.engine import transaction
 from schedtui.store.models import AuditEntry
 
+_INSERT = AuditEntry.__table__.insert()  # built once: every change writes one
 
 def _default(value: Any) -> Any:
     if isinstance(value, datetime):
@@ -36,7 +37,7 @@ def record(session: Session, store: Store, action: str, entity: str, entity_id: 
     """Write one audit entry in the caller's transaction (a plain insert: the
     log is written, never read back, in the transaction that makes it).
     ``undone`` marks an entry that undo must step over (an undo's own entry)."""
-    session.connection().execute(AuditEntry.__table__.insert(), {
+    session.connection().execute(_INSERT, {
         "at": store.now().astimezone(UTC).replace(tzinfo=None), "actor": store.actor,
         "action": action, "entity": entity, "entity_id": entity_id, "hub_id": hub_id,
         "series_id": series_id, "undone": undone,

@@ -11,6 +11,8 @@ from schedtui.services.common import naive_now
 from schedtui.store import Store
 from schedtui.store.models import Attendee, Notice, Occurrence, Registration, Series
 
+_INSERT = Notice.__table__.insert()  # built once
+
 SUBJECTS = {
     "confirmed": "You're registered: {series}",
     "waitlisted": "You're on the waitlist: {series}",
@@ -76,7 +78,7 @@ def notify(session: Session, store: Store, kind: str, *, attendee: Attendee,
         body += ["", f"Where: {where}"]
     body += ["", f"Seats: {registration.seats}" if registration else "", "",
              "-- sent from the schedtui desk"]
-    session.connection().execute(Notice.__table__.insert(), {
+    session.connection().execute(_INSERT, {
         "created_at": naive_now(store.now()), "kind": kind, "attendee_id": attendee.id,
         "registration_id": registration.id if registration else None,
         "occurrence_id": about.id if about else None, "to_email": attendee.email,

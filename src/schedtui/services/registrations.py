@@ -8,9 +8,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import case
+from sqlalchemy import Row, bindparam, case
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -28,6 +28,24 @@ from schedtui.store.models import (
     SeatEntry,
     Series,
 )
+
+_ATTENDEE = Attendee.__table__
+_SEAT = SeatEntry.__table__
+_REGISTRATION = Registration.__table__
+_NEW_REGISTRATION = _REGISTRATION.insert()
+_NEW_SEATS = _SEAT.insert()
+_PERSON_COLUMNS = (_ATTENDEE.c.id, _ATTENDEE.c.email, _ATTENDEE.c.name, _ATTENDEE.c.phone)
+_NEW_ATTENDEE: dict[str, Any] = {}
+_ATTENDEE_BY_KEY = select(*_PERSON_COLUMNS).where(_ATTENDEE.c.email_key == bindparam("key"))
+# A person's seats among some occurrences, from their few registrations (not the
+# occurrences' many entries).
+_HELD = (select(_SEAT.c.occurrence_id)
+         .where(_SEAT.c.registration_id.in_(
+             select(_REGISTRATION.c.id).where(_REGISTRATION.c.attendee_id == bindparam("person"))
+             .where(_REGISTRATION.c.status.in_(("active", "pending")))
+             .where(_REGISTRATION.c.id != bindparam("ignore"))))
+         .where(_SEAT.c.occurrence_id.in_(bindparam("occurrences", expanding=True)))
+         .where(_SEAT.c.status != "cancelled"))
 
 EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}$")
 
@@ -99,9 +117,13 @@ def overall_status(registration: Registration, entries: Sequence[SeatEntry]) -> 
     """pending, declined, cancelled; for an active registration: confirmed when
     every entry that is not cancelled is confirmed, waitlisted when none is,
     partial otherwise."""
-    if registration.status != "active":
-        return registration.status
-    live = [e.status for e in entries if e.status != "cancelled"]
+    return _overall(registration.status, [e.status for e in entries])
+
+
+def _overall(status: str, entries: Sequence[str]) -> str:
+    if status != "active":
+        return status
+    live = [e for e in entries if e != "cancelled"]
     if all(s == "confirmed" for s in live):
         return "confirmed"
     if not any(s == "confirmed" for s in live):
@@ -222,30 +244,44 @@ def _check_email(value: str) -> str:
 
 
 def _attendee(session: Session, store: Store, email: str, name: str,
-              phone: str) -> tuple[Attendee, bool]:
+              phone: str) -> tuple[Row, bool]:
     """The attendee with this email (compared without case), made if new.
-    Returns it and whether it existed before."""
+    Returns it and whether it existed before. One statement for a newcomer: the
+    insert gives way to an existing row (also one another writer just made)."""
+    connection = session.connection()
     key = email.lower()
-    person = session.exec(select(Attendee).where(Attendee.email_key == key)).first()
-    if person is None:
-        person = Attendee(email_key=key, email=email, name=name, phone=phone,
-                          created_at=naive_now(store.now()))
-        session.add(person)
-        session.flush()
-        return person, False
+    made = connection.execute(_new_attendee(store), {
+        "email_key": key, "email": email, "name": name, "phone": phone,
+        "created_at": naive_now(store.now())}).first()
+    if made is not None:
+        return made, False
+    person = connection.execute(_ATTENDEE_BY_KEY, {"key": key}).one()
     if phone and not person.phone:
-        person.phone = phone
-        session.add(person)
+        connection.execute(_ATTENDEE.update().where(_ATTENDEE.c.id == person.id),
+                           {"phone": phone})
     return person, True
 
 
-def _open(series: Series) -> None:
+def _new_attendee(store: Store):
+    """``INSERT ... ON CONFLICT (email_key) DO NOTHING RETURNING`` in the store's dialect."""
+    dialect = store.engine.dialect.name
+    if dialect not in _NEW_ATTENDEE:
+        from sqlalchemy.dialects import postgresql, sqlite  # the one in use, when first needed
+
+        module = sqlite if dialect == "sqlite" else postgresql
+        _NEW_ATTENDEE[dialect] = (module.insert(_ATTENDEE)
+                                  .on_conflict_do_nothing(index_elements=["email_key"])
+                                  .returning(*_PERSON_COLUMNS))
+    return _NEW_ATTENDEE[dialect]
+
+
+def _open(series: Series | Row) -> None:
     if series.status != "published":
         raise DeskError("series_not_open", f'"{series.name}" is {series.status}; it takes no '
                         "registrations.")
 
 
-def _window(series: Series, occ: Occurrence, now_naive) -> str | None:
+def _window(series: Series | Row, occ: Occurrence | Row, now_naive) -> str | None:
     """Why ``occ`` cannot be booked now, or None."""
     ahead = occ.start_utc - now_naive
     if series.booking_min_hours is not None and ahead < timedelta(hours=series.booking_min_hours):
@@ -255,8 +291,8 @@ def _window(series: Series, occ: Occurrence, now_naive) -> str | None:
     return None
 
 
-def _chosen(session: Session, store: Store, series: Series,
-            occurrence_ids: Sequence[int] | None) -> list[Occurrence]:
+def _chosen(session: Session, store: Store, series: Row,
+            occurrence_ids: Sequence[int] | None) -> list[Row]:
     """The occurrences a new registration covers, checked against the option
     and locked (in id order) for the seat decision."""
     now = naive_now(store.now())
@@ -266,10 +302,8 @@ def _chosen(session: Session, store: Store, series: Series,
         if ids:
             raise DeskError("registration_option_mismatch", f'"{series.name}" registers for '
                             "all sessions; do not choose occurrences.")
-        upcoming = sorted(session.exec(
-            select(Occurrence).where(Occurrence.series_id == series.id)
-            .where(Occurrence.status == "scheduled").where(Occurrence.start_utc > now)
-            .order_by(Occurrence.id).with_for_update()).all(), key=lambda o: o.start_utc)
+        upcoming = sorted(seats.upcoming_for_booking(session, series.id, now),
+                          key=lambda o: o.start_utc)
         if not upcoming:
             raise DeskError("occurrence_not_open", f'"{series.name}" has no upcoming '
                             "occurrences to register for.")
@@ -287,8 +321,8 @@ def _chosen(session: Session, store: Store, series: Series,
     if option == "multiple_sessions" and not ids:
         raise DeskError("registration_option_mismatch", f'"{series.name}" needs one or more '
                         "chosen occurrences.")
-    found = {o.id: o for o in seats.lock_occurrences(
-        session, [i for i in ids if isinstance(i, int) and not isinstance(i, bool)])}
+    found = seats.rows_for_booking(
+        session, [i for i in ids if isinstance(i, int) and not isinstance(i, bool)])
     chosen = []
     for occ_id in ids:
         occ = found.get(occ_id)
@@ -307,18 +341,12 @@ def _chosen(session: Session, store: Store, series: Series,
     return sorted(chosen, key=lambda o: o.start_utc)
 
 
-def _duplicates(session: Session, attendee: Attendee, occ_ids: Sequence[int],
+def _duplicates(session: Session, attendee_id: int, occ_ids: Sequence[int],
                 ignore: int | None = None) -> list[int]:
-    theirs = (select(Registration.id).where(Registration.attendee_id == attendee.id)
-              .where(col(Registration.status).in_(("active", "pending"))))
-    if ignore is not None:
-        theirs = theirs.where(Registration.id != ignore)
-    # Start from the person's few registrations, not the occurrence's many entries.
-    query = (select(SeatEntry.occurrence_id)
-             .where(col(SeatEntry.registration_id).in_(theirs))
-             .where(col(SeatEntry.occurrence_id).in_(occ_ids))
-             .where(SeatEntry.status != "cancelled"))
-    return sorted(set(session.exec(query).all()))
+    """The occurrences among ``occ_ids`` the person already holds a seat in
+    (through another registration than ``ignore``)."""
+    return sorted(set(session.connection().execute(_HELD, {
+        "person": attendee_id, "occurrences": list(occ_ids), "ignore": ignore or 0}).scalars()))
 
 
 @transaction
@@ -359,41 +387,48 @@ def add_registration(session: Session, store: Store, series_id: int, *, email: s
                      occurrence_ids, idempotency_key, params)
 
 
+class _Booked(NamedTuple):
+    """A registration just made, as the notice needs it."""
+
+    id: int
+    seats: int
+
+
 def _register(session: Session, store: Store, series_id: int, email: str, name: str,
               phone: str, count: int, occurrence_ids, key: str | None,
               params: dict[str, Any]) -> RegistrationView:
-    series = seats.pinned(session, Series, series_id, "series")
+    # The busiest write of the desk: plain rows and statements built once, no ORM objects.
+    series = seats.series_row(session, series_id)
     _open(series)
     if count > series.max_seats:
         raise DeskError("too_many_seats", f"One registration may take at most "
                         f"{series.max_seats} seats in \"{series.name}\"; asked for {count}.")
     chosen = _chosen(session, store, series, occurrence_ids)
     person, known = _attendee(session, store, email, name, phone)
-    clash = _duplicates(session, person, [o.id for o in chosen]) if known else []
+    clash = _duplicates(session, person.id, [o.id for o in chosen]) if known else []
     if clash:
         raise DeskError("duplicate_registration", f"{email} already holds a registration for "
                         f"occurrence{'s' if len(clash) > 1 else ''} "
                         f"{', '.join(map(str, clash))}.", occurrences=clash)
     now = naive_now(store.now())  # arrival: when the seats are decided, under the locks
-    registration = Registration(series_id=series.id, attendee_id=person.id, seats=count,
-                                status="pending" if series.require_approval else "active",
-                                created_at=now, updated_at=now)
-    session.add(registration)
-    session.flush()
-    seats.count_confirmed(session, [o.id for o in chosen])
-    entries = []
-    for occ in chosen:
-        entry = SeatEntry(registration_id=registration.id, occurrence_id=occ.id, seats=count,
-                          status="pending", queued_at=now)
-        if registration.status == "active":
-            seats.place(session, store, entry, occ)
-        else:
-            session.add(entry)
-        entries.append(entry)
-    state = overall_status(registration, entries)
+    status = "pending" if series.require_approval else "active"
+    connection = session.connection()
+    registration = _Booked(connection.execute(_NEW_REGISTRATION, {
+        "series_id": series.id, "attendee_id": person.id, "seats": count, "status": status,
+        "created_at": now, "updated_at": now}).inserted_primary_key[0], count)
+    if status == "active":
+        seats.count_confirmed(session, [o.id for o in chosen])
+        statuses = [seats.book(session, occ, count) for occ in chosen]
+    else:
+        statuses = ["pending"] * len(chosen)
+    connection.execute(_NEW_SEATS, [
+        {"registration_id": registration.id, "occurrence_id": occ.id, "seats": count,
+         "status": entry, "attended": False, "queued_at": now, "cancel_reason": "",
+         "confirmed_at": now if entry == "confirmed" else None}
+        for occ, entry in zip(chosen, statuses, strict=True)])
+    state = _overall(status, statuses)
     notices.notify(session, store, state, attendee=person, registration=registration,
-                   series=series, lines=[(o, e.status) for o, e in zip(chosen, entries,
-                                                                        strict=True)])
+                   series=series, lines=list(zip(chosen, statuses, strict=True)))
     idempotency.remember(session, key, "reg.add", params, registration.id, now)
     audit.record(session, store, "registration.create", "registration", registration.id,
                  after={"email": email, "seats": count, "status": state,
@@ -402,11 +437,11 @@ def _register(session: Session, store: Store, series_id: int, email: str, name: 
     tz = zone(series.timezone)
     return RegistrationView(
         id=registration.id, series_id=series.id, attendee_id=person.id, email=person.email,
-        name=person.name, phone=person.phone, seats=count, status=state,
+        name=person.name, phone=person.phone or phone, seats=count, status=state,
         created_at=iso_utc(now),
-        occurrences=[SeatView(o.id, e.status, False,
+        occurrences=[SeatView(o.id, entry, False,
                               from_utc_naive(o.start_utc, tz).isoformat(timespec="seconds"))
-                     for o, e in zip(chosen, entries, strict=True)])
+                     for o, entry in zip(chosen, statuses, strict=True)])
 
 
 # -- changing -------------------------------------------------------------------
@@ -537,7 +572,7 @@ def switch(store: Store, registration_id: int, from_occurrence: int,
         why = _window(series, target, now)
         if why:
             raise DeskError("outside_booking_window", f"Occurrence {to_occurrence}: {why}.")
-        if _duplicates(session, person, [to_occurrence]):
+        if _duplicates(session, person.id, [to_occurrence]):
             raise DeskError("duplicate_registration", f"{person.email} already holds a seat "
                             f"in occurrence {to_occurrence}.")
         if entry.status != "pending":

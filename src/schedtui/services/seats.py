@@ -10,11 +10,12 @@ cannot deadlock); SQLite's ``BEGIN IMMEDIATE`` already serialises writers.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
-from sqlalchemy import event
+from sqlalchemy import Row, bindparam, event
 from sqlmodel import Session, col, func, select
 
-from schedtui.domain.errors import DeskError
+from schedtui.domain.errors import DeskError, not_found
 from schedtui.services import notices
 from schedtui.services.common import get, naive_now
 from schedtui.store import Store
@@ -22,9 +23,44 @@ from schedtui.store.models import Attendee, Occurrence, Registration, SeatEntry,
 
 ACTIVE = ("confirmed", "waitlisted")
 
+# Booking runs thousands of times a minute in an import: its statements are
+# built once, read plain rows (no ORM objects) and are cached compiled.
+_OCC = Occurrence.__table__
+_SEAT = SeatEntry.__table__
+_BOOKING_COLUMNS = (_OCC.c.id, _OCC.c.series_id, _OCC.c.status, _OCC.c.start_utc,
+                    _OCC.c.capacity, _OCC.c.location)
+_LOCK_FOR_BOOKING = (select(*_BOOKING_COLUMNS)
+                     .where(_OCC.c.id.in_(bindparam("ids", expanding=True)))
+                     .order_by(_OCC.c.id).with_for_update())
+_UPCOMING_FOR_BOOKING = (select(*_BOOKING_COLUMNS)
+                         .where(_OCC.c.series_id == bindparam("series"))
+                         .where(_OCC.c.status == "scheduled")
+                         .where(_OCC.c.start_utc > bindparam("now"))
+                         .order_by(_OCC.c.id).with_for_update())
+# On SQLite a writer holds the whole database from BEGIN IMMEDIATE, so the
+# confirmed seats can be counted in the statement that reads the rows. On
+# PostgreSQL they are counted after the row locks are held (a separate
+# statement, so it sees what the writers waited for committed).
+_CONFIRMED_HERE = (select(func.coalesce(func.sum(_SEAT.c.seats), 0))
+                   .where(_SEAT.c.occurrence_id == _OCC.c.id)
+                   .where(_SEAT.c.status == "confirmed").scalar_subquery().label("confirmed"))
+_LOCK_COUNTED = _LOCK_FOR_BOOKING.add_columns(_CONFIRMED_HERE)
+_UPCOMING_COUNTED = _UPCOMING_FOR_BOOKING.add_columns(_CONFIRMED_HERE)
+_CONFIRMED = (select(_SEAT.c.occurrence_id, func.sum(_SEAT.c.seats))
+              .where(_SEAT.c.occurrence_id.in_(bindparam("ids", expanding=True)))
+              .where(_SEAT.c.status == "confirmed").group_by(_SEAT.c.occurrence_id))
+_SERIES_ROW = select(Series.__table__).where(Series.__table__.c.id == bindparam("id"))
+
+
+def _connection(session: Session):
+    """The session's connection for a plain statement, after writing out any
+    pending ORM changes (a plain statement does not flush them itself)."""
+    session.flush()
+    return session.connection()
+
 
 def _forget(session: Session, _transaction) -> None:
-    for key in ("seat_ledger", "locked", "pinned"):
+    for key in ("seat_ledger", "locked", "pinned", "series_rows"):
         session.info.pop(key, None)
 
 
@@ -70,10 +106,7 @@ def _ledger(session: Session) -> dict[int, int]:
 def confirmed_seats(session: Session, occurrence_id: int) -> int:
     ledger = _ledger(session)
     if occurrence_id not in ledger:
-        ledger[occurrence_id] = int(session.exec(
-            select(func.coalesce(func.sum(SeatEntry.seats), 0))
-            .where(SeatEntry.occurrence_id == occurrence_id)
-            .where(SeatEntry.status == "confirmed")).one())
+        count_confirmed(session, [occurrence_id])
     return ledger[occurrence_id]
 
 
@@ -81,13 +114,63 @@ def count_confirmed(session: Session, occurrence_ids: Iterable[int]) -> None:
     """Count the confirmed seats of several occurrences in one query (into the ledger)."""
     ledger = _ledger(session)
     missing = [i for i in occurrence_ids if i not in ledger]
+    connection = _connection(session) if missing else None
     for start in range(0, len(missing), 900):
         chunk = missing[start:start + 900]
         ledger.update(dict.fromkeys(chunk, 0))
-        ledger.update({occ_id: int(total) for occ_id, total in session.exec(
-            select(SeatEntry.occurrence_id, func.sum(SeatEntry.seats))
-            .where(col(SeatEntry.occurrence_id).in_(chunk))
-            .where(SeatEntry.status == "confirmed").group_by(SeatEntry.occurrence_id))})
+        ledger.update({occ_id: int(total) for occ_id, total in connection.execute(
+            _CONFIRMED, {"ids": chunk})})
+
+
+# -- booking with plain rows (the registration path) --------------------------------
+
+
+def series_row(session: Session, series_id: int) -> Row:
+    """A series as a plain row, read once per transaction."""
+    rows = _transaction_state(session, "series_rows", dict)
+    if series_id not in rows:
+        row = (_connection(session).execute(_SERIES_ROW, {"id": series_id}).first()
+               if isinstance(series_id, int) and not isinstance(series_id, bool) else None)
+        if row is None:
+            raise not_found("series", series_id)
+        rows[series_id] = row
+    return rows[series_id]
+
+
+def rows_for_booking(session: Session, ids: Iterable[int]) -> dict[int, Row]:
+    """Occurrences as plain rows, locked in id order (see :func:`lock_occurrences`)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {r.id: r for r in _read_for_booking(session, _LOCK_FOR_BOOKING, _LOCK_COUNTED,
+                                               {"ids": wanted})}
+
+
+def upcoming_for_booking(session: Session, series_id: int, now: datetime) -> list[Row]:
+    """A series' scheduled occurrences after ``now`` as plain rows, locked in id order."""
+    return _read_for_booking(session, _UPCOMING_FOR_BOOKING, _UPCOMING_COUNTED,
+                             {"series": series_id, "now": now})
+
+
+def _read_for_booking(session: Session, plain, counted, params: dict) -> list[Row]:
+    if session.get_bind().dialect.name != "sqlite":
+        return list(_connection(session).execute(plain, params))
+    rows = list(_connection(session).execute(counted, params))
+    ledger = _ledger(session)
+    for row in rows:
+        ledger.setdefault(row.id, int(row.confirmed))
+    return rows
+
+
+def book(session: Session, occ: Row, seats: int) -> str:
+    """The status a new entry of ``seats`` seats takes in ``occ``: confirmed if
+    it fits (the ledger counts it from here on), else waitlisted. The caller
+    inserts the entry. As with :func:`place`, nobody waiting would fit."""
+    taken = confirmed_seats(session, occ.id)
+    if fits(occ, taken, seats):
+        _ledger(session)[occ.id] = taken + seats
+        return "confirmed"
+    return "waitlisted"
 
 
 def set_status(session: Session, entry: SeatEntry, status: str, reason: str = "") -> None:
@@ -104,7 +187,7 @@ def set_status(session: Session, entry: SeatEntry, status: str, reason: str = ""
     session.add(entry)
 
 
-def fits(occ: Occurrence, taken: int, seats: int) -> bool:
+def fits(occ: Occurrence | Row, taken: int, seats: int) -> bool:
     return occ.capacity is None or taken + seats <= occ.capacity
 
 
