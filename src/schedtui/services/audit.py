@@ -12,9 +12,14 @@ from sqlmodel import Session, col, select
 from schedtui.domain.zones import iso_utc
 from schedtui.store import Store
 from schedtui.store.engine import transaction
+from schedtui.store.hot import HotSQL
 from schedtui.store.models import AuditEntry
 
-_INSERT = AuditEntry.__table__.insert()  # built once: every change writes one
+# Every change writes one.
+_INSERT = HotSQL(
+    'INSERT INTO audit (at, actor, action, entity, entity_id, hub_id, series_id, undone, '
+    '"before", "after") VALUES (:at, :actor, :action, :entity, :entity_id, :hub_id, '
+    ':series_id, :undone, :before, :after)')
 
 def _default(value: Any) -> Any:
     if isinstance(value, datetime):
@@ -37,7 +42,7 @@ def record(session: Session, store: Store, action: str, entity: str, entity_id: 
     """Write one audit entry in the caller's transaction (a plain insert: the
     log is written, never read back, in the transaction that makes it).
     ``undone`` marks an entry that undo must step over (an undo's own entry)."""
-    session.connection().execute(_INSERT, {
+    _INSERT.run(session, **{
         "at": store.now().astimezone(UTC).replace(tzinfo=None), "actor": store.actor,
         "action": action, "entity": entity, "entity_id": entity_id, "hub_id": hub_id,
         "series_id": series_id, "undone": undone,

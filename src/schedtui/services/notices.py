@@ -9,9 +9,14 @@ from sqlmodel import Session
 from schedtui.domain.zones import from_utc_naive, zone
 from schedtui.services.common import naive_now
 from schedtui.store import Store
-from schedtui.store.models import Attendee, Notice, Occurrence, Registration, Series
+from schedtui.store.hot import HotSQL
+from schedtui.store.models import Attendee, Occurrence, Registration, Series
 
-_INSERT = Notice.__table__.insert()  # built once
+# Every change writes one.
+_INSERT = HotSQL(
+    "INSERT INTO notice (created_at, kind, attendee_id, registration_id, occurrence_id, "
+    "to_email, to_name, subject, body) VALUES (:created_at, :kind, :attendee_id, "
+    ":registration_id, :occurrence_id, :to_email, :to_name, :subject, :body)")
 
 SUBJECTS = {
     "confirmed": "You're registered: {series}",
@@ -78,7 +83,7 @@ def notify(session: Session, store: Store, kind: str, *, attendee: Attendee,
         body += ["", f"Where: {where}"]
     body += ["", f"Seats: {registration.seats}" if registration else "", "",
              "-- sent from the schedtui desk"]
-    session.connection().execute(_INSERT, {
+    _INSERT.run(session, **{
         "created_at": naive_now(store.now()), "kind": kind, "attendee_id": attendee.id,
         "registration_id": registration.id if registration else None,
         "occurrence_id": about.id if about else None, "to_email": attendee.email,

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, bindparam, case
+from sqlalchemy import case
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -21,6 +21,7 @@ from schedtui.services import audit, idempotency, notices, seats
 from schedtui.services.common import get, naive_now
 from schedtui.store import Store
 from schedtui.store.engine import transaction
+from schedtui.store.hot import HotSQL
 from schedtui.store.models import (
     Attendee,
     Occurrence,
@@ -29,23 +30,27 @@ from schedtui.store.models import (
     Series,
 )
 
-_ATTENDEE = Attendee.__table__
-_SEAT = SeatEntry.__table__
-_REGISTRATION = Registration.__table__
-_NEW_REGISTRATION = _REGISTRATION.insert()
-_NEW_SEATS = _SEAT.insert()
-_PERSON_COLUMNS = (_ATTENDEE.c.id, _ATTENDEE.c.email, _ATTENDEE.c.name, _ATTENDEE.c.phone)
-_NEW_ATTENDEE: dict[str, Any] = {}
-_ATTENDEE_BY_KEY = select(*_PERSON_COLUMNS).where(_ATTENDEE.c.email_key == bindparam("key"))
+# The registration's own statements (see schedtui.store.hot).
+_NEW_ATTENDEE = HotSQL(
+    "INSERT INTO attendee (email_key, email, name, phone, created_at) "
+    "VALUES (:email_key, :email, :name, :phone, :created_at) "
+    "ON CONFLICT (email_key) DO NOTHING RETURNING id, email, name, phone")
+_ATTENDEE_BY_KEY = HotSQL("SELECT id, email, name, phone FROM attendee WHERE email_key = :key")
+_ATTENDEE_PHONE = HotSQL("UPDATE attendee SET phone = :phone WHERE id = :id")
+_NEW_REGISTRATION = HotSQL(
+    "INSERT INTO registration (series_id, attendee_id, seats, status, created_at, updated_at) "
+    "VALUES (:series_id, :attendee_id, :seats, :status, :now, :now) RETURNING id")
+_NEW_SEATS = HotSQL(
+    "INSERT INTO seat_entry (registration_id, occurrence_id, seats, status, attended, "
+    "queued_at, confirmed_at, cancel_reason) VALUES (:registration_id, :occurrence_id, "
+    ":seats, :status, :attended, :queued_at, :confirmed_at, '')")
 # A person's seats among some occurrences, from their few registrations (not the
 # occurrences' many entries).
-_HELD = (select(_SEAT.c.occurrence_id)
-         .where(_SEAT.c.registration_id.in_(
-             select(_REGISTRATION.c.id).where(_REGISTRATION.c.attendee_id == bindparam("person"))
-             .where(_REGISTRATION.c.status.in_(("active", "pending")))
-             .where(_REGISTRATION.c.id != bindparam("ignore"))))
-         .where(_SEAT.c.occurrence_id.in_(bindparam("occurrences", expanding=True)))
-         .where(_SEAT.c.status != "cancelled"))
+_HELD = HotSQL(
+    "SELECT DISTINCT s.occurrence_id FROM seat_entry s WHERE s.registration_id IN "
+    "(SELECT r.id FROM registration r WHERE r.attendee_id = :person "
+    "AND r.status IN ('active', 'pending') AND r.id != :ignore) "
+    "AND s.occurrence_id IN (:occurrences) AND s.status != 'cancelled'")
 
 EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}$")
 
@@ -244,44 +249,28 @@ def _check_email(value: str) -> str:
 
 
 def _attendee(session: Session, store: Store, email: str, name: str,
-              phone: str) -> tuple[Row, bool]:
+              phone: str) -> tuple[tuple, bool]:
     """The attendee with this email (compared without case), made if new.
     Returns it and whether it existed before. One statement for a newcomer: the
     insert gives way to an existing row (also one another writer just made)."""
-    connection = session.connection()
     key = email.lower()
-    made = connection.execute(_new_attendee(store), {
-        "email_key": key, "email": email, "name": name, "phone": phone,
-        "created_at": naive_now(store.now())}).first()
+    made = _NEW_ATTENDEE.first(session, email_key=key, email=email, name=name, phone=phone,
+                               created_at=naive_now(store.now()))
     if made is not None:
         return made, False
-    person = connection.execute(_ATTENDEE_BY_KEY, {"key": key}).one()
+    person = _ATTENDEE_BY_KEY.first(session, key=key)
     if phone and not person.phone:
-        connection.execute(_ATTENDEE.update().where(_ATTENDEE.c.id == person.id),
-                           {"phone": phone})
+        _ATTENDEE_PHONE.run(session, phone=phone, id=person.id)
     return person, True
 
 
-def _new_attendee(store: Store):
-    """``INSERT ... ON CONFLICT (email_key) DO NOTHING RETURNING`` in the store's dialect."""
-    dialect = store.engine.dialect.name
-    if dialect not in _NEW_ATTENDEE:
-        from sqlalchemy.dialects import postgresql, sqlite  # the one in use, when first needed
-
-        module = sqlite if dialect == "sqlite" else postgresql
-        _NEW_ATTENDEE[dialect] = (module.insert(_ATTENDEE)
-                                  .on_conflict_do_nothing(index_elements=["email_key"])
-                                  .returning(*_PERSON_COLUMNS))
-    return _NEW_ATTENDEE[dialect]
-
-
-def _open(series: Series | Row) -> None:
+def _open(series: Series | tuple) -> None:
     if series.status != "published":
         raise DeskError("series_not_open", f'"{series.name}" is {series.status}; it takes no '
                         "registrations.")
 
 
-def _window(series: Series | Row, occ: Occurrence | Row, now_naive) -> str | None:
+def _window(series: Series | tuple, occ: Occurrence | tuple, now_naive) -> str | None:
     """Why ``occ`` cannot be booked now, or None."""
     ahead = occ.start_utc - now_naive
     if series.booking_min_hours is not None and ahead < timedelta(hours=series.booking_min_hours):
@@ -291,8 +280,8 @@ def _window(series: Series | Row, occ: Occurrence | Row, now_naive) -> str | Non
     return None
 
 
-def _chosen(session: Session, store: Store, series: Row,
-            occurrence_ids: Sequence[int] | None) -> list[Row]:
+def _chosen(session: Session, store: Store, series: tuple,
+            occurrence_ids: Sequence[int] | None) -> list[tuple]:
     """The occurrences a new registration covers, checked against the option
     and locked (in id order) for the seat decision."""
     now = naive_now(store.now())
@@ -345,8 +334,10 @@ def _duplicates(session: Session, attendee_id: int, occ_ids: Sequence[int],
                 ignore: int | None = None) -> list[int]:
     """The occurrences among ``occ_ids`` the person already holds a seat in
     (through another registration than ``ignore``)."""
-    return sorted(set(session.connection().execute(_HELD, {
-        "person": attendee_id, "occurrences": list(occ_ids), "ignore": ignore or 0}).scalars()))
+    if not occ_ids:
+        return []
+    return sorted(r.occurrence_id for r in _HELD.rows(
+        session, person=attendee_id, occurrences=list(occ_ids), ignore=ignore or 0))
 
 
 @transaction
@@ -412,18 +403,14 @@ def _register(session: Session, store: Store, series_id: int, email: str, name: 
                         f"{', '.join(map(str, clash))}.", occurrences=clash)
     now = naive_now(store.now())  # arrival: when the seats are decided, under the locks
     status = "pending" if series.require_approval else "active"
-    connection = session.connection()
-    registration = _Booked(connection.execute(_NEW_REGISTRATION, {
-        "series_id": series.id, "attendee_id": person.id, "seats": count, "status": status,
-        "created_at": now, "updated_at": now}).inserted_primary_key[0], count)
-    if status == "active":
-        seats.count_confirmed(session, [o.id for o in chosen])
-        statuses = [seats.book(session, occ, count) for occ in chosen]
-    else:
-        statuses = ["pending"] * len(chosen)
-    connection.execute(_NEW_SEATS, [
+    registration = _Booked(_NEW_REGISTRATION.first(
+        session, series_id=series.id, attendee_id=person.id, seats=count, status=status,
+        now=now).id, count)
+    statuses = ([seats.book(session, occ, count) for occ in chosen] if status == "active"
+                else ["pending"] * len(chosen))
+    _NEW_SEATS.run_many(session, [
         {"registration_id": registration.id, "occurrence_id": occ.id, "seats": count,
-         "status": entry, "attended": False, "queued_at": now, "cancel_reason": "",
+         "status": entry, "attended": False, "queued_at": now,
          "confirmed_at": now if entry == "confirmed" else None}
         for occ, entry in zip(chosen, statuses, strict=True)])
     state = _overall(status, statuses)

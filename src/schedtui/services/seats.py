@@ -12,51 +12,42 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Row, bindparam, event
-from sqlmodel import Session, col, func, select
+from sqlalchemy import event
+from sqlmodel import Session, col, select
 
 from schedtui.domain.errors import DeskError, not_found
 from schedtui.services import notices
 from schedtui.services.common import get, naive_now
 from schedtui.store import Store
+from schedtui.store.hot import HotSQL
 from schedtui.store.models import Attendee, Occurrence, Registration, SeatEntry, Series
 
 ACTIVE = ("confirmed", "waitlisted")
 
-# Booking runs thousands of times a minute in an import: its statements are
-# built once, read plain rows (no ORM objects) and are cached compiled.
-_OCC = Occurrence.__table__
-_SEAT = SeatEntry.__table__
-_BOOKING_COLUMNS = (_OCC.c.id, _OCC.c.series_id, _OCC.c.status, _OCC.c.start_utc,
-                    _OCC.c.capacity, _OCC.c.location)
-_LOCK_FOR_BOOKING = (select(*_BOOKING_COLUMNS)
-                     .where(_OCC.c.id.in_(bindparam("ids", expanding=True)))
-                     .order_by(_OCC.c.id).with_for_update())
-_UPCOMING_FOR_BOOKING = (select(*_BOOKING_COLUMNS)
-                         .where(_OCC.c.series_id == bindparam("series"))
-                         .where(_OCC.c.status == "scheduled")
-                         .where(_OCC.c.start_utc > bindparam("now"))
-                         .order_by(_OCC.c.id).with_for_update())
+# Booking runs for every registration (thousands a minute in an import): its
+# statements are plain SQL on the driver and read plain rows, no ORM objects.
+_BOOKING_COLUMNS = "o.id, o.series_id, o.status, o.start_utc, o.capacity, o.location"
 # On SQLite a writer holds the whole database from BEGIN IMMEDIATE, so the
 # confirmed seats can be counted in the statement that reads the rows. On
 # PostgreSQL they are counted after the row locks are held (a separate
-# statement, so it sees what the writers waited for committed).
-_CONFIRMED_HERE = (select(func.coalesce(func.sum(_SEAT.c.seats), 0))
-                   .where(_SEAT.c.occurrence_id == _OCC.c.id)
-                   .where(_SEAT.c.status == "confirmed").scalar_subquery().label("confirmed"))
-_LOCK_COUNTED = _LOCK_FOR_BOOKING.add_columns(_CONFIRMED_HERE)
-_UPCOMING_COUNTED = _UPCOMING_FOR_BOOKING.add_columns(_CONFIRMED_HERE)
-_CONFIRMED = (select(_SEAT.c.occurrence_id, func.sum(_SEAT.c.seats))
-              .where(_SEAT.c.occurrence_id.in_(bindparam("ids", expanding=True)))
-              .where(_SEAT.c.status == "confirmed").group_by(_SEAT.c.occurrence_id))
-_SERIES_ROW = select(Series.__table__).where(Series.__table__.c.id == bindparam("id"))
-
-
-def _connection(session: Session):
-    """The session's connection for a plain statement, after writing out any
-    pending ORM changes (a plain statement does not flush them itself)."""
-    session.flush()
-    return session.connection()
+# statement, so it sees what the writers it waited for committed).
+_CONFIRMED_HERE = ("(SELECT coalesce(sum(s.seats), 0) FROM seat_entry s "
+                   "WHERE s.occurrence_id = o.id AND s.status = 'confirmed') AS confirmed")
+_CHOSEN = "FROM occurrence o WHERE o.id IN (:ids) ORDER BY o.id FOR UPDATE"
+_UPCOMING = ("FROM occurrence o WHERE o.series_id = :series AND o.status = 'scheduled' "
+             "AND o.start_utc > :now ORDER BY o.id FOR UPDATE")
+_LOCK_FOR_BOOKING = HotSQL(f"SELECT {_BOOKING_COLUMNS} {_CHOSEN}", times=["start_utc"])
+_LOCK_COUNTED = HotSQL(f"SELECT {_BOOKING_COLUMNS}, {_CONFIRMED_HERE} {_CHOSEN}",
+                       times=["start_utc"])
+_UPCOMING_FOR_BOOKING = HotSQL(f"SELECT {_BOOKING_COLUMNS} {_UPCOMING}", times=["start_utc"])
+_UPCOMING_COUNTED = HotSQL(f"SELECT {_BOOKING_COLUMNS}, {_CONFIRMED_HERE} {_UPCOMING}",
+                           times=["start_utc"])
+_CONFIRMED = HotSQL("SELECT occurrence_id, sum(seats) AS seats FROM seat_entry "
+                    "WHERE occurrence_id IN (:ids) AND status = 'confirmed' "
+                    "GROUP BY occurrence_id")
+_SERIES_ROW = HotSQL("SELECT id, hub_id, name, timezone, location, status, "
+                     "registration_option, booking_min_hours, booking_max_days, max_seats, "
+                     "require_approval FROM series WHERE id = :id")
 
 
 def _forget(session: Session, _transaction) -> None:
@@ -114,22 +105,21 @@ def count_confirmed(session: Session, occurrence_ids: Iterable[int]) -> None:
     """Count the confirmed seats of several occurrences in one query (into the ledger)."""
     ledger = _ledger(session)
     missing = [i for i in occurrence_ids if i not in ledger]
-    connection = _connection(session) if missing else None
     for start in range(0, len(missing), 900):
         chunk = missing[start:start + 900]
         ledger.update(dict.fromkeys(chunk, 0))
-        ledger.update({occ_id: int(total) for occ_id, total in connection.execute(
-            _CONFIRMED, {"ids": chunk})})
+        ledger.update({r.occurrence_id: int(r.seats) for r in _CONFIRMED.rows(session,
+                                                                              ids=chunk)})
 
 
 # -- booking with plain rows (the registration path) --------------------------------
 
 
-def series_row(session: Session, series_id: int) -> Row:
+def series_row(session: Session, series_id: int) -> tuple:
     """A series as a plain row, read once per transaction."""
     rows = _transaction_state(session, "series_rows", dict)
     if series_id not in rows:
-        row = (_connection(session).execute(_SERIES_ROW, {"id": series_id}).first()
+        row = (_SERIES_ROW.first(session, id=series_id)
                if isinstance(series_id, int) and not isinstance(series_id, bool) else None)
         if row is None:
             raise not_found("series", series_id)
@@ -137,32 +127,41 @@ def series_row(session: Session, series_id: int) -> Row:
     return rows[series_id]
 
 
-def rows_for_booking(session: Session, ids: Iterable[int]) -> dict[int, Row]:
+def rows_for_booking(session: Session, ids: Iterable[int]) -> dict[int, tuple]:
     """Occurrences as plain rows, locked in id order (see :func:`lock_occurrences`)."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
+    known = all(i in _ledger(session) for i in wanted)
     return {r.id: r for r in _read_for_booking(session, _LOCK_FOR_BOOKING, _LOCK_COUNTED,
-                                               {"ids": wanted})}
+                                               known, ids=wanted)}
 
 
-def upcoming_for_booking(session: Session, series_id: int, now: datetime) -> list[Row]:
+def upcoming_for_booking(session: Session, series_id: int, now: datetime) -> list[tuple]:
     """A series' scheduled occurrences after ``now`` as plain rows, locked in id order."""
-    return _read_for_booking(session, _UPCOMING_FOR_BOOKING, _UPCOMING_COUNTED,
-                             {"series": series_id, "now": now})
+    # A transaction that has booked before most likely knows these already.
+    known = bool(_ledger(session))
+    return _read_for_booking(session, _UPCOMING_FOR_BOOKING, _UPCOMING_COUNTED, known,
+                             series=series_id, now=now)
 
 
-def _read_for_booking(session: Session, plain, counted, params: dict) -> list[Row]:
-    if session.get_bind().dialect.name != "sqlite":
-        return list(_connection(session).execute(plain, params))
-    rows = list(_connection(session).execute(counted, params))
+def _read_for_booking(session: Session, plain: HotSQL, counted: HotSQL, known: bool,
+                      **params) -> list:
+    """``counted`` where SQLite can count the seats in the same read and some of
+    them are not in the ledger yet (``known`` says whether all are), else
+    ``plain`` and the ledger counts what it lacks."""
     ledger = _ledger(session)
+    if known or session.get_bind().dialect.name != "sqlite":
+        rows = plain.rows(session, **params)
+        count_confirmed(session, [row.id for row in rows])
+        return rows
+    rows = counted.rows(session, **params)
     for row in rows:
         ledger.setdefault(row.id, int(row.confirmed))
     return rows
 
 
-def book(session: Session, occ: Row, seats: int) -> str:
+def book(session: Session, occ: tuple, seats: int) -> str:
     """The status a new entry of ``seats`` seats takes in ``occ``: confirmed if
     it fits (the ledger counts it from here on), else waitlisted. The caller
     inserts the entry. As with :func:`place`, nobody waiting would fit."""
@@ -187,7 +186,7 @@ def set_status(session: Session, entry: SeatEntry, status: str, reason: str = ""
     session.add(entry)
 
 
-def fits(occ: Occurrence | Row, taken: int, seats: int) -> bool:
+def fits(occ: Occurrence | tuple, taken: int, seats: int) -> bool:
     return occ.capacity is None or taken + seats <= occ.capacity
 
 

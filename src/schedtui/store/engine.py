@@ -115,8 +115,15 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
+        # Straight to the driver: every transaction starts here, and going
+        # through SQLAlchemy's statement machinery costs several times the BEGIN.
         write = connection.get_execution_options().get("schedtui_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        begin = "BEGIN IMMEDIATE" if write else "BEGIN"
+        try:
+            connection.connection.driver_connection.execute(begin)
+        except sqlite3.Error as exc:  # busy: raised as SQLAlchemy's, so it is retried
+            raise DBAPIError.instance(begin, (), exc, sqlite3.Error,
+                                      dialect=connection.dialect) from exc
 
 
 def _is_retryable(exc: DBAPIError) -> bool:
