@@ -74,8 +74,8 @@ def from_utc_naive(moment: datetime, tz: ZoneInfo) -> datetime:
 
 def iso_utc(moment: datetime) -> str:
     """ISO 8601 ending in Z for a naive-UTC or aware datetime."""
-    if moment.tzinfo is not None:
-        if moment.tzinfo is not UTC:
-            moment = moment.astimezone(UTC)
-        moment = moment.replace(tzinfo=None)
-    return moment.isoformat(timespec="seconds") + "Z"
+    if moment.tzinfo is None:
+        return moment.isoformat(timespec="seconds") + "Z"
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="seconds")[:-6] + "Z"  # "+00:00" becomes "Z"
