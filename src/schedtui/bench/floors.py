@@ -111,9 +111,9 @@ def materialization(path: str, hub_id: int, rows: Sequence[RuleRow], now: dateti
             length = timedelta(minutes=row.duration)
             for local, utc in expand_rows(row):
                 start = utc.replace(tzinfo=None)
-                text = start.strftime(SQL_TIME)
-                occurrences.append((series_id, slots[local.time()],
-                                    text, text, (start + length).strftime(SQL_TIME),
+                text = start.isoformat(" ", "microseconds")  # the text of SQL_TIME, faster
+                occurrences.append((series_id, slots[local.time()], text, text,
+                                    (start + length).isoformat(" ", "microseconds"),
                                     row.capacity))
         con.executemany(
             "INSERT INTO occurrence (series_id, slot_id, original_start, start_utc, end_utc, "

@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import Session, col, func, select
 
 from schedtui.domain import parse, text
 from schedtui.domain.errors import DeskError, invalid
 from schedtui.domain.parse import SlotSpec
-from schedtui.domain.recurrence import Rule, check_slots, describe, expand, rule_dates
+from schedtui.domain.recurrence import Planned, Rule, check_slots, describe, expand, rule_dates
 from schedtui.domain.recurrence import Slot as PlanSlot
 from schedtui.domain.zones import from_utc_naive, to_utc_naive, zone
 from schedtui.services import audit, idempotency, seats
@@ -37,6 +37,7 @@ from schedtui.services.common import (
 from schedtui.services.views import SeriesView
 from schedtui.store import Store
 from schedtui.store.engine import transaction
+from schedtui.store.hot import sqlite_executemany, sqlite_time
 from schedtui.store.models import Hub, Occurrence, Registration, SeatEntry, Series, Slot
 
 STATUSES = ("draft", "published", "paused", "archived")
@@ -135,12 +136,13 @@ def _apply(series: Series, changes: dict[str, Any]) -> tuple[list[TimeSpec] | No
     return times, replan
 
 
-def _sync_slots(session: Session, series: Series, times: list[SlotSpec] | None
-                ) -> tuple[list[Slot], list[Slot]]:
+def _sync_slots(session: Session, series: Series, times: list[SlotSpec] | None, *,
+                new: bool = False) -> tuple[list[Slot], list[Slot]]:
     """Keep slots in step with ``times`` (matched by position, so a time change
     moves the same slot) and with the series' capacity. Returns the slots in use
-    and those no longer used (to delete once their occurrences are re-planned)."""
-    rows = slots_of(session, series.id)
+    and those no longer used (to delete once their occurrences are re-planned).
+    A ``new`` series has no slots yet."""
+    rows = [] if new else slots_of(session, series.id)
     if times is None:
         for row in rows:
             if not row.fixed_capacity:
@@ -183,49 +185,48 @@ def _update_plan(session: Session, store: Store, series: Series, changes: dict[s
 # -- planning ----------------------------------------------------------------
 
 
-def _occurrence_values(series: Series, slot_id: int, start: datetime, capacity: int | None
-                       ) -> dict[str, Any]:
-    start_utc = to_utc_naive(start)
-    return {"series_id": series.id, "slot_id": slot_id, "original_start": start_utc,
-            "start_utc": start_utc,
-            "end_utc": start_utc + timedelta(minutes=series.duration_minutes),
-            "status": "scheduled", "capacity": capacity, "edited": ""}
+class _NewOccurrence(NamedTuple):
+    slot_id: int
+    start: datetime  # naive UTC
+    end: datetime
+    capacity: int | None
 
 
-_BULK_COLUMNS = ("series_id", "slot_id", "original_start", "start_utc", "end_utc", "status",
-                 "capacity", "edited")
+def _new_occurrence(series: Series, item: Planned, capacity: int | None) -> _NewOccurrence:
+    start = item.start_utc.replace(tzinfo=None)
+    return _NewOccurrence(item.slot.key, start,
+                          start + timedelta(minutes=series.duration_minutes), capacity)
 
 
-def _sqlite_datetime(moment: datetime) -> str:
-    """A naive-UTC datetime in the exact text SQLAlchemy's SQLite DateTime stores,
-    so rows written in bulk compare equal to rows written through the ORM."""
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _insert_occurrences(session: Session, values: list[dict[str, Any]]) -> None:
+def _insert_occurrences(session: Session, series: Series,
+                        fresh: Sequence[_NewOccurrence]) -> None:
     """One executemany on the driver: materialization writes thousands of rows
     nobody holds yet, and SQLAlchemy's per-value type handling would dominate."""
     connection = session.connection()
     if connection.dialect.name != "sqlite":
-        connection.execute(Occurrence.__table__.insert(), values)
+        connection.execute(Occurrence.__table__.insert(), [
+            {"series_id": series.id, "slot_id": o.slot_id, "original_start": o.start,
+             "start_utc": o.start, "end_utc": o.end, "status": "scheduled",
+             "capacity": o.capacity, "edited": ""} for o in fresh])
         return
-    rows = [tuple(_sqlite_datetime(v[c]) if isinstance(v[c], datetime) else v[c]
-                  for c in _BULK_COLUMNS) for v in values]
-    connection.exec_driver_sql(
-        f"INSERT INTO occurrence ({', '.join(_BULK_COLUMNS)}) "
-        f"VALUES ({', '.join('?' * len(_BULK_COLUMNS))})", rows)
+    rows = []
+    for o in fresh:
+        start = sqlite_time(o.start)  # the text SQLAlchemy's SQLite dialect stores
+        rows.append((series.id, o.slot_id, start, start, sqlite_time(o.end), o.capacity))
+    sqlite_executemany(
+        session, "INSERT INTO occurrence (series_id, slot_id, original_start, start_utc, "
+        "end_utc, status, capacity, edited) VALUES (?, ?, ?, ?, ?, 'scheduled', ?, '')", rows)
 
 
 def _materialize(session: Session, series: Series, rows: Sequence[Slot], now: datetime) -> int:
-    """Insert every planned occurrence of a new series, in one bulk statement."""
+    """Insert every planned occurrence of a new series, in one bulk statement
+    (the caller has set ``planned_through``)."""
     result = plan(series, rows, now)
     capacity = {r.id: r.capacity for r in rows}
-    values = [_occurrence_values(series, p.slot.key, p.start, capacity[p.slot.key])
-              for p in result.items]
-    if values:
-        _insert_occurrences(session, values)
-    series.planned_through = None if result.complete else horizon_for(series, now)
-    return len(values)
+    fresh = [_new_occurrence(series, item, capacity[item.slot.key]) for item in result.items]
+    if fresh:
+        _insert_occurrences(session, series, fresh)
+    return len(fresh)
 
 
 def holders(session: Session, occurrence_ids: Sequence[int]) -> dict[int, int]:
@@ -258,8 +259,7 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
         occ = future.pop(key, None)
         if occ is None:
             if key not in past_keys and to_utc_naive(item.start) >= cutoff:
-                fresh.append(_occurrence_values(series, item.slot.key, item.start,
-                                                capacity[item.slot.key]))
+                fresh.append(_new_occurrence(series, item, capacity[item.slot.key]))
             continue
         edited = occ.edited_fields()
         planned = to_utc_naive(item.start)
@@ -311,7 +311,7 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
     for occ in resized:
         seats.promote(session, store, occ, series)
     if fresh:
-        _insert_occurrences(session, fresh)
+        _insert_occurrences(session, series, fresh)
         report.added = len(fresh)
     series.planned_through = None if result.complete else horizon_for(series, now)
     return report
@@ -383,7 +383,7 @@ def add_series(session: Session, store: Store, *, hub_id: int, name: str, start:
             raise invalid("Give a time of day: --at HH:MM, or a start of the form "
                           "YYYY-MM-DDTHH:MM.")
         times = [(start_time, None)]
-    hub = get(session, Hub, hub_id, "hub")
+    hub = seats.pinned(session, Hub, hub_id, "hub")  # a batch asks for the same few hubs
     if hub.archived:
         raise DeskError("invalid_state", f"Hub {hub_id} is archived; restore it or pick "
                         "another hub.")
@@ -394,12 +394,13 @@ def add_series(session: Session, store: Store, *, hub_id: int, name: str, start:
     new_times, _ = _apply(series, {"name": name, "start": start, "rrule": rrule,
                                    "duration_minutes": duration_minutes, "times": times,
                                    "timezone": series.timezone, **settings})
+    # Known before planning, so the row is written once (no UPDATE after it).
+    series.planned_through = (None if Rule.parse(series.rrule).has_end
+                              else horizon_for(series, store.now()))
     session.add(series)
     session.flush()
-    rows, _ = _sync_slots(session, series, new_times)
+    rows, _ = _sync_slots(session, series, new_times, new=True)
     _materialize(session, series, rows, store.now())
-    session.add(series)
-    session.flush()
     audit.record(session, store, "series.create", "series", series.id,
                  after=audit.snapshot(series), series_id=series.id, hub_id=hub_id)
     return series
