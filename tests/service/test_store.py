@@ -156,11 +156,25 @@ def test_a_database_of_the_previous_schema_is_migrated_on_open(tmp_path, clock):
         version = session.connection().exec_driver_sql(
             "SELECT value FROM schedtui_meta WHERE key = 'schema_version'").scalar()
     assert version == str(migrate.SCHEMA_VERSION)
+    assert _indexes(opened, "audit") == {"ix_audit_series_id"}  # schema 3 dropped the rest
+    assert _indexes(opened, "notice") == set()
     kept = series.get_series(opened, 1)
     assert kept.name == "Standup" and kept.occurrence_count == 12 and kept.max_seats == 5
     assert occurrences.get_occurrence(opened, 3).status == "cancelled"
     reg = registrations.register(opened, 1, email="new@example.org", name="New")
     assert reg.status == "confirmed" and len(reg.occurrences) == 11  # one is cancelled
+
+
+def _indexes(store, table: str) -> set[str]:
+    from sqlalchemy import inspect
+
+    with store.read() as session:
+        return {i["name"] for i in inspect(session.connection()).get_indexes(table)}
+
+
+def test_a_new_store_has_only_the_indexes_queries_read(store):
+    assert _indexes(store, "audit") == {"ix_audit_series_id"}
+    assert _indexes(store, "notice") == set()
 
 
 def test_an_older_schema_is_migrated_forward_on_both_stores(store_url, clock):
@@ -182,9 +196,12 @@ def test_an_older_schema_is_migrated_forward_on_both_stores(store_url, clock):
         conn.execute(text("ALTER TABLE series DROP COLUMN max_seats"))
         conn.execute(text("ALTER TABLE series DROP COLUMN require_approval"))
         conn.execute(text("ALTER TABLE slot DROP COLUMN fixed_capacity"))
+        conn.execute(text("CREATE INDEX ix_audit_at ON audit (at)"))  # as schemas 1 and 2 had
+        conn.execute(text("CREATE INDEX ix_audit_hub_id ON audit (hub_id)"))
         conn.execute(text("UPDATE schedtui_meta SET value = '1' WHERE key = 'schema_version'"))
     opened.dispose()
     reopened = open_store(store_url, clock=clock)
+    assert _indexes(reopened, "audit") == {"ix_audit_series_id"}
     assert series.get_series(reopened, view.id).occurrence_count == 3
     assert registrations.register(reopened, view.id, email="a@example.org",
                                   name="A").status == "confirmed"

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 APP_NAME = "schedtui"
 META_TABLE = "schedtui_meta"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _v1_to_v2(connection: Connection) -> None:
@@ -39,8 +39,15 @@ def _v1_to_v2(connection: Connection) -> None:
     SQLModel.metadata.create_all(connection, tables=[t.__table__ for t in tables])
 
 
+def _v2_to_v3(connection: Connection) -> None:
+    """Drop three indexes no query reads: every change paid a page write for each
+    (the audit log is read newest id first, the outbox in id order)."""
+    for name in ("ix_audit_at", "ix_audit_hub_id", "ix_notice_created_at"):
+        connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
+
+
 # MIGRATIONS[n] takes a database at version n to version n + 1.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def prepare(store: Store, *, create: bool = True) -> int:

@@ -106,13 +106,13 @@ class AuditEntry(SQLModel, table=True):
 
     __tablename__ = "audit"
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Utc(index=True)
+    at: datetime = Utc()
     actor: str = Field(max_length=100)
     action: str = Field(max_length=64)
     entity: str = Field(max_length=32)
     entity_id: int | None = None
-    hub_id: int | None = Field(default=None, index=True)
-    series_id: int | None = Field(default=None, index=True)
+    hub_id: int | None = None
+    series_id: int | None = Field(default=None, index=True)  # a series' log; undo
     before: str | None = None
     after: str | None = None
     undone: bool = False
@@ -168,7 +168,7 @@ class Notice(SQLModel, table=True):
 
     __tablename__ = "notice"
     id: int | None = Field(default=None, primary_key=True)
-    created_at: datetime = Utc(index=True)
+    created_at: datetime = Utc()
     kind: str = Field(max_length=32)
     attendee_id: int = Field(foreign_key="attendee.id")
     registration_id: int | None = Field(default=None, foreign_key="registration.id")
