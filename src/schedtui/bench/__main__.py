@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     scale = args.scale if args.scale is not None else (QUICK_SCALE if args.quick else 1.0)
     runs = args.runs or (3 if args.quick else 5)
+    long_runs = 1 if args.quick else min(runs, 3)  # figures that take seconds a run
     wanted = set(args.only.split(",")) if args.only else set(GROUPS)
     workdir = Path(tempfile.mkdtemp(prefix="schedtui-bench-"))
     plan = make_plan(scale, args.seed)
@@ -73,11 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         store.dispose()
         if "materialization" in wanted:
             _say("materialization")
-            rows.append(figures.materialization(plan, workdir))
+            rows.append(figures.materialization(plan, workdir, long_runs))
         if "registration" in wanted:
             count = max(100, round(10_000 * scale))
             _say(f"registration ({count:,} each)")
-            rows.append(figures.registration(db, workdir, count))
+            rows.append(figures.registration(db, workdir, count, long_runs))
         if "desk" in wanted:
             _say("desk start and memory")
             rows.extend(figures.desk_start_and_memory(db, marks, 2 if args.quick else runs))

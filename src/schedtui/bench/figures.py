@@ -1,5 +1,5 @@
 """The figures: each measures the project and its floor side by side in one run
-and returns a :class:`Figure` (medians of several runs where a run is short)."""
+and returns a :class:`Figure` (medians of alternating runs)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -152,18 +153,41 @@ def _empty_store(path: Path):
     return open_bench_store(path)
 
 
-def materialization(plan: DataPlan, workdir: Path) -> Figure:
+def materialization(plan: DataPlan, workdir: Path, runs: int = 1) -> Figure:
     """Create every series of the plan through the service, on an empty store;
-    the floor writes the same rows with executemany in one transaction."""
-    from schedtui.services import hubs, series
+    the floor writes the same rows with executemany in one transaction. Runs
+    alternate floor and project; the figure is the median of each."""
+    f_runs, p_runs, counts = [], [], {}
+    for _ in range(runs):
+        seconds, counts["floor"] = _materialize_floor(plan, workdir)
+        f_runs.append(seconds)
+        seconds, counts["project"] = _materialize_project(plan, workdir)
+        p_runs.append(seconds)
+    p_seconds, f_seconds = statistics.median(p_runs), statistics.median(f_runs)
+    return Figure("materialization", f"create {len(plan.series):,} series "
+                  f"({counts['project']:,} occurrences) through the service, one transaction",
+                  "occ/s", counts["project"] / p_seconds, counts["floor"] / f_seconds, 2.0,
+                  note=f"project {p_seconds:.2f} s, floor {f_seconds:.2f} s for "
+                  f"{counts['floor']:,} (medians of {runs})",
+                  runs={"project_s": p_runs, "floor_s": f_runs})
+
+
+def _materialize_floor(plan: DataPlan, workdir: Path) -> tuple[float, int]:
+    from schedtui.services import hubs
 
     floor_db = workdir / "floor-materialize.db"
     store = _empty_store(floor_db)
     hub_id = hubs.create_hub(store, "Floor", "UTC").id
     rows = rule_rows_from_plan(plan, store)
     store.dispose()
-    f_seconds, f_count = _timed(lambda: floors.materialization(str(floor_db), hub_id, rows,
-                                                               BENCH_NOW))
+    seconds, count = _timed(lambda: floors.materialization(str(floor_db), hub_id, rows,
+                                                           BENCH_NOW))
+    _remove_db(floor_db)
+    return seconds, count
+
+
+def _materialize_project(plan: DataPlan, workdir: Path) -> tuple[float, int]:
+    from schedtui.services import hubs, series
 
     project_db = workdir / "project-materialize.db"
     store = _empty_store(project_db)
@@ -175,15 +199,10 @@ def materialization(plan: DataPlan, workdir: Path) -> Figure:
             store, [spec.create_kwargs(hub_ids[spec.hub]) for spec in plan.series])
         return sum(count for _, count in made)
 
-    p_seconds, p_count = _timed(create_all)
+    seconds, count = _timed(create_all)
     store.dispose()
-    for path in (floor_db, project_db):
-        _remove_db(path)
-    return Figure("materialization", f"create {len(plan.series):,} series ({p_count:,} "
-                  "occurrences) through the service, one transaction", "occ/s", p_count / p_seconds,
-                  f_count / f_seconds, 2.0,
-                  note=f"project {p_seconds:.2f} s, floor {f_seconds:.2f} s for {f_count:,}",
-                  runs={"project_s": [p_seconds], "floor_s": [f_seconds]})
+    _remove_db(project_db)
+    return seconds, count
 
 
 def rule_rows_from_plan(plan: DataPlan, store) -> list[floors.RuleRow]:
@@ -247,33 +266,39 @@ def registration_targets(store, limit: int = 40) -> tuple[int, list[int]]:
     return int(sid), occ
 
 
-def registration(db: Path, workdir: Path, count: int) -> Figure:
+def registration(db: Path, workdir: Path, count: int, runs: int = 1) -> Figure:
     """``count`` registrations, one transaction each, through ``register``, on a
-    copy of the data set; the floor does the same count on another copy."""
+    copy of the data set; the floor does the same count on another copy. Runs
+    alternate floor and project; the figure is the median of each."""
     from schedtui.bench.data import open_bench_store
-    from schedtui.services import registrations
 
     floor_db, project_db = workdir / "floor-register.db", workdir / "project-register.db"
-    copy_db(db, floor_db)
-    copy_db(db, project_db)
-    store = open_bench_store(project_db, create=False)
-    sid, occ = registration_targets(store)
-    f_seconds, _ = _timed(lambda: floors.registrations(str(floor_db), sid, occ, count,
-                                                      BENCH_NOW))
-
-    def register_all() -> None:
-        for i in range(count):
-            registrations.register(store, sid, email=f"bench{i}@example.org",
-                                   name=f"Bench {i}", occurrence_ids=[occ[i % len(occ)]])
-
-    p_seconds, _ = _timed(register_all)
-    store.dispose()
-    for path in (floor_db, project_db):
-        _remove_db(path)
+    f_runs, p_runs = [], []
+    for _ in range(runs):
+        copy_db(db, floor_db)
+        copy_db(db, project_db)
+        store = open_bench_store(project_db, create=False)
+        sid, occ = registration_targets(store)
+        f_runs.append(_timed(partial(floors.registrations, str(floor_db), sid, occ, count,
+                                     BENCH_NOW))[0])
+        p_runs.append(_timed(partial(_register_all, store, sid, occ, count))[0])
+        store.dispose()
+        for path in (floor_db, project_db):
+            _remove_db(path)
+    p_seconds, f_seconds = statistics.median(p_runs), statistics.median(f_runs)
     return Figure("registration", f"{count:,} capacity-checked registrations, one "
                   "transaction each", "reg/s", count / p_seconds, count / f_seconds, 10.0,
-                  note=f"project {p_seconds:.2f} s, floor {f_seconds:.2f} s",
-                  runs={"project_s": [p_seconds], "floor_s": [f_seconds]})
+                  note=f"project {p_seconds:.2f} s, floor {f_seconds:.2f} s (medians of {runs})",
+                  runs={"project_s": p_runs, "floor_s": f_runs})
+
+
+def _register_all(store, series_id: int, occurrence_ids: list[int], count: int) -> None:
+    from schedtui.services import registrations
+
+    for i in range(count):
+        registrations.register(store, series_id, email=f"bench{i}@example.org",
+                               name=f"Bench {i}",
+                               occurrence_ids=[occurrence_ids[i % len(occurrence_ids)]])
 
 
 # -- desk start and memory (fresh processes under a pseudo-terminal) ------------------------
