@@ -353,6 +353,26 @@ def test_a_page_and_its_total_come_from_one_snapshot(store, hub):
     assert [r.email for r in first] == ["p0@example.org", "p1@example.org"]
 
 
+def test_every_window_of_an_occurrence_matches_the_whole_list(store, hub):
+    """Windows read from either end of the seat index give the same rows, in the
+    order the registrations were made, as the whole list; a registration that
+    switched in later sits at its own place, a cancelled one stays listed."""
+    view, occs = make(store, hub, capacity=None, max_seats=1)
+    made = [register(store, view.id, occurrence_ids=[occs[i % 2]], **person(i)).id
+            for i in range(11)]
+    registrations.switch(store, made[1], occs[1], occs[0])
+    registrations.cancel_registration(store, made[2])
+    whole = [r.id for r in registrations.list_registrations(store, occurrence_id=occs[0])]
+    assert whole == sorted(whole) and made[1] in whole and made[2] in whole
+    for limit in (1, 2, 3, 5, 8):
+        for offset in [*range(len(whole) + 1), *range(-len(whole) - 1, 0)]:
+            total, rows = registrations.registration_page(store, occurrence_id=occs[0],
+                                                          offset=offset, limit=limit)
+            start = max(len(whole) + offset, 0) if offset < 0 else offset
+            assert total == len(whole)
+            assert [r.id for r in rows] == whole[start:start + limit], (offset, limit)
+
+
 def test_every_event_leaves_one_readable_notice_per_person(store, hub):
     view, occs = make(store, hub, option="multiple_sessions", capacity=1)
     gated, g_occs = make(store, hub, name="Gated", require_approval=True)

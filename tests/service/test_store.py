@@ -172,9 +172,31 @@ def _indexes(store, table: str) -> set[str]:
         return {i["name"] for i in inspect(session.connection()).get_indexes(table)}
 
 
+SEAT_INDEXES = {"ix_seat_entry_registration_id", "ix_seat_occurrence_status",
+                "ix_seat_occurrence_registration"}
+
+
 def test_a_new_store_has_only_the_indexes_queries_read(store):
     assert _indexes(store, "audit") == {"ix_audit_series_id"}
     assert _indexes(store, "notice") == set()
+    assert _indexes(store, "seat_entry") == SEAT_INDEXES
+
+
+def test_a_schema_2_store_gets_the_indexes_of_schema_3(store_url, clock):
+    from sqlalchemy import text
+
+    opened = open_store(store_url, clock=clock)
+    with opened.write() as session:
+        conn = session.connection()
+        conn.execute(text("DROP INDEX ix_seat_occurrence_registration"))
+        conn.execute(text("CREATE INDEX ix_audit_at ON audit (at)"))
+        conn.execute(text("CREATE INDEX ix_notice_created_at ON notice (created_at)"))
+        conn.execute(text("UPDATE schedtui_meta SET value = '2' WHERE key = 'schema_version'"))
+    opened.dispose()
+    reopened = open_store(store_url, clock=clock)
+    assert _indexes(reopened, "audit") == {"ix_audit_series_id"}
+    assert _indexes(reopened, "notice") == set()
+    assert _indexes(reopened, "seat_entry") == SEAT_INDEXES
 
 
 def test_an_older_schema_is_migrated_forward_on_both_stores(store_url, clock):

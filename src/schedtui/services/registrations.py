@@ -203,7 +203,7 @@ def list_registrations(store: Store, *, series_id: int | None = None,
     with store.read() as session:
         query = _filtered(session, select(Registration), series_id=series_id,
                           occurrence_id=occurrence_id, email=email, text_filter=text_filter)
-        query = query.order_by(Registration.created_at, Registration.id).offset(max(offset, 0))
+        query = query.order_by(Registration.id).offset(max(offset, 0))
         if limit is not None:
             query = query.limit(limit)
         return _views(session, session.exec(query).all())
@@ -213,18 +213,42 @@ def list_registrations(store: Store, *, series_id: int | None = None,
 def registration_page(store: Store, *, series_id: int | None = None,
                       occurrence_id: int | None = None, text_filter: str | None = None,
                       offset: int = 0, limit: int = 200) -> tuple[int, list[RegistrationView]]:
-    """One window of a long list and the list's length, from one snapshot.
-    A negative ``offset`` counts from the end (-limit: the last window)."""
+    """One window of a long list and the list's length, from one snapshot, in
+    the order the registrations were made. A negative ``offset`` counts from the
+    end (-limit: the last window)."""
     with store.read() as session:
+        if occurrence_id is not None and series_id is None and not text_filter:
+            return _occurrence_page(session, occurrence_id, offset, limit)
         filters = {"series_id": series_id, "occurrence_id": occurrence_id, "email": None,
                    "text_filter": text_filter}
         total = session.exec(_filtered(session, select(func.count(Registration.id)),
                                        **filters)).one()
         start = max(total + offset, 0) if offset < 0 else offset
         rows = session.exec(_filtered(session, select(Registration), **filters)
-                            .order_by(Registration.created_at, Registration.id)
-                            .offset(start).limit(limit)).all()
+                            .order_by(Registration.id).offset(start).limit(limit)).all()
         return total, _views(session, rows)
+
+
+def _occurrence_page(session: Session, occurrence_id: int, offset: int,
+                     limit: int) -> tuple[int, list[RegistrationView]]:
+    """An occurrence's window straight from the seat index (occurrence,
+    registration): it costs the window, not the occurrence's length. A window
+    in the second half is read from the end."""
+    get(session, Occurrence, occurrence_id, "occurrence")
+    total = session.exec(select(func.count()).select_from(SeatEntry)
+                         .where(SeatEntry.occurrence_id == occurrence_id)).one()
+    start = max(total + offset, 0) if offset < 0 else offset
+    limit = max(min(limit, total - start), 0)
+    held = select(SeatEntry.registration_id).where(SeatEntry.occurrence_id == occurrence_id)
+    if start > total // 2:
+        ids = session.exec(held.order_by(col(SeatEntry.registration_id).desc())
+                           .offset(total - start - limit).limit(limit)).all()[::-1]
+    else:
+        ids = session.exec(held.order_by(SeatEntry.registration_id)
+                           .offset(start).limit(limit)).all()
+    rows = session.exec(select(Registration).where(col(Registration.id).in_(ids))
+                        .order_by(Registration.id)).all() if ids else []
+    return total, _views(session, rows)
 
 
 @transaction

@@ -151,7 +151,10 @@ class SeatEntry(SQLModel, table=True):
     on restore) from a person's own cancellation."""
 
     __tablename__ = "seat_entry"
-    __table_args__ = (Index("ix_seat_occurrence_status", "occurrence_id", "status"),)
+    __table_args__ = (Index("ix_seat_occurrence_status", "occurrence_id", "status"),
+                      # an occurrence's attendee list, a window at a time (schema 3)
+                      Index("ix_seat_occurrence_registration", "occurrence_id",
+                            "registration_id"))
     id: int | None = Field(default=None, primary_key=True)
     registration_id: int = Field(foreign_key="registration.id", index=True)
     occurrence_id: int = Field(foreign_key="occurrence.id")
