@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, func, select
 
 from schedtui.domain import parse, text
@@ -37,7 +38,7 @@ from schedtui.services.common import (
 from schedtui.services.views import SeriesView
 from schedtui.store import Store
 from schedtui.store.engine import transaction
-from schedtui.store.hot import sqlite_executemany, sqlite_time
+from schedtui.store.hot import HotSQL, sqlite_executemany, sqlite_time
 from schedtui.store.models import Hub, Occurrence, Registration, SeatEntry, Series, Slot
 
 STATUSES = ("draft", "published", "paused", "archived")
@@ -136,33 +137,66 @@ def _apply(series: Series, changes: dict[str, Any]) -> tuple[list[TimeSpec] | No
     return times, replan
 
 
-def _sync_slots(session: Session, series: Series, times: list[SlotSpec] | None, *,
-                new: bool = False) -> tuple[list[Slot], list[Slot]]:
+def _sync_slots(session: Session, series: Series, times: list[SlotSpec] | None
+                ) -> tuple[list[Slot], list[Slot]]:
     """Keep slots in step with ``times`` (matched by position, so a time change
     moves the same slot) and with the series' capacity. Returns the slots in use
-    and those no longer used (to delete once their occurrences are re-planned).
-    A ``new`` series has no slots yet."""
-    rows = [] if new else slots_of(session, series.id)
+    and those no longer used (to delete once their occurrences are re-planned)."""
+    rows = slots_of(session, series.id)
     if times is None:
         for row in rows:
             if not row.fixed_capacity:
                 row.capacity = series.capacity
                 session.add(row)
         return rows, []
-    ordered = sorted(times, key=lambda t: (t.at, sorted(t.weekdays or ())))
     kept: list[Slot] = []
-    for position, spec in enumerate(ordered):
+    for position, spec in enumerate(_ordered(times)):
         row = rows[position] if position < len(rows) else Slot(series_id=series.id)
-        row.position = position
-        row.at = f"{spec.at:%H:%M}"
-        row.weekdays = weekday_names(spec.weekdays)
-        row.fixed_capacity = spec.fixed_capacity
-        row.capacity = spec.capacity if spec.fixed_capacity else series.capacity
-        row.host = spec.host
+        _set_slot(row, series, position, spec)
         session.add(row)
         kept.append(row)
     session.flush()
-    return kept, rows[len(ordered):]
+    return kept, rows[len(kept):]
+
+
+def _ordered(times: list[SlotSpec]) -> list[SlotSpec]:
+    return sorted(times, key=lambda t: (t.at, sorted(t.weekdays or ())))
+
+
+def _set_slot(row: Slot, series: Series, position: int, spec: SlotSpec) -> None:
+    row.position = position
+    row.at = f"{spec.at:%H:%M}"
+    row.weekdays = weekday_names(spec.weekdays)
+    row.fixed_capacity = spec.fixed_capacity
+    row.capacity = spec.capacity if spec.fixed_capacity else series.capacity
+    row.host = spec.host
+
+
+# A new series and its slots are written by plain inserts (a batch or an import
+# makes thousands); the columns come from the tables, so none is forgotten.
+_SERIES_COLUMNS = tuple(c.name for c in Series.__table__.columns if c.name != "id")
+_NEW_SERIES = HotSQL(f"INSERT INTO series ({', '.join(_SERIES_COLUMNS)}) VALUES "
+                     f"({', '.join(':' + c for c in _SERIES_COLUMNS)}) RETURNING id")
+_SLOT_COLUMNS = tuple(c.name for c in Slot.__table__.columns if c.name != "id")
+_NEW_SLOT = HotSQL(f"INSERT INTO slot ({', '.join(_SLOT_COLUMNS)}) VALUES "
+                   f"({', '.join(':' + c for c in _SLOT_COLUMNS)}) RETURNING id")
+
+
+def _insert_series(session: Session, series: Series, times: list[SlotSpec]) -> list[Slot]:
+    """Write a new series and its slots. The series becomes a persistent object
+    of the session, as if the session had written it (later changes to it are
+    saved); the slots are returned for planning."""
+    series.id = _NEW_SERIES.first(session, **{c: getattr(series, c)
+                                              for c in _SERIES_COLUMNS}).id
+    make_transient_to_detached(series)
+    session.add(series)
+    rows = []
+    for position, spec in enumerate(_ordered(times)):
+        row = Slot(series_id=series.id)
+        _set_slot(row, series, position, spec)
+        row.id = _NEW_SLOT.first(session, **{c: getattr(row, c) for c in _SLOT_COLUMNS}).id
+        rows.append(row)
+    return rows
 
 
 def _update_plan(session: Session, store: Store, series: Series, changes: dict[str, Any],
@@ -397,9 +431,7 @@ def add_series(session: Session, store: Store, *, hub_id: int, name: str, start:
     # Known before planning, so the row is written once (no UPDATE after it).
     series.planned_through = (None if Rule.parse(series.rrule).has_end
                               else horizon_for(series, store.now()))
-    session.add(series)
-    session.flush()
-    rows, _ = _sync_slots(session, series, new_times, new=True)
+    rows = _insert_series(session, series, new_times)
     _materialize(session, series, rows, store.now())
     audit.record(session, store, "series.create", "series", series.id,
                  after=audit.snapshot(series), series_id=series.id, hub_id=hub_id)

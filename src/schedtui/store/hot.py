@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -80,6 +80,8 @@ class HotSQL:
                 flat.update((f"{name}_{i}", item) for i, item in enumerate(value))
             elif isinstance(value, datetime):
                 flat[name] = to_db_time(value, dialect)
+            elif isinstance(value, date) and dialect == "sqlite":
+                flat[name] = value.isoformat()  # as SQLAlchemy's SQLite Date stores it
             else:
                 flat[name] = value
         return tuple(lengths), flat
