@@ -1,10 +1,11 @@
-"""Hot statements: the few the desk runs for every registration (an import runs
-thousands a minute), written once in SQL that SQLite and PostgreSQL both speak
-and run on the driver's own cursor, inside the session's transaction.
+"""Hot statements: the few the desk runs most (a registration's, a new series',
+the audit entry and the notice every change writes; an import runs thousands a
+minute), written once in SQL that SQLite and PostgreSQL both speak and run on
+the driver's own cursor, inside the session's transaction.
 
 SQLAlchemy's statement machinery costs some 30 µs a statement on these
 machines, several times what SQLite takes to run one of them; a registration
-makes eight. Everything else goes through SQLAlchemy.
+makes eight. Everything else goes through SQLAlchemy and its ORM.
 
 Parameters are written ``:name``; a list value expands to one parameter per
 item (for ``IN (:ids)``). ``FOR UPDATE`` is kept on PostgreSQL and dropped on
