@@ -96,6 +96,14 @@ def rule_rows(store) -> list[floors.RuleRow]:
     return rows
 
 
+def _cold_rules() -> None:
+    """Forget the rules parsed so far: each run parses its rules afresh, as the
+    floor does (within a run, series that share a rule text share its parse)."""
+    from schedtui.domain.recurrence import _parse_cached
+
+    _parse_cached.cache_clear()
+
+
 def _clock(text: str):
     from datetime import time as clock
 
@@ -108,6 +116,7 @@ def project_expansion(rows: Sequence[floors.RuleRow]) -> int:
     from schedtui.domain.recurrence import Rule, Slot, expand
     from schedtui.domain.zones import iso_utc, zone
 
+    _cold_rules()
     produced = 0
     for row in rows:
         plan = expand(Rule.parse(row.rrule), row.start, zone(row.timezone),
@@ -189,6 +198,7 @@ def _materialize_floor(plan: DataPlan, workdir: Path) -> tuple[float, int]:
 def _materialize_project(plan: DataPlan, workdir: Path) -> tuple[float, int]:
     from schedtui.services import hubs, series
 
+    _cold_rules()
     project_db = workdir / "project-materialize.db"
     store = _empty_store(project_db)
     hub_ids = [hubs.create_hub(store, name, zone).id for name, zone in plan.hubs]

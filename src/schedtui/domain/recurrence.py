@@ -13,6 +13,7 @@ end is only expanded up to a horizon. Hostile rules therefore answer quickly.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -82,8 +83,15 @@ class Rule:
     # -- text -------------------------------------------------------------
     @classmethod
     def parse(cls, text: str) -> Rule:
-        """Parse RRULE text (with or without the ``RRULE:`` prefix)."""
-        if not isinstance(text, str) or not text.strip():
+        """Parse RRULE text (with or without the ``RRULE:`` prefix). A rule is
+        immutable, so the same text gives the same (shared) rule."""
+        if not isinstance(text, str):
+            raise _rule_error("A recurrence rule is required, such as FREQ=WEEKLY;BYDAY=MO.")
+        return _parse_cached(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> Rule:
+        if not text.strip():
             raise _rule_error("A recurrence rule is required, such as FREQ=WEEKLY;BYDAY=MO.")
         body = text.strip()
         if len(body) > 1000:
@@ -244,6 +252,11 @@ def _parse_until(value: str) -> date | datetime:
         pass
     raise _rule_error(f"UNTIL={value[:30]} is not a date (YYYYMMDD) or a UTC time "
                       "(YYYYMMDDTHHMMSSZ).")
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(text: str) -> Rule:
+    return Rule._parse(text)
 
 
 # -- expansion ------------------------------------------------------------
