@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, func, select
@@ -219,34 +219,29 @@ def _update_plan(session: Session, store: Store, series: Series, changes: dict[s
 # -- planning ----------------------------------------------------------------
 
 
-class _NewOccurrence(NamedTuple):
-    slot_id: int
-    start: datetime  # naive UTC
-    end: datetime
-    capacity: int | None
-
-
-def _new_occurrence(series: Series, item: Planned, capacity: int | None) -> _NewOccurrence:
-    start = item.start_utc.replace(tzinfo=None)
-    return _NewOccurrence(item.slot.key, start,
-                          start + timedelta(minutes=series.duration_minutes), capacity)
-
-
-def _insert_occurrences(session: Session, series: Series,
-                        fresh: Sequence[_NewOccurrence]) -> None:
-    """One executemany on the driver: materialization writes thousands of rows
-    nobody holds yet, and SQLAlchemy's per-value type handling would dominate."""
+def _insert_occurrences(session: Session, series: Series, fresh: Sequence[Planned],
+                        capacity: dict[int, int | None]) -> None:
+    """Write planned occurrences (``capacity`` per slot) in one executemany on the
+    driver: materialization writes thousands of rows nobody holds yet, and
+    SQLAlchemy's per-value type handling would dominate."""
+    length = timedelta(minutes=series.duration_minutes)
     connection = session.connection()
     if connection.dialect.name != "sqlite":
-        connection.execute(Occurrence.__table__.insert(), [
-            {"series_id": series.id, "slot_id": o.slot_id, "original_start": o.start,
-             "start_utc": o.start, "end_utc": o.end, "status": "scheduled",
-             "capacity": o.capacity, "edited": ""} for o in fresh])
+        values = []
+        for item in fresh:
+            start = item.start_utc.replace(tzinfo=None)
+            values.append({"series_id": series.id, "slot_id": item.slot.key,
+                           "original_start": start, "start_utc": start,
+                           "end_utc": start + length, "status": "scheduled",
+                           "capacity": capacity[item.slot.key], "edited": ""})
+        connection.execute(Occurrence.__table__.insert(), values)
         return
     rows = []
-    for o in fresh:
-        start = sqlite_time(o.start)  # the text SQLAlchemy's SQLite dialect stores
-        rows.append((series.id, o.slot_id, start, start, sqlite_time(o.end), o.capacity))
+    for item in fresh:
+        start = item.start_utc.replace(tzinfo=None)
+        text = sqlite_time(start)  # the text SQLAlchemy's SQLite dialect stores
+        rows.append((series.id, item.slot.key, text, text, sqlite_time(start + length),
+                     capacity[item.slot.key]))
     sqlite_executemany(
         session, "INSERT INTO occurrence (series_id, slot_id, original_start, start_utc, "
         "end_utc, status, capacity, edited) VALUES (?, ?, ?, ?, ?, 'scheduled', ?, '')", rows)
@@ -256,11 +251,9 @@ def _materialize(session: Session, series: Series, rows: Sequence[Slot], now: da
     """Insert every planned occurrence of a new series, in one bulk statement
     (the caller has set ``planned_through``)."""
     result = plan(series, rows, now)
-    capacity = {r.id: r.capacity for r in rows}
-    fresh = [_new_occurrence(series, item, capacity[item.slot.key]) for item in result.items]
-    if fresh:
-        _insert_occurrences(session, series, fresh)
-    return len(fresh)
+    if result.items:
+        _insert_occurrences(session, series, result.items, {r.id: r.capacity for r in rows})
+    return len(result.items)
 
 
 def holders(session: Session, occurrence_ids: Sequence[int]) -> dict[int, int]:
@@ -293,7 +286,7 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
         occ = future.pop(key, None)
         if occ is None:
             if key not in past_keys and to_utc_naive(item.start) >= cutoff:
-                fresh.append(_new_occurrence(series, item, capacity[item.slot.key]))
+                fresh.append(item)
             continue
         edited = occ.edited_fields()
         planned = to_utc_naive(item.start)
@@ -345,7 +338,7 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
     for occ in resized:
         seats.promote(session, store, occ, series)
     if fresh:
-        _insert_occurrences(session, series, fresh)
+        _insert_occurrences(session, series, fresh, capacity)
         report.added = len(fresh)
     series.planned_through = None if result.complete else horizon_for(series, now)
     return report
