@@ -125,17 +125,25 @@ def occurrence_views(session: Session, series: Series, rows: Sequence[Occurrence
             for o in rows]
 
 
+def _next_scheduled(now: datetime):
+    """The first scheduled start at or after ``now`` of the series of the outer
+    query: one seek in the (series, start) index per series, however many
+    occurrences it has (a scan from now on grows with the whole database)."""
+    return (select(Occurrence.start_utc).where(Occurrence.series_id == Series.id)
+            .where(Occurrence.status == "scheduled")
+            .where(Occurrence.start_utc >= naive_now(now))
+            .order_by(Occurrence.start_utc).limit(1).scalar_subquery())
+
+
 def next_start(session: Session, series_ids: Sequence[int], now: datetime) -> dict[int, datetime]:
     if not series_ids:
         return {}
-    rows = session.exec(
-        select(Occurrence.series_id, func.min(Occurrence.start_utc))
-        .where(col(Occurrence.series_id).in_(series_ids))
-        .where(Occurrence.status == "scheduled")
-        .where(Occurrence.start_utc >= naive_now(now))
-        .group_by(Occurrence.series_id)
-    ).all()
-    return {sid: start for sid, start in rows}
+    found: dict[int, datetime] = {}
+    for chunk in _chunks(list(series_ids), 900):
+        rows = session.exec(select(Series.id, _next_scheduled(now))
+                            .where(col(Series.id).in_(chunk))).all()
+        found.update((sid, start) for sid, start in rows if start is not None)
+    return found
 
 
 FILL_DAYS = 28
@@ -204,19 +212,18 @@ def series_view(session: Session, series: Series, now: datetime,
 
 
 def hub_views(session: Session, hubs: Sequence[Hub], now: datetime) -> list[HubView]:
-    """Views of several hubs in three queries, however many series they hold."""
+    """Views of several hubs in two queries; the cost grows with their series,
+    not with their occurrences."""
     ids = [h.id for h in hubs]
     counts = dict(session.exec(select(Series.hub_id, func.count(Series.id))
                                .where(col(Series.hub_id).in_(ids))
                                .where(Series.status != "archived")
                                .group_by(Series.hub_id)).all()) if ids else {}
-    firsts = dict(session.exec(
-        select(Series.hub_id, func.min(Occurrence.start_utc))
-        .join(Occurrence, Occurrence.series_id == Series.id)
-        .where(col(Series.hub_id).in_(ids)).where(Series.status != "archived")
-        .where(Occurrence.status == "scheduled")
-        .where(Occurrence.start_utc >= naive_now(now))
-        .group_by(Series.hub_id)).all()) if ids else {}
+    nexts = (select(Series.hub_id, _next_scheduled(now).label("start"))
+             .where(col(Series.hub_id).in_(ids)).where(Series.status != "archived")
+             .subquery())
+    firsts = dict(session.exec(select(nexts.c.hub_id, func.min(nexts.c.start))
+                               .group_by(nexts.c.hub_id)).all()) if ids else {}
     return [HubView(h.id, h.name, h.timezone, h.archived, counts.get(h.id, 0),
                     from_utc_naive(firsts[h.id], zone(h.timezone)).isoformat(timespec="seconds")
                     if firsts.get(h.id) else None) for h in hubs]
