@@ -110,7 +110,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.execute("PRAGMA cache_size = -1024")  # 1 MiB a connection; each worker has one
+        cursor.execute("PRAGMA cache_size = -512")  # 512 KiB a connection; each worker has one
         cursor.close()
 
     @event.listens_for(engine, "begin")
