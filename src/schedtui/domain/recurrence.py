@@ -375,7 +375,11 @@ def expand(
         raise ValueError("a rule with no end needs a horizon")
     through = None if rule.has_end else horizon
     plan = Plan(complete=rule.has_end)
-    seen: set[datetime] = set()
+    # Instants come in rising order but for clock changes and vanished days; only
+    # one at or before the latest so far can repeat an earlier one, so the set of
+    # earlier instants is built the first time that happens.
+    latest: datetime | None = None
+    seen: set[datetime] | None = None
     until = rule.until
     walls = [(slot, slot.at.replace(tzinfo=None, fold=0), slot.weekdays) for slot in slots]
     finite = rule.has_end
@@ -389,9 +393,14 @@ def expand(
             moment = instant.astimezone(tz)
             if until is not None and not _within_until(moment, until):
                 continue
-            if instant in seen:  # a vanished day (Pacific/Apia 2011-12-30) lands on the next
-                continue
-            seen.add(instant)
+            if (latest is not None and instant <= latest) or seen is not None:
+                if seen is None:
+                    seen = {p.start_utc for p in plan.items}
+                if instant in seen:  # a vanished day (Pacific/Apia 2011-12-30): the next
+                    continue
+                seen.add(instant)
+            if latest is None or instant > latest:
+                latest = instant
             plan.items.append(Planned(slot, day, moment, instant))
         if finite and len(plan.items) > limit:
             raise DeskError(
