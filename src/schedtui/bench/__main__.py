@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(figures.month_change(db, marks, max(6, runs * 2)))
         if "attendees" in wanted:
             _say("attendee list")
-            rows.extend(figures.attendee_list(db, marks, 2 if args.quick else 3))
+            rows.extend(figures.attendee_list(db, marks, 2 if args.quick else runs))
         _say("done")
         print_table(rows, scale)
         if args.json:

@@ -33,8 +33,9 @@ from schedtui.tui.widgets.window_table import WindowTable
 STATUS_STYLE = {"confirmed": "green", "waitlisted": "magenta", "partial": "yellow",
                 "pending": "cyan", "cancelled": "bright_black", "declined": "bright_black"}
 
-WINDOW = 200
-"""Rows in the table at once; the service pages through the rest."""
+WINDOW = 150
+"""Rows in the table at once (a few screens of a tall terminal); the service pages
+through the rest. Each row put in costs Textual a measure of every cell."""
 STEP = WINDOW // 2
 """How far the window slides when the cursor reaches one of its edges."""
 FILTER_DELAY = 0.25
