@@ -227,3 +227,18 @@ def test_an_older_schema_is_migrated_forward_on_both_stores(store_url, clock):
     assert series.get_series(reopened, view.id).occurrence_count == 3
     assert registrations.register(reopened, view.id, email="a@example.org",
                                   name="A").status == "confirmed"
+
+
+def test_writing_connections_keep_a_larger_page_cache_than_reading_ones(db_path):
+    """Readers are many and read a few pages; the one writer rewrites index pages
+    in bulk work, which a small cache would spill and read back."""
+    from schedtui.store.engine import READ_CACHE_KIB, WRITE_CACHE_KIB
+
+    store = open_store(db_path)
+    with store.read() as session:
+        read = session.connection().exec_driver_sql("PRAGMA cache_size").scalar()
+    with store.write() as session:
+        write = session.connection().exec_driver_sql("PRAGMA cache_size").scalar()
+    assert (read, write) == (-READ_CACHE_KIB, -WRITE_CACHE_KIB)
+    assert READ_CACHE_KIB < WRITE_CACHE_KIB
+    store.dispose()

@@ -101,7 +101,16 @@ def check_sqlite_file(path: Path) -> None:
                         "not a schedtui database; it was left untouched.")
 
 
-def _configure_sqlite(engine: Engine) -> None:
+READ_CACHE_KIB = 512
+"""SQLite's page cache of a reading connection: the desk's workers hold several,
+and a screen reads a few pages."""
+WRITE_CACHE_KIB = 4096
+"""The page cache of a writing connection (SQLite lets one write at a time):
+bulk work (a batch of series, an import) rewrites the same index pages, and a
+small cache makes it spill and read them back."""
+
+
+def _configure_sqlite(engine: Engine, cache_kib: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
         dbapi_connection.isolation_level = None  # the desk issues BEGIN itself
@@ -110,7 +119,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.execute("PRAGMA cache_size = -512")  # 512 KiB a connection; each worker has one
+        cursor.execute(f"PRAGMA cache_size = -{cache_kib}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -171,11 +180,13 @@ def transaction(service: Callable[P, R]) -> Callable[P, R]:
 class Store:
     """An open database: sessions for reading and writing, the clock and the actor."""
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None,
-                 actor: str | None = None) -> None:
+    def __init__(self, engine: Engine, *, writer: Engine | None = None,
+                 clock: Callable[[], datetime] | None = None, actor: str | None = None) -> None:
         self.engine = engine
+        """Reads (and writes too, unless ``writer`` is given)."""
         self.is_sqlite = engine.dialect.name == "sqlite"
-        self._writer = engine.execution_options(schedtui_write=True)
+        self._writer_engine = writer
+        self._writer = (writer or engine).execution_options(schedtui_write=True)
         self._clock = clock
         self.actor = actor or os.environ.get("SCHEDTUI_ORGANIZER") or _os_user()
 
@@ -211,6 +222,8 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._writer_engine is not None:
+            self._writer_engine.dispose()
 
     @property
     def label(self) -> str:
@@ -228,6 +241,7 @@ def open_store(db: str | os.PathLike | None = None, *, create: bool = True,
                clock: Callable[[], datetime] | None = None) -> Store:
     """Open (and create or migrate) the store named by ``db``, ``SCHEDTUI_DB`` or the default."""
     url = resolve_url(db)
+    writer = None
     if url.get_backend_name() == "sqlite":
         memory = url.database in (None, "", ":memory:")
         if not memory:
@@ -237,20 +251,23 @@ def open_store(db: str | os.PathLike | None = None, *, create: bool = True,
         if memory:
             kwargs["poolclass"] = StaticPool
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, READ_CACHE_KIB if not memory else WRITE_CACHE_KIB)
+        if not memory:  # writing connections of their own, with a larger page cache
+            writer = create_engine(url, **kwargs)
+            _configure_sqlite(writer, WRITE_CACHE_KIB)
     elif url.get_backend_name() == "postgresql":
         engine = create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
     else:
         raise DeskError("invalid_database", f"Unsupported database: {url.get_backend_name()}. "
                         "Use a SQLite file or a postgresql+psycopg:// URL.")
-    store = Store(engine, clock=clock)
+    store = Store(engine, writer=writer, clock=clock)
     try:
         migrate.prepare(store, create=create)
     except DeskError:
-        engine.dispose()
+        store.dispose()
         raise
     except OperationalError as exc:
-        engine.dispose()
+        store.dispose()
         raise DeskError("database_unavailable",
                         f"Cannot open the database {store.label}: {exc.orig}") from None
     return store
