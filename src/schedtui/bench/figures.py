@@ -458,7 +458,6 @@ async def _desk_month_changes(db: Path, series_id: int, runs: int) -> list[float
 
     store = open_bench_store(db, create=False)
     app = _desk_app(store)
-    times: list[float] = []
     async with app.run_test(size=SIZE):
         shown = asyncio.Event()
         screen = CalendarScreen(series_id, "Busiest calendar")
@@ -471,13 +470,7 @@ async def _desk_month_changes(db: Path, series_id: int, runs: int) -> list[float
         screen._show = show
         await app.push_screen(screen)
         await asyncio.wait_for(shown.wait(), 60)
-        keys = ["right_square_bracket"] * 3 + ["left_square_bracket"] * 3
-        for index in range(runs):
-            shown.clear()
-            start = time.perf_counter()
-            send_key(app, keys[index % len(keys)])
-            await asyncio.wait_for(shown.wait(), 60)
-            times.append(time.perf_counter() - start)
+        times = await _month_presses(app, shown, runs)
     store.dispose()
     return times
 
@@ -485,16 +478,22 @@ async def _desk_month_changes(db: Path, series_id: int, runs: int) -> list[float
 async def _floor_month_changes(runs: int) -> list[float]:
     shown = asyncio.Event()
     app = floors.month_app(on_painted=lambda _app: shown.set())
-    times: list[float] = []
     async with app.run_test(size=SIZE):
         await asyncio.wait_for(shown.wait(), 60)
-        keys = ["right_square_bracket"] * 3 + ["left_square_bracket"] * 3
-        for index in range(runs):
-            shown.clear()
-            start = time.perf_counter()
-            send_key(app, keys[index % len(keys)])
-            await asyncio.wait_for(shown.wait(), 60)
-            times.append(time.perf_counter() - start)
+        return await _month_presses(app, shown, runs)
+
+
+async def _month_presses(app, shown: asyncio.Event, runs: int) -> list[float]:
+    """Press ``]`` three times, then ``[`` three times, and so on: the time from
+    each key to the month drawn (``shown`` is set then)."""
+    keys = ["right_square_bracket"] * 3 + ["left_square_bracket"] * 3
+    times = []
+    for index in range(runs):
+        shown.clear()
+        start = time.perf_counter()
+        send_key(app, keys[index % len(keys)])
+        await asyncio.wait_for(shown.wait(), 60)
+        times.append(time.perf_counter() - start)
     return times
 
 
