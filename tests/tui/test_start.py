@@ -5,6 +5,7 @@ marks for the benchmark land in SCHEDTUI_FIRST_PAINT_FILE."""
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -76,3 +77,30 @@ def test_run_raises_the_open_error_for_the_command_line(monkeypatch):
     monkeypatch.setattr(DeskApp, "run", fake_run)
     with pytest.raises(DeskError, match="locked"):
         run(lambda: None)
+
+
+def test_run_starts_the_desk_with_the_collector_off_and_leaves_it_on(monkeypatch):
+    seen = []
+
+    def fake_run(self, *args, **kwargs):
+        seen.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setattr(DeskApp, "run", fake_run)
+    assert run(lambda: None) == 0
+    assert seen == [False] and gc.isenabled()
+
+
+async def test_the_collector_comes_back_on_once_the_store_is_open(desk_store):
+    app = StillDesk(lambda: desk_store, poll_seconds=None, roll_on_start=False)
+    frozen = gc.get_freeze_count()
+    gc.disable()
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert app.store is desk_store
+            assert gc.isenabled()
+            assert gc.get_freeze_count() > frozen  # the start's objects are never walked again
+    finally:
+        gc.enable()
+        gc.unfreeze()
