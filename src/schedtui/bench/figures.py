@@ -392,10 +392,12 @@ def _phase_note(phases: list[dict[str, float]]) -> str:
 
 
 def desk_start_and_memory(db: Path, marks: Landmarks, runs: int) -> list[Figure]:
-    desk_start, desk_rows, floor_start, desk_rss, floor_rss, phases = [], [], [], [], [], []
+    desk_start, desk_rows, floor_start, floor_rows = [], [], [], []
+    desk_rss, floor_rss, phases = [], [], []
     for _ in range(runs):  # alternate desk and floor
-        floor_run = run_probe(["floor", "--rows", str(marks.hubs)])[0]
+        floor_run = run_probe(["floor", "--rows", str(marks.hubs), "--db", str(db)])[0]
         floor_start.append(floor_run["painted"] - floor_run["spawned"])
+        floor_rows.append(floor_run["rows_painted"] - floor_run["spawned"])
         floor_rss.append(floor_run.get("rss_kb_calendar", 0) / 1024)
         desk_run = run_probe(["desk", "--db", str(db), "--series",
                               str(marks.busiest_series)])[0]
@@ -410,8 +412,8 @@ def desk_start_and_memory(db: Path, marks: Landmarks, runs: int) -> list[Figure]
                2.0, note=_phase_note(phases),
                runs={"project_s": desk_start, "floor_s": floor_start}),
         Figure("desk_rows", "process start to the hubs screen drawn with its rows", "ms",
-               statistics.median(desk_rows) * 1000, statistics.median(floor_start) * 1000,
-               2.0, runs={"project_s": desk_rows, "floor_s": floor_start}),
+               statistics.median(desk_rows) * 1000, statistics.median(floor_rows) * 1000,
+               2.0, runs={"project_s": desk_rows, "floor_s": floor_rows}),
         Figure("memory", "resident set size, data set open on the busiest calendar", "MiB",
                statistics.median(desk_rss), statistics.median(floor_rss), 1.3,
                runs={"project_mib": desk_rss, "floor_mib": floor_rss}),

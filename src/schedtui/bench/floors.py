@@ -167,6 +167,36 @@ def registrations(path: str, series_id: int, occurrence_ids: Sequence[int], coun
     return confirmed
 
 
+# -- the hub rows ---------------------------------------------------------------------
+
+HUB_ROWS = """
+SELECT h.name, h.timezone,
+       (SELECT count(*) FROM series s WHERE s.hub_id = h.id AND s.status != 'archived'),
+       (SELECT min((SELECT o.start_utc FROM occurrence o
+                    WHERE o.series_id = s.id AND o.status = 'scheduled' AND o.start_utc >= ?
+                    ORDER BY o.start_utc LIMIT 1))
+        FROM series s WHERE s.hub_id = h.id AND s.status != 'archived')
+FROM hub h WHERE NOT h.archived ORDER BY h.name, h.id
+"""
+"""The hubs screen's rows in one statement: name, zone, series, first start to come."""
+
+
+def hub_rows(path: str, now: datetime) -> list[tuple[str, str, str, str]]:
+    """The rows of the hubs screen, read with ``sqlite3`` and shown in each hub's zone."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = con.execute(HUB_ROWS, (now.astimezone(UTC).replace(tzinfo=None)
+                                      .strftime(SQL_TIME),)).fetchall()
+    finally:
+        con.close()
+    shown = []
+    for name, zone, series, first in rows:
+        start = (datetime.fromisoformat(first).replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
+                 .strftime("%a %Y-%m-%d %H:%M") if first else "")
+        shown.append((name, zone, str(series), start))
+    return shown
+
+
 # -- bare Textual apps ---------------------------------------------------------------
 
 

@@ -7,8 +7,10 @@ store in a worker, then the hub rows, then the horizon roll), and reads the
 desk's own start marks (``SCHEDTUI_FIRST_PAINT_FILE``: ``first_paint``,
 ``store_open``, ``rows_shown``); once the hub rows are shown it notes the
 resident set size, opens the calendar of series ID and notes the size once
-that is drawn. ``... floor OUT --rows N`` does the same for a bare Textual app
-with one DataTable, then imports the libraries the desk uses and notes its size.
+that is drawn. ``... floor OUT --rows N [--db FILE]`` does the same for a bare
+Textual app with one DataTable of N rows: once that is drawn, it imports the
+libraries the desk uses, puts in the hub rows of FILE read with ``sqlite3``,
+and notes the time they are drawn and its size.
 
 Nothing here wraps the desk's methods, and the probe imports no database
 library before the desk starts (that would hide what the start costs).
@@ -110,8 +112,10 @@ def _open_calendar(app, out: str, series_id: int) -> None:
     app.push_screen(screen)
 
 
-def floor(out: str, rows: int) -> int:
-    from schedtui.bench.floors import table_app
+def floor(out: str, rows: int, db: str | None) -> int:
+    from datetime import datetime
+
+    from schedtui.bench.floors import hub_rows, table_app
 
     def painted(app) -> None:
         _write(out, painted=time.monotonic())
@@ -123,7 +127,17 @@ def floor(out: str, rows: int) -> int:
         import sqlalchemy  # noqa: F401
         import sqlmodel  # noqa: F401
 
-        app.call_after_refresh(lambda: (_write(out, rss_kb_calendar=rss_kb()), app.exit(0)))
+        if db is not None:  # the hub rows, read with sqlite3, in place of the first ones
+            from textual.widgets import DataTable
+
+            table = app.query_one(DataTable)
+            table.clear()
+            table.add_rows(hub_rows(db, datetime.fromisoformat(os.environ["SCHEDTUI_NOW"])))
+        app.call_after_refresh(shown, app)
+
+    def shown(app) -> None:
+        _write(out, rows_painted=time.monotonic(), rss_kb_calendar=rss_kb())
+        app.exit(0)
 
     table_app(rows, on_painted=painted).run()
     return 0
@@ -134,7 +148,7 @@ def main(argv: list[str]) -> int:
     options = dict(zip(argv[2::2], argv[3::2], strict=False))
     if mode == "desk":
         return desk(out, options["--db"], int(options["--series"]))
-    return floor(out, int(options.get("--rows", "20")))
+    return floor(out, int(options.get("--rows", "20")), options.get("--db"))
 
 
 if __name__ == "__main__":
