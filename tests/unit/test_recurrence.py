@@ -269,3 +269,26 @@ def test_times_of_day_text():
     for bad in ("", "9", "24:00", "09:00/XX", "09:00=0", "09:00=lots"):
         with pytest.raises(DeskError):
             parse_times(bad)
+
+
+def test_occurrences_come_in_time_order_whatever_the_order_of_the_slots():
+    items = run("FREQ=DAILY;COUNT=2", date(2025, 3, 10), "America/New_York", time(17), time(9))
+    assert local(items) == ["2025-03-10 09:00-0400", "2025-03-10 17:00-0400",
+                            "2025-03-11 09:00-0400", "2025-03-11 17:00-0400"]
+
+
+def test_a_time_moved_out_of_the_spring_gap_takes_its_place_in_time_order():
+    # 02:30 does not exist on 9 March 2025 in New York: it becomes 03:30, after 03:15.
+    items = run("FREQ=DAILY;COUNT=2", date(2025, 3, 9), "America/New_York", time(2, 30),
+                time(3, 15))
+    assert local(items) == ["2025-03-09 03:15-0400", "2025-03-09 03:30-0400",
+                            "2025-03-10 02:30-0400", "2025-03-10 03:15-0400"]
+
+
+def test_utc_text_is_to_the_second_and_ends_in_z():
+    from schedtui.domain.zones import iso_utc
+
+    assert iso_utc(datetime(2025, 6, 1, 3, 30, 5, 999_999)) == "2025-06-01T03:30:05Z"
+    assert iso_utc(datetime(2025, 6, 1, 3, 30, tzinfo=UTC)) == "2025-06-01T03:30:00Z"
+    berlin = datetime(2025, 6, 1, 5, 30, 1, 5, tzinfo=zone("Europe/Berlin"))
+    assert iso_utc(berlin) == "2025-06-01T03:30:01Z"

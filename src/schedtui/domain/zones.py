@@ -73,9 +73,11 @@ def from_utc_naive(moment: datetime, tz: ZoneInfo) -> datetime:
 
 
 def iso_utc(moment: datetime) -> str:
-    """ISO 8601 ending in Z for a naive-UTC or aware datetime."""
+    """ISO 8601 ending in Z, to the second, for a naive-UTC or aware datetime."""
+    if moment.microsecond:  # (isoformat() without timespec is twice as fast)
+        moment = moment.replace(microsecond=0)
     if moment.tzinfo is None:
-        return moment.isoformat(timespec="seconds") + "Z"
+        return moment.isoformat() + "Z"
     if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
-    return moment.isoformat(timespec="seconds")[:-6] + "Z"  # "+00:00" becomes "Z"
+    return moment.isoformat()[:-6] + "Z"  # "+00:00" becomes "Z"
