@@ -33,6 +33,7 @@ def desk(tmp_path):
     name = f"schedtui-{uuid.uuid4().hex[:8]}"
     command = f"SCHEDTUI_NOW={NOW} {sys.executable} -m schedtui --db {db}"
     tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", command)
+    tmux("set-option", "-t", name, "remain-on-exit", "on")  # to read how the desk left
 
     def screen() -> str:
         return tmux("capture-pane", "-p", "-t", name)
@@ -53,7 +54,19 @@ def desk(tmp_path):
             # a lone Escape followed at once by another key reads as Alt+key
             time.sleep(0.6 if key == "Escape" else 0.15)
 
+    def exit_status(timeout: float = 10.0) -> int | None:
+        """The desk's exit status once it has left; None while it runs."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            fields = tmux("display-message", "-p", "-t", name,
+                          "#{pane_dead} #{pane_dead_status}").split()
+            if fields[:1] == ["1"]:
+                return int(fields[1])
+            time.sleep(0.2)
+        return None
+
     screen.wait_for = wait_for  # type: ignore[attr-defined]
+    screen.exit_status = exit_status  # type: ignore[attr-defined]
     screen.keys = keys  # type: ignore[attr-defined]
     screen.db = db  # type: ignore[attr-defined]
     yield screen
@@ -74,10 +87,8 @@ def test_desk_in_a_real_terminal(desk):
     desk.keys("t")
     desk.wait_for("March 2025")
     desk.keys("q")
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and "Mon    Tue" in desk():
-        time.sleep(0.2)
-    assert "Mon    Tue" not in desk()
+    assert desk.exit_status() == 0
+    assert "Mon    Tue" not in desk()  # the terminal is given back as it was
 
 
 def test_another_process_change_shows_without_restart(desk):
