@@ -89,6 +89,7 @@ def test_desk_in_a_real_terminal(desk):
     desk.keys("q")
     assert desk.exit_status() == 0
     assert "Mon    Tue" not in desk()  # the terminal is given back as it was
+    assert not desk.db.with_name(desk.db.name + "-wal").exists()  # the store was closed
 
 
 def test_another_process_change_shows_without_restart(desk):

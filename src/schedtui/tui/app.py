@@ -268,6 +268,11 @@ def run(store: Store | Callable[[], Store]) -> int:
         result = app.run()
     finally:
         gc.enable()
+        if app.opener is not None and app.store is not None:
+            # The desk opened it, so the desk closes it: the last connection to
+            # close takes the WAL files with it (objects frozen by collect_again
+            # are never collected, so this cannot be left to the collector).
+            app.store.dispose()
     if app.open_error is not None:
         raise app.open_error
     return result if isinstance(result, int) else 0
