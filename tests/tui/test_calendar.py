@@ -67,7 +67,48 @@ async def test_calendar_loads_only_the_visible_weeks(seeded, make_app, monkeypat
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_calendar(app, pilot, seeded.standup_id)
-        assert calls == [{"start": date(2025, 2, 24), "end": date(2025, 4, 6)}]
+        await app.workers.wait_for_complete()
+        assert calls == [{"start": date(2025, 2, 24), "end": date(2025, 4, 6)},  # March
+                         # then, ahead, the months beside it
+                         {"start": date(2025, 1, 27), "end": date(2025, 3, 2)},
+                         {"start": date(2025, 3, 31), "end": date(2025, 5, 4)}]
+
+
+async def test_the_months_beside_are_fetched_ahead_and_dropped_on_a_change(
+        seeded, make_app, monkeypatch, desk_store):
+    calls = []
+    original = occurrences.list_occurrences
+
+    def spy(store, series_id, **kwargs):
+        calls.append(kwargs["start"])
+        return original(store, series_id, **kwargs)
+
+    monkeypatch.setattr(occurrences, "list_occurrences", spy)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        cal = await open_calendar(app, pilot, seeded.standup_id)
+        await app.workers.wait_for_complete()
+        calls.clear()
+        await pilot.press("right_square_bracket")  # April was fetched ahead: shown from it
+        assert cal.loaded_month == date(2025, 4, 1)
+        assert "Tue 01 Apr 2025: 0 occurrences" in text_of(cal, "#agenda-title")
+        await pilot.press("down", "down", "left")  # Monday the 14th
+        assert cal.grid.cursor == date(2025, 4, 14) and cal.agenda.row_count == 1
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        assert calls == [date(2025, 4, 28)]  # April never read again; May fetched ahead
+        assert sorted(cal.months) == [date(2025, 3, 1), date(2025, 4, 1), date(2025, 5, 1)]
+
+        # A change, then a reload: the months fetched ahead are read again.
+        may_5 = next(o for o in cal.months[date(2025, 5, 1)][1]
+                     if o.start.startswith("2025-05-05"))
+        occurrences.set_occurrence(desk_store, may_5.id, capacity=3)
+        cal.reload()
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.press("right_square_bracket")
+        assert cal.loaded_month == date(2025, 5, 1)
+        assert next(o for o in cal.month_occurrences if o.id == may_5.id).capacity == 3
 
 
 async def test_month_change_fetches_the_series_only_once(seeded, make_app, monkeypatch):

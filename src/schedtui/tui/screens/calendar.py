@@ -38,6 +38,17 @@ WIDE = 120
 """From this terminal width on, the agenda is wide enough for every column."""
 
 
+def _add_month(month: date, step: int) -> date:
+    """The first day of the month ``step`` months from ``month`` (a first day)."""
+    index = month.month - 1 + step
+    return date(month.year + index // 12, index % 12 + 1, 1)
+
+
+def _months(a: date, b: date) -> int:
+    """Months from ``b`` to ``a``."""
+    return (a.year - b.year) * 12 + a.month - b.month
+
+
 class CalendarScreen(DeskScreen):
     """Only the visible weeks are loaded; the month follows the day cursor."""
 
@@ -82,6 +93,9 @@ class CalendarScreen(DeskScreen):
         self.loaded_month: date | None = None
         self.series_pending = True
         """A reload of the series view is on its way (a month change fetches it too)."""
+        self.months: dict[date, tuple[tuple[date, date], list[OccurrenceView]]] = {}
+        """Grid range and occurrences of the month shown and of the months beside it
+        (fetched ahead, so ``[`` and ``]`` need no database call), by first day."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -124,12 +138,19 @@ class CalendarScreen(DeskScreen):
         """The series and the month around the cursor (on open and after a change)."""
         day = self.grid.cursor if self.placed else None
         self.series_pending = True
+        self.months.clear()  # whatever was fetched ahead may be out of date now
         self.load(lambda: self._fetch(day), self._show)
 
     def load_month(self) -> None:
-        """Another month: only its occurrences; the series view is the one loaded."""
+        """Another month: only its occurrences; the series view is the one loaded.
+        A month fetched ahead is shown at once."""
         day = self.grid.cursor
         view = None if self.series_pending else self.series  # a reload may be overtaken
+        ahead = self.months.get(day.replace(day=1)) if view is not None else None
+        if view is not None and ahead is not None:
+            today = self.store.now().astimezone(zone(view.timezone)).date()
+            self._show((view, today, day, *ahead))
+            return
         self.load(lambda: self._fetch(day, view), self._show)
 
     def _fetch(self, day: date | None, view: SeriesView | None = None) -> tuple:
@@ -158,6 +179,32 @@ class CalendarScreen(DeskScreen):
             self.grid.cursor = day
         else:
             self.show_agenda()
+        self._fetch_ahead(self.loaded_month)
+
+    def _fetch_ahead(self, month: date) -> None:
+        """Keep the month shown and fetch the months before and after it."""
+        assert self.loaded_range is not None
+        self.months = {m: v for m, v in self.months.items() if abs(_months(m, month)) <= 1}
+        self.months[month] = (self.loaded_range, self.month_occurrences)
+        wanted = [m for m in (_add_month(month, -1), _add_month(month, 1))
+                  if m not in self.months]
+        if wanted:
+            self.load(lambda: self._fetch_months(wanted), self._fetched_ahead, group="ahead")
+
+    def _fetch_months(self, months: list[date]) -> dict:
+        fetched = {}
+        for month in months:
+            first, last = grid_range(month)
+            fetched[month] = ((first, last), occurrences.list_occurrences(
+                self.store, self.series_id, start=first, end=last))
+        return fetched
+
+    def _fetched_ahead(self, fetched: dict) -> None:
+        if self.series_pending or self.loaded_month is None:
+            return  # a reload started meanwhile: what was fetched may be out of date
+        for month, value in fetched.items():
+            if abs(_months(month, self.loaded_month)) <= 1:
+                self.months.setdefault(month, value)
 
     @on(DayChanged)
     def _day_changed(self, event: DayChanged) -> None:
@@ -227,10 +274,7 @@ class CalendarScreen(DeskScreen):
 
     # -- navigation ---------------------------------------------------------------
     def action_month(self, step: int) -> None:
-        day = self.grid.cursor
-        month = day.month - 1 + step
-        first = date(day.year + month // 12, month % 12 + 1, 1)
-        self.grid.cursor = first
+        self.grid.cursor = _add_month(self.grid.cursor.replace(day=1), step)
 
     def action_today(self) -> None:
         if self.series is not None:
