@@ -145,6 +145,9 @@ async def test_move_shows_zone_and_people_told(seeded, make_app, desk_store):
         await pilot.press("down", "down")  # to Monday 17 March, after the clock change
         await settle(pilot)
         occ = cal.selected()
+        reloads = []
+        original = cal.reload
+        cal.reload = lambda: (reloads.append(1), original())  # type: ignore[method-assign]
         await pilot.press("m")
         form = app.screen
         assert isinstance(form, MoveForm)
@@ -161,6 +164,7 @@ async def test_move_shows_zone_and_people_told(seeded, make_app, desk_store):
         assert any("3 people told" in m for m in app.told)
         assert cal.query_one(MonthGrid).cursor == date(2025, 3, 18)
         assert "moved from Mon 2025-03-17 10:00" in text_of(cal, "#detail")
+        assert reloads == [1]  # after the form, once: not again for being back on top
 
 
 async def test_move_refused_keeps_typed_text(seeded, make_app):
@@ -434,3 +438,33 @@ async def test_series_form_fits_80x24_without_scrolling(seeded, make_app):
         assert form.query_one("#save").region.bottom <= 24
         await pilot.press("tab", "tab")  # to the times: their hint shows
         assert "09:00/MO+WE" in str(form.query_one("#hint-line", Static).render())
+
+
+async def test_back_from_the_attendee_list_the_calendar_shows_what_changed(seeded, make_app,
+                                                                           monkeypatch):
+    from schedtui.tui.screens.attendee_list import AttendeesScreen
+
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        cal = await open_calendar(app, pilot, seeded.standup_id)
+        occurrence = cal.selected()
+        assert occurrence is not None and occurrence.booked == 0
+        fetches = []
+        monkeypatch.setattr(cal, "reload", lambda original=cal.reload: (fetches.append(1),
+                                                                       original()))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AttendeesScreen)
+        app.screen.act(lambda: registrations.register(app.store, seeded.standup_id,
+                                                      email="ada@example.org", name="Ada"),
+                       lambda r: app.screen.done("registered"))
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is cal and fetches == [1]
+        assert cal.selected().booked == 1
+        await pilot.press("question_mark")  # nothing changes behind the help screen
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert fetches == [1]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -10,7 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable
 
-from schedtui.tui.calls import ServiceCalls
+from schedtui.tui.calls import Done, Fail, ServiceCalls
 
 if TYPE_CHECKING:
     from schedtui.store import Store
@@ -36,12 +37,31 @@ class DeskScreen(ServiceCalls, Screen):
         every screen once it is open)."""
         return self.app.store is not None  # type: ignore[attr-defined]
 
+    shown_token: int | None = None
+    """The app's change token when this screen last loaded what it shows."""
+
     def on_mount(self) -> None:
         if self.store_open:
             self.reload()
 
     def reload(self) -> None:
         """Fetch what the screen shows (override)."""
+
+    def load(self, fn: Callable[[], Any], done: Done = None, fail: Fail = None, *,
+             group: str = "load") -> None:
+        self.shown_token = self.app.change_token  # type: ignore[attr-defined]
+        super().load(fn, done, fail, group=group)
+
+    def on_screen_resume(self) -> None:
+        """Back on top: what changed meanwhile (a write on a screen above, or
+        another process) is shown. Checked once the resume is handled, so a
+        screen that reloads itself on the way back (after a form) reloads once."""
+        self.call_later(self._reload_if_changed)
+
+    def _reload_if_changed(self) -> None:
+        token = self.app.change_token  # type: ignore[attr-defined]
+        if self.store_open and self.shown_token is not None and token != self.shown_token:
+            self.reload()
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:
