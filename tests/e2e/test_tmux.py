@@ -60,7 +60,7 @@ def desk(tmp_path):
         while time.monotonic() < deadline:
             fields = tmux("display-message", "-p", "-t", name,
                           "#{pane_dead} #{pane_dead_status}").split()
-            if fields[:1] == ["1"]:
+            if len(fields) == 2 and fields[0] == "1":  # the status can come a moment later
                 return int(fields[1])
             time.sleep(0.2)
         return None
