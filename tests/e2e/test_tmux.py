@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
+from shlex import quote
 
 import pytest
 
@@ -31,9 +32,14 @@ def desk(tmp_path):
                     f"import open_store; demo.load(open_store({str(db)!r}))"],
                    check=True, env=env)
     name = f"schedtui-{uuid.uuid4().hex[:8]}"
-    command = f"SCHEDTUI_NOW={NOW} {sys.executable} -m schedtui --db {db}"
+    status = tmp_path / "exit-status"
+    # The pane's shell writes the desk's exit status down: tmux can be slow to
+    # reap a pane's process (seen: a zombie for over ten seconds under load), so
+    # its own #{pane_dead_status} is not something to wait on.
+    command = (f"SCHEDTUI_NOW={NOW} {quote(sys.executable)} -m schedtui --db {quote(str(db))}; "
+               f"echo $? > {quote(str(status))}")
     tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", command)
-    tmux("set-option", "-t", name, "remain-on-exit", "on")  # to read how the desk left
+    tmux("set-option", "-t", name, "remain-on-exit", "on")  # the screen it left behind
 
     def screen() -> str:
         return tmux("capture-pane", "-p", "-t", name)
@@ -58,10 +64,9 @@ def desk(tmp_path):
         """The desk's exit status once it has left; None while it runs."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            fields = tmux("display-message", "-p", "-t", name,
-                          "#{pane_dead} #{pane_dead_status}").split()
-            if len(fields) == 2 and fields[0] == "1":  # the status can come a moment later
-                return int(fields[1])
+            written = status.read_text() if status.exists() else ""
+            if written.endswith("\n"):  # the whole line is there
+                return int(written)
             time.sleep(0.2)
         return None
 
