@@ -45,9 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     scale = args.scale if args.scale is not None else (QUICK_SCALE if args.quick else 1.0)
     runs = args.runs or (3 if args.quick else 5)
-    # Figures that take seconds a run get three (five where the data set is small
-    # and a run short); the attendee list, a few tenths of a second, seven.
-    long_runs = 1 if args.quick else min(runs, 3 if scale >= 1 else 5)
+    # Figures that take seconds a run get five (three at scale 5 and up, where a
+    # run takes half a minute): at scale 1 one materialization run of the desk
+    # took from 3.4 to 5.4 s within a single bench, and three left the median to
+    # chance. The attendee list, a few tenths of a second, gets seven.
+    long_runs = 1 if args.quick else min(runs, 3 if scale >= 5 else 5)
     list_runs = 2 if args.quick else max(runs, 7)
     wanted = set(args.only.split(",")) if args.only else set(GROUPS)
     workdir = Path(tempfile.mkdtemp(prefix="schedtui-bench-"))
