@@ -2,9 +2,12 @@
 
 Export writes one row per seat entry (name, email, phone, seats, status,
 attended, occurrence id and local start) in UTF-8 with a byte order mark, so
-Excel reads the accents right. A text cell starting with ``=``, ``+``, ``-``,
-``@``, a tab or a carriage return gets a leading single quote, so a
-spreadsheet shows it as text and never runs it as a formula.
+Excel reads the accents right. Every cell goes through :func:`spreadsheet_cell`:
+a formula character (``=``, ``+``, ``-``, ``@``, their full-width forms, a tab
+or a carriage return) wherever a cell could start, read with a comma or a
+semicolon as separator, gets a single quote before it, and a cell holding a
+separator, a quote or a line break is quoted, so a spreadsheet shows text and
+never runs a formula.
 
 Import reads files as spreadsheets write them: UTF-8 with or without a byte
 order mark (Windows-1252 as a fallback), comma, semicolon or tab separated,
@@ -25,6 +28,7 @@ import csv
 import io
 import os
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -37,7 +41,20 @@ from schedtui.store import Store
 from schedtui.store.engine import transaction
 
 HEADERS = ["Name", "Email", "Phone", "Seats", "Status", "Attended", "Occurrence", "Start"]
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet may run as a formula at the start of a cell, full-width
+# and small forms included (Excel folds them to the ASCII ones).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r",
+                  "\uff1d", "\uff0b", "\uff0d", "\uff20",
+                  "\ufe66", "\ufe62", "\ufe63", "\ufe6b")
+_STARTS = "".join(FORMULA_STARTS).replace("-", "\\-")
+# A cell starts at the start of the text and after any separator a reader may
+# split on (comma, semicolon, tab) or a line break: a reader that splits on
+# the other separator does not see our quotes, so each such place is guarded.
+_FORMULA_AT_BOUNDARY = re.compile(f"(^|[,;\t\r\n])(?=[ ]*[{_STARTS}])")
+_GUARDED_AT_BOUNDARY = re.compile(f"(^|[,;\t\r\n])'(?=[ ]*[{_STARTS}])")
+# A cell holding one of these is quoted, so that a reader splitting on the
+# separator we write sees it whole.
+_QUOTE_IF = re.compile(r'[,;\t"\r\n]')
 # Codes that do not depend on the person: the same answer for every row.
 FILE_LEVEL = {"not_found", "series_not_open", "registration_option_mismatch",
               "occurrence_not_open", "outside_booking_window", "series_archived"}
@@ -45,14 +62,34 @@ MAX_SEATS_TEXT = 7
 
 
 def neutralise(value: Any) -> Any:
-    """A cell a spreadsheet shows as text: formula starters get a leading quote."""
-    if isinstance(value, str) and value.startswith(_TRIGGERS):
-        return "'" + value
+    """Text a spreadsheet shows as text: wherever a cell could start (the start,
+    and after a comma, semicolon, tab or line break) a formula character,
+    after any spaces, gets a single quote before it. Other values pass."""
+    if isinstance(value, str):
+        return _FORMULA_AT_BOUNDARY.sub(r"\1'", value)
     return value
 
 
-def _unneutralise(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:].startswith(_TRIGGERS) else value
+def unneutralise(value: str) -> str:
+    """The text :func:`neutralise` guarded (an import of our own export)."""
+    return _GUARDED_AT_BOUNDARY.sub(r"\1", value)
+
+
+def spreadsheet_cell(value: Any) -> str:
+    """One cell of a CSV line that is safe in any spreadsheet: neutralised, and
+    quoted when it holds a separator (comma, semicolon, tab), a quote or a line
+    break. Read with a comma or a semicolon as separator, no cell starts with a
+    formula character."""
+    cell = "" if value is None else str(neutralise(value))
+    if _QUOTE_IF.search(cell):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
+def spreadsheet_csv(rows: Iterable[Sequence[Any]]) -> str:
+    """CSV text (comma separated, CRLF line ends) of ``rows``, every cell
+    through :func:`spreadsheet_cell`: what every CSV export of the desk writes."""
+    return "".join(",".join(spreadsheet_cell(v) for v in row) + "\r\n" for row in rows)
 
 
 @dataclass
@@ -116,22 +153,18 @@ def export_attendees(store: Store, path: str | os.PathLike | None, *,
         raise invalid("Export the attendees of one occurrence or of one series.")
     views = registrations.list_registrations(store, series_id=series_id,
                                              occurrence_id=occurrence_id)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADERS)
-    rows = 0
+    lines = [HEADERS]
     total = len(views)
     for done, view in enumerate(views, 1):
         for seat in view.occurrences:
             if occurrence_id is not None and seat.id != occurrence_id:
                 continue
-            writer.writerow([neutralise(v) for v in (
-                view.name, view.email, view.phone, view.seats, seat.status,
-                "yes" if seat.attended else "no", seat.id,
-                seat.start[:16].replace("T", " "))])
-            rows += 1
+            lines.append((view.name, view.email, view.phone, view.seats, seat.status,
+                          "yes" if seat.attended else "no", seat.id,
+                          seat.start[:16].replace("T", " ")))
         tick(progress, done, total, every=500)
-    data = buffer.getvalue()
+    rows = len(lines) - 1
+    data = spreadsheet_csv(lines)
     if path is None:
         return CsvExportReport(None, rows, data)
     write_atomically(path, data.encode("utf-8-sig"))
@@ -219,7 +252,7 @@ def _read_rows(content: str, report: CsvImportReport) -> list[_Row]:
 
     def cell(row: list[str], name: str) -> str:
         index = columns.get(name)
-        return _unneutralise(text.clean(row[index])) if index is not None and index < len(row) \
+        return unneutralise(text.clean(row[index])) if index is not None and index < len(row) \
             else ""
 
     rows: list[_Row] = []
