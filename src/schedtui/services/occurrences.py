@@ -85,7 +85,7 @@ def move_occurrence(store: Store, occurrence_id: int, start: datetime,
 
 
 def _move(session: Session, store: Store, occurrence_id: int, start: datetime,
-          duration: int | None, undoing: bool = False) -> OccurrenceView:
+          duration: int | None, undo: dict[str, Any] | None = None) -> OccurrenceView:
     occ, series = _load(session, occurrence_id)
     _not_started(store, occ)
     new_start = to_utc_naive(localize(start.date(), start.time(), zone(series.timezone)))
@@ -101,7 +101,10 @@ def _move(session: Session, store: Store, occurrence_id: int, start: datetime,
     before = audit.snapshot(occ, EDIT_FIELDS)
     occ.start_utc, occ.end_utc = new_start, new_start + length
     occ.mark_edited("start")
-    view = _finish(session, store, "occurrence.move", occ, series, before, undoing)
+    if undo is not None:  # back to exactly what the move found, its mark included
+        occ.start_utc, occ.end_utc = _utc(undo["start_utc"]), _utc(undo["end_utc"])
+        occ.edited = undo["edited"]
+    view = _finish(session, store, "occurrence.move", occ, series, before, undo is not None)
     seats.occurrence_moved(session, store, occ, series)
     return view
 
@@ -114,7 +117,7 @@ def cancel_occurrence(store: Store, occurrence_id: int) -> OccurrenceView:
 
 
 def _cancel(session: Session, store: Store, occurrence_id: int,
-            undoing: bool = False) -> OccurrenceView:
+            undo: dict[str, Any] | None = None) -> OccurrenceView:
     occ, series = _load(session, occurrence_id)
     if occ.status == "cancelled":
         raise DeskError("invalid_state", f"Occurrence {occ.id} is already cancelled.")
@@ -122,9 +125,11 @@ def _cancel(session: Session, store: Store, occurrence_id: int,
     before = audit.snapshot(occ, EDIT_FIELDS)
     occ.status = "cancelled"
     occ.mark_edited("status")
+    if undo is not None:
+        occ.edited = undo["edited"]
     session.add(occ)
     seats.occurrence_cancelled(session, store, occ, series)
-    return _finish(session, store, "occurrence.cancel", occ, series, before, undoing)
+    return _finish(session, store, "occurrence.cancel", occ, series, before, undo is not None)
 
 
 @transaction
@@ -135,17 +140,19 @@ def restore_occurrence(store: Store, occurrence_id: int) -> OccurrenceView:
 
 
 def _restore(session: Session, store: Store, occurrence_id: int,
-             undoing: bool = False) -> OccurrenceView:
+              undo: dict[str, Any] | None = None) -> OccurrenceView:
     occ, series = _load(session, occurrence_id)
     if occ.status != "cancelled":
         raise DeskError("invalid_state", f"Occurrence {occ.id} is not cancelled.")
     _not_started(store, occ)
     before = audit.snapshot(occ, EDIT_FIELDS)
     occ.status = "scheduled"
+    if undo is not None:  # an undone cancel: no longer marked as edited by hand
+        occ.edited = undo["edited"]
     session.add(occ)
     session.flush()
     seats.occurrence_restored(session, store, occ, series)
-    return _finish(session, store, "occurrence.restore", occ, series, before, undoing)
+    return _finish(session, store, "occurrence.restore", occ, series, before, undo is not None)
 
 
 _UNSET: Any = object()
@@ -208,16 +215,16 @@ def undo_last_edit(store: Store, series_id: int) -> tuple[str, OccurrenceView]:
         before = json.loads(entry.before or "{}")
         occ_id = entry.entity_id
         if entry.action == "occurrence.cancel":
-            view = _restore(session, store, occ_id, undoing=True)
+            view = _restore(session, store, occ_id, undo=before)
         elif entry.action == "occurrence.restore":
-            view = _cancel(session, store, occ_id, undoing=True)
+            view = _cancel(session, store, occ_id, undo=before)
         elif entry.action == "occurrence.move":
             occ, series = _load(session, occ_id)
             old = _utc(before["start_utc"])
             local = old.replace(tzinfo=UTC).astimezone(zone(series.timezone))
             minutes = int((_utc(before["end_utc"]) - old).total_seconds() // 60)
             view = _move(session, store, occ_id, local.replace(tzinfo=None), minutes,
-                         undoing=True)
+                         undo=before)
         else:
             view = _set(session, store, occ_id, {k: before[k] for k in
                                                  ("capacity", "location", "host", "edited")},
