@@ -77,6 +77,8 @@ def import_csv_cmd(args, as_json):
     if as_json:
         output.emit_json(report)
         return
+    for note in report.notes:
+        print(f"note: {output.cell(note)}")
     output.table(["Line", "Email", "Outcome", "Reason"],
                  [[r.line, r.email, r.outcome, r.reason] for r in report.rows])
     counts = ", ".join(f"{v} {k}" for k, v in sorted(report.counts().items()))

@@ -9,8 +9,10 @@ semicolon as separator, gets a single quote before it, and a cell holding a
 separator, a quote or a line break is quoted, so a spreadsheet shows text and
 never runs a formula.
 
-Import reads files as spreadsheets write them: UTF-8 with or without a byte
-order mark (Windows-1252 as a fallback), comma, semicolon or tab separated,
+Import reads files as spreadsheets write them, in one encoding per file found
+by :func:`decode` (byte order marks, strict UTF-8, Windows-1252 only when the
+whole file fits it, else a refusal naming the line and the byte), comma,
+semicolon or tab separated,
 header names matched loosely (``Full name``, ``E-mail address``, ``Tickets``;
 ``First name`` plus ``Last name``). Every row goes through
 :func:`services.registrations.add_registration` (capacity, waitlist, the
@@ -19,7 +21,9 @@ each row in a savepoint so a refused row leaves nothing behind. Malformed rows
 (no email, a bad email, no name, seats that are not a positive number) refuse
 the whole file unless ``skip_bad_rows``; rows a rule refuses are reported and
 skipped. A problem that would refuse every row (the series is paused, an
-occurrence is not open) refuses the file.
+occurrence is not open) refuses the file. Every row is either imported or named
+in the report by the line it starts on: a quoted field that runs over lines and
+hides rows (an unbalanced quote) makes each line it covers a malformed row.
 """
 
 from __future__ import annotations
@@ -126,6 +130,7 @@ class CsvImportReport:
     encoding: str = "utf-8"
     columns: dict[str, str] = field(default_factory=dict)
     rows: list[RowResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was assumed in reading the file
 
     def counts(self) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -136,7 +141,8 @@ class CsvImportReport:
     def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "series_id": self.series_id, "dry_run": self.dry_run,
                 "imported": self.imported, "delimiter": self.delimiter,
-                "encoding": self.encoding, "columns": self.columns, "counts": self.counts(),
+                "encoding": self.encoding, "notes": self.notes, "columns": self.columns,
+                "counts": self.counts(),
                 "rows": [r.to_json() for r in self.rows]}
 
 
@@ -207,11 +213,114 @@ def match_columns(headers: list[str]) -> dict[str, int]:
     return found
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+# -- encodings ------------------------------------------------------------------------
+
+
+# Byte order marks, the four-byte ones first (UTF-32 LE starts like UTF-16 LE).
+_BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be", "utf-32"), (b"\xff\xfe\x00\x00", "utf-32-le", "utf-32"),
+         (b"\xef\xbb\xbf", "utf-8", "utf-8"), (b"\xff\xfe", "utf-16-le", "utf-16"),
+         (b"\xfe\xff", "utf-16-be", "utf-16"))
+# A well-formed UTF-8 sequence of two or more bytes (RFC 3629).
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+_SAVE_AS = ("Save it again as UTF-8 (in Excel: \"CSV UTF-8\") and import it again. "
+            "Nothing was imported.")
+
+
+def _where(data: bytes, offset: int) -> tuple[int, str]:
+    """The line (from 1) of byte ``offset`` of a single-byte or UTF-8 file,
+    and that line as text, for a message."""
+    line = data.count(b"\n", 0, offset) + 1
+    begin = data.rfind(b"\n", 0, offset) + 1
+    stop = data.find(b"\n", offset)
+    shown = data[begin:stop if stop >= 0 else len(data)].decode("utf-8", "replace")
+    return line, text.clean(shown)[:60]
+
+
+def _refuse(name: str, data: bytes, offset: int, why: str) -> DeskError:
+    line, shown = _where(data, offset)
+    byte = data[offset]
+    return DeskError("csv_encoding", f"{name}: line {line} holds byte 0x{byte:02X} "
+                     f"(\"{shown}\"), {why}. {_SAVE_AS}", line=line, byte=f"0x{byte:02X}")
+
+
+def decode(data: bytes, name: str = "The file") -> tuple[str, str, list[str]]:
+    """The text of a CSV file, the encoding it was read in, and notes on what
+    was assumed. One encoding per file, found from the whole of it: a byte
+    order mark (UTF-8, UTF-16, UTF-32); else UTF-16 or UTF-32 recognised by
+    their zero bytes; else strict UTF-8; else Windows-1252, but only when no
+    byte of the file reads as UTF-8 and every byte is defined in it. Anything
+    else is refused naming the line and the byte."""
+    for bom, codec, label in _BOMS:
+        if data.startswith(bom):
+            return _strict(data[len(bom):], codec, name), label, []
+    if b"\x00" in data:
+        codec = _wide(data)
+        if codec is None:
+            offset = data.index(b"\x00")
+            line, _ = _where(data, offset)
+            raise DeskError("csv_encoding", f"{name}: line {line} holds a zero byte: this is "
+                            "not a text file in any encoding the desk reads (UTF-8, UTF-16, "
+                            f"UTF-32, Windows-1252). {_SAVE_AS}", line=line, byte="0x00")
+        content = _strict(data, codec, name)
+        width = codec[4:6]
+        order = "little" if codec.endswith("le") else "big"
+        return content, codec, [f"No byte order mark: read as UTF-{width} ({order}-endian) "
+                                "from the pattern of its zero bytes."]
     try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "windows-1252"
+        return data.decode("utf-8"), "utf-8", []
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    utf8 = _UTF8_SEQUENCE.search(data)
+    if utf8 is not None:
+        line, shown = _where(data, utf8.start())
+        raise _refuse(name, data, first_bad, "which is not UTF-8, while line "
+                      f"{line} (\"{shown}\") is UTF-8: the file mixes two encodings")
+    try:
+        content = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise _refuse(name, data, exc.start,
+                      "which is neither UTF-8 nor Windows-1252") from None
+    line, _ = _where(data, first_bad)
+    return content, "windows-1252", [
+        f"Not UTF-8 (line {line}: byte 0x{data[first_bad]:02X}) and no byte reads as UTF-8, "
+        "so the file was read as Windows-1252 (Excel's \"CSV\" on Windows). Check the "
+        "names with accents in the report."]
+
+
+def _wide(data: bytes) -> str | None:
+    """UTF-16 or UTF-32 without a byte order mark, told by where the zero
+    bytes fall (text that is mostly Latin has a zero in every high byte)."""
+    for codec, width, zero_at in (("utf-32-le", 4, (1, 2, 3)), ("utf-32-be", 4, (0, 1, 2)),
+                                  ("utf-16-le", 2, (1,)), ("utf-16-be", 2, (0,))):
+        if len(data) % width:
+            continue
+        sample = data[:40_000]
+        units = len(sample) // width
+        zeros = sum(sample[i::width].count(0) for i in zero_at)
+        if units and zeros >= 0.6 * units * len(zero_at):
+            try:
+                if "\x00" not in data.decode(codec):
+                    return codec
+            except UnicodeDecodeError:
+                continue
+    return None
+
+
+def _strict(data: bytes, codec: str, name: str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].decode(codec, "replace").count("\n") + 1
+        raise DeskError("csv_encoding", f"{name}: line {line} holds bytes that are not "
+                        f"{codec.upper()} (0x{data[exc.start:exc.end].hex().upper()}). "
+                        f"{_SAVE_AS}", line=line,
+                        byte="0x" + data[exc.start:exc.end].hex().upper()) from None
+
+
+# -- reading ----------------------------------------------------------------------------
 
 
 def _delimiter(first_line: str) -> str:
@@ -233,10 +342,19 @@ class _Row:
     problem: str = ""
 
 
+_USED = ("email", "name", "first", "last", "phone", "seats")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def _read_rows(content: str, report: CsvImportReport) -> list[_Row]:
+    """Every row of the file, named by the line it starts on. A quoted field
+    that runs over several lines is one row only where that is plausible (a
+    notes column): where it holds a line break in a column the desk reads, or
+    hides lines that read as rows of their own, each line it covers comes
+    back as a malformed row that says so (an unbalanced quote)."""
     first = content.split("\n", 1)[0]
-    report.delimiter = _delimiter(first)
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=report.delimiter)
+    report.delimiter = delimiter = _delimiter(first)
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
     try:
         headers = next(reader)
     except StopIteration:
@@ -255,22 +373,50 @@ def _read_rows(content: str, report: CsvImportReport) -> list[_Row]:
         return unneutralise(text.clean(row[index])) if index is not None and index < len(row) \
             else ""
 
+    def person(raw: list[str], line: int) -> _Row:
+        name = cell(raw, "name") or " ".join(
+            p for p in (cell(raw, "first"), cell(raw, "last")) if p)
+        return _Row(line, cell(raw, "email"), name, cell(raw, "phone"), 1)
+
+    physical: list[str] = []
+
+    def hidden_rows(start: int, end: int) -> list[_Row]:
+        """The lines a multi-line record covers, each read as a row of its own
+        (quotes dropped), to tell whether it hid people and to name them."""
+        if not physical:
+            physical.extend(_LINE_BREAK.split(content))
+        lines = physical[start - 1:end]
+        found = []
+        for number, raw_line in enumerate(lines, start):
+            if not raw_line.strip():
+                continue
+            cells = next(csv.reader([raw_line.replace('"', "")], delimiter=delimiter), [])
+            found.append(person(cells, number))
+        return found
+
     rows: list[_Row] = []
+    end = reader.line_num
     try:
         for raw in reader:
-            line = reader.line_num
+            start, end = end + 1, reader.line_num
             if not any(c.strip() for c in raw):
                 continue
-            email = cell(raw, "email")
-            name = cell(raw, "name") or " ".join(
-                p for p in (cell(raw, "first"), cell(raw, "last")) if p)
-            row = _Row(line, email, name, cell(raw, "phone"), 1)
+            if end > start:
+                breaks = any("\n" in raw[i] or "\r" in raw[i] for f, i in columns.items()
+                             if f in _USED and i < len(raw))
+                covered = hidden_rows(start, end)
+                if breaks or any(EMAIL.match(r.email) for r in covered[1:]):
+                    rows.extend(_unbalanced(covered, start, end, len(physical),
+                                            sum(p.count('"') for p in physical[start - 1:end])))
+                    continue
+            row = person(raw, start)
             seats = cell(raw, "seats")
+            email = row.email
             if not email:
                 row.problem = "no email"
             elif not EMAIL.match(email) or len(email) > 320:
                 row.problem = f'"{email[:80]}" is not an email address'
-            elif not name:
+            elif not row.name:
                 row.problem = "no name"
             elif seats:
                 if re.fullmatch(r"\d{1,7}", seats) and int(seats) >= 1:
@@ -282,6 +428,20 @@ def _read_rows(content: str, report: CsvImportReport) -> list[_Row]:
         raise DeskError("csv_malformed", f"Line {reader.line_num} cannot be read: {exc}. "
                         "Nothing was imported.") from None
     return rows
+
+
+def _unbalanced(covered: list[_Row], start: int, end: int, last_line: int,
+                quotes: int) -> list[_Row]:
+    """The rows a quoted field running from line ``start`` to ``end`` hid, each
+    named with the reason."""
+    at_end = ", the end of the file," if end >= last_line - 1 and quotes % 2 else ""
+    opened = (f"unbalanced quote: the quoted field opened on line {start} runs to line {end}"
+              f"{at_end} so lines {start}-{end} were not read as rows")
+    inside = (f"unbalanced quote: inside the quoted field opened on line {start}, so lines "
+              f"{start}-{end} were not read as rows")
+    for row in covered:
+        row.problem = opened if row.line == start else inside
+    return covered
 
 
 # -- import -------------------------------------------------------------------------------
@@ -299,7 +459,8 @@ def import_attendees(store: Store, path: str | os.PathLike, series_id: int, *,
     chosen ``occurrence_ids``), all in one transaction. Returns a row-by-row
     report. ``dry_run`` runs every rule and then rolls back."""
     report = CsvImportReport(path=os.fspath(path), series_id=series_id, dry_run=dry_run)
-    content, report.encoding = _decode(read_input(path))
+    content, report.encoding, report.notes = decode(read_input(path),
+                                                    os.path.basename(os.fspath(path)))
     rows = _read_rows(content, report)
     bad = [r for r in rows if r.problem]
     if bad and not skip_bad_rows:
