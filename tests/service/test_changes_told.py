@@ -8,7 +8,12 @@ from datetime import date, datetime, time
 
 import pytest
 
+from schedtui.domain.parse import parse_times
 from schedtui.services import hubs, occurrences, series
+
+
+def parse_spec(text):
+    return parse_times(text)[0]
 
 
 @pytest.fixture
@@ -60,3 +65,94 @@ def test_undo_keeps_a_mark_made_before_the_undone_edit(store, hub):
     occurrences.move_occurrence(store, occ.id, datetime(2025, 1, 27, 9, 0))
     occurrences.undo_last_edit(store, view.id)
     assert occurrences.get_occurrence(store, occ.id).edited == ["capacity"]
+
+
+# -- notices: every change to an occurrence someone holds a seat in tells them, once ------
+
+
+def _people(store, view, occs):
+    """Ada holds every session; Bo one, Cy one (waiting); Di cancelled hers."""
+    from schedtui.services import registrations
+
+    registrations.register(store, view.id, email="ada@example.org", name="Ada",
+                           occurrence_ids=occs)
+    registrations.register(store, view.id, email="bo@example.org", name="Bo",
+                           occurrence_ids=[occs[0]])
+    registrations.register(store, view.id, email="cy@example.org", name="Cy",
+                           occurrence_ids=[occs[0]])
+    di = registrations.register(store, view.id, email="di@example.org", name="Di",
+                                occurrence_ids=[occs[1]])
+    registrations.cancel_registration(store, di.id)
+
+
+def _new_notices(store, seen):
+    from schedtui.services import outbox
+
+    found = [n for n in outbox.list_notices(store) if n.id not in seen]
+    seen.update(n.id for n in found)
+    return found
+
+
+@pytest.fixture
+def booked(store, hub, clock):
+    view = weekly(store, hub, capacity=1, registration_option="multiple_sessions",
+                  location="Room 1")
+    occs = [o.id for o in occurrences.list_occurrences(store, view.id)]
+    _people(store, view, occs[2:5])
+    seen: set[int] = set()
+    _new_notices(store, seen)
+    return view, occs, seen
+
+
+@pytest.mark.parametrize("change,words", [
+    ({"times": [(time(11, 30), None)]}, "11:30"),
+    ({"duration_minutes": 45}, "45 minutes"),
+    ({"location": "Hall B"}, "Hall B"),
+    ({"timezone": "Europe/Berlin"}, "Europe/Berlin"),
+    ({"host": "Ilse"}, "Ilse"),
+    ({"times": [parse_spec("10:00@Ilse")]}, "Ilse"),
+])
+def test_a_series_edit_tells_each_person_once(store, booked, change, words):
+    view, occs, seen = booked
+    series.edit_series(store, view.id, **change)
+    told = _new_notices(store, seen)
+    assert sorted(n.to_email for n in told) == ["ada@example.org", "bo@example.org",
+                                                "cy@example.org"]
+    ada = next(n for n in told if n.to_email == "ada@example.org")
+    assert ada.body.count("  - ") == 3 and words in ada.body  # her three sessions in one
+    bo = next(n for n in told if n.to_email == "bo@example.org")
+    assert bo.occurrence_id == occs[2] and words in bo.body
+    assert all(n.kind in ("moved", "changed") for n in told)
+
+
+def test_an_edit_that_leaves_their_sessions_as_they_were_tells_nobody(store, booked):
+    view, occs, seen = booked
+    occurrences.set_occurrence(store, occs[2], location="Room 9")
+    occurrences.move_occurrence(store, occs[3], datetime(2025, 1, 27, 9, 0))
+    _new_notices(store, seen)
+    series.edit_series(store, view.id, name="Daily standup", description="Notes")
+    assert _new_notices(store, seen) == []
+    series.edit_series(store, view.id, location="Hall B")
+    told = _new_notices(store, seen)
+    ada = next(n for n in told if n.to_email == "ada@example.org")
+    assert ada.body.count("  - ") == 2  # not the session with a place of its own
+    assert "Room 9" not in ada.body and {n.to_email for n in told} == {"ada@example.org"}
+
+
+def test_splitting_with_a_new_time_tells_the_people_of_the_later_part(store, booked):
+    view, occs, seen = booked
+    series.split_series(store, view.id, occs[3], times=[(time(8, 0), None)])
+    told = _new_notices(store, seen)
+    assert [n.to_email for n in told] == ["ada@example.org"]
+    assert told[0].body.count("  - ") == 2 and "08:00" in told[0].body
+
+
+def test_a_new_place_or_host_for_one_occurrence_tells_its_people(store, booked):
+    view, occs, seen = booked
+    occurrences.set_occurrence(store, occs[2], location="Hall C", host="Ilse")
+    told = _new_notices(store, seen)
+    assert sorted(n.to_email for n in told) == ["ada@example.org", "bo@example.org",
+                                                "cy@example.org"]
+    assert all("Hall C" in n.body and "Ilse" in n.body for n in told)
+    occurrences.set_occurrence(store, occs[2], capacity=5)  # seats have their own notices
+    assert {n.kind for n in _new_notices(store, seen)} <= {"promoted"}

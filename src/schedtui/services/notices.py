@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from schedtui.domain.zones import from_utc_naive, zone
 from schedtui.services.common import naive_now
 from schedtui.store import Store
 from schedtui.store.hot import HotSQL
-from schedtui.store.models import Attendee, Occurrence, Registration, Series
+from schedtui.store.models import Attendee, Occurrence, Registration, SeatEntry, Series, Slot
 
 # Every change writes one.
 _INSERT = HotSQL(
@@ -27,6 +29,7 @@ SUBJECTS = {
     "demoted": "Moved to the waitlist: {series}",
     "occurrence_cancelled": "Cancelled: {series} on {when}",
     "moved": "New time: {series} is now {when}",
+    "changed": "Changed: {series}",
     "restored": "Back on: {series} on {when}",
     "approved": "Registration approved: {series}",
     "declined": "Registration declined: {series}",
@@ -64,6 +67,7 @@ def notify(session: Session, store: Store, kind: str, *, attendee: Attendee,
         "demoted": "the session's capacity was reduced and your seat moved to the waitlist.",
         "occurrence_cancelled": "this session is cancelled. Your seat in it is released.",
         "moved": "this session has a new time.",
+        "changed": "the organizer changed sessions you hold a seat in.",
         "restored": "this session is back on.",
         "approved": "your registration was approved.",
         "declined": "your registration was declined.",
@@ -77,7 +81,7 @@ def notify(session: Session, store: Store, kind: str, *, attendee: Attendee,
         body += ["", "Sessions:"]
         body += [f"  - {when(o, series)}: {STATUS_WORDS.get(status, status)}"
                  for o, status in lines]
-    where = (occurrence.location if occurrence and occurrence.location is not None
+    where = (about.location if about is not None and about.location is not None
              else series.location)
     if where:
         body += ["", f"Where: {where}"]
@@ -89,3 +93,120 @@ def notify(session: Session, store: Store, kind: str, *, attendee: Attendee,
         "occurrence_id": about.id if about else None, "to_email": attendee.email,
         "to_name": attendee.name, "subject": subject,
         "body": "\n".join(line for line in body if line is not None).strip() + "\n"})
+
+
+# -- changes to occurrences people hold seats in ----------------------------------------
+
+HOLDING = ("confirmed", "waitlisted", "pending")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An occurrence as its people see it: when, how long, where, with whom."""
+
+    start_utc: datetime
+    end_utc: datetime
+    timezone: str
+    location: str
+    host: str
+
+    def when(self) -> str:
+        start = from_utc_naive(self.start_utc, zone(self.timezone))
+        return f"{start:%a %d %b %Y, %H:%M} ({self.timezone})"
+
+    def minutes(self) -> int:
+        return int((self.end_utc - self.start_utc).total_seconds() // 60)
+
+
+def held(session: Session, *, series_id: int | None = None,
+         occurrence_ids: Sequence[int] = (), now: datetime) -> dict[int, Shown]:
+    """The upcoming scheduled occurrences (of a series, or these ones) that
+    someone holds or awaits a seat in, as their people see them now: taken
+    before a change, and given to :func:`tell_changes` after it."""
+    query = (select(Occurrence).where(Occurrence.status == "scheduled")
+             .where(Occurrence.start_utc >= naive_now(now))
+             .where(col(Occurrence.id).in_(
+                 select(SeatEntry.occurrence_id).where(col(SeatEntry.status).in_(HOLDING)))))
+    if series_id is not None:
+        query = query.where(Occurrence.series_id == series_id)
+    else:
+        query = query.where(col(Occurrence.id).in_(list(occurrence_ids)))
+    return _shown(session, list(session.exec(query.order_by(Occurrence.start_utc,
+                                                            Occurrence.id))))
+
+
+def _shown(session: Session, rows: Sequence[Occurrence]) -> dict[int, Shown]:
+    found: dict[int, Shown] = {}
+    series_of: dict[int, Series] = {}
+    hosts: dict[int, str] = {}
+    for occ in rows:
+        series = series_of.get(occ.series_id) or session.get(Series, occ.series_id)
+        series_of[occ.series_id] = series
+        if occ.slot_id is not None and occ.slot_id not in hosts:
+            slot = session.get(Slot, occ.slot_id)
+            hosts[occ.slot_id] = slot.host if slot is not None else ""
+        host = occ.host if occ.host is not None else (hosts.get(occ.slot_id) or series.host)
+        found[occ.id] = Shown(occ.start_utc, occ.end_utc, series.timezone,
+                              occ.location if occ.location is not None else series.location,
+                              host)
+    return found
+
+
+def tell_changes(session: Session, store: Store, before: dict[int, Shown]) -> int:
+    """Tell each person holding or awaiting a seat in an occurrence of
+    ``before`` that changed (time, length, place, host) since: one notice per
+    person for the whole change, listing each of their sessions with what it
+    was. Cancelled and removed occurrences have notices of their own.
+    Returns the notices written."""
+    if not before:
+        return 0
+    session.flush()
+    rows = [o for o in session.exec(select(Occurrence).where(
+        col(Occurrence.id).in_(list(before)))) if o.status == "scheduled"]
+    after = _shown(session, rows)
+    changed = {i: shown for i, shown in after.items() if shown != before[i]}
+    if not changed:
+        return 0
+    entries = session.exec(select(SeatEntry).where(col(SeatEntry.occurrence_id).in_(
+        list(changed))).where(col(SeatEntry.status).in_(HOLDING))
+        .order_by(SeatEntry.id)).all()
+    occ_rows = {o.id: o for o in rows}
+    per_person: dict[int, list[SeatEntry]] = {}
+    registrations: dict[int, Registration] = {}
+    for entry in entries:
+        registration = registrations.get(entry.registration_id) or session.get(
+            Registration, entry.registration_id)
+        registrations[registration.id] = registration
+        per_person.setdefault(registration.attendee_id, []).append(entry)
+    for attendee_id, held_entries in per_person.items():
+        held_entries.sort(key=lambda e: (occ_rows[e.occurrence_id].start_utc,
+                                         e.occurrence_id))
+        lines = []
+        only_times = True
+        for entry in held_entries:
+            old, new = before[entry.occurrence_id], changed[entry.occurrence_id]
+            what = _what_changed(old, new)
+            only_times &= (old.location, old.host) == (new.location, new.host)
+            lines.append((occ_rows[entry.occurrence_id],
+                          f"{STATUS_WORDS.get(entry.status, entry.status)}; {what}"))
+        registration = registrations[held_entries[0].registration_id]
+        series = session.get(Series, occ_rows[held_entries[0].occurrence_id].series_id)
+        notify(session, store, "moved" if only_times and len(lines) == 1 else "changed",
+               attendee=session.get(Attendee, attendee_id), registration=registration,
+               series=series, lines=lines)
+    return len(per_person)
+
+
+def _what_changed(old: Shown, new: Shown) -> str:
+    parts = []
+    if (old.start_utc, old.timezone) != (new.start_utc, new.timezone):
+        parts.append(f"was {old.when()}")
+    if old.minutes() != new.minutes():
+        parts.append(f"now {new.minutes()} minutes (was {old.minutes()})")
+    if old.location != new.location:
+        parts.append(f"now at {new.location or 'no place given'} "
+                     f"(was {old.location or 'no place given'})")
+    if old.host != new.host:
+        parts.append(f"now with {new.host or 'no host given'} "
+                     f"(was {old.host or 'no host given'})")
+    return "; ".join(parts)

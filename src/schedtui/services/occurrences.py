@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from schedtui.domain import parse, text
 from schedtui.domain.errors import DeskError, invalid
 from schedtui.domain.zones import localize, to_utc_naive, zone
-from schedtui.services import audit, seats
+from schedtui.services import audit, notices, seats
 from schedtui.services.common import get, naive_now, occurrence_views
 from schedtui.services.series import check_location
 from schedtui.services.views import OccurrenceView
@@ -183,6 +183,7 @@ def _set(session: Session, store: Store, occurrence_id: int, changes: dict[str, 
          demote: bool = False, undoing: bool = False) -> OccurrenceView:
     occ, series = _load(session, occurrence_id)
     before = audit.snapshot(occ, EDIT_FIELDS)
+    shown = notices.held(session, occurrence_ids=[occ.id], now=store.now())
     capacity_changed = "capacity" in changes and changes["capacity"] != occ.capacity
     if capacity_changed:
         seats.check_capacity_change(session, occ, changes["capacity"], demote=demote)
@@ -194,6 +195,7 @@ def _set(session: Session, store: Store, occurrence_id: int, changes: dict[str, 
     session.flush()
     if capacity_changed:
         seats.capacity_changed(session, store, occ, series, demote=demote)
+    notices.tell_changes(session, store, shown)  # a new place or host
     return _finish(session, store, "occurrence.set", occ, series, before, undoing)
 
 

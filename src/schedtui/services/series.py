@@ -23,7 +23,7 @@ from schedtui.domain.parse import SlotSpec
 from schedtui.domain.recurrence import Planned, Rule, check_slots, describe, expand, rule_dates
 from schedtui.domain.recurrence import Slot as PlanSlot
 from schedtui.domain.zones import from_utc_naive, to_utc_naive, zone
-from schedtui.services import audit, idempotency, seats
+from schedtui.services import audit, idempotency, notices, seats
 from schedtui.services.common import (
     fill_rates,
     get,
@@ -44,6 +44,9 @@ from schedtui.store.models import Hub, Occurrence, Registration, SeatEntry, Seri
 STATUSES = ("draft", "published", "paused", "archived")
 OPTIONS = ("all_sessions", "single_session", "multiple_sessions")
 MAX_HORIZON_WEEKS = 104
+# Settings that can change when, how long, where or with whom occurrences meet.
+SHOWN_FIELDS = {"timezone", "start", "rrule", "duration_minutes", "location", "host",
+                "horizon_weeks", "times"}
 SERIES_FIELDS = ("name", "description", "timezone", "start", "rrule", "duration_minutes",
                  "capacity", "location", "host", "registration_option", "booking_min_hours",
                  "booking_max_days", "horizon_weeks", "times", "max_seats", "require_approval")
@@ -470,6 +473,8 @@ def edit_series(store: Store, series_id: int, *, confirm: bool = False,
             raise DeskError("series_archived", f"Series {series_id} is archived and cannot be "
                             "changed.")
         before = audit.snapshot(series)
+        shown = (notices.held(session, series_id=series.id, now=store.now())
+                 if SHOWN_FIELDS & set(changes) else {})
         old_tz = series.timezone
         times, affected = _apply(series, changes)
         series.updated_at = naive_now(store.now())
@@ -482,6 +487,7 @@ def edit_series(store: Store, series_id: int, *, confirm: bool = False,
         session.flush()
         if report.added:
             on_occurrences_added(session, store, series)
+        notices.tell_changes(session, store, shown)
         audit.record(session, store, "series.edit", "series", series.id, before=before,
                      after=audit.snapshot(series), series_id=series.id, hub_id=series.hub_id)
         return series_view(session, series, store.now()), report
@@ -536,6 +542,7 @@ def split_series(store: Store, series_id: int, at_occurrence: int, *, confirm: b
                             "not started; the past is never changed.")
         rule = Rule.parse(series.rrule)
         before = audit.snapshot(series)
+        shown = notices.held(session, series_id=series.id, now=store.now())
         later_rule = rule
         if rule.count is not None:
             used = sum(1 for d in rule_dates(rule, series.start_date) if d < split_day)
@@ -573,6 +580,7 @@ def split_series(store: Store, series_id: int, at_occurrence: int, *, confirm: b
         session.flush()
         on_series_split(session, store, series, later)
         on_occurrences_added(session, store, later)
+        notices.tell_changes(session, store, shown)
         audit.record(session, store, "series.split", "series", series.id, before=before,
                      after=audit.snapshot(series) | {"split_into": later.id},
                      series_id=series.id, hub_id=series.hub_id)
