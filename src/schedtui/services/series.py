@@ -47,6 +47,8 @@ MAX_HORIZON_WEEKS = 104
 # Settings that can change when, how long, where or with whom occurrences meet.
 SHOWN_FIELDS = {"timezone", "start", "rrule", "duration_minutes", "location", "host",
                 "horizon_weeks", "times"}
+# Settings that re-plan occurrences.
+PLAN_FIELDS = SHOWN_FIELDS | {"capacity"}
 SERIES_FIELDS = ("name", "description", "timezone", "start", "rrule", "duration_minutes",
                  "capacity", "location", "host", "registration_option", "booking_min_hours",
                  "booking_max_days", "horizon_weeks", "times", "max_seats", "require_approval")
@@ -217,6 +219,50 @@ def _update_plan(session: Session, store: Store, series: Series, changes: dict[s
             session.add(occ)
         session.delete(row)
     return report
+
+
+# -- what the audit log keeps of a series -------------------------------------
+
+
+def _state(session: Session, series: Series) -> dict[str, Any]:
+    """A series as the audit log keeps it: its settings and its times of day."""
+    session.flush()
+    return audit.snapshot(series) | {"times": [_slot_state(r)
+                                               for r in slots_of(session, series.id)]}
+
+
+def _slot_state(row: Slot) -> dict[str, Any]:
+    return {"at": row.at, "weekdays": row.weekdays, "capacity": row.capacity,
+            "fixed_capacity": row.fixed_capacity, "host": row.host}
+
+
+def _occurrence_state(session: Session, series_ids: Sequence[int]) -> dict[int, dict]:
+    """What a re-plan can change of each occurrence of these series."""
+    session.flush()
+    rows = session.exec(select(Occurrence.id, Occurrence.start_utc, Occurrence.end_utc,
+                               Occurrence.status, Occurrence.capacity)
+                        .where(col(Occurrence.series_id).in_(list(series_ids)))).all()
+    return {r[0]: {"start_utc": r[1], "end_utc": r[2], "status": r[3], "capacity": r[4]}
+            for r in rows}
+
+
+def _occurrence_changes(before: dict[int, dict], after: dict[int, dict]
+                        ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fields of each occurrence that changed, before and after (None
+    after: removed), and how many were added, for the audit entry."""
+    old: dict[str, Any] = {}
+    new: dict[str, Any] = {}
+    for ident, was in before.items():
+        now = after.get(ident)
+        if now is None:
+            old[str(ident)], new[str(ident)] = was, None
+            continue
+        keys = [k for k in was if was[k] != now[k]]
+        if keys:
+            old[str(ident)] = {k: was[k] for k in keys}
+            new[str(ident)] = {k: now[k] for k in keys}
+    return {"occurrences": old}, {"occurrences": new,
+                                  "added": len(set(after) - set(before))}
 
 
 # -- planning ----------------------------------------------------------------
@@ -430,7 +476,8 @@ def add_series(session: Session, store: Store, *, hub_id: int, name: str, start:
     rows = _insert_series(session, series, new_times)
     _materialize(session, series, rows, store.now())
     audit.record(session, store, "series.create", "series", series.id,
-                 after=audit.snapshot(series), series_id=series.id, hub_id=hub_id)
+                 after=audit.snapshot(series) | {"times": [_slot_state(r) for r in rows]},
+                 series_id=series.id, hub_id=hub_id)
     return series
 
 
@@ -472,7 +519,9 @@ def edit_series(store: Store, series_id: int, *, confirm: bool = False,
         if series.status == "archived":
             raise DeskError("series_archived", f"Series {series_id} is archived and cannot be "
                             "changed.")
-        before = audit.snapshot(series)
+        before = _state(session, series)
+        replanning = bool(PLAN_FIELDS & set(changes))
+        occurrences_before = _occurrence_state(session, [series.id]) if replanning else {}
         shown = (notices.held(session, series_id=series.id, now=store.now())
                  if SHOWN_FIELDS & set(changes) else {})
         old_tz = series.timezone
@@ -488,8 +537,13 @@ def edit_series(store: Store, series_id: int, *, confirm: bool = False,
         if report.added:
             on_occurrences_added(session, store, series)
         notices.tell_changes(session, store, shown)
+        after = _state(session, series)
+        if replanning:
+            old, new = _occurrence_changes(occurrences_before,
+                                           _occurrence_state(session, [series.id]))
+            before, after = before | old, after | new
         audit.record(session, store, "series.edit", "series", series.id, before=before,
-                     after=audit.snapshot(series), series_id=series.id, hub_id=series.hub_id)
+                     after=after, series_id=series.id, hub_id=series.hub_id)
         return series_view(session, series, store.now()), report
 
 
@@ -541,7 +595,8 @@ def split_series(store: Store, series_id: int, at_occurrence: int, *, confirm: b
             raise DeskError("occurrence_started", "The split must be at an occurrence that has "
                             "not started; the past is never changed.")
         rule = Rule.parse(series.rrule)
-        before = audit.snapshot(series)
+        before = _state(session, series)
+        occurrences_before = _occurrence_state(session, [series.id])
         shown = notices.held(session, series_id=series.id, now=store.now())
         later_rule = rule
         if rule.count is not None:
@@ -581,11 +636,14 @@ def split_series(store: Store, series_id: int, at_occurrence: int, *, confirm: b
         on_series_split(session, store, series, later)
         on_occurrences_added(session, store, later)
         notices.tell_changes(session, store, shown)
-        audit.record(session, store, "series.split", "series", series.id, before=before,
-                     after=audit.snapshot(series) | {"split_into": later.id},
+        old, new = _occurrence_changes(
+            occurrences_before, _occurrence_state(session, [series.id, later.id]))
+        audit.record(session, store, "series.split", "series", series.id,
+                     before=before | old,
+                     after=_state(session, series) | new | {"split_into": later.id},
                      series_id=series.id, hub_id=series.hub_id)
         audit.record(session, store, "series.create", "series", later.id,
-                     after=audit.snapshot(later) | {"split_from": series.id},
+                     after=_state(session, later) | {"split_from": series.id},
                      series_id=later.id, hub_id=later.hub_id)
         return series_view(session, series, store.now()), series_view(session, later, store.now())
 
