@@ -156,3 +156,18 @@ def test_a_new_place_or_host_for_one_occurrence_tells_its_people(store, booked):
     assert all("Hall C" in n.body and "Ilse" in n.body for n in told)
     occurrences.set_occurrence(store, occs[2], capacity=5)  # seats have their own notices
     assert {n.kind for n in _new_notices(store, seen)} <= {"promoted"}
+
+
+def test_sessions_a_series_edit_drops_are_told_in_one_notice_per_person(store, booked):
+    view, occs, seen = booked
+    series.edit_series(store, view.id, rrule="FREQ=WEEKLY;BYDAY=MO;COUNT=2", confirm=True)
+    told = _new_notices(store, seen)
+    assert sorted(n.to_email for n in told) == ["ada@example.org", "bo@example.org",
+                                                "cy@example.org"]
+    ada = next(n for n in told if n.to_email == "ada@example.org")
+    assert ada.kind == "occurrence_cancelled" and ada.body.count("  - ") == 3
+    assert ada.subject == "Sessions cancelled: Standup"
+    bo = next(n for n in told if n.to_email == "bo@example.org")
+    assert bo.occurrence_id == occs[2] and bo.body.count("  - ") == 1
+    left = [o for o in occurrences.list_occurrences(store, view.id) if o.id in occs[2:5]]
+    assert all(o.status == "cancelled" and o.booked == 0 for o in left)

@@ -36,6 +36,10 @@ SUBJECTS = {
     "cancelled": "Registration cancelled: {series}",
     "switched": "Session changed: {series}",
 }
+# The subject and opening of a notice about several sessions at once.
+SUBJECTS_MANY = {"occurrence_cancelled": "Sessions cancelled: {series}"}
+INTRO_MANY = {"occurrence_cancelled": "these sessions are cancelled. Your seats in them are "
+                                      "released."}
 STATUS_WORDS = {"confirmed": "confirmed seat", "waitlisted": "on the waitlist",
                 "cancelled": "cancelled", "pending": "awaiting approval"}
 
@@ -52,8 +56,9 @@ def notify(session: Session, store: Store, kind: str, *, attendee: Attendee,
            note: str = "") -> None:
     """Queue one message. ``lines`` lists the sessions it is about, with their status."""
     about = occurrence or (lines[0][0] if len(lines) == 1 else None)
-    subject = SUBJECTS[kind].format(series=series.name,
-                                    when=when(about, series) if about else "")
+    many = about is None and len(lines) > 1 and kind in SUBJECTS_MANY
+    subject = (SUBJECTS_MANY if many else SUBJECTS)[kind].format(
+        series=series.name, when=when(about, series) if about else "")
     body = [f"Hello {attendee.name},", ""]
     intro = {
         "confirmed": "your registration is confirmed.",
@@ -74,6 +79,8 @@ def notify(session: Session, store: Store, kind: str, *, attendee: Attendee,
         "cancelled": "your registration is cancelled.",
         "switched": "your seat moved to another session.",
     }[kind]
+    if many:
+        intro = INTRO_MANY[kind]
     body.append(f"{series.name}: {intro}")
     if note:
         body += ["", note]

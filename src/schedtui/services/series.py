@@ -39,7 +39,15 @@ from schedtui.services.views import SeriesView
 from schedtui.store import Store
 from schedtui.store.engine import transaction
 from schedtui.store.hot import HotSQL, sqlite_executemany, sqlite_time
-from schedtui.store.models import Hub, Occurrence, Registration, SeatEntry, Series, Slot
+from schedtui.store.models import (
+    Attendee,
+    Hub,
+    Occurrence,
+    Registration,
+    SeatEntry,
+    Series,
+    Slot,
+)
 
 STATUSES = ("draft", "published", "paused", "archived")
 OPTIONS = ("all_sessions", "single_session", "multiple_sessions")
@@ -395,9 +403,25 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
 
 def on_occurrences_cancelled(session: Session, store: Store, series: Series,
                              occurrence_ids: list[int]) -> None:
-    """Seats in occurrences a series edit dropped: cancelled, people told."""
+    """Seats in occurrences a series edit dropped: cancelled (given back if
+    one is restored), and each person told once, in one notice listing their
+    sessions."""
+    told: dict[int, list[tuple[Occurrence, SeatEntry]]] = {}
     for occ in seats.lock_occurrences(session, occurrence_ids):
-        seats.occurrence_cancelled(session, store, occ, series)
+        entries = session.exec(select(SeatEntry).where(SeatEntry.occurrence_id == occ.id)
+                               .where(col(SeatEntry.status).in_(notices.HOLDING))
+                               .order_by(SeatEntry.queued_at, SeatEntry.id)).all()
+        for entry in entries:
+            seats.set_status(session, entry, "cancelled", "occurrence")
+            registration = session.get(Registration, entry.registration_id)
+            told.setdefault(registration.attendee_id, []).append((occ, entry))
+    session.flush()
+    for attendee_id, held in told.items():
+        held.sort(key=lambda pair: (pair[0].start_utc, pair[0].id))
+        notices.notify(session, store, "occurrence_cancelled",
+                       attendee=session.get(Attendee, attendee_id),
+                       registration=session.get(Registration, held[0][1].registration_id),
+                       series=series, lines=[(occ, entry.status) for occ, entry in held])
 
 
 def on_occurrences_added(session: Session, store: Store, series: Series) -> None:
