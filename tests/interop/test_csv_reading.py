@@ -11,7 +11,7 @@ import pytest
 
 from schedtui.domain.errors import DeskError
 from schedtui.interop.csvio import import_attendees
-from schedtui.services import hubs, occurrences, registrations, series
+from schedtui.services import hubs, registrations, series
 from tests.conftest import snapshot
 from tests.interop.helpers import DATA
 
@@ -105,8 +105,7 @@ def test_unicode_files_with_and_without_a_byte_order_mark(store, event, tmp_path
     path.write_bytes(bom + "Name;E-mail\r\nZoë Ünal;zoe@example.org\r\n"
                      "Jürgen Straße;js@example.org\r\n".encode(encoding))
     report = import_attendees(store, path, event)
-    assert report.encoding == encoding.replace("-le", "").replace("-be", "") or \
-        report.encoding == encoding
+    assert report.encoding == encoding[:6].rstrip("-") and report.notes == []
     assert report.counts() == {"confirmed": 2}
     assert names(store, event) == ["Jürgen Straße", "Zoë Ünal"]
 
@@ -150,7 +149,7 @@ def test_a_windows_1252_file_is_read_and_the_assumption_reported(store, event, t
     assert any("Windows-1252" in note and "line 2" in note for note in report.notes)
 
 
-def test_bytes_no_known_encoding_explains_are_refused(store, event, tmp_path):
+def test_bytes_of_no_known_encoding_are_refused(store, event, tmp_path):
     path = tmp_path / "a.csv"
     path.write_bytes(b"Name,Email\nA\x81b,a@example.org\n")  # 0x81: not UTF-8, not 1252
     with pytest.raises(DeskError) as caught:
