@@ -160,3 +160,13 @@ def test_bytes_of_no_known_encoding_are_refused(store, event, tmp_path):
     with pytest.raises(DeskError) as caught:
         import_attendees(store, binary, event)
     assert caught.value.code == "csv_encoding"
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_wide_encodings_without_a_mark_are_told_apart(store, event, tmp_path, codec):
+    path = tmp_path / "a.txt"
+    path.write_bytes("Name\tEmail\r\nZoë Ünal\tzoe@example.org\r\n\u4e2d\u6587 Li\t"
+                     "li@example.org\r\n".encode(codec))
+    report = import_attendees(store, path, event)
+    assert report.encoding == codec
+    assert names(store, event) == ["Zoë Ünal", "\u4e2d\u6587 Li"]

@@ -293,14 +293,18 @@ def decode(data: bytes, name: str = "The file") -> tuple[str, str, list[str]]:
 def _wide(data: bytes) -> str | None:
     """UTF-16 or UTF-32 without a byte order mark, told by where the zero
     bytes fall (text that is mostly Latin has a zero in every high byte)."""
-    for codec, width, zero_at in (("utf-32-le", 4, (1, 2, 3)), ("utf-32-be", 4, (0, 1, 2)),
-                                  ("utf-16-le", 2, (1,)), ("utf-16-be", 2, (0,))):
+    # (codec, code unit width, bytes that are zero for most text, share needed):
+    # UTF-32's top byte is always zero and the next one almost always.
+    for codec, width, zero_at, share in (("utf-32-le", 4, (2, 3), 0.95),
+                                         ("utf-32-be", 4, (0, 1), 0.95),
+                                         ("utf-16-le", 2, (1,), 0.6),
+                                         ("utf-16-be", 2, (0,), 0.6)):
         if len(data) % width:
             continue
         sample = data[:40_000]
         units = len(sample) // width
         zeros = sum(sample[i::width].count(0) for i in zero_at)
-        if units and zeros >= 0.6 * units * len(zero_at):
+        if units and zeros >= share * units * len(zero_at):
             try:
                 if "\x00" not in data.decode(codec):
                     return codec
