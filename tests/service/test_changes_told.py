@@ -171,3 +171,18 @@ def test_sessions_a_series_edit_drops_are_told_in_one_notice_per_person(store, b
     assert bo.occurrence_id == occs[2] and bo.body.count("  - ") == 1
     left = [o for o in occurrences.list_occurrences(store, view.id) if o.id in occs[2:5]]
     assert all(o.status == "cancelled" and o.booked == 0 for o in left)
+
+
+def test_a_long_series_is_told_in_one_notice_per_person(store, hub):
+    """More sessions than one query may name at once (SQLite's parameter limit)."""
+    from schedtui.services import registrations
+
+    view = weekly(store, hub, rrule="FREQ=DAILY;COUNT=1000")
+    for who in ("ada", "bo"):
+        registrations.register(store, view.id, email=f"{who}@example.org", name=who)
+    seen: set[int] = set()
+    _new_notices(store, seen)
+    series.edit_series(store, view.id, timezone="Europe/Berlin")
+    told = _new_notices(store, seen)
+    assert sorted(n.to_email for n in told) == ["ada@example.org", "bo@example.org"]
+    assert all(n.body.count("  - ") == 1000 for n in told)

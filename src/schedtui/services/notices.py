@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import exists
 from sqlmodel import Session, col, select
 
 from schedtui.domain.zones import from_utc_naive, zone
@@ -132,8 +133,8 @@ def held(session: Session, *, series_id: int | None = None,
     before a change, and given to :func:`tell_changes` after it."""
     query = (select(Occurrence).where(Occurrence.status == "scheduled")
              .where(Occurrence.start_utc >= naive_now(now))
-             .where(col(Occurrence.id).in_(
-                 select(SeatEntry.occurrence_id).where(col(SeatEntry.status).in_(HOLDING)))))
+             .where(exists().where(SeatEntry.occurrence_id == Occurrence.id)  # an index seek
+                    .where(col(SeatEntry.status).in_(HOLDING))))
     if series_id is not None:
         query = query.where(Occurrence.series_id == series_id)
     else:
@@ -168,15 +169,15 @@ def tell_changes(session: Session, store: Store, before: dict[int, Shown]) -> in
     if not before:
         return 0
     session.flush()
-    rows = [o for o in session.exec(select(Occurrence).where(
-        col(Occurrence.id).in_(list(before)))) if o.status == "scheduled"]
+    rows = [o for chunk in _chunks(list(before)) for o in session.exec(
+        select(Occurrence).where(col(Occurrence.id).in_(chunk))) if o.status == "scheduled"]
     after = _shown(session, rows)
     changed = {i: shown for i, shown in after.items() if shown != before[i]}
     if not changed:
         return 0
-    entries = session.exec(select(SeatEntry).where(col(SeatEntry.occurrence_id).in_(
-        list(changed))).where(col(SeatEntry.status).in_(HOLDING))
-        .order_by(SeatEntry.id)).all()
+    entries = sorted((e for chunk in _chunks(list(changed)) for e in session.exec(
+        select(SeatEntry).where(col(SeatEntry.occurrence_id).in_(chunk))
+        .where(col(SeatEntry.status).in_(HOLDING)))), key=lambda e: e.id)
     occ_rows = {o.id: o for o in rows}
     per_person: dict[int, list[SeatEntry]] = {}
     registrations: dict[int, Registration] = {}
@@ -202,6 +203,11 @@ def tell_changes(session: Session, store: Store, before: dict[int, Shown]) -> in
                attendee=session.get(Attendee, attendee_id), registration=registration,
                series=series, lines=lines)
     return len(per_person)
+
+
+def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:
+    """Ids in groups small enough for any SQLite's limit on parameters."""
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
 def _what_changed(old: Shown, new: Shown) -> str:
