@@ -25,7 +25,8 @@ def get(session: Session, model: type[T], ident: int, kind: str, *, lock: bool =
         raise not_found(kind, ident)
     if lock:
         row = session.exec(select(model).where(model.id == ident)  # type: ignore[attr-defined]
-                           .with_for_update()).first()
+                           .with_for_update()
+                           .execution_options(populate_existing=True)).first()
     else:
         row = session.get(model, ident)  # from the session's identity map when it can
     if row is None:

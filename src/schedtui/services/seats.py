@@ -47,7 +47,7 @@ _CONFIRMED = HotSQL("SELECT occurrence_id, sum(seats) AS seats FROM seat_entry "
                     "GROUP BY occurrence_id")
 _SERIES_ROW = HotSQL("SELECT id, hub_id, name, timezone, location, status, "
                      "registration_option, booking_min_hours, booking_max_days, max_seats, "
-                     "require_approval FROM series WHERE id = :id")
+                     "require_approval FROM series WHERE id = :id FOR SHARE")
 
 
 def _forget(session: Session, _transaction) -> None:
@@ -83,7 +83,8 @@ def lock_occurrences(session: Session, ids: Iterable[int]) -> list[Occurrence]:
     if missing:
         locked.update((r.id, r) for r in session.exec(
             select(Occurrence).where(col(Occurrence.id).in_(missing))
-            .order_by(Occurrence.id).with_for_update()))
+            .order_by(Occurrence.id).with_for_update()
+            .execution_options(populate_existing=True)))
     return [locked[i] for i in wanted if i in locked]
 
 
@@ -116,7 +117,10 @@ def count_confirmed(session: Session, occurrence_ids: Iterable[int]) -> None:
 
 
 def series_row(session: Session, series_id: int) -> tuple:
-    """A series as a plain row, read once per transaction."""
+    """A series as a plain row, read once per transaction and locked (shared)
+    for it: a new registration and a series edit, split or roll (which lock
+    the series exclusively) run one after the other, so an all-sessions
+    registration never misses the occurrences an edit adds."""
     rows = _transaction_state(session, "series_rows", dict)
     if series_id not in rows:
         row = (_SERIES_ROW.first(session, id=series_id)

@@ -373,11 +373,11 @@ def create_series(store: Store, *, hub_id: int, name: str, start: date,
     params = {k: (v if k != "times" or not v else [parse.slot_spec(t).label() for t in v])
               for k, v in settings.items()} | {"hub": hub_id}
     with store.write() as session:
-        earlier = idempotency.earlier_result(session, key, "series.add", params)
+        earlier = idempotency.claim(session, key, "series.add", params, naive_now(store.now()))
         if earlier is not None:
             return series_view(session, get(session, Series, earlier, "series"), store.now())
         series = add_series(session, store, hub_id=hub_id, **settings)
-        idempotency.remember(session, key, "series.add", params, series.id, series.created_at)
+        idempotency.remember(session, key, series.id)
         return series_view(session, series, store.now(), fresh=True)
 
 
@@ -631,7 +631,7 @@ def roll_horizons(store: Store, *, series_id: int | None = None,
 
 def _roll_one(store: Store, series_id: int) -> int:
     with store.write() as session:
-        series = get(session, Series, series_id, "series")
+        series = get(session, Series, series_id, "series", lock=True)
         if Rule.parse(series.rrule).has_end:
             return 0
         if series.planned_through and series.planned_through >= horizon_for(series, store.now()):
