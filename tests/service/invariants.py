@@ -68,8 +68,11 @@ def problems(store, now: datetime) -> list[str]:
             continue
         free = None if occ.capacity is None else occ.capacity - confirmed[occ_id]
         queue.sort(key=lambda e: (e.queued_at, e.id))
-        rule = getattr(series[occ.series_id], "waitlist", "first_fit")
-        ahead = queue[:1] if rule == "strict" else queue
+        rule = series[occ.series_id].waitlist
+        # Strict: the first in line who could ever be served must not fit the
+        # free seats; first fit: no one waiting fits them.
+        servable = [e for e in queue if occ.capacity is None or e.seats <= occ.capacity]
+        ahead = servable[:1] if rule == "strict" else queue
         for e in ahead:
             if free is None or e.seats <= free:
                 found.append(f"occurrence {occ_id} ({rule}): entry {e.id} waits for "

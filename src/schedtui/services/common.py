@@ -208,7 +208,7 @@ def series_view(session: Session, series: Series, now: datetime,
         horizon_weeks=series.horizon_weeks, has_end=rule.has_end, occurrence_count=count,
         next_occurrence=from_utc_naive(nxt, tz).isoformat(timespec="seconds") if nxt else None,
         max_seats=series.max_seats, require_approval=series.require_approval,
-        fill_rate=fill,
+        fill_rate=fill, waitlist=series.waitlist,
     )
 
 

@@ -431,7 +431,7 @@ def _register(session: Session, store: Store, series_id: int, email: str, name: 
     registration = _Booked(_NEW_REGISTRATION.first(
         session, series_id=series.id, attendee_id=person.id, seats=count, status=status,
         now=now).id, count)
-    statuses = ([seats.book(session, occ, count) for occ in chosen] if status == "active"
+    statuses = ([seats.book(session, occ, count, series) for occ in chosen] if status == "active"
                 else ["pending"] * len(chosen))
     _NEW_SEATS.run_many(session, [
         {"registration_id": registration.id, "occurrence_id": occ.id, "seats": count,
@@ -570,7 +570,7 @@ def approve(store: Store, registration_id: int) -> RegistrationView:
                 seats.set_status(session, entry, "cancelled", "closed")
             else:
                 entry.queued_at = now
-                seats.place(session, store, entry, occ)
+                seats.place(session, store, entry, occ, series)
             lines.append((occ, entry.status))
         return _settle(session, store, registration, series, person, action="approve",
                        status="active", notice="approved", lines=lines)
@@ -633,6 +633,10 @@ def switch(store: Store, registration_id: int, from_occurrence: int,
                 raise DeskError("no_room", f"Occurrence {to_occurrence} has {max(free, 0)} free "
                                 f"seats and {entry.seats} are needed; the registration keeps "
                                 f"its seat in occurrence {from_occurrence}.")
+            if seats.strict(series) and seats.queue_ahead(session, target):
+                raise DeskError("no_room", f"People are waiting for a seat in occurrence "
+                                f"{to_occurrence}, first come first served; the registration "
+                                f"keeps its seat in occurrence {from_occurrence}.")
         before = {"occurrence": from_occurrence, "status": entry.status}
         was = entry.status
         seats.set_status(session, entry, "pending")  # leaves the source before it moves
@@ -640,13 +644,13 @@ def switch(store: Store, registration_id: int, from_occurrence: int,
         entry.attended = False
         entry.queued_at = now
         if was != "pending":
-            seats.place(session, store, entry, target)
+            seats.place(session, store, entry, target, series)
         session.add(entry)
         session.flush()
         notices.notify(session, store, "switched", attendee=person, registration=registration,
                        series=series, lines=[(source, "cancelled"), (target, entry.status)],
                        occurrence=target)
-        if was == "confirmed":
+        if was in seats.ACTIVE:  # a seat freed, or (strict) the line moved
             seats.promote(session, store, source, series)
         audit.record(session, store, "registration.switch", "registration", registration.id,
                      before=before, after={"occurrence": to_occurrence, "status": entry.status},

@@ -46,7 +46,8 @@ OPTIONS = ("all_sessions", "single_session", "multiple_sessions")
 MAX_HORIZON_WEEKS = 104
 SERIES_FIELDS = ("name", "description", "timezone", "start", "rrule", "duration_minutes",
                  "capacity", "location", "host", "registration_option", "booking_min_hours",
-                 "booking_max_days", "horizon_weeks", "times", "max_seats", "require_approval")
+                 "booking_max_days", "horizon_weeks", "times", "max_seats", "require_approval",
+                 "waitlist")
 
 TimeSpec = SlotSpec | tuple[time, frozenset[int] | None]
 
@@ -134,6 +135,11 @@ def _apply(series: Series, changes: dict[str, Any]) -> tuple[list[TimeSpec] | No
             series.max_seats = parse.parse_positive(value, "Max seats per booking", 1, 50)
         elif key == "require_approval":
             series.require_approval = bool(value)
+        elif key == "waitlist":
+            if value not in seats.WAITLIST_RULES:
+                raise invalid("The waitlist rule must be one of "
+                              f"{', '.join(seats.WAITLIST_RULES)}.", field="waitlist")
+            series.waitlist = value
     return times, replan
 
 
@@ -351,6 +357,18 @@ def on_occurrences_cancelled(session: Session, store: Store, series: Series,
         seats.occurrence_cancelled(session, store, occ, series)
 
 
+def _serve_waitlists(session: Session, store: Store, series: Series) -> None:
+    """After a change of the waitlist rule: serve each upcoming occurrence's
+    waitlist by the new rule (first that fits may confirm people at once)."""
+    waiting = select(SeatEntry.occurrence_id).where(SeatEntry.status == "waitlisted")
+    ids = session.exec(select(Occurrence.id).where(Occurrence.series_id == series.id)
+                       .where(Occurrence.status == "scheduled")
+                       .where(Occurrence.start_utc > naive_now(store.now()))
+                       .where(col(Occurrence.id).in_(waiting))).all()
+    for occ in seats.lock_occurrences(session, ids):
+        seats.promote(session, store, occ, series)
+
+
 def on_occurrences_added(session: Session, store: Store, series: Series) -> None:
     """All-sessions registrations take seats in new occurrences."""
     seats.cover_new_occurrences(session, store, series)
@@ -482,6 +500,8 @@ def edit_series(store: Store, series_id: int, *, confirm: bool = False,
         session.flush()
         if report.added:
             on_occurrences_added(session, store, series)
+        if before["waitlist"] != series.waitlist:
+            _serve_waitlists(session, store, series)
         audit.record(session, store, "series.edit", "series", series.id, before=before,
                      after=audit.snapshot(series), series_id=series.id, hub_id=series.hub_id)
         return series_view(session, series, store.now()), report
