@@ -30,7 +30,6 @@ from schedtui.services.common import (
     horizon_for,
     naive_now,
     plan,
-    seat_counts,
     series_view,
     slots_of,
     weekday_names,
@@ -39,7 +38,15 @@ from schedtui.services.views import SeriesView
 from schedtui.store import Store
 from schedtui.store.engine import transaction
 from schedtui.store.hot import HotSQL, sqlite_executemany, sqlite_time
-from schedtui.store.models import Hub, Occurrence, Registration, SeatEntry, Series, Slot
+from schedtui.store.models import (
+    Hub,
+    Notice,
+    Occurrence,
+    Registration,
+    SeatEntry,
+    Series,
+    Slot,
+)
 
 STATUSES = ("draft", "published", "paused", "archived")
 OPTIONS = ("all_sessions", "single_session", "multiple_sessions")
@@ -263,8 +270,14 @@ def _materialize(session: Session, series: Series, rows: Sequence[Slot], now: da
 
 
 def holders(session: Session, occurrence_ids: Sequence[int]) -> dict[int, int]:
-    """People holding (or waiting for) a seat, per occurrence."""
-    return {k: a + b for k, (a, b) in seat_counts(session, occurrence_ids).items() if a + b}
+    """Seats held, waited for or awaiting approval, per occurrence."""
+    if not occurrence_ids:
+        return {}
+    return {occ: int(n) for occ, n in session.exec(
+        select(SeatEntry.occurrence_id, func.sum(SeatEntry.seats))
+        .where(col(SeatEntry.occurrence_id).in_(occurrence_ids))
+        .where(col(SeatEntry.status).in_(("confirmed", "waitlisted", "pending")))
+        .group_by(SeatEntry.occurrence_id)) if n}
 
 
 def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot],
@@ -327,13 +340,21 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
                 "Confirm to cancel them and tell the people affected.",
                 occurrences=sorted(taken),
             )
+        # History (cancelled seats, notices sent about it) keeps its occurrence:
+        # it is cancelled, not deleted.
+        ids = [o.id for o in dropped]
+        history = set(session.exec(select(SeatEntry.occurrence_id).where(
+            col(SeatEntry.occurrence_id).in_(ids)).distinct()))
+        history |= set(session.exec(select(Notice.occurrence_id).where(
+            col(Notice.occurrence_id).in_(ids)).distinct()))
         for occ in dropped:
-            if occ.id in taken:
-                occ.status = "cancelled"
+            if occ.id in taken or occ.id in history:
+                if occ.status == "scheduled":
+                    occ.status = "cancelled"
+                    report.cancelled.append(occ.id)
                 occ.slot_id = None
                 occ.mark_edited("status", "dropped")
                 session.add(occ)
-                report.cancelled.append(occ.id)
             else:
                 session.delete(occ)
                 report.removed += 1
