@@ -37,6 +37,10 @@ def problems(store, now: datetime) -> list[str]:
     waiting: defaultdict[int, list[SeatEntry]] = defaultdict(list)
     for e in entries:
         reg = regs[e.registration_id]
+        if occs[e.occurrence_id].series_id != reg.series_id:
+            found.append(f"entry {e.id} of registration {reg.id} (series {reg.series_id}) is "
+                         f"in occurrence {e.occurrence_id} of series "
+                         f"{occs[e.occurrence_id].series_id}")
         if e.status == "confirmed":
             confirmed[e.occurrence_id] += e.seats
             if reg.status in ("cancelled", "declined") and e.occurrence_id in future:

@@ -301,3 +301,34 @@ def test_reg_add_with_one_key_eight_times_at_once(race, desk):
     assert [r.id for r in registrations.list_registrations(desk, series_id=sid)] == [made.id]
     assert sum(notice_counts(desk, made.id).values()) == 1
     _clean(desk)
+
+
+def test_series_split_racing_an_all_sessions_registration(race, desk):
+    sid, occs = _series(desk, "all_sessions", capacity=10,
+                        rrule="FREQ=WEEKLY;BYDAY=MO;COUNT=6")
+    registrations.register(desk, sid, email="early@example.org", name="Early")
+    results = race.run(_lock_occurrences(sid), [
+        ("split", lambda s: series.split_series(s, sid, occs[3], capacity=20)),
+        ("add", lambda s: registrations.register(s, sid, email="new@example.org",
+                                                 name="New"))])
+    assert {k: _code(v) for k, v in results.items()} == {"split": "ok", "add": "ok"}
+    _, later = results["split"]
+    added = registrations.get_registration(desk, results["add"].id)
+    # The split came first: the new registration is in the earlier part only.
+    assert added.series_id == sid and [s.id for s in added.occurrences] == occs[:3]
+    assert len(registrations.list_registrations(desk, series_id=later.id)) == 1  # Early's twin
+    _clean(desk)
+
+
+def test_switch_racing_a_cancelled_occurrence(race, desk):
+    sid, (one, two, _) = _series(desk, "single_session", capacity=2)
+    reg = registrations.register(desk, sid, email="two@example.org", name="Two",
+                                 occurrence_ids=[one])
+    results = race.run(_lock_occurrences(sid), [
+        ("cancel_occ", lambda s: occurrences.cancel_occurrence(s, one)),
+        ("switch", lambda s: registrations.switch(s, reg.id, one, two))])
+    codes = {k: _code(v) for k, v in results.items()}
+    assert codes == {"cancel_occ": "ok", "switch": "not_found"}, codes
+    view = registrations.get_registration(desk, reg.id)
+    assert [(s.id, s.status) for s in view.occurrences] == [(one, "cancelled")]
+    _clean(desk)

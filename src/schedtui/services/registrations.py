@@ -611,8 +611,11 @@ def switch(store: Store, registration_id: int, from_occurrence: int,
                 source = occ
             else:
                 target = occ
-        entry = next(e for e in _live_entries(session, registration)
-                     if e.occurrence_id == from_occurrence)
+        entry = next((e for e in _live_entries(session, registration)
+                      if e.occurrence_id == from_occurrence), None)
+        if entry is None:  # the occurrence was cancelled while this waited for it
+            raise DeskError("not_found", f"Registration {registration_id} holds no seat in "
+                            f"occurrence {from_occurrence} any more.")
         if target is None:
             raise not_found("occurrence", to_occurrence)
         if target.series_id != series.id:

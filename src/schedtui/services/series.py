@@ -287,7 +287,8 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
     result = plan(series, rows, now)
     old_zone = zone(old_tz)
     existing = list(session.exec(select(Occurrence).where(Occurrence.series_id == series.id)
-                                 .order_by(Occurrence.id).with_for_update()))
+                                 .order_by(Occurrence.id).with_for_update()
+                                 .execution_options(populate_existing=True)))
     past_keys = set()
     future: dict[tuple[date, int | None], Occurrence] = {}
     for occ in existing:
@@ -599,7 +600,9 @@ def split_series(store: Store, series_id: int, at_occurrence: int, *, confirm: b
             session.flush()
             slot_map[row.id] = copy.id
         moving = session.exec(select(Occurrence).where(Occurrence.series_id == series_id)
-                              .where(Occurrence.original_start >= occ.original_start)).all()
+                              .where(Occurrence.original_start >= occ.original_start)
+                              .order_by(Occurrence.id).with_for_update()
+                              .execution_options(populate_existing=True)).all()
         for row in moving:
             row.series_id = later.id
             row.slot_id = slot_map.get(row.slot_id)
