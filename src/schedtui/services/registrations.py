@@ -485,17 +485,14 @@ def _load(session: Session, registration_id: int) -> tuple[Registration, Series,
     return registration, series, session.get(Attendee, registration.attendee_id)
 
 
-def _held_occurrences(session: Session, registration: Registration,
-                      occurrence_id: int | None = None) -> list[int]:
-    """The occurrences a locked registration holds live entries in (which no
-    one else can change while it is locked), to lock before reading the entries."""
-    query = (select(SeatEntry.occurrence_id).where(SeatEntry.registration_id == registration.id)
-             .where(SeatEntry.status != "cancelled"))
-    if occurrence_id is not None:
-        query = select(SeatEntry.occurrence_id).where(
-            SeatEntry.registration_id == registration.id).where(
-            SeatEntry.occurrence_id == occurrence_id)
-    return list(session.exec(query))
+def _held_occurrences(session: Session, registration: Registration) -> list[int]:
+    """The occurrences a locked registration holds live entries in, to lock
+    before reading the entries. Which occurrences they are changes only under
+    the registration's or the series' lock (held); their statuses may change
+    under an occurrence's lock until the caller holds it too."""
+    return list(session.exec(select(SeatEntry.occurrence_id)
+                             .where(SeatEntry.registration_id == registration.id)
+                             .where(SeatEntry.status != "cancelled")))
 
 
 def _live_entries(session: Session, registration: Registration) -> list[SeatEntry]:
@@ -667,13 +664,16 @@ def check_in(store: Store, registration_id: int, occurrence_id: int, *,
     """Mark a confirmed seat as attended (or undo that)."""
     with store.write() as session:
         registration, series, _ = _load(session, registration_id)
-        if not _held_occurrences(session, registration, occurrence_id):
+        seats.lock_occurrences(session, [occurrence_id])
+        found = session.exec(select(SeatEntry).where(SeatEntry.registration_id == registration.id)
+                             .where(SeatEntry.occurrence_id == occurrence_id)
+                             .order_by(SeatEntry.id)
+                             .execution_options(populate_existing=True)).all()
+        if not found:
             raise DeskError("not_found", f"Registration {registration_id} has no seat in "
                             f"occurrence {occurrence_id}.")
-        seats.lock_occurrences(session, [occurrence_id])
-        entry = session.exec(select(SeatEntry).where(SeatEntry.registration_id == registration.id)
-                             .where(SeatEntry.occurrence_id == occurrence_id)
-                             .execution_options(populate_existing=True)).one()
+        # A seat given up there and one switched back in: the live one counts.
+        entry = next((e for e in found if e.status != "cancelled"), found[-1])
         if entry.status != "confirmed":
             raise DeskError("invalid_state", f"Only a confirmed seat can be checked in; this "
                             f"one is {entry.status}.")
