@@ -30,7 +30,7 @@ from tests.service.invariants import problems
 THREADS = 4
 OPERATIONS = 45
 BUDGET_SECONDS = 20
-PEOPLE = 14
+PEOPLE = 30
 RULES = ("FREQ=WEEKLY;BYDAY=MO;COUNT=4", "FREQ=WEEKLY;BYDAY=MO,TH;COUNT=5")
 SETTINGS = [
     {"registration_option": "all_sessions", "capacity": 3},
@@ -70,7 +70,7 @@ def _occurrences(store, series_id: int) -> list[int]:
 def _step(store, run: Run, rng: random.Random) -> None:
     sid = rng.choice(run.series)
     occs = _occurrences(store, sid)
-    regs = [r.id for r in registrations.list_registrations(store, series_id=sid)]
+    regs = {r.id: r.status for r in registrations.list_registrations(store, series_id=sid)}
     action = rng.choices(
         ["add", "cancel", "approve", "decline", "switch", "checkin", "capacity",
          "occ_cancel", "occ_restore", "edit"],
@@ -87,7 +87,13 @@ def _step(store, run: Run, rng: random.Random) -> None:
                                       occurrence_ids=chosen, seats=rng.randint(1, 2))
         run.ok(made.id, "registered")
         return
-    reg = rng.choice(regs)
+    # Mostly a registration the change applies to; now and then any (a refusal).
+    fitting = {"cancel": ("confirmed", "waitlisted", "partial", "pending"),
+               "approve": ("pending",), "decline": ("pending",),
+               "switch": ("confirmed", "waitlisted", "partial"),
+               "checkin": ("confirmed", "partial")}.get(action, ())
+    apt = [r for r, status in regs.items() if status in fitting]
+    reg = rng.choice(apt if apt and rng.random() < 0.8 else list(regs))
     if action == "cancel":
         registrations.cancel_registration(store, reg)
         run.ok(reg, "cancelled")
