@@ -332,3 +332,63 @@ def test_switch_racing_a_cancelled_occurrence(race, desk):
     view = registrations.get_registration(desk, reg.id)
     assert [(s.id, s.status) for s in view.occurrences] == [(one, "cancelled")]
     _clean(desk)
+
+
+# -- the same through the command line, in processes of their own --------------------
+
+
+def _cli(race: Race, hold: list[str], commands: list[tuple[str, list[str]]]) -> dict[str, Any]:
+    """As :meth:`Race.run`, each command a ``schedtui ... --json`` process.
+    Returns each one's exit status and parsed output."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = os.environ | {"SCHEDTUI_NOW": NOW.isoformat()}
+    procs = {}
+    holder = race.admin.connect()
+    tx = holder.begin()
+    try:
+        for statement in hold:
+            holder.execute(text(statement))
+        for name, argv in commands:
+            db = f"{race.url}&application_name={race.tag}{name}"
+            procs[name] = subprocess.Popen(
+                [sys.executable, "-m", "schedtui", "--db", db, *argv, "--json"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            deadline = clock.monotonic() + WAIT * 2  # a process starts slower than a thread
+            while procs[name].poll() is None and not race.waiting(name):
+                assert clock.monotonic() < deadline, f"{name} never waited for a lock"
+                clock.sleep(0.02)
+    finally:
+        tx.rollback()
+        holder.close()
+    results = {}
+    for name, proc in procs.items():
+        out, err = proc.communicate(timeout=60)
+        assert "Traceback" not in err, err
+        results[name] = (proc.returncode, json.loads(out) if out.strip() else None)
+    return results
+
+
+def test_cli_reg_cancel_racing_reg_approve(race, desk):
+    sid, occs = _series(desk, "all_sessions", approval=True)
+    reg = registrations.register(desk, sid, email="five@example.org", name="Five")
+    results = _cli(race, _lock_occurrences(sid), [
+        ("cancel", ["reg", "cancel", str(reg.id)]),
+        ("approve", ["reg", "approve", str(reg.id)])])
+    assert results["cancel"][0] == 0
+    status, body = results["approve"]
+    assert status == 1 and body["error"]["code"] == "invalid_state", results
+    assert registrations.get_registration(desk, reg.id).status == "cancelled"
+    _clean(desk)
+
+
+def test_cli_hub_add_with_one_key_eight_times_at_once(race, desk):
+    results = _cli(race, ["LOCK TABLE hub IN SHARE MODE"], [
+        (f"copy{i}", ["hub", "add", "H", "--idempotency-key", "hk1"]) for i in range(COPIES)])
+    assert {status for status, _ in results.values()} == {0}, results
+    bodies = [body for _, body in results.values()]
+    assert all(body == bodies[0] for body in bodies)
+    assert [h.id for h in hubs.list_hubs(desk)] == [bodies[0]["id"]]
