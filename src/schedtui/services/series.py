@@ -271,13 +271,27 @@ def _materialize(session: Session, series: Series, rows: Sequence[Slot], now: da
 
 def holders(session: Session, occurrence_ids: Sequence[int]) -> dict[int, int]:
     """Seats held, waited for or awaiting approval, per occurrence."""
-    if not occurrence_ids:
-        return {}
-    return {occ: int(n) for occ, n in session.exec(
-        select(SeatEntry.occurrence_id, func.sum(SeatEntry.seats))
-        .where(col(SeatEntry.occurrence_id).in_(occurrence_ids))
-        .where(col(SeatEntry.status).in_(("confirmed", "waitlisted", "pending")))
-        .group_by(SeatEntry.occurrence_id)) if n}
+    found: dict[int, int] = {}
+    ids = list(occurrence_ids)
+    for start in range(0, len(ids), 900):
+        found.update((occ, int(n)) for occ, n in session.exec(
+            select(SeatEntry.occurrence_id, func.sum(SeatEntry.seats))
+            .where(col(SeatEntry.occurrence_id).in_(ids[start:start + 900]))
+            .where(col(SeatEntry.status).in_(("confirmed", "waitlisted", "pending")))
+            .group_by(SeatEntry.occurrence_id)) if n)
+    return found
+
+
+def _with_history(session: Session, occurrence_ids: Sequence[int]) -> set[int]:
+    """The occurrences among these that seat entries or notices refer to."""
+    found: set[int] = set()
+    ids = list(occurrence_ids)
+    for start in range(0, len(ids), 900):
+        chunk = ids[start:start + 900]
+        for model in (SeatEntry, Notice):
+            found.update(session.exec(select(model.occurrence_id).where(
+                col(model.occurrence_id).in_(chunk)).distinct()))
+    return found
 
 
 def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot],
@@ -343,11 +357,7 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
             )
         # History (cancelled seats, notices sent about it) keeps its occurrence:
         # it is cancelled, not deleted.
-        ids = [o.id for o in dropped]
-        history = set(session.exec(select(SeatEntry.occurrence_id).where(
-            col(SeatEntry.occurrence_id).in_(ids)).distinct()))
-        history |= set(session.exec(select(Notice.occurrence_id).where(
-            col(Notice.occurrence_id).in_(ids)).distinct()))
+        history = _with_history(session, [o.id for o in dropped])
         for occ in dropped:
             if occ.id in taken or occ.id in history:
                 if occ.status == "scheduled":
