@@ -65,8 +65,7 @@ class Race:
         tx = holder.begin()
         try:
             for statement in hold:
-                holder.execute(text(statement)).all() if statement.lstrip().upper(
-                ).startswith("SELECT") else holder.execute(text(statement))
+                holder.execute(text(statement))
             for name, command in commands:
                 def body(name=name, command=command):
                     try:
