@@ -48,7 +48,7 @@ def test_single_session_confirms_then_waitlists_in_order(store, hub):
 
 
 def test_seats_count_and_the_earliest_that_fits_is_promoted(store, hub):
-    view, occs = make(store, hub, capacity=4)
+    view, occs = make(store, hub, capacity=4, waitlist="first_fit")
     a = register(store, view.id, occurrence_ids=[occs[0]], seats=3, **person(1))
     b = register(store, view.id, occurrence_ids=[occs[0]], seats=3, **person(2))
     c = register(store, view.id, occurrence_ids=[occs[0]], seats=1, **person(3))

@@ -90,6 +90,8 @@ def _series_settings(args, *, creating: bool) -> dict[str, Any]:
                 parse.parse_positive(value, attr.replace("_", " "), 0, 10**6)
     if getattr(args, "require_approval", None) is not None:
         settings["require_approval"] = args.require_approval
+    if getattr(args, "waitlist", None) is not None:
+        settings["waitlist"] = args.waitlist
     return settings
 
 
@@ -447,6 +449,9 @@ def _series_options(parser: argparse.ArgumentParser, int_type: IntType, *, creat
     if not creating:
         parser.add_argument("--no-approval", dest="require_approval", action="store_const",
                             const=False)
+    parser.add_argument("--waitlist", choices=("strict", "first_fit"),
+                        help="strict: first come first served (the default); first_fit: "
+                        "freed seats go to the earliest requests that fit")
     parser.add_argument("--booking-min-hours", dest="booking_min_hours")
     parser.add_argument("--booking-max-days", dest="booking_max_days")
 

@@ -25,7 +25,8 @@ def get(session: Session, model: type[T], ident: int, kind: str, *, lock: bool =
         raise not_found(kind, ident)
     if lock:
         row = session.exec(select(model).where(model.id == ident)  # type: ignore[attr-defined]
-                           .with_for_update()).first()
+                           .with_for_update()
+                           .execution_options(populate_existing=True)).first()
     else:
         row = session.get(model, ident)  # from the session's identity map when it can
     if row is None:
@@ -207,7 +208,7 @@ def series_view(session: Session, series: Series, now: datetime,
         horizon_weeks=series.horizon_weeks, has_end=rule.has_end, occurrence_count=count,
         next_occurrence=from_utc_naive(nxt, tz).isoformat(timespec="seconds") if nxt else None,
         max_seats=series.max_seats, require_approval=series.require_approval,
-        fill_rate=fill,
+        fill_rate=fill, waitlist=series.waitlist,
     )
 
 

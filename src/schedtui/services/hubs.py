@@ -24,13 +24,14 @@ def create_hub(store: Store, name: str, timezone: str = "UTC", *,
     key = idempotency.clean_key(idempotency_key)
     params = {"name": clean_name, "timezone": timezone}
     with store.write() as session:
-        earlier = idempotency.earlier_result(session, key, "hub.add", params)
+        now = naive_now(store.now())
+        earlier = idempotency.claim(session, key, "hub.add", params, now)
         if earlier is not None:
             return hub_view(session, get(session, Hub, earlier, "hub"), store.now())
-        hub = Hub(name=clean_name, timezone=timezone, created_at=naive_now(store.now()))
+        hub = Hub(name=clean_name, timezone=timezone, created_at=now)
         session.add(hub)
         session.flush()
-        idempotency.remember(session, key, "hub.add", params, hub.id, hub.created_at)
+        idempotency.remember(session, key, hub.id)
         audit.record(session, store, "hub.create", "hub", hub.id, after=audit.snapshot(hub),
                      hub_id=hub.id)
         return hub_view(session, hub, store.now())

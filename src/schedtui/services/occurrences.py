@@ -141,6 +141,12 @@ def restore_occurrence(store: Store, occurrence_id: int) -> OccurrenceView:
 
 def _restore(session: Session, store: Store, occurrence_id: int,
               undo: dict[str, Any] | None = None) -> OccurrenceView:
+    # The series first (the desk's lock order): all-sessions registrations made
+    # meanwhile take seats in the restored occurrence, so none may be made now.
+    series_id = session.exec(select(Occurrence.series_id)
+                             .where(Occurrence.id == occurrence_id)).first()
+    if series_id is not None:
+        get(session, Series, series_id, "series", lock=True)
     occ, series = _load(session, occurrence_id)
     if occ.status != "cancelled":
         raise DeskError("invalid_state", f"Occurrence {occ.id} is not cancelled.")

@@ -395,7 +395,8 @@ def add_registration(session: Session, store: Store, series_id: int, *, email: s
     count = parse.parse_positive(seats, "Seats", 1, 1_000_000)  # the series' maximum is a rule
     params = {"series": series_id, "email": clean_email.lower(), "name": clean_name,
               "occurrences": sorted(occurrence_ids or ()), "seats": count, "phone": clean_phone}
-    earlier = idempotency.earlier_result(session, idempotency_key, "reg.add", params)
+    earlier = idempotency.claim(session, idempotency_key, "reg.add", params,
+                                naive_now(store.now()))
     if earlier is not None:
         return _views(session, [session.get(Registration, earlier)])[0]
     return _register(session, store, series_id, clean_email, clean_name, clean_phone, count,
@@ -430,7 +431,7 @@ def _register(session: Session, store: Store, series_id: int, email: str, name: 
     registration = _Booked(_NEW_REGISTRATION.first(
         session, series_id=series.id, attendee_id=person.id, seats=count, status=status,
         now=now).id, count)
-    statuses = ([seats.book(session, occ, count) for occ in chosen] if status == "active"
+    statuses = ([seats.book(session, occ, count, series) for occ in chosen] if status == "active"
                 else ["pending"] * len(chosen))
     _NEW_SEATS.run_many(session, [
         {"registration_id": registration.id, "occurrence_id": occ.id, "seats": count,
@@ -440,7 +441,7 @@ def _register(session: Session, store: Store, series_id: int, email: str, name: 
     state = _overall(status, statuses)
     notices.notify(session, store, state, attendee=person, registration=registration,
                    series=series, lines=list(zip(chosen, statuses, strict=True)))
-    idempotency.remember(session, key, "reg.add", params, registration.id, now)
+    idempotency.remember(session, key, registration.id)
     audit.record(session, store, "registration.create", "registration", registration.id,
                  after={"email": email, "seats": count, "status": state,
                         "occurrences": [o.id for o in chosen]},
@@ -459,14 +460,47 @@ def _register(session: Session, store: Store, series_id: int, email: str, name: 
 
 
 def _load(session: Session, registration_id: int) -> tuple[Registration, Series, Attendee]:
-    registration = get(session, Registration, registration_id, "registration")
-    series = session.get(Series, registration.series_id)
+    """Lock and load a registration for a change of state, in the desk's fixed
+    lock order: its series (shared: a series edit, split or roll, which add or
+    drop occurrences and give all-sessions registrations their seats, locks it
+    exclusively), then the registration itself (two changes of one
+    registration run one after the other), then, by the caller, the
+    occurrences it holds seats in (:func:`seats.lock_occurrences`, id order).
+    Everything the change decides from is read after these locks are held, so
+    on PostgreSQL it sees what the change it waited for committed. (SQLite's
+    write transaction holds the whole database already.)"""
+    if not isinstance(registration_id, int) or isinstance(registration_id, bool):
+        raise not_found("registration", registration_id)
+    series = session.exec(
+        select(Series).where(Series.id == select(Registration.series_id)
+                             .where(Registration.id == registration_id).scalar_subquery())
+        .with_for_update(read=True).execution_options(populate_existing=True)).first()
+    if series is None:
+        raise not_found("registration", registration_id)
+    # NO KEY UPDATE: notices and seat entries that merely refer to the
+    # registration (a promotion elsewhere) are not held up by it.
+    registration = session.exec(
+        select(Registration).where(Registration.id == registration_id)
+        .with_for_update(key_share=True).execution_options(populate_existing=True)).one()
     return registration, series, session.get(Attendee, registration.attendee_id)
 
 
+def _held_occurrences(session: Session, registration: Registration) -> list[int]:
+    """The occurrences a locked registration holds live entries in, to lock
+    before reading the entries. Which occurrences they are changes only under
+    the registration's or the series' lock (held); their statuses may change
+    under an occurrence's lock until the caller holds it too."""
+    return list(session.exec(select(SeatEntry.occurrence_id)
+                             .where(SeatEntry.registration_id == registration.id)
+                             .where(SeatEntry.status != "cancelled")))
+
+
 def _live_entries(session: Session, registration: Registration) -> list[SeatEntry]:
+    """A registration's entries that are not cancelled, read fresh (call it
+    once their occurrences are locked)."""
     return list(session.exec(select(SeatEntry).where(SeatEntry.registration_id == registration.id)
-                             .where(SeatEntry.status != "cancelled").order_by(SeatEntry.id)))
+                             .where(SeatEntry.status != "cancelled").order_by(SeatEntry.id)
+                             .execution_options(populate_existing=True)))
 
 
 def _settle(session: Session, store: Store, registration: Registration, series: Series,
@@ -502,8 +536,9 @@ def cancel_registration(store: Store, registration_id: int) -> RegistrationView:
             raise DeskError("invalid_state", f"Registration {registration_id} is already "
                             f"{registration.status}.")
         now = naive_now(store.now())
+        locked = seats.lock_occurrences(session, _held_occurrences(session, registration))
         entries = {e.occurrence_id: e for e in _live_entries(session, registration)}
-        freed = [o for o in seats.lock_occurrences(session, entries) if o.start_utc > now]
+        freed = [o for o in locked if o.id in entries and o.start_utc > now]
         for occ in freed:
             seats.set_status(session, entries[occ.id], "cancelled", "registration")
         session.flush()
@@ -521,15 +556,18 @@ def approve(store: Store, registration_id: int) -> RegistrationView:
         registration, series, person = _load(session, registration_id)
         _pending(registration)
         now = naive_now(store.now())
+        locked = seats.lock_occurrences(session, _held_occurrences(session, registration))
         entries = {e.occurrence_id: e for e in _live_entries(session, registration)}
         lines = []
-        for occ in seats.lock_occurrences(session, entries):
-            entry = entries[occ.id]
+        for occ in locked:
+            entry = entries.get(occ.id)
+            if entry is None:
+                continue
             if occ.status != "scheduled" or occ.start_utc <= now:
                 seats.set_status(session, entry, "cancelled", "closed")
             else:
                 entry.queued_at = now
-                seats.place(session, store, entry, occ)
+                seats.place(session, store, entry, occ, series)
             lines.append((occ, entry.status))
         return _settle(session, store, registration, series, person, action="approve",
                        status="active", notice="approved", lines=lines)
@@ -541,6 +579,7 @@ def decline(store: Store, registration_id: int) -> RegistrationView:
     with store.write() as session:
         registration, series, person = _load(session, registration_id)
         _pending(registration)
+        seats.lock_occurrences(session, _held_occurrences(session, registration))
         for entry in _live_entries(session, registration):
             seats.set_status(session, entry, "cancelled", "declined")
         return _settle(session, store, registration, series, person, action="decline",
@@ -558,10 +597,7 @@ def switch(store: Store, registration_id: int, from_occurrence: int,
             raise DeskError("invalid_state", f"Registration {registration_id} is "
                             f"{registration.status}.")
         _open(series)
-        entry = session.exec(select(SeatEntry).where(SeatEntry.registration_id == registration.id)
-                             .where(SeatEntry.occurrence_id == from_occurrence)
-                             .where(SeatEntry.status != "cancelled")).first()
-        if entry is None:
+        if from_occurrence not in _held_occurrences(session, registration):
             raise DeskError("not_found", f"Registration {registration_id} holds no seat in "
                             f"occurrence {from_occurrence}.")
         if from_occurrence == to_occurrence:
@@ -572,6 +608,11 @@ def switch(store: Store, registration_id: int, from_occurrence: int,
                 source = occ
             else:
                 target = occ
+        entry = next((e for e in _live_entries(session, registration)
+                      if e.occurrence_id == from_occurrence), None)
+        if entry is None:  # the occurrence was cancelled while this waited for it
+            raise DeskError("not_found", f"Registration {registration_id} holds no seat in "
+                            f"occurrence {from_occurrence} any more.")
         if target is None:
             raise not_found("occurrence", to_occurrence)
         if target.series_id != series.id:
@@ -592,6 +633,10 @@ def switch(store: Store, registration_id: int, from_occurrence: int,
                 raise DeskError("no_room", f"Occurrence {to_occurrence} has {max(free, 0)} free "
                                 f"seats and {entry.seats} are needed; the registration keeps "
                                 f"its seat in occurrence {from_occurrence}.")
+            if seats.strict(series) and seats.queue_ahead(session, target):
+                raise DeskError("no_room", f"People are waiting for a seat in occurrence "
+                                f"{to_occurrence}, first come first served; the registration "
+                                f"keeps its seat in occurrence {from_occurrence}.")
         before = {"occurrence": from_occurrence, "status": entry.status}
         was = entry.status
         seats.set_status(session, entry, "pending")  # leaves the source before it moves
@@ -599,13 +644,13 @@ def switch(store: Store, registration_id: int, from_occurrence: int,
         entry.attended = False
         entry.queued_at = now
         if was != "pending":
-            seats.place(session, store, entry, target)
+            seats.place(session, store, entry, target, series)
         session.add(entry)
         session.flush()
         notices.notify(session, store, "switched", attendee=person, registration=registration,
                        series=series, lines=[(source, "cancelled"), (target, entry.status)],
                        occurrence=target)
-        if was == "confirmed":
+        if was in seats.ACTIVE:  # a seat freed, or (strict) the line moved
             seats.promote(session, store, source, series)
         audit.record(session, store, "registration.switch", "registration", registration.id,
                      before=before, after={"occurrence": to_occurrence, "status": entry.status},
@@ -619,15 +664,22 @@ def check_in(store: Store, registration_id: int, occurrence_id: int, *,
     """Mark a confirmed seat as attended (or undo that)."""
     with store.write() as session:
         registration, series, _ = _load(session, registration_id)
-        entry = session.exec(select(SeatEntry).where(SeatEntry.registration_id == registration.id)
-                             .where(SeatEntry.occurrence_id == occurrence_id)).first()
-        if entry is None:
+        seats.lock_occurrences(session, [occurrence_id])
+        found = session.exec(select(SeatEntry).where(SeatEntry.registration_id == registration.id)
+                             .where(SeatEntry.occurrence_id == occurrence_id)
+                             .order_by(SeatEntry.id)
+                             .execution_options(populate_existing=True)).all()
+        if not found:
             raise DeskError("not_found", f"Registration {registration_id} has no seat in "
                             f"occurrence {occurrence_id}.")
+        # A seat given up there and one switched back in: the live one counts.
+        entry = next((e for e in found if e.status != "cancelled"), found[-1])
         if entry.status != "confirmed":
             raise DeskError("invalid_state", f"Only a confirmed seat can be checked in; this "
                             f"one is {entry.status}.")
         before = entry.attended
+        if before == attended:  # already so: nothing to change, nothing to log
+            return _views(session, [registration])[0]
         entry.attended = attended
         session.add(entry)
         audit.record(session, store, "registration.checkin", "registration", registration.id,

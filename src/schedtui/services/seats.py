@@ -1,6 +1,18 @@
-"""The seat engine: confirmed seats never exceed capacity, the waitlist is first
-come first served, and seats that free up go to the earliest waiting entries
-that fit, in the same transaction, with a notice to each person.
+"""The seat engine: confirmed seats never exceed capacity, and seats that free
+up go to the waiting entries in the same transaction, with a notice to each
+person.
+
+The waitlist is ordered by arrival (``queued_at``, then id), and each series
+picks how it is served (``Series.waitlist``):
+
+- ``strict`` (the default): first come first served. A request never jumps an
+  earlier one still waiting in the same occurrence; a newcomer waits whenever
+  someone waits before it, and freed seats go down the queue in order until
+  the first request that does not fit. (A request larger than the whole
+  capacity can never be served and holds up no one.)
+- ``first_fit`` (as pretix serves its waiting list): freed seats go to the
+  earliest requests that fit; a smaller later request may take seats a larger
+  earlier one is still waiting for.
 
 Every function here runs inside the caller's write transaction. Occurrence rows
 are locked (``FOR UPDATE`` on PostgreSQL, ordered by id so two transactions
@@ -23,16 +35,20 @@ from schedtui.store.hot import HotSQL
 from schedtui.store.models import Attendee, Occurrence, Registration, SeatEntry, Series
 
 ACTIVE = ("confirmed", "waitlisted")
+WAITLIST_RULES = ("strict", "first_fit")
 
 # Booking runs for every registration (thousands a minute in an import): its
 # statements are plain SQL on the driver and read plain rows, no ORM objects.
 _BOOKING_COLUMNS = "o.id, o.series_id, o.status, o.start_utc, o.capacity, o.location"
 # On SQLite a writer holds the whole database from BEGIN IMMEDIATE, so the
-# confirmed seats can be counted in the statement that reads the rows. On
-# PostgreSQL they are counted after the row locks are held (a separate
-# statement, so it sees what the writers it waited for committed).
+# confirmed seats (and the waiting entries) can be counted in the statement
+# that reads the rows. On PostgreSQL they are counted after the row locks are
+# held (a separate statement, so it sees what the writers it waited for
+# committed).
 _CONFIRMED_HERE = ("(SELECT coalesce(sum(s.seats), 0) FROM seat_entry s "
-                   "WHERE s.occurrence_id = o.id AND s.status = 'confirmed') AS confirmed")
+                   "WHERE s.occurrence_id = o.id AND s.status = 'confirmed') AS confirmed, "
+                   "(SELECT count(*) FROM seat_entry w "
+                   "WHERE w.occurrence_id = o.id AND w.status = 'waitlisted') AS waiting")
 _CHOSEN = "FROM occurrence o WHERE o.id IN (:ids) ORDER BY o.id FOR UPDATE"
 _UPCOMING = ("FROM occurrence o WHERE o.series_id = :series AND o.status = 'scheduled' "
              "AND o.start_utc > :now ORDER BY o.id FOR UPDATE")
@@ -42,16 +58,20 @@ _LOCK_COUNTED = HotSQL(f"SELECT {_BOOKING_COLUMNS}, {_CONFIRMED_HERE} {_CHOSEN}"
 _UPCOMING_FOR_BOOKING = HotSQL(f"SELECT {_BOOKING_COLUMNS} {_UPCOMING}", times=["start_utc"])
 _UPCOMING_COUNTED = HotSQL(f"SELECT {_BOOKING_COLUMNS}, {_CONFIRMED_HERE} {_UPCOMING}",
                            times=["start_utc"])
-_CONFIRMED = HotSQL("SELECT occurrence_id, sum(seats) AS seats FROM seat_entry "
-                    "WHERE occurrence_id IN (:ids) AND status = 'confirmed' "
-                    "GROUP BY occurrence_id")
+_CONFIRMED = HotSQL("SELECT occurrence_id, "
+                    "sum(CASE WHEN status = 'confirmed' THEN seats ELSE 0 END) AS seats, "
+                    "sum(CASE WHEN status = 'waitlisted' THEN 1 ELSE 0 END) AS waiting "
+                    "FROM seat_entry WHERE occurrence_id IN (:ids) "
+                    "AND status IN ('confirmed', 'waitlisted') GROUP BY occurrence_id")
+_SERVABLE = HotSQL("SELECT 1 AS found FROM seat_entry WHERE occurrence_id = :id "
+                   "AND status = 'waitlisted' AND seats <= :capacity LIMIT 1")
 _SERIES_ROW = HotSQL("SELECT id, hub_id, name, timezone, location, status, "
                      "registration_option, booking_min_hours, booking_max_days, max_seats, "
-                     "require_approval FROM series WHERE id = :id")
+                     "require_approval, waitlist FROM series WHERE id = :id FOR SHARE")
 
 
 def _forget(session: Session, _transaction) -> None:
-    for key in ("seat_ledger", "locked", "pinned", "series_rows"):
+    for key in ("seat_ledger", "wait_ledger", "locked", "pinned", "series_rows"):
         session.info.pop(key, None)
 
 
@@ -83,7 +103,8 @@ def lock_occurrences(session: Session, ids: Iterable[int]) -> list[Occurrence]:
     if missing:
         locked.update((r.id, r) for r in session.exec(
             select(Occurrence).where(col(Occurrence.id).in_(missing))
-            .order_by(Occurrence.id).with_for_update()))
+            .order_by(Occurrence.id).with_for_update()
+            .execution_options(populate_existing=True)))
     return [locked[i] for i in wanted if i in locked]
 
 
@@ -92,6 +113,26 @@ def _ledger(session: Session) -> dict[int, int]:
     kept up to date by :func:`set_status` (the occurrences are locked, so no
     one else can change them meanwhile). Dropped on any rollback."""
     return _transaction_state(session, "seat_ledger", dict)
+
+
+def _waiting(session: Session) -> dict[int, int]:
+    """Waitlisted entries per occurrence, kept beside :func:`_ledger`."""
+    return _transaction_state(session, "wait_ledger", dict)
+
+
+def strict(series: Series | tuple) -> bool:
+    """Whether the series serves its waitlist strictly first come first served."""
+    return series.waitlist != "first_fit"
+
+
+def queue_ahead(session: Session, occ: Occurrence | tuple) -> bool:
+    """Whether someone waits in ``occ`` who could be served (whose seats are
+    within the capacity): under the strict rule a newcomer then waits too."""
+    if occ.capacity is None:
+        return False
+    if not _waiting(session).get(occ.id):
+        return False
+    return _SERVABLE.first(session, id=occ.id, capacity=occ.capacity) is not None
 
 
 def confirmed_seats(session: Session, occurrence_id: int) -> int:
@@ -103,20 +144,25 @@ def confirmed_seats(session: Session, occurrence_id: int) -> int:
 
 def count_confirmed(session: Session, occurrence_ids: Iterable[int]) -> None:
     """Count the confirmed seats of several occurrences in one query (into the ledger)."""
-    ledger = _ledger(session)
+    ledger, waiting = _ledger(session), _waiting(session)
     missing = [i for i in occurrence_ids if i not in ledger]
     for start in range(0, len(missing), 900):
         chunk = missing[start:start + 900]
         ledger.update(dict.fromkeys(chunk, 0))
-        ledger.update({r.occurrence_id: int(r.seats) for r in _CONFIRMED.rows(session,
-                                                                              ids=chunk)})
+        waiting.update(dict.fromkeys(chunk, 0))
+        for r in _CONFIRMED.rows(session, ids=chunk):
+            ledger[r.occurrence_id] = int(r.seats)
+            waiting[r.occurrence_id] = int(r.waiting)
 
 
 # -- booking with plain rows (the registration path) --------------------------------
 
 
 def series_row(session: Session, series_id: int) -> tuple:
-    """A series as a plain row, read once per transaction."""
+    """A series as a plain row, read once per transaction and locked (shared)
+    for it: a new registration and a series edit, split or roll (which lock
+    the series exclusively) run one after the other, so an all-sessions
+    registration never misses the occurrences an edit adds."""
     rows = _transaction_state(session, "series_rows", dict)
     if series_id not in rows:
         row = (_SERIES_ROW.first(session, id=series_id)
@@ -156,19 +202,24 @@ def _read_for_booking(session: Session, plain: HotSQL, counted: HotSQL, known: b
         count_confirmed(session, [row.id for row in rows])
         return rows
     rows = counted.rows(session, **params)
+    waiting = _waiting(session)
     for row in rows:
-        ledger.setdefault(row.id, int(row.confirmed))
+        if row.id not in ledger:
+            ledger[row.id] = int(row.confirmed)
+            waiting[row.id] = int(row.waiting)
     return rows
 
 
-def book(session: Session, occ: tuple, seats: int) -> str:
+def book(session: Session, occ: tuple, seats: int, series: Series | tuple) -> str:
     """The status a new entry of ``seats`` seats takes in ``occ``: confirmed if
-    it fits (the ledger counts it from here on), else waitlisted. The caller
-    inserts the entry. As with :func:`place`, nobody waiting would fit."""
+    it fits and (under the strict rule) nobody waits before it, else
+    waitlisted; the ledger counts it from here on. The caller inserts the entry."""
     taken = confirmed_seats(session, occ.id)
-    if fits(occ, taken, seats):
+    if fits(occ, taken, seats) and not (strict(series) and queue_ahead(session, occ)):
         _ledger(session)[occ.id] = taken + seats
         return "confirmed"
+    waiting = _waiting(session)
+    waiting[occ.id] = waiting.get(occ.id, 0) + 1
     return "waitlisted"
 
 
@@ -180,6 +231,12 @@ def set_status(session: Session, entry: SeatEntry, status: str, reason: str = ""
             ledger[entry.occurrence_id] -= entry.seats
         if status == "confirmed":
             ledger[entry.occurrence_id] += entry.seats
+    waiting = session.info.get("wait_ledger")
+    if waiting is not None and entry.occurrence_id in waiting:
+        if entry.status == "waitlisted":
+            waiting[entry.occurrence_id] -= 1
+        if status == "waitlisted":
+            waiting[entry.occurrence_id] += 1
     entry.status = status
     if status == "cancelled":
         entry.cancel_reason = reason
@@ -190,11 +247,14 @@ def fits(occ: Occurrence | tuple, taken: int, seats: int) -> bool:
     return occ.capacity is None or taken + seats <= occ.capacity
 
 
-def place(session: Session, store: Store, entry: SeatEntry, occ: Occurrence) -> str:
-    """Confirm ``entry`` in ``occ`` if its seats fit, otherwise waitlist it.
-    Because every change re-runs :func:`promote`, nobody waiting would fit, so a
-    newcomer that fits takes nobody's place."""
-    if fits(occ, confirmed_seats(session, occ.id), entry.seats):
+def place(session: Session, store: Store, entry: SeatEntry, occ: Occurrence,
+          series: Series) -> str:
+    """Confirm ``entry`` (not waitlisted now) in ``occ`` if its seats fit and,
+    under the strict rule, nobody waits before it; otherwise waitlist it.
+    Because every change re-runs :func:`promote`, under the first-fit rule
+    nobody waiting would fit, so a newcomer that fits takes nobody's place."""
+    if fits(occ, confirmed_seats(session, occ.id), entry.seats) and not (
+            strict(series) and queue_ahead(session, occ)):
         set_status(session, entry, "confirmed")
         entry.confirmed_at = naive_now(store.now())
     else:
@@ -203,7 +263,9 @@ def place(session: Session, store: Store, entry: SeatEntry, occ: Occurrence) -> 
 
 
 def promote(session: Session, store: Store, occ: Occurrence, series: Series) -> list[SeatEntry]:
-    """Confirm the earliest waitlisted entries that fit; tell each person."""
+    """Serve the waitlist by the series' rule (strict: in order, up to the first
+    request that does not fit; first_fit: every request that fits, earliest
+    first); tell each person."""
     if occ.status != "scheduled" or occ.start_utc < naive_now(store.now()):
         return []
     taken = confirmed_seats(session, occ.id)
@@ -211,6 +273,7 @@ def promote(session: Session, store: Store, occ: Occurrence, series: Series) -> 
                            .where(SeatEntry.status == "waitlisted")
                            .order_by(SeatEntry.queued_at, SeatEntry.id)).all()
     promoted = []
+    in_order = strict(series)
     for entry in waiting:
         if occ.capacity is not None and taken >= occ.capacity:
             break
@@ -219,6 +282,8 @@ def promote(session: Session, store: Store, occ: Occurrence, series: Series) -> 
             entry.confirmed_at = naive_now(store.now())
             taken += entry.seats
             promoted.append(entry)
+        elif in_order and (occ.capacity is None or entry.seats <= occ.capacity):
+            break  # the first in line waits for more seats; nobody jumps it
     session.flush()
     for entry in promoted:
         _tell(session, store, "promoted", entry, occ, series)
@@ -270,7 +335,7 @@ def occurrence_restored(session: Session, store: Store, occ: Occurrence,
         if registration.status == "pending":
             set_status(session, entry, "pending")
         elif registration.status == "active":
-            place(session, store, entry, occ)
+            place(session, store, entry, occ, series)
         else:
             continue
         entry.cancel_reason = ""
@@ -342,7 +407,7 @@ def cover_new_occurrences(session: Session, store: Store, series: Series) -> int
             entry = SeatEntry(registration_id=registration.id, occurrence_id=occ.id,
                               seats=registration.seats, status="pending", queued_at=now)
             if registration.status == "active":
-                place(session, store, entry, occ)
+                place(session, store, entry, occ, series)
             else:
                 session.add(entry)
             added += 1

@@ -30,7 +30,6 @@ from schedtui.services.common import (
     horizon_for,
     naive_now,
     plan,
-    seat_counts,
     series_view,
     slots_of,
     weekday_names,
@@ -42,6 +41,7 @@ from schedtui.store.hot import HotSQL, sqlite_executemany, sqlite_time
 from schedtui.store.models import (
     Attendee,
     Hub,
+    Notice,
     Occurrence,
     Registration,
     SeatEntry,
@@ -59,7 +59,8 @@ SHOWN_FIELDS = {"timezone", "start", "rrule", "duration_minutes", "location", "h
 PLAN_FIELDS = SHOWN_FIELDS | {"capacity"}
 SERIES_FIELDS = ("name", "description", "timezone", "start", "rrule", "duration_minutes",
                  "capacity", "location", "host", "registration_option", "booking_min_hours",
-                 "booking_max_days", "horizon_weeks", "times", "max_seats", "require_approval")
+                 "booking_max_days", "horizon_weeks", "times", "max_seats", "require_approval",
+                 "waitlist")
 
 TimeSpec = SlotSpec | tuple[time, frozenset[int] | None]
 
@@ -147,6 +148,11 @@ def _apply(series: Series, changes: dict[str, Any]) -> tuple[list[TimeSpec] | No
             series.max_seats = parse.parse_positive(value, "Max seats per booking", 1, 50)
         elif key == "require_approval":
             series.require_approval = bool(value)
+        elif key == "waitlist":
+            if value not in seats.WAITLIST_RULES:
+                raise invalid("The waitlist rule must be one of "
+                              f"{', '.join(seats.WAITLIST_RULES)}.", field="waitlist")
+            series.waitlist = value
     return times, replan
 
 
@@ -314,8 +320,28 @@ def _materialize(session: Session, series: Series, rows: Sequence[Slot], now: da
 
 
 def holders(session: Session, occurrence_ids: Sequence[int]) -> dict[int, int]:
-    """People holding (or waiting for) a seat, per occurrence."""
-    return {k: a + b for k, (a, b) in seat_counts(session, occurrence_ids).items() if a + b}
+    """Seats held, waited for or awaiting approval, per occurrence."""
+    found: dict[int, int] = {}
+    ids = list(occurrence_ids)
+    for start in range(0, len(ids), 900):
+        found.update((occ, int(n)) for occ, n in session.exec(
+            select(SeatEntry.occurrence_id, func.sum(SeatEntry.seats))
+            .where(col(SeatEntry.occurrence_id).in_(ids[start:start + 900]))
+            .where(col(SeatEntry.status).in_(("confirmed", "waitlisted", "pending")))
+            .group_by(SeatEntry.occurrence_id)) if n)
+    return found
+
+
+def _with_history(session: Session, occurrence_ids: Sequence[int]) -> set[int]:
+    """The occurrences among these that seat entries or notices refer to."""
+    found: set[int] = set()
+    ids = list(occurrence_ids)
+    for start in range(0, len(ids), 900):
+        chunk = ids[start:start + 900]
+        for model in (SeatEntry, Notice):
+            found.update(session.exec(select(model.occurrence_id).where(
+                col(model.occurrence_id).in_(chunk)).distinct()))
+    return found
 
 
 def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot],
@@ -325,7 +351,8 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
     result = plan(series, rows, now)
     old_zone = zone(old_tz)
     existing = list(session.exec(select(Occurrence).where(Occurrence.series_id == series.id)
-                                 .order_by(Occurrence.id).with_for_update()))
+                                 .order_by(Occurrence.id).with_for_update()
+                                 .execution_options(populate_existing=True)))
     past_keys = set()
     future: dict[tuple[date, int | None], Occurrence] = {}
     for occ in existing:
@@ -378,13 +405,17 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
                 "Confirm to cancel them and tell the people affected.",
                 occurrences=sorted(taken),
             )
+        # History (cancelled seats, notices sent about it) keeps its occurrence:
+        # it is cancelled, not deleted.
+        history = _with_history(session, [o.id for o in dropped])
         for occ in dropped:
-            if occ.id in taken:
-                occ.status = "cancelled"
+            if occ.id in taken or occ.id in history:
+                if occ.status == "scheduled":
+                    occ.status = "cancelled"
+                    report.cancelled.append(occ.id)
                 occ.slot_id = None
                 occ.mark_edited("status", "dropped")
                 session.add(occ)
-                report.cancelled.append(occ.id)
             else:
                 session.delete(occ)
                 report.removed += 1
@@ -424,6 +455,18 @@ def on_occurrences_cancelled(session: Session, store: Store, series: Series,
                        series=series, lines=[(occ, entry.status) for occ, entry in held])
 
 
+def _serve_waitlists(session: Session, store: Store, series: Series) -> None:
+    """After a change of the waitlist rule: serve each upcoming occurrence's
+    waitlist by the new rule (first that fits may confirm people at once)."""
+    waiting = select(SeatEntry.occurrence_id).where(SeatEntry.status == "waitlisted")
+    ids = session.exec(select(Occurrence.id).where(Occurrence.series_id == series.id)
+                       .where(Occurrence.status == "scheduled")
+                       .where(Occurrence.start_utc > naive_now(store.now()))
+                       .where(col(Occurrence.id).in_(waiting))).all()
+    for occ in seats.lock_occurrences(session, ids):
+        seats.promote(session, store, occ, series)
+
+
 def on_occurrences_added(session: Session, store: Store, series: Series) -> None:
     """All-sessions registrations take seats in new occurrences."""
     seats.cover_new_occurrences(session, store, series)
@@ -446,11 +489,11 @@ def create_series(store: Store, *, hub_id: int, name: str, start: date,
     params = {k: (v if k != "times" or not v else [parse.slot_spec(t).label() for t in v])
               for k, v in settings.items()} | {"hub": hub_id}
     with store.write() as session:
-        earlier = idempotency.earlier_result(session, key, "series.add", params)
+        earlier = idempotency.claim(session, key, "series.add", params, naive_now(store.now()))
         if earlier is not None:
             return series_view(session, get(session, Series, earlier, "series"), store.now())
         series = add_series(session, store, hub_id=hub_id, **settings)
-        idempotency.remember(session, key, "series.add", params, series.id, series.created_at)
+        idempotency.remember(session, key, series.id)
         return series_view(session, series, store.now(), fresh=True)
 
 
@@ -561,6 +604,8 @@ def edit_series(store: Store, series_id: int, *, confirm: bool = False,
         if report.added:
             on_occurrences_added(session, store, series)
         notices.tell_changes(session, store, shown)
+        if before["waitlist"] != series.waitlist:
+            _serve_waitlists(session, store, series)
         after = _state(session, series)
         if replanning:
             old, new = _occurrence_changes(occurrences_before,
@@ -644,7 +689,9 @@ def split_series(store: Store, series_id: int, at_occurrence: int, *, confirm: b
             session.flush()
             slot_map[row.id] = copy.id
         moving = session.exec(select(Occurrence).where(Occurrence.series_id == series_id)
-                              .where(Occurrence.original_start >= occ.original_start)).all()
+                              .where(Occurrence.original_start >= occ.original_start)
+                              .order_by(Occurrence.id).with_for_update()
+                              .execution_options(populate_existing=True)).all()
         for row in moving:
             row.series_id = later.id
             row.slot_id = slot_map.get(row.slot_id)
@@ -721,7 +768,7 @@ def roll_horizons(store: Store, *, series_id: int | None = None,
 
 def _roll_one(store: Store, series_id: int) -> int:
     with store.write() as session:
-        series = get(session, Series, series_id, "series")
+        series = get(session, Series, series_id, "series", lock=True)
         if Rule.parse(series.rrule).has_end:
             return 0
         if series.planned_through and series.planned_through >= horizon_for(series, store.now()):

@@ -8,8 +8,8 @@ machines, several times what SQLite takes to run one of them; a registration
 makes eight. Everything else goes through SQLAlchemy and its ORM.
 
 Parameters are written ``:name``; a list value expands to one parameter per
-item (for ``IN (:ids)``). ``FOR UPDATE`` is kept on PostgreSQL and dropped on
-SQLite, where ``BEGIN IMMEDIATE`` already holds the database for the writer.
+item (for ``IN (:ids)``). Row locks (``FOR UPDATE``, ``FOR SHARE``...) are kept
+on PostgreSQL and dropped on SQLite, where ``BEGIN IMMEDIATE`` already holds the database for the writer.
 Datetimes go in and come out as SQLAlchemy's SQLite dialect stores them, so
 rows written here and rows written through the ORM are the same. Driver errors
 are raised as SQLAlchemy's, so retries and error messages work unchanged.
@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
+_ROW_LOCK = re.compile(r" FOR (?:UPDATE|NO KEY UPDATE|SHARE|KEY SHARE)\b")
 
 
 def sqlite_time(value: datetime) -> str:
@@ -56,7 +57,7 @@ class HotSQL:
     def _text(self, dialect: str, lengths: tuple) -> str:
         key = (dialect, lengths)
         if key not in self._texts:
-            sql = self.sql if dialect != "sqlite" else self.sql.replace(" FOR UPDATE", "")
+            sql = self.sql if dialect != "sqlite" else _ROW_LOCK.sub("", self.sql)
             expand = dict(lengths)
 
             def placeholder(match: re.Match) -> str:

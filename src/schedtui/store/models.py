@@ -57,6 +57,7 @@ class Series(SQLModel, table=True):
     horizon_weeks: int = 26
     max_seats: int = 5  # seats one registration may take (schema 2)
     require_approval: bool = False  # registrations start pending (schema 2)
+    waitlist: str = Field(default="strict", max_length=16)  # strict or first_fit (schema 4)
     planned_through: date | None = None  # last local date planned, for series with no end
     created_at: datetime = Utc()
     updated_at: datetime = Utc()
