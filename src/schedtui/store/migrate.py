@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 APP_NAME = "schedtui"
 META_TABLE = "schedtui_meta"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _v1_to_v2(connection: Connection) -> None:
@@ -49,8 +49,19 @@ def _v2_to_v3(connection: Connection) -> None:
                             "ON seat_entry (occurrence_id, registration_id)"))
 
 
+def _v3_to_v4(connection: Connection) -> None:
+    """The outbox sends: each notice's state, tries, Message-ID, the server's reply,
+    when to try again, and when it is due."""
+    for column in ("state VARCHAR(16) NOT NULL DEFAULT 'waiting'",
+                   "tries INTEGER NOT NULL DEFAULT 0", "message_id VARCHAR(300)",
+                   "sent_at TIMESTAMP", "reply VARCHAR(500)", "next_try_at TIMESTAMP",
+                   "due_at TIMESTAMP"):
+        connection.execute(text(f"ALTER TABLE notice ADD COLUMN {column}"))
+
+
 # MIGRATIONS[n] takes a database at version n to version n + 1.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3,
+                                                        3: _v3_to_v4}
 
 
 def prepare(store: Store, *, create: bool = True) -> int:
