@@ -51,12 +51,15 @@ def _v2_to_v3(connection: Connection) -> None:
 
 def _v3_to_v4(connection: Connection) -> None:
     """The outbox sends: each notice's state, tries, Message-ID, the server's reply,
-    when to try again, and when it is due."""
+    when to try again, and when it is due. (A database coming from schema 1 got
+    the table as it is now, in step 1.)"""
+    present = {c["name"] for c in inspect(connection).get_columns("notice")}
     for column in ("state VARCHAR(16) NOT NULL DEFAULT 'waiting'",
                    "tries INTEGER NOT NULL DEFAULT 0", "message_id VARCHAR(300)",
                    "sent_at TIMESTAMP", "reply VARCHAR(500)", "next_try_at TIMESTAMP",
                    "due_at TIMESTAMP"):
-        connection.execute(text(f"ALTER TABLE notice ADD COLUMN {column}"))
+        if column.split()[0] not in present:
+            connection.execute(text(f"ALTER TABLE notice ADD COLUMN {column}"))
 
 
 # MIGRATIONS[n] takes a database at version n to version n + 1.
