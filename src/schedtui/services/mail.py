@@ -74,12 +74,16 @@ the test kills it."""
 def database_id(store: Store) -> str:
     """A random identity fixed the first time it is asked for (kept in the
     database, so a backup keeps it): it makes Message-IDs unique across desks."""
+    query = text("SELECT value FROM schedtui_meta WHERE key = 'database_id'")
+    with store.read() as session:
+        found = session.connection().execute(query).scalar()
+    if found:
+        return found
     with store.write() as session:
         conn = session.connection()
         conn.execute(text("INSERT INTO schedtui_meta (key, value) VALUES ('database_id', :v) "
                           "ON CONFLICT (key) DO NOTHING"), {"v": os.urandom(8).hex()})
-        return conn.execute(text("SELECT value FROM schedtui_meta WHERE key = 'database_id'")
-                            ).scalar_one()
+        return conn.execute(query).scalar_one()
 
 
 def _ascii_domain(domain: str) -> str:
@@ -582,12 +586,12 @@ def _run(store: Store, smtp: smtplib.SMTP, settings: MailSettings, due: list[Not
     envelope_from = sender_address(settings.sender)
     for done, notice in enumerate(due, start=1):
         message_id = notice.message_id or message_id_for(notice.id, db_id, settings.sender)
+        notice.message_id = message_id
+        with store.read() as session:  # built before the claim: a fault here changes nothing
+            message = compose(session, [notice], settings.sender, db_id)[notice.id]
         if not _claim(store, notice, message_id):
             continue  # changed since it was read (marked sent by hand, exported)
-        notice.message_id = message_id
         notice.tries += 1
-        with store.read() as session:
-            message = compose(session, [notice], settings.sender, db_id)[notice.id]
         try:
             reply = _transmit(smtp, envelope_from, notice.to_email, as_bytes(message),
                               not _recipient(notice.to_email)[0].isascii())
