@@ -277,6 +277,7 @@ def test_starttls_is_required_away_from_this_machine(store, hub, server, monkeyp
     assert server.received == [] and outbox.list_notices(store)[0].state == "waiting"
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_login_takes_the_password_from_the_environment_only(store_url, clock, monkeypatch):
     store = open_store(store_url, clock=clock)
     guarded = Server(password="s3cret-Pw").start()
@@ -381,3 +382,57 @@ def test_two_runs_at_once_send_each_notice_once(three_notices, store_url, server
         assert status == 0 or body["error"]["code"] == "outbox_busy"
     assert sorted(server.handler.by_message_id().values()) == [1, 1, 1]
     assert sum(body.get("sent", 0) for _, body in results) == 3
+
+
+def test_an_address_that_needs_smtputf8_goes_only_where_it_is_offered(store, hub):
+    view, occs = make(store, hub)
+    register(store, view.id, occurrence_ids=[occs[0]], email="jürgen@example.org",
+             name="Jürgen")
+    plain = Server().start()
+    try:
+        report = mail.send_outbox(store, settings(plain.url()))
+        assert report.sent == 0 and plain.received == []
+        assert report.failed[0].retry_at is None and "SMTPUTF8" in report.failed[0].reason
+    finally:
+        plain.stop()
+    with store.write() as session:  # as if the organizer moved it back to waiting
+        session.connection().execute(text("UPDATE notice SET state = 'waiting'"))
+    modern = Server(smtputf8=True).start()
+    try:
+        assert mail.send_outbox(store, settings(modern.url())).sent == 1
+        assert modern.received[0].rcpt_tos == ["jürgen@example.org"]
+        assert "<jürgen@example.org>".encode() in modern.received[0].data  # as UTF-8
+    finally:
+        modern.stop()
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_the_password_can_come_from_the_system_keyring(store, hub, monkeypatch):
+    """With the optional keyring library present, it is asked for service
+    "schedtui" and user USER@HOST; the environment variable still wins."""
+    import types
+
+    asked = []
+    keyring = types.ModuleType("keyring")
+
+    def get_password(service, user):
+        asked.append((service, user))
+        return "from-the-keyring"
+
+    keyring.get_password = get_password
+    monkeypatch.setitem(sys.modules, "keyring", keyring)
+    guarded = Server(password="from-the-keyring").start()
+    try:
+        view, occs = make(store, hub)
+        register(store, view.id, occurrence_ids=[occs[0]], email="k@example.org", name="K")
+        chosen = settings(guarded.url("ada"))
+        assert chosen.public()["password"] == "(hidden, from the system keyring)"
+        assert mail.send_outbox(store, chosen).sent == 1
+        assert asked == [("schedtui", "ada@127.0.0.1")]
+        monkeypatch.setenv("SCHEDTUI_SMTP_PASSWORD", "env")
+        assert settings(guarded.url("ada")).password == "env"
+        monkeypatch.setitem(sys.modules, "keyring", None)  # the library absent
+        monkeypatch.delenv("SCHEDTUI_SMTP_PASSWORD")
+        assert settings(guarded.url("ada")).password is None
+    finally:
+        guarded.stop()
