@@ -436,3 +436,16 @@ def test_the_password_can_come_from_the_system_keyring(store, hub, monkeypatch):
         assert settings(guarded.url("ada")).password is None
     finally:
         guarded.stop()
+
+
+def test_a_certificate_file_that_is_not_one_is_a_clear_error(store, hub, server, tmp_path,
+                                                             monkeypatch):
+    view, occs = make(store, hub)
+    register(store, view.id, occurrence_ids=[occs[0]], email="c@example.org", name="C")
+    bogus = tmp_path / "ca.pem"
+    bogus.write_text("not a certificate\n")
+    monkeypatch.setenv("SCHEDTUI_SMTP_CAFILE", str(bogus))
+    with pytest.raises(DeskError) as refused:
+        mail.send_outbox(store, settings(server.url()))
+    assert refused.value.code == "smtp_tls_failed" and server.received == []
+    assert outbox.list_notices(store)[0].state == "waiting"

@@ -407,9 +407,9 @@ def connect(settings: MailSettings) -> smtplib.SMTP:
         raise DeskError("smtp_password_missing", f"No password for {url.keyring_user}: set "
                         "SCHEDTUI_SMTP_PASSWORD, or store it in the system keyring (service "
                         f"\"schedtui\", user \"{url.keyring_user}\").")
-    context = ssl.create_default_context(cafile=settings.cafile)
     smtp: smtplib.SMTP | None = None
     try:
+        context = ssl.create_default_context(cafile=settings.cafile)
         if url.implicit_tls:
             smtp = smtplib.SMTP_SSL(url.host, url.port, timeout=settings.timeout,
                                     context=context)
