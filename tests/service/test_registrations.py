@@ -287,16 +287,20 @@ def test_one_email_is_one_attendee(store, hub):
 
 def test_outbox_exports_standard_eml(store, hub, tmp_path):
     import email
+    import email.policy
 
     view, occs = make(store, hub)
     register(store, view.id, occurrence_ids=[occs[0]], email="eve@example.org",
              name="Eve [bold]Adams[/]")
     paths = outbox.export_eml(store, tmp_path / "out")
     assert len(paths) == 1
-    message = email.message_from_bytes(paths[0].read_bytes())
+    message = email.message_from_bytes(paths[0].read_bytes(), policy=email.policy.default)
     assert message["To"] == '"Eve [bold]Adams[/]" <eve@example.org>'
     assert message["Subject"] == "You're registered: Class"
-    assert "Mon 06 Jan 2025, 18:00 (Europe/Berlin)" in message.get_payload()
+    body = message.get_body(("plain",)).get_content()
+    assert "Mon 06 Jan 2025, 18:00 (Europe/Berlin)" in body
+    invite = next(message.iter_attachments())  # the same message sending makes
+    assert invite.get_content_type() == "text/calendar" and invite.get_param("method") == "REQUEST"
     assert outbox.list_notices(store) == []
     assert len(outbox.list_notices(store, include_exported=True)) == 1
 

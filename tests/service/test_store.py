@@ -242,3 +242,30 @@ def test_writing_connections_keep_a_larger_page_cache_than_reading_ones(db_path)
     assert (read, write) == (-READ_CACHE_KIB, -WRITE_CACHE_KIB)
     assert READ_CACHE_KIB < WRITE_CACHE_KIB
     store.dispose()
+
+
+def test_a_schema_3_outbox_gets_the_send_state_of_schema_4(store_url, clock):
+    """Notices written before sending existed keep waiting, and can be sent."""
+    from sqlalchemy import text
+
+    from schedtui.services import outbox, registrations
+
+    opened = open_store(store_url, clock=clock)
+    hub = hubs.create_hub(opened, "Old", "UTC")
+    view = series.create_series(opened, hub_id=hub.id, name="Old", start=date(2025, 2, 3),
+                                rrule="FREQ=WEEKLY;COUNT=3", duration_minutes=30,
+                                times=[(time(9), None)])
+    registrations.register(opened, view.id, email="a@example.org", name="A")
+    with opened.write() as session:
+        conn = session.connection()
+        for column in ("state", "tries", "message_id", "sent_at", "reply", "next_try_at",
+                       "due_at"):
+            conn.execute(text(f"ALTER TABLE notice DROP COLUMN {column}"))
+        conn.execute(text("UPDATE schedtui_meta SET value = '3' WHERE key = 'schema_version'"))
+    opened.dispose()
+    reopened = open_store(store_url, clock=clock)
+    [notice] = outbox.list_notices(reopened)
+    assert (notice.state, notice.tries, notice.sent_at) == ("waiting", 0, None)
+    registrations.register(reopened, view.id, email="b@example.org", name="B")
+    assert [n.state for n in outbox.list_notices(reopened)] == ["waiting", "waiting"]
+    reopened.dispose()

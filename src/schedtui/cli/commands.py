@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from schedtui.cli import bench_commands, interop_commands, output
+from schedtui.cli import bench_commands, interop_commands, mail_commands, output
 from schedtui.domain import parse
 from schedtui.domain.errors import invalid
 
@@ -364,8 +364,8 @@ def outbox_list(args, as_json):
 
     rows = outbox.list_notices(_store(args), include_exported=args.all)
     _show(rows, as_json, lambda rs: output.table(
-        ["ID", "Created (UTC)", "To", "Kind", "Subject"],
-        [[n.id, n.created_at, n.to_email, n.kind, n.subject] for n in rs]))
+        ["ID", "Created (UTC)", "To", "Kind", "State", "Subject"],
+        [[n.id, n.created_at, n.to_email, n.kind, n.state, n.subject] for n in rs]))
 
 
 def outbox_export(args, as_json):
@@ -590,6 +590,7 @@ def register(sub, int_type: IntType) -> None:
     p.add_argument("dir")
     p.add_argument("--all", action="store_true")
     p.set_defaults(handler=outbox_export)
+    mail_commands.register(sub, int_type, box)
 
     p = sub.add_parser("overview", help="every hub and series, briefly")
     p.set_defaults(handler=overview)

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass
-from datetime import datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +29,11 @@ class NoticeView:
     registration_id: int | None
     occurrence_id: int | None
     exported: bool
+    state: str = "waiting"  # waiting, sending, sent or failed (schema 4)
+    tries: int = 0
+    sent_at: str | None = None
+    reply: str | None = None  # the server's reply, or why it failed
+    next_try_at: str | None = None  # failed: when it is tried again; None: given up
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -39,17 +41,19 @@ class NoticeView:
 
 def _view(n: Notice) -> NoticeView:
     return NoticeView(n.id, iso_utc(n.created_at), n.kind, n.to_email, n.to_name, n.subject,
-                      n.body, n.registration_id, n.occurrence_id, n.exported_at is not None)
+                      n.body, n.registration_id, n.occurrence_id, n.exported_at is not None,
+                      n.state, n.tries, iso_utc(n.sent_at) if n.sent_at else None, n.reply,
+                      iso_utc(n.next_try_at) if n.next_try_at else None)
 
 
 @transaction
 def list_notices(store: Store, *, include_exported: bool = False, email: str | None = None,
                  limit: int | None = None) -> list[NoticeView]:
-    """Waiting notices, oldest first."""
+    """Notices not yet out (neither exported nor sent), oldest first."""
     with store.read() as session:
         query = select(Notice).order_by(Notice.id)
         if not include_exported:
-            query = query.where(col(Notice.exported_at).is_(None))
+            query = query.where(col(Notice.exported_at).is_(None)).where(Notice.state != "sent")
         if email:
             query = query.where(Notice.to_email == email)
         if limit:
@@ -59,18 +63,6 @@ def list_notices(store: Store, *, include_exported: bool = False, email: str | N
 
 def sender() -> str:
     return os.environ.get("SCHEDTUI_FROM", "schedtui@localhost")
-
-
-def to_eml(notice: NoticeView) -> bytes:
-    message = EmailMessage()
-    message["From"] = sender()
-    message["To"] = formataddr((notice.to_name, notice.to_email))
-    message["Subject"] = notice.subject
-    message["Date"] = format_datetime(datetime.fromisoformat(notice.created_at.replace("Z",
-                                                                                        "+00:00")))
-    message["Message-ID"] = make_msgid(idstring=f"notice-{notice.id}", domain="schedtui.local")
-    message.set_content(notice.body)
-    return bytes(message)
 
 
 @transaction
@@ -84,11 +76,14 @@ def export_eml(store: Store, folder: str | os.PathLike, *, include_exported: boo
         raise DeskError("invalid_path", f"Cannot create the folder {target}: {exc.strerror}.") \
             from None
     notices = list_notices(store, include_exported=include_exported)
+    from schedtui.services import mail  # the same messages as sending makes
+
+    messages = mail.render(store, [n.id for n in notices], sender())
     written = []
     for notice in notices:
         path = target / f"notice-{notice.id}.eml"
         try:
-            path.write_bytes(to_eml(notice))
+            path.write_bytes(messages[notice.id])
         except OSError as exc:
             raise DeskError("invalid_path", f"Cannot write {path}: {exc.strerror}.") from None
         written.append(path)

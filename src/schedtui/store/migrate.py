@@ -49,13 +49,33 @@ def _v2_to_v3(connection: Connection) -> None:
                             "ON seat_entry (occurrence_id, registration_id)"))
 
 
-def _v3_to_v4(connection: Connection) -> None:
+def _waitlist_rule(connection: Connection) -> None:
     """The series' waitlist rule: strict first come first served (the default,
     and what every existing series gets) or first that fits."""
     columns = {c["name"] for c in inspect(connection).get_columns("series")}
     if "waitlist" not in columns:
         connection.execute(text("ALTER TABLE series ADD COLUMN waitlist VARCHAR(16) NOT NULL "
                                 "DEFAULT 'strict'"))
+
+
+def _notice_sending(connection: Connection) -> None:
+    """The outbox sends: each notice's state, tries, Message-ID, the server's reply,
+    when to try again, and when it is due. (A database coming from schema 1 got
+    the table as it is now, in step 1.)"""
+    present = {c["name"] for c in inspect(connection).get_columns("notice")}
+    for column in ("state VARCHAR(16) NOT NULL DEFAULT 'waiting'",
+                   "tries INTEGER NOT NULL DEFAULT 0", "message_id VARCHAR(300)",
+                   "sent_at TIMESTAMP", "reply VARCHAR(500)", "next_try_at TIMESTAMP",
+                   "due_at TIMESTAMP"):
+        if column.split()[0] not in present:
+            connection.execute(text(f"ALTER TABLE notice ADD COLUMN {column}"))
+
+
+def _v3_to_v4(connection: Connection) -> None:
+    """Schema 4: the waitlist rule, the outbox's send state. Each part adds only
+    what is missing, so a database made at an earlier step is safe."""
+    for part in (_waitlist_rule, _notice_sending):
+        part(connection)
 
 
 # MIGRATIONS[n] takes a database at version n to version n + 1.

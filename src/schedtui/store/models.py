@@ -182,6 +182,16 @@ class Notice(SQLModel, table=True):
     subject: str = Field(max_length=300)
     body: str
     exported_at: datetime | None = Utc(default=None, nullable=True)
+    # Sending (schema 4): waiting, sending, sent or failed. A failed notice with a
+    # next_try_at is tried again from then; without one it is given up.
+    state: str = Field(default="waiting", max_length=16,
+                       sa_column_kwargs={"server_default": "waiting"})
+    tries: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    message_id: str | None = Field(default=None, max_length=300)  # fixed at the first try
+    sent_at: datetime | None = Utc(default=None, nullable=True)
+    reply: str | None = Field(default=None, max_length=500)  # the server's, or the reason
+    next_try_at: datetime | None = Utc(default=None, nullable=True)
+    due_at: datetime | None = Utc(default=None, nullable=True)  # None: as soon as it can
 
 
 class IdempotencyKey(SQLModel, table=True):
