@@ -22,7 +22,7 @@ from schedtui.domain.errors import DeskError, invalid
 from schedtui.domain.parse import SlotSpec
 from schedtui.domain.recurrence import Planned, Rule, check_slots, describe, expand, rule_dates
 from schedtui.domain.recurrence import Slot as PlanSlot
-from schedtui.domain.zones import from_utc_naive, to_utc_naive, zone
+from schedtui.domain.zones import DAY_MINUTES, from_utc_naive, session_end, to_utc_naive, zone
 from schedtui.services import audit, idempotency, seats
 from schedtui.services.common import (
     fill_rates,
@@ -225,6 +225,7 @@ def _insert_occurrences(session: Session, series: Series, fresh: Sequence[Planne
     driver: materialization writes thousands of rows nobody holds yet, and
     SQLAlchemy's per-value type handling would dominate."""
     length = timedelta(minutes=series.duration_minutes)
+    whole_days = series.duration_minutes == DAY_MINUTES  # midnight to midnight: session_end
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         values = []
@@ -232,7 +233,8 @@ def _insert_occurrences(session: Session, series: Series, fresh: Sequence[Planne
             start = item.start_utc.replace(tzinfo=None)
             values.append({"series_id": series.id, "slot_id": item.slot.key,
                            "original_start": start, "start_utc": start,
-                           "end_utc": start + length, "status": "scheduled",
+                           "end_utc": session_end(item.start, series.duration_minutes)
+                           if whole_days else start + length, "status": "scheduled",
                            "capacity": capacity[item.slot.key], "edited": ""})
         connection.execute(Occurrence.__table__.insert(), values)
         return
@@ -240,7 +242,8 @@ def _insert_occurrences(session: Session, series: Series, fresh: Sequence[Planne
     for item in fresh:
         start = item.start_utc.replace(tzinfo=None)
         text = sqlite_time(start)  # the text SQLAlchemy's SQLite dialect stores
-        rows.append((series.id, item.slot.key, text, text, sqlite_time(start + length),
+        end = session_end(item.start, series.duration_minutes) if whole_days else start + length
+        rows.append((series.id, item.slot.key, text, text, sqlite_time(end),
                      capacity[item.slot.key]))
     sqlite_executemany(
         session, "INSERT INTO occurrence (series_id, slot_id, original_start, start_utc, "
@@ -292,7 +295,7 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
         planned = to_utc_naive(item.start)
         changed = False
         if "start" not in edited:
-            end = planned + timedelta(minutes=series.duration_minutes)
+            end = session_end(item.start, series.duration_minutes)
             if (occ.start_utc, occ.end_utc) != (planned, end):
                 occ.start_utc, occ.end_utc = planned, end
                 report.moved.append(occ.id)
@@ -485,6 +488,30 @@ def edit_series(store: Store, series_id: int, *, confirm: bool = False,
         audit.record(session, store, "series.edit", "series", series.id, before=before,
                      after=audit.snapshot(series), series_id=series.id, hub_id=series.hub_id)
         return series_view(session, series, store.now()), report
+
+
+def update_series(session: Session, store: Store, series: Series, *, confirm: bool = False,
+                  action: str = "series.edit", **changes: Any) -> Replan:
+    """:func:`edit_series` inside the caller's write transaction (an iCalendar
+    import updates the series it made before in one). Same rules, same errors."""
+    if series.status == "archived":
+        raise DeskError("series_archived", f"Series {series.id} is archived and cannot be "
+                        "changed.")
+    before = audit.snapshot(series)
+    old_tz = series.timezone
+    times, affected = _apply(series, changes)
+    series.updated_at = naive_now(store.now())
+    session.add(series)
+    report = Replan()
+    if affected:
+        report = _update_plan(session, store, series, changes, times, old_tz, confirm=confirm)
+    session.add(series)
+    session.flush()
+    if report.added:
+        on_occurrences_added(session, store, series)
+    audit.record(session, store, action, "series", series.id, before=before,
+                 after=audit.snapshot(series), series_id=series.id, hub_id=series.hub_id)
+    return report
 
 
 @transaction

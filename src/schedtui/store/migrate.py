@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 APP_NAME = "schedtui"
 META_TABLE = "schedtui_meta"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _v1_to_v2(connection: Connection) -> None:
@@ -49,8 +49,16 @@ def _v2_to_v3(connection: Connection) -> None:
                             "ON seat_entry (occurrence_id, registration_id)"))
 
 
+def _v3_to_v4(connection: Connection) -> None:
+    """Series remember the UID of the calendar event they were imported from, so
+    importing the same file again updates them instead of adding copies."""
+    if "ics_uid" not in {c["name"] for c in inspect(connection).get_columns("series")}:
+        connection.execute(text("ALTER TABLE series ADD COLUMN ics_uid VARCHAR(500)"))
+
+
 # MIGRATIONS[n] takes a database at version n to version n + 1.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3,
+                                                       3: _v3_to_v4}
 
 
 def prepare(store: Store, *, create: bool = True) -> int:

@@ -60,6 +60,7 @@ class Series(SQLModel, table=True):
     planned_through: date | None = None  # last local date planned, for series with no end
     created_at: datetime = Utc()
     updated_at: datetime = Utc()
+    ics_uid: str | None = Field(default=None, max_length=500)  # the imported event's UID (4)
 
 
 class Slot(SQLModel, table=True):
