@@ -381,3 +381,26 @@ def test_main_never_crashes_on_a_broken_file(tmp_path, capsys, monkeypatch):
     assert main(["--db", db, "import", "ics", str(path), "--hub", "1"]) == 1
     err = capsys.readouterr().err
     assert "internal_error" not in err and "DTSTART" in err
+
+
+def test_an_update_that_drops_a_held_session_is_refused_by_event(store, hub, tmp_path):
+    from schedtui.services import registrations
+
+    path = write(tmp_path, calendar(WEEKLY.replace("20250106", "20250203"), """
+        UID:other@example.org
+        SUMMARY:Other
+        DTSTART;TZID=Europe/Berlin:20250204T090000
+        DURATION:PT1H"""))
+    first = import_ics(store, path, hub.id)
+    sid = first.events[0].series_id
+    registrations.register(store, sid, email="ada@example.org", name="Ada")
+    shorter = write(tmp_path, path.read_text().replace("COUNT=4", "COUNT=3")
+                    .replace("SUMMARY:Weekly", "SUMMARY:Renamed"), "shorter.ics")
+    before = snapshot(store)
+    reasons = refused(store, hub, shorter)
+    assert "seats" in reasons["weekly@example.org"]
+    report = import_ics(store, shorter, hub.id, skip_unsupported=True)
+    assert [s["uid"] for s in report.skipped] == ["weekly@example.org"]
+    assert [e.action for e in report.events] == ["unchanged"]
+    after = snapshot(store)
+    assert after["series"] == before["series"] and after["occurrence"] == before["occurrence"]

@@ -72,6 +72,8 @@ from schedtui.store.models import Hub, Occurrence, Series
 
 UNSUPPORTED = ("RDATE", "EXRULE")
 SINGLE_RULE = "FREQ=DAILY;COUNT=1"
+SINGLE_VALUED = ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "SUMMARY", "DESCRIPTION",
+                 "LOCATION", "STATUS", "SEQUENCE")
 DAY = timedelta(days=1)
 EXPORTED_UID = re.compile(r"^series-(\d{1,18})-(slot|occurrence)-(\d{1,18})@schedtui$")
 
@@ -217,6 +219,18 @@ def _broken(component) -> None:
     ``2030XXXXT090000Z``), naming the property."""
     for name, message in getattr(component, "errors", None) or ():
         raise _Unsupported(f"its {str(name)[:40]} cannot be read ({str(message)[:120]})")
+    for name in SINGLE_VALUED:
+        found = component.get(name)
+        if isinstance(found, list):
+            raise _Unsupported(f"it has {len(found)} {name} properties; RFC 5545 allows one")
+
+
+def _moment(prop, what: str) -> date | datetime:
+    """A property's value, refused unless it is a date or a date-time."""
+    value = getattr(prop, "dt", None)
+    if not isinstance(value, date):
+        raise _Unsupported(f"its {what} is not a date or a date-time")
+    return value
 
 
 def _tzid(prop) -> str | None:
@@ -275,7 +289,7 @@ def _clean_text(value, limit: int, *, multiline: bool = False) -> str:
 
 def _duration(master, start) -> int:
     if "DTEND" in master:
-        end = master["DTEND"].dt
+        end = _moment(master["DTEND"], "DTEND")
         if isinstance(start, datetime) != isinstance(end, datetime):
             raise _Unsupported("its DTSTART and DTEND are of different kinds (a date and a "
                                "date-time)")
@@ -392,7 +406,7 @@ def _event_plans(master, overrides: list, reader: _Reader) -> list[ImportedEvent
     if "DTSTART" not in master:
         raise _Unsupported("it has no DTSTART")
     prop = master["DTSTART"]
-    start = prop.dt
+    start = _moment(prop, "DTSTART")
     all_day = not isinstance(start, datetime)
     tz_name = zones.name_of(prop, notes)
     if all_day:
@@ -430,7 +444,7 @@ def _event_plans(master, overrides: list, reader: _Reader) -> list[ImportedEvent
     beyond = 0
     for listing in _values(master, "EXDATE"):
         for value in listing.dts:
-            key = key_of(value.dt, _tzid(value) or _tzid(listing))
+            key = key_of(_moment(value, "EXDATE"), _tzid(value) or _tzid(listing))
             if key in key_set and key not in exdates:
                 exdates.append(key)
             elif not rule.has_end and key > keys[-1]:
@@ -439,7 +453,7 @@ def _event_plans(master, overrides: list, reader: _Reader) -> list[ImportedEvent
     chosen: dict[datetime, Any] = {}
     for override in overrides:
         rid = override["RECURRENCE-ID"]
-        original = key_of(rid.dt, _tzid(rid))
+        original = key_of(_moment(rid, "RECURRENCE-ID"), _tzid(rid))
         if original not in key_set:
             if not rule.has_end and original > keys[-1]:
                 beyond += 1  # beyond the planning horizon: the desk plans it later
@@ -602,14 +616,15 @@ def _change(override, zones: _Zones, tz_name: str, at: time, original: datetime)
     change = Change(original)
     if "DTSTART" in override:
         prop = override["DTSTART"]
-        value = prop.dt
+        value = _moment(prop, "override's DTSTART")
         whole_day = not isinstance(value, datetime)
         change.start = zones.instant(value, _tzid(prop), tz_name, time() if whole_day else at)
         if "DTEND" in override:
             end = override["DTEND"]
             if isinstance(end.dt, datetime) == whole_day:
                 raise _Unsupported("an override's DTSTART and DTEND are of different kinds")
-            change.end = zones.instant(end.dt, _tzid(end), tz_name, time())
+            change.end = zones.instant(_moment(end, "override's DTEND"), _tzid(end), tz_name,
+                                       time())
         elif "DURATION" in override:
             length = override["DURATION"].dt
             if whole_day:
@@ -763,6 +778,7 @@ def _write(store: Store, hub_id: int, report: IcsImportReport, progress: Progres
         kept = []
         for done, event in enumerate(report.events, 1):
             existing = matches.get(id(event))
+            point = session.begin_nested()  # an event refused here leaves nothing behind
             try:
                 exported = EXPORTED_UID.match(event.uid)
                 if existing is not None and exported and exported.group(2) == "occurrence":
@@ -771,8 +787,10 @@ def _write(store: Store, hub_id: int, report: IcsImportReport, progress: Progres
                     event.series_id = _create(session, store, hub, event)
                 else:
                     _update(session, store, existing, event)
+                point.commit()
                 kept.append(event)
             except (_Unsupported, DeskError) as exc:
+                point.rollback()
                 reason = exc.message if isinstance(exc, DeskError) else str(exc)
                 entry = {"uid": event.uid, "summary": event.name[:80], "reason": reason}
                 (report.skipped if skip else report.problems).append(entry)
