@@ -12,7 +12,7 @@ from sqlmodel import select
 from schedtui.cli.main import main
 from schedtui.domain.errors import DeskError
 from schedtui.interop.ics import export_ics, import_ics
-from schedtui.services import hubs, occurrences, series
+from schedtui.services import audit, hubs, occurrences, series
 from schedtui.store.models import Series
 from tests.conftest import snapshot
 from tests.interop.helpers import expander_instants
@@ -223,14 +223,18 @@ def test_range_thisandfuture_splits_the_series(store, hub, tmp_path):
         ("2025-01-09T10:00", "10:30"), ("2025-01-10T10:00", "10:30"),
         ("2025-01-11T10:00", "10:30")]
     assert series.get_series(store, later.series_id).name == "Standup (later)"
+    log = [e for e in audit.list_log(store, series_id=later.series_id)
+           if e.action == "series.import"]
+    assert log and log[0].after["split_from"] == first.series_id
+    again = import_ics(store, path, hub.id)  # the two parts match the two series
+    assert [e.action for e in again.events] == ["unchanged", "unchanged"]
+    assert len(all_series(store)) == 2
     theirs = expander_instants(text, datetime(2025, 1, 1, tzinfo=UTC),
                                datetime(2025, 2, 1, tzinfo=UTC),
                                tz_of=lambda event: "Europe/Berlin")
     ours = sorted((o.start, o.start_utc, o.end_utc) for sid in (first.series_id,
                   later.series_id) for o in scheduled(store, sid))
     assert theirs == ours
-    again = import_ics(store, path, hub.id)  # the two parts match the two series
-    assert [e.action for e in again.events] == ["unchanged", "unchanged"]
 
 
 def test_a_timed_instance_overridden_to_all_day_becomes_all_day(store, hub, tmp_path):

@@ -142,7 +142,7 @@ class IcsImportReport:
         made = [e for e in self.events if e.action == "create"]
         updated = sum(1 for e in self.events if e.action == "update")
         same = sum(1 for e in self.events if e.action == "unchanged")
-        text_ = (f"{len(made)} event(s) {verb} as new series, "
+        text_ = (f"{len(made)} event(s) {verb} as series, "
                  f"{sum(e.occurrences for e in made)} occurrences "
                  f"({sum(e.cancelled for e in made)} cancelled, "
                  f"{sum(e.moved for e in made)} moved)")
@@ -776,6 +776,7 @@ def _write(store: Store, hub_id: int, report: IcsImportReport, progress: Progres
         total = len(report.events)
         matches = _matches(session, hub_id, report.events)
         kept = []
+        made: dict[str, int] = {}  # the series made for each UID, for a split's later part
         for done, event in enumerate(report.events, 1):
             existing = matches.get(id(event))
             point = session.begin_nested()  # an event refused here leaves nothing behind
@@ -784,7 +785,9 @@ def _write(store: Store, hub_id: int, report: IcsImportReport, progress: Progres
                 if existing is not None and exported and exported.group(2) == "occurrence":
                     _single(session, existing, event, int(exported.group(3)))
                 elif existing is None:
-                    event.series_id = _create(session, store, hub, event)
+                    earlier = made.get(event.uid) if event.split_from else None
+                    event.series_id = _create(session, store, hub, event, earlier)
+                    made[event.uid] = event.series_id
                 else:
                     _update(session, store, existing, event)
                 point.commit()
@@ -833,7 +836,8 @@ def _matches(session, hub_id: int, events: list[ImportedEvent]) -> dict[int, Ser
     return found
 
 
-def _create(session, store: Store, hub: Hub, event: ImportedEvent) -> int:
+def _create(session, store: Store, hub: Hub, event: ImportedEvent,
+            split_from: int | None = None) -> int:
     """The series of one event, as :func:`services.series.create_series` makes
     it, inside the import's transaction; then its cancellations and changes."""
     series = series_service.add_series(session, store, hub_id=hub.id, **event._settings)
@@ -845,7 +849,8 @@ def _create(session, store: Store, hub: Hub, event: ImportedEvent) -> int:
     _apply_changes(session, series, event, stored, lambda occ: True)
     session.flush()
     audit.record(session, store, "series.import", "series", series.id,
-                 after=audit.snapshot(series) | {"uid": event.uid}, series_id=series.id,
+                 after=audit.snapshot(series) | {"uid": event.uid} |
+                 ({"split_from": split_from} if split_from else {}), series_id=series.id,
                  hub_id=hub.id)
     return series.id
 
