@@ -401,6 +401,33 @@ class RuleSet:
             return cls((Rule.parse(rrule),))
         return _from_text_cached(rrule, extra)
 
+    def split(self, start: date, day: date, at: time | None = None
+              ) -> tuple[RuleSet, RuleSet]:
+        """The set cut before ``day``: the part that ends the day before (every
+        rule ending there) and the part from ``day`` on (each COUNT less what
+        its rule made before ``day``; ``at`` is the first time of day, a timed
+        rule's DTSTART)."""
+        before = day - timedelta(days=1)
+        later = []
+        for rule in self.rrules:
+            if rule.count is not None:
+                if rule.timed:
+                    first = datetime.combine(start, (at or time()).replace(tzinfo=None))
+                    used = sum(1 for m in walk(rule, first, datetime.combine(before,
+                                                                             time(23, 59, 59))))
+                else:
+                    used = sum(1 for _ in rule_dates(rule, start, before))
+                rule = replace(rule, count=max(rule.count - used, 1))
+            later.append(rule)
+        early = RuleSet(tuple(r.ending_on(before) for r in self.rrules),
+                        tuple(m for m in self.rdates if _moment_key(m).date() < day),
+                        self.exrules,
+                        tuple(m for m in self.exdates if _moment_key(m).date() < day))
+        late = RuleSet(tuple(later), tuple(m for m in self.rdates if _moment_key(m).date() >= day),
+                       self.exrules,
+                       tuple(m for m in self.exdates if _moment_key(m).date() >= day))
+        return early, late
+
     def extra_text(self) -> str:
         """The parts beside the main rule, as stored (see :meth:`from_text`)."""
         lines = [f"RRULE:{r.to_text()}" for r in self.rrules[1:]]

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 APP_NAME = "schedtui"
 META_TABLE = "schedtui_meta"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _v1_to_v2(connection: Connection) -> None:
@@ -49,8 +49,18 @@ def _v2_to_v3(connection: Connection) -> None:
                             "ON seat_entry (occurrence_id, registration_id)"))
 
 
+def _v3_to_v4(connection: Connection) -> None:
+    """Rule sets: a series' other rules and dates (RRULE, RDATE, EXRULE, EXDATE
+    lines) beside its main rule."""
+    columns = {c["name"] for c in inspect(connection).get_columns("series")}
+    if "rule_extra" not in columns:
+        connection.execute(text("ALTER TABLE series ADD COLUMN rule_extra TEXT NOT NULL "
+                                "DEFAULT ''"))
+
+
 # MIGRATIONS[n] takes a database at version n to version n + 1.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3,
+                                                       3: _v3_to_v4}
 
 
 def prepare(store: Store, *, create: bool = True) -> int:

@@ -45,7 +45,9 @@ class Series(SQLModel, table=True):
     description: str = ""
     timezone: str = Field(max_length=64)
     start_date: date
-    rrule: str = Field(max_length=1000)
+    rrule: str = Field(max_length=1000)  # the main rule of its rule set
+    # The rule set's other parts as RFC 5545 lines: RRULE, RDATE, EXRULE, EXDATE (schema 4)
+    rule_extra: str = ""
     duration_minutes: int
     capacity: int | None = None  # None: unlimited
     location: str = ""
