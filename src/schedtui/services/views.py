@@ -62,6 +62,7 @@ class SeriesView:
     max_seats: int = 5
     require_approval: bool = False
     fill_rate: float | None = None  # confirmed / capacity over the next 28 days
+    rule_extra: str = ""  # the rule set's other RRULE, RDATE, EXRULE, EXDATE lines
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

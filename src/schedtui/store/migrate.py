@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 APP_NAME = "schedtui"
 META_TABLE = "schedtui_meta"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _v1_to_v2(connection: Connection) -> None:
@@ -50,6 +50,15 @@ def _v2_to_v3(connection: Connection) -> None:
 
 
 def _v3_to_v4(connection: Connection) -> None:
+    """Rule sets: a series' other rules and dates (RRULE, RDATE, EXRULE, EXDATE
+    lines) beside its main rule."""
+    columns = {c["name"] for c in inspect(connection).get_columns("series")}
+    if "rule_extra" not in columns:
+        connection.execute(text("ALTER TABLE series ADD COLUMN rule_extra TEXT NOT NULL "
+                                "DEFAULT ''"))
+
+
+def _v4_to_v5(connection: Connection) -> None:
     """Series remember the UID of the calendar event they were imported from, so
     importing the same file again updates them instead of adding copies."""
     if "ics_uid" not in {c["name"] for c in inspect(connection).get_columns("series")}:
@@ -58,7 +67,7 @@ def _v3_to_v4(connection: Connection) -> None:
 
 # MIGRATIONS[n] takes a database at version n to version n + 1.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3,
-                                                       3: _v3_to_v4}
+                                                       3: _v3_to_v4, 4: _v4_to_v5}
 
 
 def prepare(store: Store, *, create: bool = True) -> int:
