@@ -55,9 +55,9 @@ from schedtui.domain.recurrence import (
     MAX_OCCURRENCES,
     ByDay,
     Rule,
+    RuleSet,
     expand,
     format_until,
-    rule_dates,
 )
 from schedtui.domain.recurrence import Slot as PlanSlot
 from schedtui.domain.zones import from_utc_naive, localize, to_utc_naive, zone
@@ -70,7 +70,6 @@ from schedtui.store import Store
 from schedtui.store.engine import transaction
 from schedtui.store.models import Hub, Occurrence, Series
 
-UNSUPPORTED = ("RDATE", "EXRULE")
 SINGLE_RULE = "FREQ=DAILY;COUNT=1"
 SINGLE_VALUED = ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "SUMMARY", "DESCRIPTION",
                  "LOCATION", "STATUS", "SEQUENCE")
@@ -316,32 +315,64 @@ def _duration(master, start) -> int:
     return minutes
 
 
-def _rule_text(master, notes: list[str], all_day: bool) -> str:
-    for name in UNSUPPORTED:
-        if name in master:
-            raise _Unsupported(f"it uses {name}, which the desk cannot represent yet")
-    rules = [r for r in _values(master, "RRULE") if r.to_ical().strip()]
-    if len(rules) < len(_values(master, "RRULE")):
-        notes.append("an empty RRULE line was read as no repetition")
-    if not rules:
-        return SINGLE_RULE
-    if len(rules) > 1:
-        raise _Unsupported("it has several RRULEs (a rule set), which the desk cannot "
-                           "represent yet")
-    body = rules[0].to_ical().decode()
-    try:
-        rule = Rule.parse(body)
-    except DeskError as exc:
-        raise _Unsupported(f"its rule {body[:80]} is not supported: {exc.message}") from None
-    if all_day and isinstance(rule.until, datetime) and rule.until.tzinfo is not None:
-        day = rule.until.astimezone(UTC).date()
-        notes.append(f"its UNTIL {format_until(rule.until)} (a UTC time on an all-day event) "
-                     f"was read as the date {day}, the last day")
-        rule = replace(rule, until=day)
-    if rule.count is not None and rule.count > MAX_OCCURRENCES:
-        raise _Unsupported(f"its rule repeats {rule.count:,} times (COUNT); a series holds at "
-                           f"most {MAX_OCCURRENCES:,} occurrences")
-    return rule.to_text()
+def _rules(master, name: str, notes: list[str], all_day: bool) -> list[str]:
+    """The event's RRULEs (or EXRULEs) as the desk's rule text, each checked."""
+    found = [r for r in _values(master, name) if r.to_ical().strip()]
+    if len(found) < len(_values(master, name)):
+        notes.append(f"an empty {name} line was read as no repetition")
+    texts = []
+    for value in found:
+        body = value.to_ical().decode()
+        try:
+            rule = Rule.parse(body)
+        except DeskError as exc:
+            raise _Unsupported(f"its {name} {body[:80]} is not supported: {exc.message}"
+                               ) from None
+        if all_day and isinstance(rule.until, datetime) and rule.until.tzinfo is not None:
+            day = rule.until.astimezone(UTC).date()
+            notes.append(f"its UNTIL {format_until(rule.until)} (a UTC time on an all-day "
+                         f"event) was read as the date {day}, the last day")
+            rule = replace(rule, until=day)
+        if name == "RRULE" and rule.count is not None and rule.count > MAX_OCCURRENCES:
+            raise _Unsupported(f"its rule repeats {rule.count:,} times (COUNT); a series holds "
+                               f"at most {MAX_OCCURRENCES:,} occurrences")
+        texts.append(rule.to_text())
+    return texts
+
+
+def _rdates(master, zones: _Zones, tz_name: str, all_day: bool, at: time, minutes: int
+            ) -> tuple[list[date | datetime], dict[datetime, timedelta]]:
+    """The event's RDATEs as local dates or date-times in its zone, and the
+    length of each period (``RDATE;VALUE=PERIOD``) that differs from the
+    event's, by its local start: that occurrence is stored with its own end."""
+    tz = zone(tz_name)
+    moments: list[date | datetime] = []
+    lengths: dict[datetime, timedelta] = {}
+    for listing in _values(master, "RDATE"):
+        for value in listing.dts:
+            raw = value.dt
+            if isinstance(raw, tuple):  # a PERIOD: (start, end or duration)
+                begin, other = raw
+                length = other if isinstance(other, timedelta) else other - begin
+                if not isinstance(begin, datetime) or all_day:
+                    raise _Unsupported("an RDATE period on an all-day event")
+                if not timedelta(minutes=1) <= length <= DAY or length.seconds % 60:
+                    raise _Unsupported(f"an RDATE period lasts {length}; a session lasts 1 "
+                                       "minute to 24 hours")
+                raw = begin
+            if not isinstance(raw, date):
+                raise _Unsupported("its RDATE is not a date or a date-time")
+            if all_day or not isinstance(raw, datetime):
+                moments.append(raw.date() if isinstance(raw, datetime) else raw)
+                continue
+            key = zones.instant(raw, _tzid(value) or _tzid(listing), tz_name, at)
+            local = from_utc_naive(key, tz).replace(tzinfo=None)
+            if local.second:
+                raise _Unsupported("an RDATE has seconds; the desk keeps times to the minute")
+            moments.append(local)
+            if isinstance(value.dt, tuple) and length != timedelta(minutes=minutes):
+                lengths[key] = length
+    return moments, lengths
 
 
 def explicit(rule: Rule, start: date) -> Rule:
@@ -384,12 +415,14 @@ def _settings_of(master, notes: list[str], tz_name: str, day: date, rule_text: s
     return settings
 
 
-def _expand(rule: Rule, day: date, tz_name: str, at: time, now: datetime):
+def _expand(rule: Rule | RuleSet, day: date, tz_name: str, at: time, now: datetime,
+            minutes: int = 1):
     probe = Series(hub_id=0, name="", timezone=tz_name, start_date=day, rrule="",
                    duration_minutes=1)
     horizon = None if rule.has_end else horizon_for(probe, now)
-    planned = expand(rule, day, zone(tz_name), [PlanSlot(at)], horizon=horizon).items
-    if rule.count is not None and len(planned) < rule.count:
+    planned = expand(rule, day, zone(tz_name), [PlanSlot(at)], horizon=horizon,
+                     duration=timedelta(minutes=minutes)).items
+    if isinstance(rule, Rule) and rule.count is not None and len(planned) < rule.count:
         raise _Unsupported(f"its rule (COUNT={rule.count}) makes only {len(planned)} "
                            "instances within the century the desk looks ahead")
     return planned
@@ -419,15 +452,25 @@ def _event_plans(master, overrides: list, reader: _Reader) -> list[ImportedEvent
     if wall.second or wall.microsecond:
         raise _Unsupported("its start has seconds; the desk keeps times to the minute")
     minutes = _duration(master, start)
-    rule_text = _rule_text(master, notes, all_day)
-    rule = Rule.parse(rule_text)
-    first_day = next(iter(rule_dates(rule, wall.date())), None)
-    if first_day != wall.date():
-        raise _Unsupported("its DTSTART is not one of its rule's dates (calendars show it as "
-                           "an extra first instance, the desk cannot)")
     at = wall.time()
+    rrules = _rules(master, "RRULE", notes, all_day) or [SINGLE_RULE]
+    exrules = _rules(master, "EXRULE", notes, all_day)
+    rdates, lengths = _rdates(master, zones, tz_name, all_day, at, minutes)
+    rule_text = rrules[0]
+    rule = Rule.parse(rule_text)
+    rule_set = RuleSet.build(rule_text, rrules[1:], rdates, exrules)
     settings = _settings_of(master, notes, tz_name, wall.date(), rule_text, minutes, at)
-    planned = _expand(rule, wall.date(), tz_name, at, reader.now)
+    if not rule_set.simple:
+        settings |= {"rrules": rrules[1:], "rdates": rdates, "exrules": exrules}
+        series_service.check_settings(**settings)
+        notes.append("a rule set: " + ", ".join(
+            f"{n} {what}" for n, what in ((len(rrules), "RRULE(s)"), (len(rdates), "RDATE(s)"),
+                                          (len(exrules), "EXRULE(s)")) if n))
+    planned = _expand(rule if rule_set.simple else rule_set, wall.date(), tz_name, at,
+                      reader.now, minutes)
+    if to_utc_naive(planned[0].start) != to_utc_naive(localize(wall.date(), at, zone(tz_name))):
+        raise _Unsupported("its DTSTART is not one of its rule's instances (calendars show it "
+                           "as an extra first instance, the desk cannot)")
     keys = [to_utc_naive(p.start) for p in planned]
     key_set = set(keys)
     by_date = {from_utc_naive(k, zone(tz_name)).date(): k for k in keys}
@@ -474,6 +517,9 @@ def _event_plans(master, overrides: list, reader: _Reader) -> list[ImportedEvent
                      "instances as scheduled")
     splits = sorted(k for k, o in chosen.items()
                     if str(o["RECURRENCE-ID"].params.get("RANGE", "")).upper() == "THISANDFUTURE")
+    if splits and (not rule_set.simple or rule.timed):
+        raise _Unsupported("an override with RANGE=THISANDFUTURE on a rule set (RDATE, EXRULE "
+                           "or several RRULEs) cannot be split by the desk yet")
     if splits and splits[0] == keys[0]:
         raise _Unsupported("an override with RANGE=THISANDFUTURE changes the whole series from "
                            "its first instance; the desk cannot tell it from the event itself")
@@ -507,12 +553,16 @@ def _event_plans(master, overrides: list, reader: _Reader) -> list[ImportedEvent
             part_planned = _expand(part_rule, part_settings["start"], tz_name,
                                    part_settings["times"][0][0], reader.now)
         mine = [to_utc_naive(p.start) for p in part_planned]
-        mine_by_date = {p.day: key for p, key in zip(part_planned, mine, strict=True)}
-        part_dates = [from_utc_naive(k, tz).date() for k in part_keys]
-        if part_dates != list(mine_by_date)[:len(part_keys)] or \
-                (part_rule.has_end and len(mine) != len(part_keys)):
-            raise _Unsupported("the part after its RANGE=THISANDFUTURE override cannot be "
-                               "planned as the calendar shows it")
+        if len(parts) == 1:
+            mapped = {k: k for k in keys}
+        else:  # one instance a date (a split rule is never timed): matched by date
+            mine_by_date = {p.day: key for p, key in zip(part_planned, mine, strict=True)}
+            part_dates = [from_utc_naive(k, tz).date() for k in part_keys]
+            if part_dates != list(mine_by_date)[:len(part_keys)] or \
+                    (part_rule.has_end and len(mine) != len(part_keys)):
+                raise _Unsupported("the part after its RANGE=THISANDFUTURE override cannot be "
+                                   "planned as the calendar shows it")
+            mapped = {k: mine_by_date[d] for k, d in zip(part_keys, part_dates, strict=True)}
         part_rule_text = part_rule.to_text()
         part_settings["rrule"] = part_rule_text
         event = ImportedEvent(
@@ -522,7 +572,6 @@ def _event_plans(master, overrides: list, reader: _Reader) -> list[ImportedEvent
             has_end=part_rule.has_end, all_day=all_day, notes=part_notes,
             split_from=(events[0].start if events else None), _settings=part_settings,
             _keys=mine)
-        mapped = {k: mine_by_date[d] for k, d in zip(part_keys, part_dates, strict=True)}
         event._exdates = [mapped[k] for k in exdates if k in mapped]
         for original, override in chosen.items():
             if original not in mapped or (split_by is not None and original == first):
@@ -533,6 +582,11 @@ def _event_plans(master, overrides: list, reader: _Reader) -> list[ImportedEvent
                     event._exdates.append(change.original)
             else:
                 event._changes.append(change)
+        for key, length in lengths.items():  # a period of its own length
+            if key in mapped and mapped[key] not in event._exdates and \
+                    not any(c.original == mapped[key] for c in event._changes):
+                event._changes.append(Change(mapped[key], start=mapped[key],
+                                             end=mapped[key] + length))
         _finish(event)
         events.append(event)
     if len(events) > 1:
@@ -946,7 +1000,9 @@ def _update(session, store: Store, series: Series, event: ImportedEvent) -> None
             wanted = {k for k in wanted if k <= last}
         if wanted != current:
             changes.update(start=settings["start"], rrule=settings["rrule"],
-                           times=settings["times"])
+                           times=settings["times"], rrules=settings.get("rrules", []),
+                           rdates=settings.get("rdates", []),
+                           exrules=settings.get("exrules", []))
             event.changes.append("dates and times")
     if changes:
         series_service.update_series(session, store, series, action="series.import", **changes)
