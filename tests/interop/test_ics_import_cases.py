@@ -441,3 +441,26 @@ def test_rule_sets_rdate_exrule_and_several_rrules(store, hub, tmp_path):
     # rruleset, which the desk follows, removes the second Monday of January.
     theirs = [t for t in theirs if t[1] != "2025-01-13T08:00:00Z"]
     assert [t[1:] for t in theirs] == [(o.start_utc, o.end_utc) for o in scheduled(store, sid)]
+
+
+def test_a_hub_export_with_several_times_and_a_rule_set_comes_back_unchanged(store, hub,
+                                                                            tmp_path):
+    from datetime import date
+
+    two = series.create_series(store, hub_id=hub.id, name="Two", start=date(2025, 1, 6),
+                               rrule="FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10", duration_minutes=60,
+                               times=[(time(9), None), (time(18), frozenset({2}))])
+    made = series.create_series(store, hub_id=hub.id, name="Set", start=date(2025, 1, 6),
+                                rrule="FREQ=WEEKLY;BYDAY=MO", rdates=["2025-01-08T10:00"],
+                                exdates=["2025-01-13"], duration_minutes=30,
+                                times=[(time(9), None)])
+    occs = occurrences.list_occurrences(store, two.id)
+    occurrences.move_occurrence(store, occs[3].id, datetime(2025, 1, 20, 11, 0))
+    path = tmp_path / "hub.ics"
+    export_ics(store, path, hub_id=hub.id)
+    before = snapshot(store)
+    report = import_ics(store, path, hub.id)
+    assert {e.action for e in report.events} == {"unchanged"}
+    assert {e.series_id for e in report.events} == {two.id, made.id}
+    after = snapshot(store)
+    assert after["series"] == before["series"] and after["occurrence"] == before["occurrence"]

@@ -65,7 +65,7 @@ from schedtui.interop.common import Progress, read_input, tick
 from schedtui.interop.ics_zones import resolve
 from schedtui.services import audit
 from schedtui.services import series as series_service
-from schedtui.services.common import get, horizon_for, plan, seat_counts, slots_of
+from schedtui.services.common import get, horizon_for, plan, rule_set, seat_counts, slots_of
 from schedtui.store import Store
 from schedtui.store.engine import transaction
 from schedtui.store.models import Hub, Occurrence, Series
@@ -146,8 +146,9 @@ class IcsImportReport:
                  f"({sum(e.cancelled for e in made)} cancelled, "
                  f"{sum(e.moved for e in made)} moved)")
         if updated or same:
-            text_ += (f"; {updated} series {'updated' if self.imported else 'to update'} "
-                      f"and {same} unchanged (matched by UID)")
+            text_ = (text_ + "; " if made else "") + (
+                f"{updated} series {'updated' if self.imported else 'to update'} "
+                f"and {same} unchanged (matched by UID)")
         if self.skipped:
             text_ += f"; {len(self.skipped)} left out"
         return text_ + "."
@@ -458,15 +459,15 @@ def _event_plans(master, overrides: list, reader: _Reader) -> list[ImportedEvent
     rdates, lengths = _rdates(master, zones, tz_name, all_day, at, minutes)
     rule_text = rrules[0]
     rule = Rule.parse(rule_text)
-    rule_set = RuleSet.build(rule_text, rrules[1:], rdates, exrules)
+    whole = RuleSet.build(rule_text, rrules[1:], rdates, exrules)
     settings = _settings_of(master, notes, tz_name, wall.date(), rule_text, minutes, at)
-    if not rule_set.simple:
+    if not whole.simple:
         settings |= {"rrules": rrules[1:], "rdates": rdates, "exrules": exrules}
         series_service.check_settings(**settings)
         notes.append("a rule set: " + ", ".join(
             f"{n} {what}" for n, what in ((len(rrules), "RRULE(s)"), (len(rdates), "RDATE(s)"),
                                           (len(exrules), "EXRULE(s)")) if n))
-    planned = _expand(rule if rule_set.simple else rule_set, wall.date(), tz_name, at,
+    planned = _expand(rule if whole.simple else whole, wall.date(), tz_name, at,
                       reader.now, minutes)
     if to_utc_naive(planned[0].start) != to_utc_naive(localize(wall.date(), at, zone(tz_name))):
         raise _Unsupported("its DTSTART is not one of its rule's instances (calendars show it "
@@ -517,7 +518,7 @@ def _event_plans(master, overrides: list, reader: _Reader) -> list[ImportedEvent
                      "instances as scheduled")
     splits = sorted(k for k, o in chosen.items()
                     if str(o["RECURRENCE-ID"].params.get("RANGE", "")).upper() == "THISANDFUTURE")
-    if splits and (not rule_set.simple or rule.timed):
+    if splits and (not whole.simple or rule.timed):
         raise _Unsupported("an override with RANGE=THISANDFUTURE on a rule set (RDATE, EXRULE "
                            "or several RRULEs) cannot be split by the desk yet")
     if splits and splits[0] == keys[0]:
@@ -987,23 +988,25 @@ def _update(session, store: Store, series: Series, event: ImportedEvent) -> None
         if settings[key] != current:
             changes[key] = settings[key]
             event.changes.append(key.replace("_", " "))
-    if len(rows) != 1:
-        if changes:
-            raise _Unsupported(f"series {series.id} has {len(rows)} times of day; changes to it "
-                               "from a calendar cannot be imported (edit it in the desk)")
-    else:
-        current = {to_utc_naive(p.start) for p in plan(series, rows, store.now()).items}
-        wanted = set(event._keys)
-        if not Rule.parse(series.rrule).has_end and not event.has_end and current and wanted:
-            last = min(max(current), max(wanted))  # horizons may differ
-            current = {k for k in current if k <= last}
-            wanted = {k for k in wanted if k <= last}
-        if wanted != current:
-            changes.update(start=settings["start"], rrule=settings["rrule"],
-                           times=settings["times"], rrules=settings.get("rrules", []),
-                           rdates=settings.get("rdates", []),
-                           exrules=settings.get("exrules", []))
-            event.changes.append("dates and times")
+    current = {to_utc_naive(p.start) for p in plan(series, rows, store.now()).items}
+    wanted = set(event._keys) - set(event._exdates)
+    if current and wanted and not (rule_set(series).has_end and event.has_end):
+        last = min(max(current), max(wanted))  # horizons may differ
+        current = {k for k in current if k <= last}
+        wanted = {k for k in wanted if k <= last}
+    if len(rows) != 1 or (series.rule_extra and EXPORTED_UID.match(event.uid)):
+        # One time of day (or one rule of a set) as this desk exports it: the event
+        # holds part of the series' instances, so only its own are compared.
+        if changes or not wanted <= current:
+            raise _Unsupported(f"series {series.id} has several times of day or a rule set; "
+                               "changes to it from a calendar cannot be imported (edit it in "
+                               "the desk)")
+    elif wanted != current - set(event._exdates):
+        changes.update(start=settings["start"], rrule=settings["rrule"],
+                       times=settings["times"], rrules=settings.get("rrules", []),
+                       rdates=settings.get("rdates", []),
+                       exrules=settings.get("exrules", []))
+        event.changes.append("dates and times")
     if changes:
         series_service.update_series(session, store, series, action="series.import", **changes)
     cutoff = store.now().replace(tzinfo=None)
