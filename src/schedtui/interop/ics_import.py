@@ -474,7 +474,6 @@ def _event_plans(master, overrides: list, reader: _Reader) -> list[ImportedEvent
                            "as an extra first instance, the desk cannot)")
     keys = [to_utc_naive(p.start) for p in planned]
     key_set = set(keys)
-    by_date = {from_utc_naive(k, zone(tz_name)).date(): k for k in keys}
 
     def key_of(value: date | datetime, tzid: str | None) -> datetime:
         """The instance a RECURRENCE-ID or EXDATE names. On an all-day event a
