@@ -267,6 +267,10 @@ def test_all_day_on_a_clock_change_day_runs_midnight_to_midnight(store, hub, tmp
         ("2025-03-29T00:00:00+01:00", "2025-03-30T00:00:00+01:00"),
         ("2025-03-30T00:00:00+01:00", "2025-03-31T00:00:00+02:00"),  # 23 hours
         ("2025-03-31T00:00:00+02:00", "2025-04-01T00:00:00+02:00")]
+    before = [(o.start, o.end) for o in scheduled(store, sid)]
+    series.edit_series(store, sid, rrule="FREQ=DAILY;COUNT=4")  # a re-plan keeps whole days
+    assert [(o.start, o.end) for o in scheduled(store, sid)][:3] == before
+    series.edit_series(store, sid, rrule="FREQ=DAILY;COUNT=3")
     exported = export_ics(store, None, series_id=sid)
     assert "RECURRENCE-ID" not in exported  # the rule says it all
     theirs = expander_instants(exported, datetime(2025, 3, 1, tzinfo=UTC),
