@@ -293,3 +293,24 @@ def test_create_commands_are_idempotent(cli):
     changed = [("30" if a == "15" else a) for a in args]
     status, body = cli(*changed)
     assert status == 1 and body["error"]["code"] == "idempotency_conflict"
+
+
+def test_series_rule_sets_from_the_command_line(cli):
+    assert cli("hub", "add", "Team", "--timezone", "UTC")[0] == 0
+    status, made = cli("series", "add", "--hub", "1", "--name", "Set", "--start",
+                       "2025-03-03T10:00", "--duration", "30",
+                       "--rrule", "FREQ=WEEKLY;BYDAY=MO;COUNT=3",
+                       "--rrule", "FREQ=MONTHLY;BYMONTHDAY=20;COUNT=1",
+                       "--rdate", "2025-03-05T18:00", "--exrule", "FREQ=MONTHLY;BYDAY=2MO",
+                       "--exdate", "2025-03-03")
+    assert status == 0, made
+    status, rows = cli("occ", "list", "1")
+    assert [r["start"][:16] for r in rows] == ["2025-03-05T18:00", "2025-03-17T10:00",
+                                               "2025-03-20T10:00"]
+    assert made["rule_extra"].splitlines() == [
+        "RRULE:FREQ=MONTHLY;BYMONTHDAY=20;COUNT=1", "RDATE:20250305T180000",
+        "EXRULE:FREQ=MONTHLY;BYDAY=2MO", "EXDATE;VALUE=DATE:20250303"]
+    status, edited = cli("series", "edit", "1", "--exdate", "none", "--exrule", "none")
+    assert status == 0 and edited["occurrence_count"] == 5
+    status, error = cli("series", "edit", "1", "--rdate", "2025-03-05T25:00")
+    assert status == 1 and error["error"]["code"] == "invalid_rule"

@@ -236,3 +236,13 @@ def test_generated_series_match_the_expander(spec):
         check(store, [view.id], export_ics(store, None, series_id=view.id))
     finally:
         store.dispose()
+
+
+def test_every_day_in_december_five_times_stays_five_elsewhere(store, hub):
+    view = make(store, hub, "FREQ=DAILY;BYMONTH=12;COUNT=5", [(time(9), None)],
+                start=date(2025, 1, 6))
+    text = export_ics(store, None, series_id=view.id)
+    mine = desk_instants(store, [view.id])
+    assert [m[0][:10] for m in mine] == [f"2025-12-0{d}" for d in range(1, 6)]
+    far = datetime(2035, 1, 1, tzinfo=UTC)  # well past the last instance
+    assert expander_instants(text, datetime(2025, 1, 1, tzinfo=UTC), far) == mine

@@ -84,18 +84,27 @@ def test_khal_floating_and_all_day(store, hub):
         "2025-04-10T18:00", "2025-05-08T18:00", "2025-06-12T18:00"]
 
 
-def test_unsupported_rules_refuse_the_whole_file(store, hub):
+def test_an_unsupported_event_refuses_the_whole_file(store, hub):
+    """Hourly and BYHOUR rules and RDATEs are held now; a three-day event is not
+    (a session lasts at most a day): it is named, and nothing is imported
+    unless the rest is asked for."""
     before = snapshot(store)
     with pytest.raises(DeskError) as caught:
         import_ics(store, DATA / "unsupported.ics", hub.id)
     error = caught.value
     assert error.code == "ics_unsupported"
     reasons = {p["uid"]: p["reason"] for p in error.details["report"]["problems"]}
-    assert set(reasons) == {"hourly@example.org", "byhour@example.org", "rdate@example.org"}
-    assert "HOURLY" in reasons["hourly@example.org"] and "BYHOUR" in reasons["byhour@example.org"]
-    assert "RDATE" in reasons["rdate@example.org"]
-    assert "would import" in error.message and "1 event(s)" in error.message
+    assert list(reasons) == ["camp@example.org"] and "3 days" in reasons["camp@example.org"]
+    assert "would import" in error.message and "4 event(s)" in error.message
     assert snapshot(store) == before
+    report = import_ics(store, DATA / "unsupported.ics", hub.id, skip_unsupported=True)
+    assert [s["uid"] for s in report.skipped] == ["camp@example.org"]
+    by_uid = {e.uid: e for e in report.events}
+    assert [o.start[11:16] for o in scheduled(store, by_uid["byhour@example.org"].series_id)
+            ][:3] == ["09:00", "17:00", "09:00"]
+    assert scheduled(store, by_uid["rdate@example.org"].series_id)[-1].start[:16] == \
+        "2025-02-01T09:00"
+    agrees_with_the_file(store, report, "unsupported.ics")
 
 
 def test_dry_run_writes_nothing(store, hub):

@@ -206,8 +206,8 @@ def test_rrule_text_round_trips(text):
     ("", "invalid_rule"),
     ("FREQ=WEEKLY;INTERVAL=0", "invalid_rule"),
     ("FREQ=WEEKLY;INTERVAL=-2", "invalid_rule"),
-    ("FREQ=SECONDLY;COUNT=1000000000", "invalid_rule"),
-    ("FREQ=HOURLY", "invalid_rule"),
+    ("FREQ=DAILY;BYEASTER=0", "invalid_rule"),
+    ("FREQ=DAILY;BYSECOND=60", "invalid_rule"),
     ("FREQ=FORTNIGHTLY", "invalid_rule"),
     ("BYDAY=MO", "invalid_rule"),
     ("FREQ=WEEKLY;BYDAY=XX", "invalid_rule"),
@@ -215,11 +215,13 @@ def test_rrule_text_round_trips(text):
     ("FREQ=MONTHLY;BYDAY=6MO", "invalid_rule"),
     ("FREQ=MONTHLY;BYMONTHDAY=0", "invalid_rule"),
     ("FREQ=MONTHLY;BYMONTHDAY=32", "invalid_rule"),
-    ("FREQ=WEEKLY;BYMONTHDAY=3", "invalid_rule"),
+    ("FREQ=YEARLY;BYWEEKNO=20;BYDAY=1MO", "invalid_rule"),
+    ("FREQ=YEARLY;BYMONTH=3;BYDAY=6MO", "invalid_rule"),
     ("FREQ=DAILY;COUNT=3;UNTIL=20250101", "invalid_rule"),
     ("FREQ=DAILY;COUNT=0", "invalid_rule"),
     ("FREQ=DAILY;UNTIL=2025-01-01", "invalid_rule"),
-    ("FREQ=DAILY;BYHOUR=9", "invalid_rule"),
+    ("FREQ=DAILY;BYHOUR=24", "invalid_rule"),
+    ("FREQ=HOURLY;BYDAY=1MO", "invalid_rule"),
     ("FREQ=DAILY;FREQ=WEEKLY", "invalid_rule"),
     ("FREQ=DAILY;COUNT", "invalid_rule"),
     ("FREQ=DAILY;BYSETPOS=1", "invalid_rule"),
@@ -232,6 +234,10 @@ def test_malformed_rules_are_refused(text, code):
 
 @pytest.mark.parametrize(("text", "code"), [
     ("FREQ=DAILY;COUNT=1000000000", "too_many_occurrences"),
+    ("FREQ=SECONDLY;COUNT=1000000000", "too_many_occurrences"),
+    ("FREQ=MINUTELY;UNTIL=99991231", "too_many_occurrences"),
+    ("FREQ=DAILY;INTERVAL=7;BYDAY=TU;COUNT=3", "no_occurrences"),
+    ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;INTERVAL=4;COUNT=5000", "no_occurrences"),
     ("FREQ=DAILY;UNTIL=99991231", "too_many_occurrences"),
     ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;COUNT=5", "no_occurrences"),
     ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31", "no_occurrences"),
@@ -292,3 +298,57 @@ def test_utc_text_is_to_the_second_and_ends_in_z():
     assert iso_utc(datetime(2025, 6, 1, 3, 30, tzinfo=UTC)) == "2025-06-01T03:30:00Z"
     berlin = datetime(2025, 6, 1, 5, 30, 1, 5, tzinfo=zone("Europe/Berlin"))
     assert iso_utc(berlin) == "2025-06-01T03:30:01Z"
+
+
+# -- wrong answers of the earlier engine (issue 13), each against dateutil's own reading --
+
+
+def dateutil_days(text: str, start: date, count: int | None = None) -> list[str]:
+    """The dates python-dateutil gives for the same rule from midnight on ``start``."""
+    from dateutil.rrule import rrulestr
+
+    rule = rrulestr(text, dtstart=datetime.combine(start, time()), cache=False)
+    out = []
+    for moment in rule:
+        out.append(moment.date().isoformat())
+        if count is not None and len(out) >= count:
+            break
+    return out
+
+
+def test_daily_with_bymonth_is_every_day_of_those_months():
+    items = run("FREQ=DAILY;COUNT=3;BYMONTH=1,3", date(1997, 9, 2), "UTC", time(9))
+    assert [p.day.isoformat() for p in items] == ["1998-01-01", "1998-01-02", "1998-01-03"]
+    feb = run("FREQ=DAILY;BYMONTH=2;COUNT=5", date(2025, 1, 30), "UTC")
+    assert [p.day.isoformat() for p in feb] == [f"2025-02-0{d}" for d in range(1, 6)]
+    summer = run("FREQ=DAILY;BYMONTH=7,8;COUNT=10", date(2025, 6, 1), "UTC")
+    assert [p.day.isoformat() for p in summer] == [f"2025-07-{d:02d}" for d in range(1, 11)]
+    december = run("FREQ=DAILY;BYMONTH=12;INTERVAL=3;COUNT=15", date(2025, 1, 1), "UTC")
+    assert [p.day.isoformat() for p in december] == dateutil_days(
+        "FREQ=DAILY;BYMONTH=12;INTERVAL=3;COUNT=15", date(2025, 1, 1))
+
+
+@pytest.mark.parametrize(("text", "start"), [
+    ("FREQ=YEARLY;COUNT=100", date(2025, 1, 1)),
+    ("FREQ=YEARLY;INTERVAL=100;COUNT=3", date(1997, 9, 2)),
+    ("FREQ=DAILY;INTERVAL=2;BYMONTHDAY=1;COUNT=200", date(2025, 1, 1)),
+    ("FREQ=DAILY;INTERVAL=5;BYDAY=FR;BYMONTHDAY=13;COUNT=10", date(2003, 9, 25)),
+    ("FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=29;COUNT=30", date(2025, 1, 1)),
+    ("FREQ=DAILY;BYDAY=MO;BYMONTHDAY=13;BYMONTH=2;COUNT=12", date(2025, 1, 1)),
+])
+def test_count_is_never_cut_by_a_search_limit(text, start):
+    items = run(text, start, "UTC")
+    rule = Rule.parse(text)
+    assert len(items) == rule.count
+    assert [p.day.isoformat() for p in items] == dateutil_days(text, start, rule.count)
+
+
+def test_a_count_the_calendar_cannot_reach_is_refused_saying_so():
+    with pytest.raises(DeskError) as err:  # 29 February on a Monday, every 4 years: 2044 ...
+        run("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;COUNT=4000", date(2025, 1, 1), "UTC")
+    assert err.value.code == "no_occurrences" and "COUNT" in err.value.message
+
+
+def test_daily_with_a_month_day_reads_the_day():
+    rule = Rule.parse("FREQ=DAILY;INTERVAL=2;BYMONTHDAY=1")
+    assert describe(rule, [time(10)]) == "Every 2 days on the 1st at 10:00"

@@ -59,12 +59,12 @@ def _series_settings(args, *, creating: bool) -> dict[str, Any]:
     """The series options that were given, parsed."""
     settings: dict[str, Any] = {}
     simple = {"name": "name", "description": "description", "timezone": "timezone",
-              "rrule": "rrule", "location": "location", "host": "host",
-              "registration": "registration_option"}
+              "location": "location", "host": "host", "registration": "registration_option"}
     for attr, key in simple.items():
         value = getattr(args, attr, None)
         if value is not None:
             settings[key] = value
+    _rule_set_settings(args, settings)
     if args.start is not None:
         day, at = parse.parse_start(args.start)
         settings["start"] = day
@@ -93,6 +93,19 @@ def _series_settings(args, *, creating: bool) -> dict[str, Any]:
     if getattr(args, "waitlist", None) is not None:
         settings["waitlist"] = args.waitlist
     return settings
+
+
+def _rule_set_settings(args, settings: dict[str, Any]) -> None:
+    """--rrule (the first is the main rule; more make a rule set), --rdate,
+    --exrule, --exdate: each repeatable; "none" clears that part on an edit."""
+    rules = getattr(args, "rrule", None)
+    if rules:
+        settings["rrule"] = rules[0]
+        settings["rrules"] = rules[1:]
+    for attr in ("rdates", "exrules", "exdates"):
+        values = getattr(args, attr, None)
+        if values is not None:
+            settings[attr] = [] if [v.strip().lower() for v in values] == ["none"] else values
 
 
 def series_add(args, as_json):
@@ -435,8 +448,16 @@ def _series_options(parser: argparse.ArgumentParser, int_type: IntType, *, creat
     parser.add_argument("--at", help="times of day: HH:MM[,HH:MM...], each optionally "
                         "/MO+WE for some weekdays only")
     parser.add_argument("--duration", type=int_type, required=creating, help="minutes, 1..1440")
-    parser.add_argument("--rrule", required=creating, help="RFC 5545 RRULE, e.g. "
-                        "FREQ=WEEKLY;BYDAY=MO;COUNT=12")
+    parser.add_argument("--rrule", required=creating, action="append",
+                        help="RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=MO;COUNT=12; repeat it "
+                        "for a rule set of several rules (the first is the main one)")
+    parser.add_argument("--rdate", dest="rdates", action="append", help="an added date "
+                        "(YYYY-MM-DD: every time of day) or instant (YYYY-MM-DDTHH:MM), local; "
+                        "repeatable")
+    parser.add_argument("--exrule", dest="exrules", action="append",
+                        help="a rule whose instances are left out (RFC 2445 EXRULE); repeatable")
+    parser.add_argument("--exdate", dest="exdates", action="append",
+                        help="a date or instant left out, as --rdate; repeatable")
     parser.add_argument("--capacity", help="1..10000 or unlimited")
     parser.add_argument("--location", help="a place, or an https:// address (virtual)")
     parser.add_argument("--host")

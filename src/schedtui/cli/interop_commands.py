@@ -55,17 +55,21 @@ def export_csv_cmd(args, as_json):
 def import_ics_cmd(args, as_json):
     from schedtui.interop.ics import import_ics
 
-    report = import_ics(_store(args), args.file, args.hub, dry_run=args.dry_run)
+    report = import_ics(_store(args), args.file, args.hub, dry_run=args.dry_run,
+                        skip_unsupported=args.skip_unsupported)
     if as_json:
         output.emit_json(report)
         return
     print(("Dry run: " if args.dry_run else "") + report.summary())
-    output.table(["Series", "Name", "Zone", "First", "Rule", "Occ.", "Notes"],
-                 [[e.series_id, e.name, e.timezone, e.start[:16].replace("T", " "), e.rrule,
-                   e.occurrences, "; ".join(e.notes)] for e in report.events])
+    for note in report.notes:
+        print(f"note: {output.cell(note)}")
+    output.table(["Series", "Action", "Name", "Zone", "First", "Rule", "Occ.", "Notes"],
+                 [[e.series_id, e.action, e.name, e.timezone, e.start[:16].replace("T", " "),
+                   e.rrule, e.occurrences, "; ".join([*e.changes, *e.notes])]
+                  for e in report.events])
     for skipped in report.skipped:
-        print(f"skipped {output.cell(skipped['summary'] or skipped['uid'])}: "
-              f"{skipped['reason']}")
+        print(f"left out {output.cell(skipped['summary'] or skipped['uid'])}: "
+              f"{output.cell(skipped['reason'])}")
 
 
 def import_csv_cmd(args, as_json):
@@ -118,6 +122,8 @@ def register(sub, int_type: IntType) -> None:
     p = imp.add_parser("ics", help="events become series in a hub (all or nothing)")
     p.add_argument("file")
     p.add_argument("--hub", type=int_type, required=True)
+    p.add_argument("--skip-unsupported", action="store_true", dest="skip_unsupported",
+                   help="import the other events when some cannot be held; list those")
     p.add_argument("--dry-run", action="store_true", dest="dry_run",
                    help="show what would be imported")
     p.set_defaults(handler=import_ics_cmd)

@@ -9,7 +9,7 @@ converted to UTC and back, so both rules live in :func:`localize`.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -81,3 +81,17 @@ def iso_utc(moment: datetime) -> str:
     if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
     return moment.isoformat()[:-6] + "Z"  # "+00:00" becomes "Z"
+
+
+DAY_MINUTES = 1440
+
+
+def session_end(start: datetime, minutes: int) -> datetime:
+    """The end, as naive UTC, of a session starting at the aware local ``start``
+    and lasting ``minutes``. A 24-hour session that starts at local midnight is
+    a whole day: it ends at the next local midnight, so on a clock-change day it
+    lasts 23 or 25 hours (as calendars show an all-day event)."""
+    if minutes == DAY_MINUTES and start.hour == 0 and start.minute == 0:
+        tz = start.tzinfo
+        return to_utc_naive(localize(start.date() + timedelta(days=1), time(), tz))
+    return to_utc_naive(start) + timedelta(minutes=minutes)

@@ -33,7 +33,7 @@ from sqlmodel import Session, col, select
 from schedtui.domain.errors import DeskError, invalid, not_found
 from schedtui.domain.recurrence import ByDay, Planned, Rule, expand
 from schedtui.domain.recurrence import Slot as PlanSlot
-from schedtui.domain.zones import from_utc_naive, to_utc_naive, zone
+from schedtui.domain.zones import from_utc_naive, session_end, to_utc_naive, zone
 from schedtui.interop.common import write_atomically
 from schedtui.interop.ics_import import IcsImportReport, import_ics
 from schedtui.services.common import get, horizon_for, plan, plan_slots, slots_of
@@ -191,9 +191,10 @@ def slot_rule(rule: Rule, start: date, weekdays: frozenset[int] | None,
 
 
 def _changed(occ: Occurrence, series: Series) -> bool:
-    length = occ.end_utc - occ.start_utc
+    planned_end = session_end(from_utc_naive(occ.original_start, zone(series.timezone)),
+                              series.duration_minutes)  # a whole day ends at midnight
     return (occ.start_utc != occ.original_start
-            or length != timedelta(minutes=series.duration_minutes)
+            or occ.end_utc - occ.start_utc != planned_end - occ.original_start
             or occ.location is not None)
 
 

@@ -10,7 +10,6 @@ from sqlmodel import Session, SQLModel, col, func, select
 
 from schedtui.domain import recurrence as rec
 from schedtui.domain.errors import not_found
-from schedtui.domain.recurrence import Rule
 from schedtui.domain.recurrence import Slot as PlanSlot
 from schedtui.domain.zones import from_utc_naive, iso_utc, zone
 from schedtui.services.views import HubView, OccurrenceView, SeriesView, SlotView
@@ -69,11 +68,16 @@ def horizon_for(series: Series, now: datetime) -> date:
     return max(today, series.start_date) + timedelta(weeks=series.horizon_weeks)
 
 
+def rule_set(series: Series) -> rec.RuleSet:
+    """The series' rule set: its main rule and the other parts stored beside it."""
+    return rec.RuleSet.from_text(series.rrule, getattr(series, "rule_extra", "") or "")
+
+
 def plan(series: Series, rows: Sequence[Slot], now: datetime) -> rec.Plan:
-    rule = Rule.parse(series.rrule)
-    horizon = None if rule.has_end else horizon_for(series, now)
-    return rec.expand(rule, series.start_date, zone(series.timezone), plan_slots(rows),
-                      horizon=horizon)
+    rules = rule_set(series)
+    horizon = None if rules.has_end else horizon_for(series, now)
+    return rec.expand(rules, series.start_date, zone(series.timezone), plan_slots(rows),
+                      horizon=horizon, duration=timedelta(minutes=series.duration_minutes))
 
 
 def seat_counts(session: Session, occurrence_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
@@ -184,7 +188,7 @@ def series_view(session: Session, series: Series, now: datetime,
     """The view of a series. ``fresh``: it was just created, so it holds no
     seats and its fill rate needs no query."""
     rows = slots_of(session, series.id)
-    rule = Rule.parse(series.rrule)
+    rule = rule_set(series)
     count = session.exec(select(func.count()).select_from(Occurrence)
                          .where(Occurrence.series_id == series.id)).one()
     nxt = next_start(session, [series.id], now).get(series.id)
@@ -208,7 +212,7 @@ def series_view(session: Session, series: Series, now: datetime,
         horizon_weeks=series.horizon_weeks, has_end=rule.has_end, occurrence_count=count,
         next_occurrence=from_utc_naive(nxt, tz).isoformat(timespec="seconds") if nxt else None,
         max_seats=series.max_seats, require_approval=series.require_approval,
-        fill_rate=fill, waitlist=series.waitlist,
+        fill_rate=fill, waitlist=series.waitlist, rule_extra=series.rule_extra or "",
     )
 
 

@@ -10,7 +10,7 @@ hold seats in it is refused unless the organizer confirms.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -20,9 +20,16 @@ from sqlmodel import Session, col, func, select
 from schedtui.domain import parse, text
 from schedtui.domain.errors import DeskError, invalid
 from schedtui.domain.parse import SlotSpec
-from schedtui.domain.recurrence import Planned, Rule, check_slots, describe, expand, rule_dates
+from schedtui.domain.recurrence import (
+    Planned,
+    Rule,
+    RuleSet,
+    check_slots,
+    describe,
+    expand,
+)
 from schedtui.domain.recurrence import Slot as PlanSlot
-from schedtui.domain.zones import from_utc_naive, to_utc_naive, zone
+from schedtui.domain.zones import DAY_MINUTES, from_utc_naive, session_end, to_utc_naive, zone
 from schedtui.services import audit, idempotency, notices, seats
 from schedtui.services.common import (
     fill_rates,
@@ -30,6 +37,8 @@ from schedtui.services.common import (
     horizon_for,
     naive_now,
     plan,
+    plan_slots,
+    rule_set,
     series_view,
     slots_of,
     weekday_names,
@@ -53,14 +62,17 @@ STATUSES = ("draft", "published", "paused", "archived")
 OPTIONS = ("all_sessions", "single_session", "multiple_sessions")
 MAX_HORIZON_WEEKS = 104
 # Settings that can change when, how long, where or with whom occurrences meet.
-SHOWN_FIELDS = {"timezone", "start", "rrule", "duration_minutes", "location", "host",
-                "horizon_weeks", "times"}
+SHOWN_FIELDS = {"timezone", "start", "rrule", "rrules", "rdates", "exrules", "exdates",
+                "duration_minutes", "location", "host", "horizon_weeks", "times"}
 # Settings that re-plan occurrences.
 PLAN_FIELDS = SHOWN_FIELDS | {"capacity"}
 SERIES_FIELDS = ("name", "description", "timezone", "start", "rrule", "duration_minutes",
                  "capacity", "location", "host", "registration_option", "booking_min_hours",
                  "booking_max_days", "horizon_weeks", "times", "max_seats", "require_approval",
-                 "waitlist")
+                 "waitlist", "rrules", "rdates", "exrules", "exdates")
+# The parts of a rule set beside the main rule (``rrule``): more rules, added
+# dates, excluding rules, excluded dates.
+RULE_PARTS = ("rrules", "rdates", "exrules", "exdates")
 
 TimeSpec = SlotSpec | tuple[time, frozenset[int] | None]
 
@@ -153,7 +165,30 @@ def _apply(series: Series, changes: dict[str, Any]) -> tuple[list[TimeSpec] | No
                 raise invalid("The waitlist rule must be one of "
                               f"{', '.join(seats.WAITLIST_RULES)}.", field="waitlist")
             series.waitlist = value
+    if "rrule" in changes or any(key in changes for key in RULE_PARTS):
+        _set_rule_parts(series, changes)
+        replan = True
     return times, replan
+
+
+def _set_rule_parts(series: Series, changes: dict[str, Any]) -> None:
+    """Rebuild the series' rule set from its main rule, the parts it had and
+    those ``changes`` gives (each given part replaces the old one whole)."""
+    old = RuleSet.from_text(series.rrule, series.rule_extra) if series.rule_extra else None
+    parts: dict[str, Any] = {
+        "rrules": [r.to_text() for r in old.rrules[1:]] if old else [],
+        "rdates": list(old.rdates) if old else [],
+        "exrules": [r.to_text() for r in old.exrules] if old else [],
+        "exdates": list(old.exdates) if old else [],
+    }
+    parts.update({key: changes[key] or [] for key in RULE_PARTS if key in changes})
+    rules = RuleSet.build(series.rrule, **parts)
+    early = [m for m in rules.rdates
+             if (m.date() if isinstance(m, datetime) else m) < series.start_date]
+    if early:
+        raise DeskError("invalid_rule", f"RDATE {early[0].isoformat()} is before the series' "
+                        f"start ({series.start_date.isoformat()}).")
+    series.rule_extra = rules.extra_text()
 
 
 def _sync_slots(session: Session, series: Series, times: list[SlotSpec] | None
@@ -288,6 +323,7 @@ def _insert_occurrences(session: Session, series: Series, fresh: Sequence[Planne
     driver: materialization writes thousands of rows nobody holds yet, and
     SQLAlchemy's per-value type handling would dominate."""
     length = timedelta(minutes=series.duration_minutes)
+    whole_days = series.duration_minutes == DAY_MINUTES  # midnight to midnight: session_end
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         values = []
@@ -295,7 +331,8 @@ def _insert_occurrences(session: Session, series: Series, fresh: Sequence[Planne
             start = item.start_utc.replace(tzinfo=None)
             values.append({"series_id": series.id, "slot_id": item.slot.key,
                            "original_start": start, "start_utc": start,
-                           "end_utc": start + length, "status": "scheduled",
+                           "end_utc": session_end(item.start, series.duration_minutes)
+                           if whole_days else start + length, "status": "scheduled",
                            "capacity": capacity[item.slot.key], "edited": ""})
         connection.execute(Occurrence.__table__.insert(), values)
         return
@@ -303,7 +340,8 @@ def _insert_occurrences(session: Session, series: Series, fresh: Sequence[Planne
     for item in fresh:
         start = item.start_utc.replace(tzinfo=None)
         text = sqlite_time(start)  # the text SQLAlchemy's SQLite dialect stores
-        rows.append((series.id, item.slot.key, text, text, sqlite_time(start + length),
+        end = session_end(item.start, series.duration_minutes) if whole_days else start + length
+        rows.append((series.id, item.slot.key, text, text, sqlite_time(end),
                      capacity[item.slot.key]))
     sqlite_executemany(
         session, "INSERT INTO occurrence (series_id, slot_id, original_start, start_utc, "
@@ -354,9 +392,14 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
                                  .order_by(Occurrence.id).with_for_update()
                                  .execution_options(populate_existing=True)))
     past_keys = set()
-    future: dict[tuple[date, int | None], Occurrence] = {}
-    for occ in existing:
-        key = (from_utc_naive(occ.original_start, old_zone).date(), occ.slot_id)
+    # An occurrence is matched by its local date, its slot and its rank among that
+    # slot's occurrences on that date (a timed rule or an RDATE puts several on one).
+    future: dict[tuple[date, int | None, int], Occurrence] = {}
+    ranks: dict[tuple[date, int | None], int] = {}
+    for occ in sorted(existing, key=lambda o: (o.original_start, o.id)):
+        day = (from_utc_naive(occ.original_start, old_zone).date(), occ.slot_id)
+        ranks[day] = rank = ranks.get(day, -1) + 1
+        key = (*day, rank)
         if occ.start_utc < cutoff or occ.original_start < cutoff:
             past_keys.add(key)
         else:
@@ -365,8 +408,11 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
     report = Replan()
     fresh = []
     resized: list[Occurrence] = []
+    ranks = {}
     for item in result.items:
-        key = (item.day, item.slot.key)
+        day = (item.day, item.slot.key)
+        ranks[day] = rank = ranks.get(day, -1) + 1
+        key = (*day, rank)
         occ = future.pop(key, None)
         if occ is None:
             if key not in past_keys and to_utc_naive(item.start) >= cutoff:
@@ -376,7 +422,7 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
         planned = to_utc_naive(item.start)
         changed = False
         if "start" not in edited:
-            end = planned + timedelta(minutes=series.duration_minutes)
+            end = session_end(item.start, series.duration_minutes)
             if (occ.start_utc, occ.end_utc) != (planned, end):
                 occ.start_utc, occ.end_utc = planned, end
                 report.moved.append(occ.id)
@@ -538,7 +584,7 @@ def add_series(session: Session, store: Store, *, hub_id: int, name: str, start:
                                    "duration_minutes": duration_minutes, "times": times,
                                    "timezone": series.timezone, **settings})
     # Known before planning, so the row is written once (no UPDATE after it).
-    series.planned_through = (None if Rule.parse(series.rrule).has_end
+    series.planned_through = (None if rule_set(series).has_end
                               else horizon_for(series, store.now()))
     rows = _insert_series(session, series, new_times)
     _materialize(session, series, rows, store.now())
@@ -583,37 +629,45 @@ def edit_series(store: Store, series_id: int, *, confirm: bool = False,
     """Change a series' settings; the future is re-planned when the plan is affected."""
     with store.write() as session:
         series = get(session, Series, series_id, "series", lock=True)
-        if series.status == "archived":
-            raise DeskError("series_archived", f"Series {series_id} is archived and cannot be "
-                            "changed.")
-        before = _state(session, series)
-        replanning = bool(PLAN_FIELDS & set(changes))
-        occurrences_before = _occurrence_state(session, [series.id]) if replanning else {}
-        shown = (notices.held(session, series_id=series.id, now=store.now())
-                 if SHOWN_FIELDS & set(changes) else {})
-        old_tz = series.timezone
-        times, affected = _apply(series, changes)
-        series.updated_at = naive_now(store.now())
-        session.add(series)
-        report = Replan()
-        if affected:
-            report = _update_plan(session, store, series, changes, times, old_tz,
-                                  confirm=confirm)
-        session.add(series)
-        session.flush()
-        if report.added:
-            on_occurrences_added(session, store, series)
-        notices.tell_changes(session, store, shown)
-        if before["waitlist"] != series.waitlist:
-            _serve_waitlists(session, store, series)
-        after = _state(session, series)
-        if replanning:
-            old, new = _occurrence_changes(occurrences_before,
-                                           _occurrence_state(session, [series.id]))
-            before, after = before | old, after | new
-        audit.record(session, store, "series.edit", "series", series.id, before=before,
-                     after=after, series_id=series.id, hub_id=series.hub_id)
+        report = update_series(session, store, series, confirm=confirm, **changes)
         return series_view(session, series, store.now()), report
+
+
+def update_series(session: Session, store: Store, series: Series, *, confirm: bool = False,
+                  action: str = "series.edit", **changes: Any) -> Replan:
+    """:func:`edit_series` inside the caller's write transaction, on a series it
+    holds locked (an iCalendar import updates the series it made before in one).
+    Same rules, same errors, same notices and audit entry."""
+    if series.status == "archived":
+        raise DeskError("series_archived", f"Series {series.id} is archived and cannot be "
+                        "changed.")
+    before = _state(session, series)
+    replanning = bool(PLAN_FIELDS & set(changes))
+    occurrences_before = _occurrence_state(session, [series.id]) if replanning else {}
+    shown = (notices.held(session, series_id=series.id, now=store.now())
+             if SHOWN_FIELDS & set(changes) else {})
+    old_tz = series.timezone
+    times, affected = _apply(series, changes)
+    series.updated_at = naive_now(store.now())
+    session.add(series)
+    report = Replan()
+    if affected:
+        report = _update_plan(session, store, series, changes, times, old_tz, confirm=confirm)
+    session.add(series)
+    session.flush()
+    if report.added:
+        on_occurrences_added(session, store, series)
+    notices.tell_changes(session, store, shown)
+    if before["waitlist"] != series.waitlist:
+        _serve_waitlists(session, store, series)
+    after = _state(session, series)
+    if replanning:
+        old, new = _occurrence_changes(occurrences_before,
+                                       _occurrence_state(session, [series.id]))
+        before, after = before | old, after | new
+    audit.record(session, store, action, "series", series.id, before=before, after=after,
+                 series_id=series.id, hub_id=series.hub_id)
+    return report
 
 
 @transaction
@@ -663,21 +717,21 @@ def split_series(store: Store, series_id: int, at_occurrence: int, *, confirm: b
         if occ.start_utc < naive_now(store.now()):
             raise DeskError("occurrence_started", "The split must be at an occurrence that has "
                             "not started; the past is never changed.")
-        rule = Rule.parse(series.rrule)
         before = _state(session, series)
         occurrences_before = _occurrence_state(session, [series.id])
         shown = notices.held(session, series_id=series.id, now=store.now())
-        later_rule = rule
-        if rule.count is not None:
-            used = sum(1 for d in rule_dates(rule, series.start_date) if d < split_day)
-            later_rule = replace(rule, count=max(rule.count - used, 1))
-        series.rrule = rule.ending_on(split_day - timedelta(days=1)).to_text()
+        old_slots = slots_of(session, series.id)
+        first_at = min(plan_slots(old_slots), key=lambda s: s.at).at if old_slots else None
+        earlier_set, later_set = rule_set(series).split(series.start_date, split_day, first_at)
+        series.rrule = earlier_set.main.to_text()
+        series.rule_extra = earlier_set.extra_text()
         series.updated_at = naive_now(store.now())
         session.add(series)
-        old_slots = slots_of(session, series.id)
         fields = {k: getattr(series, k) for k in Series.model_fields if k not in (
-            "id", "start_date", "rrule", "planned_through", "created_at", "updated_at")}
-        later = Series(**fields, start_date=split_day, rrule=later_rule.to_text(),
+            "id", "start_date", "rrule", "rule_extra", "planned_through", "created_at",
+            "updated_at")}
+        later = Series(**fields, start_date=split_day, rrule=later_set.main.to_text(),
+                       rule_extra=later_set.extra_text(),
                        created_at=series.updated_at, updated_at=series.updated_at)
         session.add(later)
         session.flush()
@@ -747,14 +801,14 @@ def roll_horizons(store: Store, *, series_id: int | None = None,
     occurrences per series. Each series rolls in its own transaction, so a
     long roll never holds the database; ``progress(done, total)`` follows it."""
     with store.read() as session:
-        query = (select(Series.id, Series.rrule, Series.planned_through, Series.timezone,
-                        Series.start_date, Series.horizon_weeks)
+        query = (select(Series.id, Series.rrule, Series.rule_extra, Series.planned_through,
+                        Series.timezone, Series.start_date, Series.horizon_weeks)
                  .where(col(Series.status).in_(("published", "paused", "draft"))))
         if series_id is not None:
             query = query.where(Series.id == series_id)
         candidates = session.exec(query).all()
     now = store.now()
-    due = [row.id for row in candidates if not Rule.parse(row.rrule).has_end and
+    due = [row.id for row in candidates if not rule_set(row).has_end and
            (row.planned_through is None or row.planned_through < horizon_for(row, now))]
     added: dict[int, int] = {}
     for done, sid in enumerate(due, 1):
@@ -769,7 +823,7 @@ def roll_horizons(store: Store, *, series_id: int | None = None,
 def _roll_one(store: Store, series_id: int) -> int:
     with store.write() as session:
         series = get(session, Series, series_id, "series", lock=True)
-        if Rule.parse(series.rrule).has_end:
+        if rule_set(series).has_end:
             return 0
         if series.planned_through and series.planned_through >= horizon_for(series, store.now()):
             return 0
@@ -787,16 +841,22 @@ def _roll_one(store: Store, series_id: int) -> int:
 
 
 def preview(*, rrule: str, start: date, timezone: str, times: Sequence[TimeSpec],
-            now: datetime, count: int = 10) -> tuple[str, list[datetime]]:
+            now: datetime, count: int = 10, rrules: Sequence[str] = (),
+            rdates: Sequence[Any] = (), exrules: Sequence[str] = (),
+            exdates: Sequence[Any] = (), duration_minutes: int | None = None
+            ) -> tuple[str, list[datetime]]:
     """The plain-English summary and the next ``count`` occurrences of a rule
-    that is being written (no database): what the series form shows live."""
-    rule = Rule.parse(rrule)
+    (or rule set) that is being written (no database): what the series form
+    shows live."""
+    rule = RuleSet.build(rrule, rrules, rdates, exrules, exdates)
     tz = zone(timezone)
     today = now.astimezone(tz).date()
     horizon = None if rule.has_end else max(start, today) + timedelta(weeks=104)
     specs = [parse.slot_spec(t) for t in times]
+    length = None if duration_minutes is None else timedelta(minutes=duration_minutes)
     result = expand(rule, start, tz, [PlanSlot(t.at, t.weekdays) for t in specs],
-                    horizon=horizon)
+                    horizon=horizon, duration=length)
     starts = [p.start for p in result.items]
     starts = [s for s in starts if s >= now] or starts
-    return describe(rule, [t.at for t in specs], start), starts[:count]
+    return describe(rule if not rule.simple else rule.main, [t.at for t in specs], start), \
+        starts[:count]

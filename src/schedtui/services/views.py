@@ -63,6 +63,7 @@ class SeriesView:
     require_approval: bool = False
     fill_rate: float | None = None  # confirmed / capacity over the next 28 days
     waitlist: str = "strict"  # strict (first come first served) or first_fit
+    rule_extra: str = ""  # the rule set's other RRULE, RDATE, EXRULE, EXDATE lines
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

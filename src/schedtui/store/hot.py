@@ -9,7 +9,8 @@ makes eight. Everything else goes through SQLAlchemy and its ORM.
 
 Parameters are written ``:name``; a list value expands to one parameter per
 item (for ``IN (:ids)``). Row locks (``FOR UPDATE``, ``FOR SHARE``...) are kept
-on PostgreSQL and dropped on SQLite, where ``BEGIN IMMEDIATE`` already holds the database for the writer.
+on PostgreSQL and dropped on SQLite, where ``BEGIN IMMEDIATE`` already holds
+the database for the writer.
 Datetimes go in and come out as SQLAlchemy's SQLite dialect stores them, so
 rows written here and rows written through the ORM are the same. Driver errors
 are raised as SQLAlchemy's, so retries and error messages work unchanged.

@@ -71,10 +71,27 @@ def _notice_sending(connection: Connection) -> None:
             connection.execute(text(f"ALTER TABLE notice ADD COLUMN {column}"))
 
 
+def _rule_sets(connection: Connection) -> None:
+    """Rule sets: a series' other rules and dates (RRULE, RDATE, EXRULE, EXDATE
+    lines) beside its main rule."""
+    columns = {c["name"] for c in inspect(connection).get_columns("series")}
+    if "rule_extra" not in columns:
+        connection.execute(text("ALTER TABLE series ADD COLUMN rule_extra TEXT NOT NULL "
+                                "DEFAULT ''"))
+
+
+def _import_uid(connection: Connection) -> None:
+    """Series remember the UID of the calendar event they were imported from, so
+    importing the same file again updates them instead of adding copies."""
+    if "ics_uid" not in {c["name"] for c in inspect(connection).get_columns("series")}:
+        connection.execute(text("ALTER TABLE series ADD COLUMN ics_uid VARCHAR(500)"))
+
+
 def _v3_to_v4(connection: Connection) -> None:
-    """Schema 4: the waitlist rule, the outbox's send state. Each part adds only
-    what is missing, so a database made at an earlier step is safe."""
-    for part in (_waitlist_rule, _notice_sending):
+    """Schema 4: the waitlist rule, the outbox's send state, rule sets and the
+    imported event's UID. Each part adds only what is missing, so a database
+    made at an earlier step is safe."""
+    for part in (_waitlist_rule, _notice_sending, _rule_sets, _import_uid):
         part(connection)
 
 

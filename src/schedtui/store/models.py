@@ -45,7 +45,9 @@ class Series(SQLModel, table=True):
     description: str = ""
     timezone: str = Field(max_length=64)
     start_date: date
-    rrule: str = Field(max_length=1000)
+    rrule: str = Field(max_length=1000)  # the main rule of its rule set
+    # The rule set's other parts as RFC 5545 lines: RRULE, RDATE, EXRULE, EXDATE (schema 4)
+    rule_extra: str = ""
     duration_minutes: int
     capacity: int | None = None  # None: unlimited
     location: str = ""
@@ -61,6 +63,7 @@ class Series(SQLModel, table=True):
     planned_through: date | None = None  # last local date planned, for series with no end
     created_at: datetime = Utc()
     updated_at: datetime = Utc()
+    ics_uid: str | None = Field(default=None, max_length=500)  # the imported event's UID (5)
 
 
 class Slot(SQLModel, table=True):

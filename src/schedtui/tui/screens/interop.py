@@ -231,14 +231,18 @@ def ics_export_report(report) -> Text:
 def ics_import_report(report) -> Text:
     text = Text(("Dry run (nothing saved yet): " if report.dry_run else "") +
                 report.summary(), "bold")
-    text.append(f"\nfrom {report.path}\n", "dim")
+    text.append(f"\nfrom {report.path} ({report.encoding})\n", "dim")
+    for note in report.notes:
+        text.append(f"{note}\n", "yellow")
     if report.events:
         text.append("\nEvents:\n", "bold")
-        _listing(text, [f"{e.name}: {e.rrule or 'once'} ({e.timezone}), {e.occurrences} "
-                        f"occurrences" + (f"; {'; '.join(e.notes)}" if e.notes else "")
+        _listing(text, [("" if e.action == "create" else f"{e.action} series {e.series_id}: ")
+                        + f"{e.name}: {e.rrule or 'once'} ({e.timezone}), {e.occurrences} "
+                        f"occurrences" + (f"; {'; '.join([*e.changes, *e.notes])}"
+                                          if e.changes or e.notes else "")
                         for e in report.events])
     if report.skipped:
-        text.append("\nSkipped:\n", "bold")
+        text.append("\nLeft out:\n", "bold")
         _listing(text, [f"{s.get('summary') or s.get('uid')}: {s.get('reason')}"
                         for s in report.skipped])
     return text
@@ -300,7 +304,9 @@ def import_ics(screen: Any, hub_id: int, hub_name: str) -> None:
 
     store = screen.store
     run_import(screen, title=f"Import iCalendar into {hub_name}",
-               job=lambda path, _, dry_run, progress: ics.import_ics(
-                   store, path, hub_id, dry_run=dry_run, progress=progress),
+               job=lambda path, skip, dry_run, progress: ics.import_ics(
+                   store, path, hub_id, dry_run=dry_run, skip_unsupported=skip,
+                   progress=progress),
                render=ics_import_report, done=screen.reload,
-               hint="Each event becomes a series; all or nothing")
+               hint="Each event becomes a series (one imported before is updated)",
+               option="Skip events the desk cannot hold (import the rest)")
