@@ -124,6 +124,14 @@ CASES = [
     (["outbox", "export", "{ro}"], "write_failed"),
     (["outbox", "export", "{ro}/mail"], "invalid_path"),
     (["outbox", "export", ""], "invalid_path"),
+    # the database itself (or its write-ahead log) named as the file to write
+    (["export", "csv", "--series", "1", "-o", "{db}"], "invalid_path"),
+    (["export", "ics", "--series", "1", "-o", "{db}-wal"], "invalid_path"),
+    (["export", "ics", "--series", "1", "-o", "{db}-shm"], "invalid_path"),
+    (["backup", "{db}-wal", "--force"], "invalid_path"),
+    (["backup", "{db}", "--force"], "invalid_path"),
+    (["series", "edit", "1", "--rrule", "FREQ=DAILY;UNTIL=99991231T235959Z"],
+     "too_many_occurrences"),
     (["backup", "{ro}/copy.db"], "backup_failed"),
     (["backup", "{dir}"], "invalid_path"),
     (["backup", ""], "invalid_path"),
@@ -137,7 +145,8 @@ def _fill(args: list[str], tmp_path: Path, request) -> list[str]:
             arg = arg.replace("{ro}", str(request.getfixturevalue("unwritable")))
         if "{fifo}" in arg:
             arg = arg.replace("{fifo}", str(request.getfixturevalue("fifo")))
-        out.append(arg.replace("{dir}", str(tmp_path)))
+        out.append(arg.replace("{dir}", str(tmp_path)).replace("{db}",
+                                                                str(tmp_path / "desk.db")))
     return out
 
 

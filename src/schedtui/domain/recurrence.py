@@ -324,7 +324,8 @@ def rule_dates(rule: Rule, start: date, through: date | None = None) -> Iterator
         bound = min(bound, through)
     if isinstance(rule.until, datetime):
         # Instants are filtered exactly later; a day after covers any zone offset.
-        bound = min(bound, rule.until.date() + timedelta(days=1))
+        bound = min(bound, rule.until.date() + timedelta(days=1)
+                    if rule.until.date() < date.max else date.max)
     elif isinstance(rule.until, date):
         bound = min(bound, rule.until)
     if bound < start:

@@ -78,6 +78,10 @@ def _backup(source: Path, dest: Path, *, force: bool) -> BackupReport:
         raise DeskError("invalid_path", f"The folder {dest.parent} does not exist.")
     if dest.exists() and dest.resolve() == source.resolve():
         raise DeskError("invalid_path", "The backup cannot overwrite the database itself.")
+    real = source.resolve()
+    if dest.resolve() in {real.with_name(real.name + s) for s in ("-wal", "-shm", "-journal")}:
+        raise DeskError("invalid_path", f"{dest} belongs to the database itself (its "
+                        "write-ahead log, shared memory or journal); name another file.")
     if dest.exists() and not force:
         raise DeskError("file_exists", f"{dest} already exists; nothing was written. Choose "
                         "another name, or replace it with --force.")

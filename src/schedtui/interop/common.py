@@ -33,9 +33,28 @@ def write_atomically(path: str | os.PathLike, data: bytes) -> Path:
         raise DeskError("write_failed", f"Cannot write {target}: {exc.strerror or exc}.") from None
 
 
+SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
+
+
+def _is_database(path: Path) -> bool:
+    """A SQLite database file, or the write-ahead log, shared memory or journal
+    beside one: an export must never land on the data itself."""
+    for suffix in SQLITE_SIDECARS:
+        if path.name.endswith(suffix) and path.name != suffix:
+            return _is_database(path.with_name(path.name[: -len(suffix)]))
+    try:
+        with path.open("rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
 def _write_atomically(target: Path, data: bytes) -> Path:
     if target.is_dir():
         raise DeskError("invalid_path", f"{target} is a folder; name a file to write.")
+    if _is_database(target):
+        raise DeskError("invalid_path", f"{target} is a database file (or one of its "
+                        "companion files); it was left untouched. Name another file.")
     if not target.parent.exists():
         raise DeskError("invalid_path", f"The folder {target.parent} does not exist.")
     try:
