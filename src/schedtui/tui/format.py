@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.color import Color
 from textual.filter import LineFilter
 
-from schedtui.domain.text import clean, for_terminal
+from schedtui.domain.text import for_terminal
 from schedtui.services.views import OccurrenceView
 
 NEARLY_FULL = 0.8
@@ -31,7 +31,8 @@ LEGEND = "○ free  ◐ nearly full  ● full  ◍ waitlist  ✕ cancelled  ↷ 
 
 def plain(value: object) -> Text:
     """User text as a cell: never interpreted as markup, no control characters."""
-    return Text(clean(value), no_wrap=True, overflow="ellipsis")
+    text = for_terminal(value).replace("\n", " ").replace("\t", " ")
+    return Text(text, no_wrap=True, overflow="ellipsis")
 
 
 class TerminalSafe(LineFilter):
