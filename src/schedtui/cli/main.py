@@ -155,7 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - no traceback ever reaches the user
         where = _log_crash(exc)
         return _fail("internal_error", f"Something went wrong inside schedtui ({type(exc).__name__}"
-                     f"); nothing was changed. Details were written to {where}.", as_json,
+                     "); a change is saved whole or not at all, never in part. Details were "
+                     f"written to {where}.", as_json,
                      status=1)
     finally:
         sys.stdout = real
