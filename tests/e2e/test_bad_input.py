@@ -348,3 +348,17 @@ def test_a_real_process_refuses_without_traceback(tmp_path, unwritable):
                           timeout=60, check=False)
     assert done.returncode == 1 and "SCHEDTUI_NOW" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_unreadable_file_is_refused(seeded, cli, db_path, tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root reads any file; the mode bits cannot make one unreadable")
+    people = tmp_path / "people.csv"
+    people.write_text("email,name\nbo@example.org,Bo\n")
+    people.chmod(0)
+    before = dump(db_path)
+    for args in (["import", "csv", str(people), "--series", "1"],
+                 ["import", "ics", str(people), "--hub", "1"]):
+        status, body = cli(*args)
+        assert status == 1 and body["error"]["code"] == "read_failed", body
+    assert dump(db_path) == before
