@@ -362,3 +362,20 @@ def test_an_unreadable_file_is_refused(seeded, cli, db_path, tmp_path):
         status, body = cli(*args)
         assert status == 1 and body["error"]["code"] == "read_failed", body
     assert dump(db_path) == before
+
+
+@pytest.mark.postgres
+def test_an_id_beyond_postgres_keys_is_a_refusal(pg_url, clock):
+    """Past the command line's bound (the desk and scripts importing the
+    services): PostgreSQL's numeric_value_out_of_range is a refusal too."""
+    from schedtui.domain.errors import DeskError
+    from schedtui.services import hubs
+    from schedtui.store import open_store
+
+    store = open_store(pg_url, clock=clock)
+    try:
+        with pytest.raises(DeskError) as refused:
+            hubs.get_hub(store, 2**40)
+        assert refused.value.code == "invalid_value"
+    finally:
+        store.dispose()
