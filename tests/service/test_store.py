@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import re
 import sqlite3
 from datetime import date, time
 
@@ -74,11 +75,13 @@ def test_every_connection_is_set_up(db_path):
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
 
 
-def test_the_schema_version_is_recorded(store):
+def test_the_schema_version_and_the_database_identity_are_recorded(store):
     with store.read() as session:
         rows = dict(session.connection().exec_driver_sql(
             "SELECT key, value FROM schedtui_meta").all())
+    identity = rows.pop("database_id")
     assert rows == {"app": "schedtui", "schema_version": str(migrate.SCHEMA_VERSION)}
+    assert re.fullmatch(r"[0-9a-f]{16}", identity)
 
 
 def test_a_write_that_fails_leaves_nothing_behind(store):

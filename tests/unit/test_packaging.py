@@ -15,3 +15,20 @@ def test_every_package_is_listed():
     found = {".".join(p.parent.relative_to(ROOT / "src").parts)
              for p in (ROOT / "src" / "schedtui").rglob("__init__.py")}
     assert found | {"schedtui.demo_data"} == listed
+
+
+def test_ci_runs_the_readme_command_and_what_users_install():
+    readme = (ROOT / "README.md").read_text()
+    command = "python -m pip install '.[test]' && python -m pytest -n auto"
+    assert command in readme
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert command in ci
+    assert "python -m pip install .\n" in ci and "'.[test-tools]'" in ci
+
+
+def test_the_test_tools_cap_nothing_the_desk_needs():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    assert "schedtui[test-tools]" in extras["test"]
+    assert not any(name.lower().startswith("recurring") for name in extras["test-tools"])
+    assert all("<" not in name for name in extras["test-tools"])

@@ -192,8 +192,8 @@ def roll(args, as_json):
 def occ_list(args, as_json):
     from schedtui.services import occurrences
 
-    start = parse.parse_date(args.from_, "--from") if args.from_ else None
-    end = parse.parse_date(args.to, "--to") if args.to else None
+    start = parse.parse_date(args.from_, "--from", clamp=True) if args.from_ else None
+    end = parse.parse_date(args.to, "--to", clamp=True) if args.to else None
     if start and end and end < start:
         raise invalid("--to is before --from.")
     rows = occurrences.list_occurrences(_store(args), args.series_id, start=start, end=end)
@@ -262,7 +262,8 @@ def occ_undo(args, as_json):
 def log(args, as_json):
     from schedtui.services import audit
 
-    rows = audit.list_log(_store(args), series_id=args.series, limit=args.limit)
+    limit = parse.parse_positive(args.limit, "--limit", 1, 100_000)
+    rows = audit.list_log(_store(args), series_id=args.series, limit=limit)
     _show(rows, as_json, lambda rs: output.table(
         ["ID", "When (UTC)", "Who", "Action", "Entity", "Change"],
         [[e.id, e.at, e.actor, e.action, f"{e.entity} {e.entity_id}", _change(e)] for e in rs]))

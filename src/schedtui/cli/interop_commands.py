@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 
 from schedtui.cli import output
@@ -27,7 +26,7 @@ def export_ics_cmd(args, as_json):
         if as_json:
             output.emit_json({"ics": result})
         else:
-            sys.stdout.write(result.replace("\r\n", "\n"))
+            output.data(result.replace("\r\n", "\n"))
         return
     if as_json:
         output.emit_json(result)
@@ -45,7 +44,7 @@ def export_csv_cmd(args, as_json):
     report = export_attendees(_store(args), args.output, occurrence_id=args.occ,
                               series_id=args.series)
     if report.text is not None and not as_json:
-        sys.stdout.write(report.text.replace("\r\n", "\n"))
+        output.data(report.text.replace("\r\n", "\n"))
     elif as_json:
         output.emit_json(report)
     else:

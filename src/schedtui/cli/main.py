@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 from schedtui.cli import output
 from schedtui.domain.errors import DeskError
+from schedtui.domain.text import for_terminal
 
 
 class UsageError(Exception):
@@ -27,11 +28,72 @@ class Parser(argparse.ArgumentParser):
 Handler = Callable[[argparse.Namespace, Any], Any]
 
 
+INT_LIMIT = 2**31 - 1
+"""The largest whole number the command line takes: every id a store can hold
+(an INTEGER key on PostgreSQL), and far beyond any count, duration or limit."""
+
+
 def _int(value: str) -> int:
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value[:30]!r} is not a whole number") from None
+    if abs(number) > INT_LIMIT:
+        raise argparse.ArgumentTypeError(f"{value[:30]} is out of range (at most {INT_LIMIT:,})")
+    return number
+
+
+class OutputError(Exception):
+    """Writing the command's output failed (the reader closed the pipe, the disk
+    is full): the command itself was carried out."""
+
+    def __init__(self, cause: OSError) -> None:
+        super().__init__(cause.strerror or str(cause))
+        self.cause = cause
+
+
+class _GuardedOutput:
+    """Standard output for one command. Human output passes through
+    ``for_terminal`` (nothing stored reaches the terminal as a control
+    sequence); a failed write raises OutputError, which is not an OSError, so no
+    handler mistakes it for a failure of the command itself."""
+
+    def __init__(self, stream: Any, *, sanitize: bool) -> None:
+        self._stream = stream
+        self._sanitize = sanitize
+        self._raw = False
+
+    def write(self, text: str) -> int:
+        if self._sanitize and not self._raw:
+            text = for_terminal(text)
+        try:
+            return self._stream.write(text)
+        except OSError as exc:
+            raise OutputError(exc) from exc
+
+    def write_data(self, text: str) -> None:
+        """Data the user asked for (a CSV or iCalendar dump): exact when it goes
+        to a file or pipe, cleaned only when it goes to a terminal."""
+        self._raw = not self.isatty()
+        try:
+            self.write(text)
+        finally:
+            self._raw = False
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            raise OutputError(exc) from exc
+
+    def isatty(self) -> bool:
+        try:
+            return self._stream.isatty()
+        except (AttributeError, ValueError, OSError):
+            return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def build_parser() -> Parser:
@@ -54,6 +116,8 @@ def _split_json(argv: list[str]) -> tuple[list[str], bool]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list, as_json = _split_json(list(sys.argv[1:] if argv is None else argv))
+    if any("\x00" in a for a in args_list):  # a real command line cannot hold one
+        return _fail("usage", "schedtui: an argument holds a NUL character", as_json, status=2)
     try:
         parser = build_parser()
         if any(a in ("-h", "--help") for a in args_list):
@@ -69,21 +133,47 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(__version__)
         return 0
+    real = sys.stdout
+    if args.command is not None:  # the desk draws on the terminal itself
+        sys.stdout = _GuardedOutput(real, sanitize=not as_json)
     try:
         if args.command is None:
             from schedtui.cli.commands import run_desk
 
             return run_desk(args)
-        return args.handler(args, as_json) or 0
+        status = args.handler(args, as_json) or 0
+        sys.stdout.flush()
+        return status
     except DeskError as exc:
         return _fail(exc.code, exc.message, as_json, status=1, error=exc)
+    except OutputError as exc:
+        _silence(real)
+        return _fail("output_failed", "The command was carried out (any change it made is "
+                     f"saved), but its output could not be written: {exc}.", False, status=1)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - no traceback ever reaches the user
         where = _log_crash(exc)
         return _fail("internal_error", f"Something went wrong inside schedtui ({type(exc).__name__}"
-                     f"); nothing was changed. Details were written to {where}.", as_json,
+                     "); a change is saved whole or not at all, never in part. Details were "
+                     f"written to {where}.", as_json,
                      status=1)
+    finally:
+        sys.stdout = real
+
+
+def _silence(stream: Any) -> None:
+    """After a failed write to the real standard output, point its descriptor at
+    /dev/null, so what is left in the buffer cannot fail again at exit."""
+    import os
+
+    try:
+        if stream is sys.__stdout__:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _log_crash(exc: BaseException) -> str:
@@ -104,10 +194,17 @@ def _log_crash(exc: BaseException) -> str:
 
 def _fail(code: str, message: str, as_json: bool, *, status: int,
           error: DeskError | None = None) -> int:
-    if as_json:
-        output.emit_json(error.to_json() if error else {"error": {"code": code,
-                                                                  "message": message}})
-    print(f"error: {output.cell(message)}", file=sys.stderr)
+    try:
+        if as_json:
+            output.emit_json(error.to_json() if error else {"error": {"code": code,
+                                                                      "message": message}})
+            sys.stdout.flush()
+    except (OutputError, OSError):
+        _silence(sys.__stdout__)
+    try:
+        print(f"error: {output.cell(message)}", file=sys.stderr)
+    except OSError:
+        pass
     return status
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -20,8 +21,22 @@ def to_data(value: Any) -> Any:
     return value
 
 
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
 def emit_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(to_data(value), ensure_ascii=False, indent=2) + "\n")
+    """One JSON document. JSON escapes C0 controls itself; DEL, C1 controls and
+    bidi marks are escaped too (``\\u009b``), so the document is the same data
+    and still safe to show on a terminal."""
+    text = json.dumps(to_data(value), ensure_ascii=False, indent=2)
+    sys.stdout.write(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + "\n")
+
+
+def data(text: str) -> None:
+    """A document the user asked for on standard output (CSV, iCalendar): exact
+    when it goes to a file or a pipe, without control characters on a terminal."""
+    write = getattr(sys.stdout, "write_data", sys.stdout.write)
+    write(text)
 
 
 def cell(value: Any) -> str:

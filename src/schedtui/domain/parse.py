@@ -15,13 +15,25 @@ from schedtui.domain.recurrence import WEEKDAYS
 
 MAX_CAPACITY = 10_000
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+"""The span of days the desk plans in: time zone rules are known there, and
+arithmetic on a day near year 1 or 9999 cannot run off Python's calendar."""
 
 
-def parse_date(value: str, label: str = "Date") -> date:
+def parse_date(value: str, label: str = "Date", *, clamp: bool = False) -> date:
+    """``YYYY-MM-DD``, within FIRST_DAY..LAST_DAY. With ``clamp`` (the ends of a
+    range to search), a day outside the span is moved to its nearer end instead."""
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except (ValueError, AttributeError):
         raise invalid(f'{label} "{str(value)[:40]}" is not a date (YYYY-MM-DD).') from None
+    if FIRST_DAY <= day <= LAST_DAY:
+        return day
+    if clamp:
+        return min(max(day, FIRST_DAY), LAST_DAY)
+    raise invalid(f"{label} {day.isoformat()} is outside the years {FIRST_DAY.year} to "
+                  f"{LAST_DAY.year} the desk plans in.", field=label.lower())
 
 
 def parse_time(value: str, label: str = "Time") -> time:

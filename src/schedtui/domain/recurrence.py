@@ -595,7 +595,9 @@ def _bound(rule: Rule, through: datetime | None) -> datetime:
     if isinstance(until, datetime):
         if until.tzinfo is not None:
             # Instants are filtered exactly later; a day after covers any zone offset.
-            bound = min(bound, until.replace(tzinfo=None) + timedelta(days=1))
+            wall = until.replace(tzinfo=None)
+            if wall < _END_OF_TIME - timedelta(days=1):  # else the day after overflows
+                bound = min(bound, wall + timedelta(days=1))
         else:
             bound = min(bound, until)
     elif isinstance(until, date):

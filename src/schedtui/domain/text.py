@@ -14,6 +14,7 @@ from schedtui.domain.errors import invalid
 # separators that terminals may treat as new lines.
 _ALWAYS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
 _CONTROLS = re.compile(f"[{_ALWAYS}]")
+_TERMINAL = re.compile(f"[{_ALWAYS}\r]")
 
 
 def clean(text: str | None, *, multiline: bool = False) -> str:
@@ -26,6 +27,15 @@ def clean(text: str | None, *, multiline: bool = False) -> str:
         return _CONTROLS.sub("", text).strip()
     return " ".join(_CONTROLS.sub("", text.replace("\t", " ").replace("\r", " ")
                                   .replace("\n", " ")).split())
+
+
+def for_terminal(text: object) -> str:
+    """Text on its way to a terminal: every control character (ESC, BEL, C1,
+    carriage return...) and bidi mark removed, newlines and tabs kept. Whatever
+    was stored (another program can write anything into a shared database), what
+    is shown cannot clear the screen, set the title or the clipboard, or move
+    the cursor."""
+    return _TERMINAL.sub("", "" if text is None else str(text))
 
 
 def field(

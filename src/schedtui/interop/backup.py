@@ -25,7 +25,7 @@ from sqlalchemy.engine import URL
 
 from schedtui.domain.errors import DeskError
 from schedtui.store import Store, migrate
-from schedtui.store.engine import BUSY_TIMEOUT_MS, check_sqlite_file, resolve_url
+from schedtui.store.engine import busy_timeout_ms, check_sqlite_file, resolve_url
 
 
 @dataclass(frozen=True)
@@ -58,22 +58,40 @@ def backup(store_or_db: Store | str | os.PathLike | None, target: str | os.PathL
     if url.database in (None, "", ":memory:"):
         raise DeskError("unsupported", "An in-memory database cannot be backed up.")
     source = Path(url.database).expanduser()
+    check_sqlite_file(source)  # refuses a name too long, a folder, another program's file
     if not source.exists():
         raise DeskError("not_found", f"There is no database at {source}.")
-    check_sqlite_file(source)
+    if not str(target).strip():
+        raise DeskError("invalid_path", "No file named: give the path of the backup file.")
     dest = Path(target).expanduser()
+    try:
+        return _backup(source, dest, force=force)
+    except OSError as exc:  # the checks themselves: a name too long, a folder not entered
+        raise DeskError("backup_failed", f"Cannot write {dest}: {exc.strerror or exc}.") \
+            from None
+
+
+def _backup(source: Path, dest: Path, *, force: bool) -> BackupReport:
     if dest.is_dir():
         raise DeskError("invalid_path", f"{dest} is a folder; name the backup file.")
     if not dest.parent.exists():
         raise DeskError("invalid_path", f"The folder {dest.parent} does not exist.")
     if dest.exists() and dest.resolve() == source.resolve():
         raise DeskError("invalid_path", "The backup cannot overwrite the database itself.")
+    real = source.resolve()
+    if dest.resolve() in {real.with_name(real.name + s) for s in ("-wal", "-shm", "-journal")}:
+        raise DeskError("invalid_path", f"{dest} belongs to the database itself (its "
+                        "write-ahead log, shared memory or journal); name another file.")
     if dest.exists() and not force:
         raise DeskError("file_exists", f"{dest} already exists; nothing was written. Choose "
                         "another name, or replace it with --force.")
     began = time.monotonic()
-    handle, temp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp",
-                                         dir=dest.parent)
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp",
+                                             dir=dest.parent)
+    except OSError as exc:
+        raise DeskError("backup_failed", f"Cannot write in {dest.parent}: "
+                        f"{exc.strerror or exc}; nothing was written.") from None
     os.close(handle)
     temp = Path(temp_name)
     try:
@@ -93,7 +111,7 @@ def backup(store_or_db: Store | str | os.PathLike | None, target: str | os.PathL
 
 
 def _copy(source: Path, temp: Path) -> None:
-    src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
+    src = sqlite3.connect(source, timeout=busy_timeout_ms() / 1000)
     try:
         dst = sqlite3.connect(temp)
         try:

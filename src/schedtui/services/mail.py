@@ -26,6 +26,7 @@ error and every notice keeps waiting.
 from __future__ import annotations
 
 import contextlib
+import email.errors
 import hashlib
 import os
 import smtplib
@@ -72,8 +73,9 @@ the test kills it."""
 
 @transaction
 def database_id(store: Store) -> str:
-    """A random identity fixed the first time it is asked for (kept in the
-    database, so a backup keeps it): it makes Message-IDs unique across desks."""
+    """The database's random identity (made with the schema, kept by a backup):
+    it makes Message-IDs unique across desks. Made here only for a database that
+    lacks it."""
     query = text("SELECT value FROM schedtui_meta WHERE key = 'database_id'")
     with store.read() as session:
         found = session.connection().execute(query).scalar()
@@ -239,7 +241,24 @@ def render(store: Store, notice_ids: list[int], sender: str) -> dict[int, bytes]
     db_id = database_id(store)
     with store.read() as session:
         rows = list(session.exec(select(Notice).where(col(Notice.id).in_(notice_ids))))
-        return {i: as_bytes(m) for i, m in compose(session, rows, sender, db_id).items()}
+        try:
+            return {i: as_bytes(m) for i, m in compose(session, rows, sender, db_id).items()}
+        except _UNWRITABLE:
+            pass
+        for notice in rows:  # one at a time, to name the one that cannot be written
+            try:
+                as_bytes(compose(session, [notice], sender, db_id)[notice.id])
+            except _UNWRITABLE as exc:
+                raise DeskError("invalid_email", f"Notice {notice.id} to "
+                                f"{notice.to_email[:80]!r} cannot be written as an e-mail "
+                                f"({str(exc)[:120]}); nothing was exported.",
+                                notice=notice.id) from None
+        raise AssertionError("a message failed to build, then built one by one")
+
+
+# What building a message from stored text can raise (a line break in a name
+# put there by another program, a domain no IDNA codec takes).
+_UNWRITABLE = (ValueError, TypeError, IndexError, UnicodeError, email.errors.MessageError)
 
 
 # -- the send run -------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -68,29 +69,52 @@ def sender() -> str:
 @transaction
 def export_eml(store: Store, folder: str | os.PathLike, *, include_exported: bool = False
                ) -> list[Path]:
-    """Write each waiting notice as ``notice-<id>.eml`` and mark it exported."""
-    target = Path(folder)
+    """Write each waiting notice as ``notice-<id>.eml`` and mark it exported.
+
+    All or nothing: every message is built before any file is written, the files
+    are written under temporary names and renamed at the end, and a failure
+    removes what this export wrote; the notices are marked exported only after
+    every file is in place."""
+    if not str(folder).strip():
+        raise DeskError("invalid_path", "No folder named: give the folder to write the "
+                        "notices to.")
+    target = Path(folder).expanduser()
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DeskError("invalid_path", f"Cannot create the folder {target}: {exc.strerror}.") \
-            from None
+        raise DeskError("invalid_path", f"Cannot create the folder {target}: "
+                        f"{exc.strerror or exc}.") from None
     notices = list_notices(store, include_exported=include_exported)
     from schedtui.services import mail  # the same messages as sending makes
 
-    messages = mail.render(store, [n.id for n in notices], sender())
-    written = []
-    for notice in notices:
-        path = target / f"notice-{notice.id}.eml"
-        try:
-            path.write_bytes(messages[notice.id])
-        except OSError as exc:
-            raise DeskError("invalid_path", f"Cannot write {path}: {exc.strerror}.") from None
-        written.append(path)
+    built = mail.render(store, [n.id for n in notices], sender())
+    messages = [(target / f"notice-{n.id}.eml", built[n.id]) for n in notices]
+    _write_all(target, messages)
     if notices:
         with store.write() as session:
             ids = [n.id for n in notices]
             for row in session.exec(select(Notice).where(col(Notice.id).in_(ids))):
                 row.exported_at = row.exported_at or naive_now(store.now())
                 session.add(row)
-    return written
+    return [path for path, _ in messages]
+
+
+def _write_all(target: Path, messages: list[tuple[Path, bytes]]) -> None:
+    temps: list[Path] = []
+    created: list[Path] = []
+    try:
+        for _, data in messages:
+            handle, name = tempfile.mkstemp(prefix=".notice-", suffix=".tmp", dir=target)
+            temps.append(Path(name))
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+        for (path, _), temp in zip(messages, temps, strict=True):
+            existed = path.exists()
+            os.replace(temp, path)
+            if not existed:
+                created.append(path)
+    except OSError as exc:
+        for leftover in temps + created:
+            leftover.unlink(missing_ok=True)
+        raise DeskError("write_failed", f"Cannot write the notices to {target}: "
+                        f"{exc.strerror or exc}; nothing was exported.") from None

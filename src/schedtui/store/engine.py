@@ -36,6 +36,23 @@ P = ParamSpec("P")
 R = TypeVar("R")
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000
+"""How long a writer waits for another writer's lock before ``database_busy``
+(``SCHEDTUI_BUSY_TIMEOUT`` in seconds changes it)."""
+
+
+def busy_timeout_ms() -> int:
+    """BUSY_TIMEOUT_MS, or ``SCHEDTUI_BUSY_TIMEOUT`` (seconds, 0.1 to 3600) when set."""
+    raw = os.environ.get("SCHEDTUI_BUSY_TIMEOUT", "").strip()
+    if not raw:
+        return BUSY_TIMEOUT_MS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0.1 <= seconds <= 3600:
+        raise DeskError("invalid_value", f'SCHEDTUI_BUSY_TIMEOUT="{raw[:20]}" is not a number '
+                        "of seconds from 0.1 to 3600.", field="SCHEDTUI_BUSY_TIMEOUT")
+    return int(seconds * 1000)
 
 
 def default_path() -> Path:
@@ -48,6 +65,10 @@ def default_path() -> Path:
 def resolve_url(db: str | os.PathLike | None) -> URL:
     """A SQLAlchemy URL from ``--db`` (a path or URL), ``SCHEDTUI_DB`` or the default."""
     raw = os.fspath(db) if db is not None else os.environ.get("SCHEDTUI_DB") or ""
+    if db is not None and not raw.strip():
+        raise DeskError("invalid_database", "--db is empty: name a database file or URL.")
+    if "\x00" in raw:
+        raise DeskError("invalid_database", "The database path holds a NUL character.")
     if not raw:
         path = default_path()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,12 +88,23 @@ def resolve_url(db: str | os.PathLike | None) -> URL:
 
 def check_sqlite_file(path: Path) -> None:
     """Refuse, without touching it, a file that is not a schedtui database."""
+    try:
+        _check_sqlite_file(path)
+    except OSError as exc:  # a name too long, a folder that cannot be entered...
+        raise DeskError("invalid_database", f"Cannot use {str(path)[:200]} as a database: "
+                        f"{exc.strerror or exc}.") from None
+
+
+def _check_sqlite_file(path: Path) -> None:
     if not path.exists():
         if not path.parent.exists():
             raise DeskError("invalid_database", f"The folder {path.parent} does not exist.")
         return
     if path.is_dir():
         raise DeskError("invalid_database", f"{path} is a folder, not a database file.")
+    if not path.is_file():
+        raise DeskError("not_a_database", f"{path} is a device or a pipe, not a database "
+                        "file; it was left untouched.")
     if path.stat().st_size == 0:
         raise DeskError("not_a_database", f"{path} is an empty file, not a schedtui database; "
                         "it was left untouched. Choose another path or remove the file.")
@@ -110,13 +142,13 @@ bulk work (a batch of series, an import) rewrites the same index pages, and a
 small cache makes it spill and read them back."""
 
 
-def _configure_sqlite(engine: Engine, cache_kib: int) -> None:
+def _configure_sqlite(engine: Engine, cache_kib: int, timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
         dbapi_connection.isolation_level = None  # the desk issues BEGIN itself
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {timeout_ms}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute(f"PRAGMA cache_size = -{cache_kib}")
@@ -145,6 +177,16 @@ def _is_retryable(exc: DBAPIError) -> bool:
     return "database is locked" in message or "database is busy" in message
 
 
+def _is_damage(exc: DBAPIError) -> bool:
+    """A table or column the schema promises is missing, or the file is corrupt."""
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if code in ("42P01", "42703"):  # undefined table / column
+        return True
+    message = str(getattr(exc, "orig", exc)).lower()
+    return any(m in message for m in ("no such table", "no such column", "malformed",
+                                      "not a database"))
+
+
 ATTEMPTS = 8
 
 
@@ -157,16 +199,27 @@ def transaction(service: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(service)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        # SQLite waits up to the busy timeout inside each attempt: once that much
+        # time has passed, another attempt would only make the caller wait longer.
+        deadline = _time.monotonic() + busy_timeout_ms() / 1000
         for attempt in range(ATTEMPTS):
             try:
                 return service(*args, **kwargs)
             except DBAPIError as exc:
                 if _is_retryable(exc):
-                    if attempt < ATTEMPTS - 1:
+                    if attempt < ATTEMPTS - 1 and _time.monotonic() < deadline:
                         _time.sleep(0.02 * (2 ** attempt))
                         continue
-                    raise DeskError("database_busy", "The database stayed busy with other "
-                                    "writers; nothing was saved. Try again.") from None
+                    raise DeskError("database_busy", "The database stayed busy with another "
+                                    "writer (an import, another desk); nothing was saved. "
+                                    "Try again.") from None
+                if _is_damage(exc):
+                    raise DeskError("damaged_database", "The database is damaged or was "
+                                    f"changed by another program ({str(exc.orig).strip()[:200]}"
+                                    "); nothing was saved.") from None
+                if getattr(exc.orig, "sqlstate", None) == "22003":
+                    raise DeskError("invalid_value", "A number is beyond what the database "
+                                    "can hold; nothing was saved.") from None
                 if isinstance(exc, OperationalError) or exc.connection_invalidated:
                     raise DeskError("database_unavailable", "The connection to the database "
                                     f"was lost ({str(exc.orig).strip()[:200]}); nothing was "
@@ -197,8 +250,7 @@ class Store:
             return self._clock()
         fixed = os.environ.get("SCHEDTUI_NOW")
         if fixed:
-            moment = datetime.fromisoformat(fixed)
-            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+            return fixed_now(fixed)
         return datetime.now(UTC)
 
     def set_clock(self, clock: Callable[[], datetime] | None) -> None:
@@ -230,6 +282,22 @@ class Store:
         return self.engine.url.render_as_string(hide_password=True)
 
 
+def fixed_now(value: str) -> datetime:
+    """``SCHEDTUI_NOW`` as an aware UTC moment, or a refusal naming it."""
+    from schedtui.domain.parse import FIRST_DAY, LAST_DAY
+
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        moment = None
+    if moment is None or not FIRST_DAY <= moment.date() <= LAST_DAY:
+        raise DeskError("invalid_value", f'SCHEDTUI_NOW="{value[:40]}" is not a date and time '
+                        f"from {FIRST_DAY.year} to {LAST_DAY.year} (like "
+                        "2025-01-06T09:00:00+00:00); unset it to use the clock.",
+                        field="SCHEDTUI_NOW")
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def _os_user() -> str:
     try:
         return getpass.getuser()
@@ -240,21 +308,25 @@ def _os_user() -> str:
 def open_store(db: str | os.PathLike | None = None, *, create: bool = True,
                clock: Callable[[], datetime] | None = None) -> Store:
     """Open (and create or migrate) the store named by ``db``, ``SCHEDTUI_DB`` or the default."""
+    if clock is None and os.environ.get("SCHEDTUI_NOW"):
+        fixed_now(os.environ["SCHEDTUI_NOW"])  # refused here, before anything is opened
     url = resolve_url(db)
     writer = None
     if url.get_backend_name() == "sqlite":
         memory = url.database in (None, "", ":memory:")
         if not memory:
             check_sqlite_file(Path(url.database))
-        kwargs: dict = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000,
+        timeout_ms = busy_timeout_ms()
+        kwargs: dict = {"connect_args": {"timeout": timeout_ms / 1000,
                                          "check_same_thread": False}}
         if memory:
             kwargs["poolclass"] = StaticPool
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine, READ_CACHE_KIB if not memory else WRITE_CACHE_KIB)
+        _configure_sqlite(engine, READ_CACHE_KIB if not memory else WRITE_CACHE_KIB,
+                          timeout_ms)
         if not memory:  # writing connections of their own, with a larger page cache
             writer = create_engine(url, **kwargs)
-            _configure_sqlite(writer, WRITE_CACHE_KIB)
+            _configure_sqlite(writer, WRITE_CACHE_KIB, timeout_ms)
     elif url.get_backend_name() == "postgresql":
         engine = create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
     else:
@@ -268,6 +340,13 @@ def open_store(db: str | os.PathLike | None = None, *, create: bool = True,
         raise
     except OperationalError as exc:
         store.dispose()
+        if _is_retryable(exc):
+            raise DeskError("database_busy", f"The database {store.label} is busy: another "
+                            "program holds its write lock (an import, a migration); nothing "
+                            "was changed. Try again.") from None
+        if _is_damage(exc):
+            raise DeskError("damaged_database", f"The database {store.label} is damaged "
+                            f"({exc.orig}); it was left untouched.") from None
         raise DeskError("database_unavailable",
                         f"Cannot open the database {store.label}: {exc.orig}") from None
     return store

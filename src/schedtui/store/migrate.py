@@ -5,6 +5,7 @@ one is refused. The same path serves SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -87,11 +88,18 @@ def _import_uid(connection: Connection) -> None:
         connection.execute(text("ALTER TABLE series ADD COLUMN ics_uid VARCHAR(500)"))
 
 
+def _database_id(connection: Connection) -> None:
+    """A random identity for the database, made once (a backup keeps it): it
+    makes the outbox's Message-IDs unique across desks."""
+    connection.execute(text(f"INSERT INTO {META_TABLE} (key, value) VALUES ('database_id', "
+                            ":v) ON CONFLICT (key) DO NOTHING"), {"v": os.urandom(8).hex()})
+
+
 def _v3_to_v4(connection: Connection) -> None:
-    """Schema 4: the waitlist rule, the outbox's send state, rule sets and the
-    imported event's UID. Each part adds only what is missing, so a database
-    made at an earlier step is safe."""
-    for part in (_waitlist_rule, _notice_sending, _rule_sets, _import_uid):
+    """Schema 4: the waitlist rule, the outbox's send state, rule sets, the
+    imported event's UID and the database's identity. Each part adds only what
+    is missing, so a database made at an earlier step is safe."""
+    for part in (_waitlist_rule, _notice_sending, _rule_sets, _import_uid, _database_id):
         part(connection)
 
 
@@ -101,40 +109,74 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v
 
 
 def prepare(store: Store, *, create: bool = True) -> int:
-    """Create, check and migrate the schema. Returns the version found before."""
+    """Create, check and migrate the schema. Returns the version found before.
+
+    The check is a read: a database at the current version (the usual case) is
+    opened without the write lock, so a command starts while another program
+    holds a long write (an import) and only waits if it writes itself. The write
+    lock is taken only to create or migrate, and the check is repeated under it
+    (another desk may have done the work meanwhile)."""
     from schedtui.store import models  # noqa: F401 - registers the tables
 
+    with store.read() as session:
+        found = _check(store, session.connection(), create=create)
+    if found == SCHEMA_VERSION:
+        return found
     with store.write() as session:
         connection = session.connection()
         if connection.dialect.name == "postgresql":
             # One desk at a time creates or migrates the schema.
             connection.execute(text("SELECT pg_advisory_xact_lock(5455243)"))
-        names = set(inspect(connection).get_table_names())
-        if META_TABLE not in names:
-            if names:
-                raise DeskError("not_a_database", f"{store.label} holds tables of another "
-                                "program, not a schedtui database; it was left untouched.")
-            if not create:
-                raise DeskError("not_a_database", f"{store.label} is empty.")
+        found = _check(store, connection, create=create)
+        if found is None:
             SQLModel.metadata.create_all(connection)
             connection.execute(text(f"INSERT INTO {META_TABLE} (key, value) VALUES "
                                     "('app', :app), ('schema_version', :v)"),
                                {"app": APP_NAME, "v": str(SCHEMA_VERSION)})
-            return 0
-        rows = dict(connection.execute(text(f"SELECT key, value FROM {META_TABLE}")).all())
-        if rows.get("app") != APP_NAME:
-            raise DeskError("not_a_database", f"{store.label} is not a schedtui database; it "
-                            "was left untouched.")
-        found = int(rows.get("schema_version", "0"))
-        if found > SCHEMA_VERSION:
-            raise DeskError("schema_too_new", f"{store.label} was written by a newer schedtui "
-                            f"(schema {found}; this one knows {SCHEMA_VERSION}). Upgrade "
-                            "schedtui to open it; the database was left untouched.")
-        version = found
+            _database_id(connection)
+            found = 0
+        version = found or SCHEMA_VERSION
         while version < SCHEMA_VERSION:
             MIGRATIONS[version](connection)
             version += 1
         if version != found:
             connection.execute(text(f"UPDATE {META_TABLE} SET value = :v "
                                     "WHERE key = 'schema_version'"), {"v": str(version)})
-        return found
+    _fresh_readers(store)
+    return found
+
+
+def _fresh_readers(store: Store) -> None:
+    """Reading connections that saw the schema before it was created or migrated
+    are closed, so none answers from what it cached of the old one."""
+    if store._writer_engine is not None:  # never the one connection of a memory store
+        store.engine.dispose()
+
+
+def _check(store: Store, connection: Connection, *, create: bool) -> int | None:
+    """The schema version of the database, None when it is empty (to be created),
+    or a refusal: another program's tables, a newer or a damaged schema."""
+    names = set(inspect(connection).get_table_names())
+    if META_TABLE not in names:
+        if names:
+            raise DeskError("not_a_database", f"{store.label} holds tables of another "
+                            "program, not a schedtui database; it was left untouched.")
+        if not create:
+            raise DeskError("not_a_database", f"{store.label} is empty.")
+        return None
+    rows = dict(connection.execute(text(f"SELECT key, value FROM {META_TABLE}")).all())
+    if rows.get("app") != APP_NAME:
+        raise DeskError("not_a_database", f"{store.label} is not a schedtui database; it "
+                        "was left untouched.")
+    raw = str(rows.get("schema_version", "")).strip()
+    if not raw.isdigit() or not 1 <= int(raw) < 10**6:
+        shown = "missing" if "schema_version" not in rows else f'"{raw[:20]}"'
+        raise DeskError("damaged_database", f"{store.label} is a schedtui database, but its "
+                        f"schema version is {shown} (in {META_TABLE}); it was left untouched. "
+                        "Restore it from a backup, or set the version it really has.")
+    found = int(raw)
+    if found > SCHEMA_VERSION:
+        raise DeskError("schema_too_new", f"{store.label} was written by a newer schedtui "
+                        f"(schema {found}; this one knows {SCHEMA_VERSION}). Upgrade "
+                        "schedtui to open it; the database was left untouched.")
+    return found

@@ -55,6 +55,13 @@ class DeskApp(ServiceCalls, App[int]):
                 id="outbox"),
     ]
 
+    def get_line_filters(self):
+        """Textual's filters, then TERMINAL_SAFE: no stored text reaches the
+        terminal as a control sequence, whichever widget shows it."""
+        from schedtui.tui.format import TERMINAL_SAFE
+
+        return [*super().get_line_filters(), TERMINAL_SAFE]
+
     def __init__(self, store: Store | Callable[[], Store], *,
                  poll_seconds: float | None = POLL_SECONDS, roll_on_start: bool = True) -> None:
         super().__init__()

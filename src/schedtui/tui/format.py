@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.segment import Segment
 from rich.text import Text
+from textual.color import Color
+from textual.filter import LineFilter
 
+from schedtui.domain.text import for_terminal
 from schedtui.services.views import OccurrenceView
 
 NEARLY_FULL = 0.8
@@ -26,8 +30,26 @@ LEGEND = "○ free  ◐ nearly full  ● full  ◍ waitlist  ✕ cancelled  ↷ 
 
 
 def plain(value: object) -> Text:
-    """User text as a cell: never interpreted as markup."""
-    return Text("" if value is None else str(value), no_wrap=True, overflow="ellipsis")
+    """User text as a cell: never interpreted as markup, no control characters."""
+    text = for_terminal(value).replace("\n", " ").replace("\t", " ")
+    return Text(text, no_wrap=True, overflow="ellipsis")
+
+
+class TerminalSafe(LineFilter):
+    """The last step before the screen: control characters (ESC, BEL, C1...) in
+    any widget's text are dropped. Text another program stored in a shared
+    database reaches tables, titles, forms and notifications through many
+    paths; here, whatever path it took, it cannot clear the screen, set the
+    window title or the clipboard. They have no width, so layout is unchanged."""
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        line = "".join(segment.text for segment in segments)
+        if for_terminal(line) == line:
+            return segments
+        return [Segment(for_terminal(s.text), s.style, s.control) for s in segments]
+
+
+TERMINAL_SAFE = TerminalSafe()
 
 
 def when(iso: str | None, *, weekday: bool = True) -> str:
