@@ -626,10 +626,9 @@ def walk(rule: Rule, dtstart: datetime, through: datetime | None = None) -> Iter
             if not remaining:
                 return
     if remaining is not None and remaining < rule.count and through is None:
-        raise DeskError(
-            "no_occurrences",
-            f"{rule.to_text()} cannot reach its COUNT: it makes only "
-            f"{rule.count - remaining:,} occurrence dates before the end of the year 9999.")
+        raise _rule_error(
+            f"COUNT={rule.count} cannot be reached: {rule.to_text()} makes only "
+            f"{rule.count - remaining:,} before the end of the year 9999. Lower the COUNT.")
 
 
 def rule_dates(rule: Rule, start: date, through: date | None = None) -> Iterator[date]:
