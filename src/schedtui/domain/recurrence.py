@@ -617,14 +617,17 @@ def walk(rule: Rule, dtstart: datetime, through: datetime | None = None) -> Iter
         return
     remaining = rule.count
     first = dtstart.toordinal()
-    for moment in walker:
-        if step != 1 and (moment.toordinal() - first) % step:
-            continue
-        yield moment
-        if remaining is not None:
-            remaining -= 1
-            if not remaining:
-                return
+    try:
+        for moment in walker:
+            if step != 1 and (moment.toordinal() - first) % step:
+                continue
+            yield moment
+            if remaining is not None:
+                remaining -= 1
+                if not remaining:
+                    return
+    except (ValueError, OverflowError):  # dateutil stepping past the year 9999
+        pass
     if remaining is not None and remaining < rule.count and through is None:
         raise _rule_error(
             f"COUNT={rule.count} cannot be reached: {rule.to_text()} makes only "
@@ -873,10 +876,26 @@ def _ever(rules: RuleSet, start: date, slots: Sequence[Slot]) -> bool:
     if any(m for m in rules.rdates if _moment_key(m).date() >= start):
         return True
     for rule in rules.rrules:
-        for day in rule_dates(rule, start):
+        # The calendar repeats every 400 years (146,097 days, a whole number of
+        # weeks), so a rule that matches nothing in 400 x INTERVAL years never
+        # will; a rule filtered by weekdays alone repeats within 7 x INTERVAL weeks.
+        filtered = (rule.bymonth or rule.bymonthday or rule.byyearday or rule.byweekno
+                    or rule.bysetpos or any(d.n for d in rule.byday))
+        if rule.freq in ("DAILY", "WEEKLY") and not filtered and not rule.timed:
+            through = start + timedelta(weeks=7 * rule.interval + 1)
+        else:
+            through = _add_years(start, 400 * rule.interval + 1)
+        for day in rule_dates(rule, start, through):
             if rule.timed or any(s.applies(day) for s in slots):
                 return True
     return False
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=min(day.year + years, 9999))
+    except ValueError:  # 29 February
+        return day.replace(year=min(day.year + years, 9999), day=28)
 
 
 def _estimate(rules: RuleSet, start: date, slots: Sequence[Slot]) -> str:
