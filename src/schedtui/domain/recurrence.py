@@ -971,6 +971,7 @@ def _nth_phrase(rule: Rule) -> str:
     parts = []
     for d in rule.byday:
         parts.append(f"the {_nth(d.n)} {DAY_NAMES[d.weekday]}" if d.n
+                     else DAY_NAMES[d.weekday] if rule.byweekno
                      else f"every {DAY_NAMES[d.weekday]}")
     parts += [_day_of_month(n) for n in rule.bymonthday]
     return _join(parts)
@@ -1017,7 +1018,10 @@ def _filters(rule: Rule) -> str:
     if rule.byyearday:
         text += " on the " + _join([_nth(n) for n in rule.byyearday]) + " day of the year"
     if rule.byweekno:
-        text += " in week " + _join([str(n) if n > 0 else f"{_nth(n)}" for n in rule.byweekno])
+        weeks = [str(n) for n in rule.byweekno if n > 0]
+        text += " in " + _join(([("week " if len(weeks) == 1 else "weeks ") + _join(weeks)]
+                                if weeks else [])
+                               + [f"the {_nth(n)} week" for n in rule.byweekno if n < 0])
     if rule.bymonth and rule.freq != "YEARLY":
         text += " in " + _join([MONTH_NAMES[m - 1] for m in rule.bymonth])
     return text
@@ -1070,7 +1074,7 @@ def describe(rule: Rule | RuleSet, times: Sequence[time] = (), start: date | Non
             elif start:
                 what = f"{start.day} {months or MONTH_NAMES[start.month - 1]}"
                 if months and len(rule.bymonth) > 1:
-                    what = f"the {_nth(start.day)} of {months}"
+                    what = f"{_day_of_month(start.day)} of {months}"
             else:
                 what = months
             text = ("Every year" if n == 1 else f"{every} years") + (
