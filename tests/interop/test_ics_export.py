@@ -279,6 +279,11 @@ def test_rule_sets_and_timed_rules_export_as_the_desk_plans_them(store, hub, par
     assert expander_instants(text, start, far) == desk_instants(store, [view.id])
     if parts.get("rdates"):
         assert "RDATE" in text
+    # The rules carry the plan: only the added dates are RDATEs.
+    rdates = sum(len(r.dts) for e in icalendar.Calendar.from_ical(text).walk("VEVENT")
+                 for r in (e.get("RDATE") if isinstance(e.get("RDATE"), list)
+                           else [e["RDATE"]] if "RDATE" in e else []))
+    assert rdates <= len(parts.get("rdates", []))
     if parts.get("exrules"):
         assert "EXRULE" in text
     if parts.get("rrules"):

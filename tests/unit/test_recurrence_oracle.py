@@ -84,7 +84,10 @@ def test_expansion_matches_an_independent_expander(text, tz, at, start):
             return
         assert exc.code == "no_occurrences"
         first = datetime.combine(start, at, zone(tz))
-        assert oracle(rule, first, datetime(2200, 1, 1, tzinfo=UTC)) == []
+        # recurring-ical-events counts DTSTART as an instance even when the rule never
+        # names it (RFC 5545 leaves that undefined); the desk, like dateutil, does not.
+        theirs = oracle(rule, first, datetime(2200, 1, 1, tzinfo=UTC))
+        assert [t for t in theirs if t != first] == []
         return
     first = datetime.combine(mine[0].day, at, zone(tz))
     theirs = oracle(rule, first, max(FAR, mine[-1].start_utc + timedelta(days=400)))

@@ -647,7 +647,12 @@ def rule_dates(rule: Rule, start: date, through: date | None = None) -> Iterator
             last = day
 
 
-def _too_many(count: str, limit: int) -> DeskError:
+def _too_many(count: str, limit: int, *, open_ended: bool = False) -> DeskError:
+    if open_ended:
+        return DeskError(
+            "too_many_occurrences",
+            f"This rule would make {count} occurrences within the planning horizon; a series "
+            f"may have at most {limit:,} planned. Space its sessions further apart.")
     return DeskError(
         "too_many_occurrences",
         f"This rule would make {count} occurrences; a series may have at most {limit}. Shorten "
@@ -760,7 +765,7 @@ def _walls(rule: Rule, start: date, slots: Sequence[Slot], through: datetime | N
             yield moment, slot
             made += 1
             if limit is not None and made > limit:
-                raise _too_many(f"more than {limit:,}", limit)
+                raise _too_many(f"more than {limit:,}", limit, open_ended=not rule.has_end)
         return
     for moment in walk(rule, datetime.combine(start, time()), through):
         day = moment.date()
@@ -824,7 +829,7 @@ def _expand_set(rules: RuleSet, start: date, tz: ZoneInfo, slots: Sequence[Slot]
         plan.items.append(Planned(slot, wall.date(), local, instant, wall.time()))
     plan.items.sort(key=_BY_START)
     if not rules.has_end and rules.timed and len(plan.items) > limit:
-        raise _too_many(f"more than {limit:,} before the planning horizon", limit)
+        raise _too_many(f"more than {limit:,}", limit, open_ended=True)
     if duration is not None:
         _check_gaps(plan.items, duration, rules)
     return plan

@@ -238,19 +238,23 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
         if not items:
             continue
         first, last = items[0], items[-1]
+        # DTSTART: the first instance at the slot's own time (a date rule's times
+        # come from it); an added date before it is an RDATE, which RFC 5545 allows.
+        anchor = first if rules.timed else next(
+            (p for p in items if p.at == plan_slot.at.replace(tzinfo=None)), first)
         exported_rules = _slot_rules(rules, series, plan_slot, tz, horizon)
         # The RRULEs alone, from the first instance: what they make beyond the plan
         # (an EXRULE's instances too: not every calendar reads EXRULE) becomes an
         # EXDATE, what they miss (an RDATE) an RDATE.
         try:
-            generated = expand(RuleSet(tuple(exported_rules)), first.day, tz,
-                               [PlanSlot(first.at)], horizon=horizon).items \
+            generated = expand(RuleSet(tuple(exported_rules)), anchor.day, tz,
+                               [PlanSlot(anchor.at)], horizon=horizon).items \
                 if exported_rules else []
         except DeskError:
             generated = []
         wanted = {to_utc_naive(p.start): p for p in items}
         master = _event(series, uid_for_slot(series.id, row.id), now)
-        master.add("dtstart", _nominal(first, tz))
+        master.add("dtstart", _nominal(anchor, tz))
         master.add("duration", timedelta(minutes=series.duration_minutes))
         for exported in exported_rules:
             master.add("rrule", icalendar.vRecur.from_ical(exported.to_text()))
