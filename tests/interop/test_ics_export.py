@@ -246,3 +246,45 @@ def test_every_day_in_december_five_times_stays_five_elsewhere(store, hub):
     assert [m[0][:10] for m in mine] == [f"2025-12-0{d}" for d in range(1, 6)]
     far = datetime(2035, 1, 1, tzinfo=UTC)  # well past the last instance
     assert expander_instants(text, datetime(2025, 1, 1, tzinfo=UTC), far) == mine
+
+
+RULE_SETS = [
+    ({"rrule": "FREQ=WEEKLY;BYDAY=MO;COUNT=6", "rrules": ["FREQ=MONTHLY;BYMONTHDAY=15;COUNT=3"],
+      "rdates": ["2025-01-08T18:00", "2025-01-22"], "exrules": ["FREQ=MONTHLY;BYDAY=1MO"],
+      "exdates": ["2025-01-20"]}, [(time(10), None)], "America/New_York"),
+    ({"rrule": "FREQ=DAILY;BYDAY=TU,TH", "rdates": ["2025-03-09T02:30"],
+      "exdates": ["2025-01-14T10:00"]}, [(time(10), None), (time(2, 30), frozenset({3}))],
+     "America/New_York"),
+    ({"rrule": "FREQ=HOURLY;INTERVAL=5;COUNT=40"}, [(time(9), None)], "Europe/Berlin"),
+    ({"rrule": "FREQ=DAILY;BYHOUR=8,20;BYMINUTE=15;UNTIL=20250401"}, [(time(8, 15), None)],
+     "America/New_York"),
+    ({"rrule": "FREQ=YEARLY;BYWEEKNO=2,10;BYDAY=MO,FR;COUNT=8"}, [(time(9), None)], "UTC"),
+    ({"rrule": "FREQ=YEARLY;BYYEARDAY=10,100,-1;COUNT=6"}, [(time(7), None)], "Asia/Kolkata"),
+    ({"rrule": "FREQ=YEARLY;BYDAY=20MO;COUNT=3"}, [(time(7), None)], "Europe/London"),
+]
+
+
+@pytest.mark.parametrize(("parts", "times", "tz"), RULE_SETS,
+                         ids=[p["rrule"] for p, _, _ in RULE_SETS])
+def test_rule_sets_and_timed_rules_export_as_the_desk_plans_them(store, hub, parts, times, tz):
+    parts = dict(parts)
+    view = make(store, hub, parts.pop("rrule"), times, tz=tz, start=date(2025, 1, 8),
+                horizon_weeks=12, duration=30, **parts)
+    occs = occurrences.list_occurrences(store, view.id)
+    occurrences.cancel_occurrence(store, occs[1].id)
+    text = export_ics(store, None, series_id=view.id)
+    check(store, [view.id], text)
+    start, stop = window(store, [view.id])
+    far = stop + timedelta(days=800) if view.has_end else stop
+    assert expander_instants(text, start, far) == desk_instants(store, [view.id])
+    if parts.get("rdates"):
+        assert "RDATE" in text
+    # The rules carry the plan: only the added dates are RDATEs.
+    rdates = sum(len(r.dts) for e in icalendar.Calendar.from_ical(text).walk("VEVENT")
+                 for r in (e.get("RDATE") if isinstance(e.get("RDATE"), list)
+                           else [e["RDATE"]] if "RDATE" in e else []))
+    assert rdates <= len(parts.get("rdates", []))
+    if parts.get("exrules"):
+        assert "EXRULE" in text
+    if parts.get("rrules"):
+        assert text.count("RRULE:") >= 2

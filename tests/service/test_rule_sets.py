@@ -138,3 +138,16 @@ def test_preview_reads_a_set(store):
     assert [u.isoformat()[:16] for u in upcoming] == [
         "2025-03-03T08:00", "2025-03-05T08:00", "2025-03-10T08:00"]
     assert summary.startswith("Every day at 08:00, 3 times; also on 10 March 2025")
+
+
+def test_an_added_date_beside_a_session_leaves_that_session_where_it_was(store, hub):
+    view = series.create_series(store, hub_id=hub.id, name="Daily", start=date(2025, 3, 3),
+                                duration_minutes=30, times=[(time(10), None)],
+                                rrule="FREQ=DAILY;COUNT=5")
+    before = {o.start[:16]: o.id for o in occurrences.list_occurrences(store, view.id)}
+    series.edit_series(store, view.id, rdates=["2025-03-05T08:00"])
+    after = {o.start[:16]: o.id for o in occurrences.list_occurrences(store, view.id)}
+    assert set(after) == set(before) | {"2025-03-05T08:00"}
+    assert all(after[k] == v for k, v in before.items())  # none moved to 08:00
+    series.edit_series(store, view.id, rdates=[])
+    assert {o.start[:16]: o.id for o in occurrences.list_occurrences(store, view.id)} == before

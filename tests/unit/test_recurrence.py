@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time as clock
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -346,9 +346,46 @@ def test_count_is_never_cut_by_a_search_limit(text, start):
 def test_a_count_the_calendar_cannot_reach_is_refused_saying_so():
     with pytest.raises(DeskError) as err:  # 29 February on a Monday, every 4 years: 2044 ...
         run("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;COUNT=4000", date(2025, 1, 1), "UTC")
-    assert err.value.code == "no_occurrences" and "COUNT" in err.value.message
+    assert err.value.code == "invalid_rule" and "COUNT=4000" in err.value.message
 
 
 def test_daily_with_a_month_day_reads_the_day():
     rule = Rule.parse("FREQ=DAILY;INTERVAL=2;BYMONTHDAY=1")
     assert describe(rule, [time(10)]) == "Every 2 days on the 1st at 10:00"
+
+
+@pytest.mark.parametrize(("text", "english"), [
+    ("FREQ=HOURLY;INTERVAL=5;COUNT=10", "Every 5 hours, from 10:00, 10 times"),
+    ("FREQ=DAILY;BYHOUR=6,18", "Every day at 06:00 and 18:00"),
+    ("FREQ=DAILY;BYHOUR=9;BYMINUTE=0,30", "Every day at 09:00 and 09:30"),
+    ("FREQ=YEARLY;BYWEEKNO=20;BYDAY=MO", "Every year on Monday in week 20 at 10:00"),
+    ("FREQ=YEARLY;BYYEARDAY=1,100,-1",
+     "Every year on the first, 100th and last day of the year at 10:00"),
+    ("FREQ=YEARLY;BYDAY=20MO", "Every year on the 20th Monday of the year at 10:00"),
+    ("FREQ=DAILY;BYMONTH=12;COUNT=5", "Every day in December at 10:00, 5 times"),
+    ("FREQ=YEARLY;BYWEEKNO=1,-1", "Every year in week 1 and the last week at 10:00"),
+])
+def test_plain_english_of_the_newer_parts(text, english):
+    assert describe(Rule.parse(text), [time(10)], date(2025, 1, 6)) == english
+
+
+def test_a_timed_rule_makes_its_own_instants_and_counts_them():
+    items = run("FREQ=DAILY;BYHOUR=6,18;COUNT=3", date(2025, 3, 8), "America/New_York",
+                time(9))
+    assert local(items) == ["2025-03-08 18:00-0500", "2025-03-09 06:00-0400",
+                            "2025-03-09 18:00-0400"]
+    with pytest.raises(DeskError) as err:  # its times are its own: one time of day only
+        run("FREQ=DAILY;BYHOUR=6,18;COUNT=3", date(2025, 3, 8), "UTC", time(9), time(10))
+    assert err.value.code == "invalid_rule" and "one time of day" in err.value.message
+
+
+def test_sessions_that_would_overlap_themselves_are_refused():
+    rule = Rule.parse("FREQ=MINUTELY;INTERVAL=20;COUNT=4")
+    ok = expand(rule, date(2025, 1, 1), zone("UTC"), [Slot(time(9))],
+                duration=timedelta(minutes=20))
+    assert len(ok.items) == 4
+    with pytest.raises(DeskError) as err:
+        expand(rule, date(2025, 1, 1), zone("UTC"), [Slot(time(9))],
+               duration=timedelta(minutes=21))
+    assert err.value.code == "invalid_rule" and "overlap" in err.value.message
+    assert "20 minutes apart" in err.value.message

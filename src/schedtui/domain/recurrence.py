@@ -619,19 +619,21 @@ def walk(rule: Rule, dtstart: datetime, through: datetime | None = None) -> Iter
         return
     remaining = rule.count
     first = dtstart.toordinal()
-    for moment in walker:
-        if step != 1 and (moment.toordinal() - first) % step:
-            continue
-        yield moment
-        if remaining is not None:
-            remaining -= 1
-            if not remaining:
-                return
+    try:
+        for moment in walker:
+            if step != 1 and (moment.toordinal() - first) % step:
+                continue
+            yield moment
+            if remaining is not None:
+                remaining -= 1
+                if not remaining:
+                    return
+    except (ValueError, OverflowError):  # dateutil stepping past the year 9999
+        pass
     if remaining is not None and remaining < rule.count and through is None:
-        raise DeskError(
-            "no_occurrences",
-            f"{rule.to_text()} cannot reach its COUNT: it makes only "
-            f"{rule.count - remaining:,} occurrence dates before the end of the year 9999.")
+        raise _rule_error(
+            f"COUNT={rule.count} cannot be reached: {rule.to_text()} makes only "
+            f"{rule.count - remaining:,} before the end of the year 9999. Lower the COUNT.")
 
 
 def rule_dates(rule: Rule, start: date, through: date | None = None) -> Iterator[date]:
@@ -647,7 +649,12 @@ def rule_dates(rule: Rule, start: date, through: date | None = None) -> Iterator
             last = day
 
 
-def _too_many(count: str, limit: int) -> DeskError:
+def _too_many(count: str, limit: int, *, open_ended: bool = False) -> DeskError:
+    if open_ended:
+        return DeskError(
+            "too_many_occurrences",
+            f"This rule would make {count} occurrences within the planning horizon; a series "
+            f"may have at most {limit:,} planned. Space its sessions further apart.")
     return DeskError(
         "too_many_occurrences",
         f"This rule would make {count} occurrences; a series may have at most {limit}. Shorten "
@@ -760,7 +767,7 @@ def _walls(rule: Rule, start: date, slots: Sequence[Slot], through: datetime | N
             yield moment, slot
             made += 1
             if limit is not None and made > limit:
-                raise _too_many(f"more than {limit:,}", limit)
+                raise _too_many(f"more than {limit:,}", limit, open_ended=not rule.has_end)
         return
     for moment in walk(rule, datetime.combine(start, time()), through):
         day = moment.date()
@@ -824,7 +831,7 @@ def _expand_set(rules: RuleSet, start: date, tz: ZoneInfo, slots: Sequence[Slot]
         plan.items.append(Planned(slot, wall.date(), local, instant, wall.time()))
     plan.items.sort(key=_BY_START)
     if not rules.has_end and rules.timed and len(plan.items) > limit:
-        raise _too_many(f"more than {limit:,} before the planning horizon", limit)
+        raise _too_many(f"more than {limit:,}", limit, open_ended=True)
     if duration is not None:
         _check_gaps(plan.items, duration, rules)
     return plan
@@ -876,10 +883,26 @@ def _ever(rules: RuleSet, start: date, slots: Sequence[Slot]) -> bool:
     if any(m for m in rules.rdates if _moment_key(m).date() >= start):
         return True
     for rule in rules.rrules:
-        for day in rule_dates(rule, start):
+        # The calendar repeats every 400 years (146,097 days, a whole number of
+        # weeks), so a rule that matches nothing in 400 x INTERVAL years never
+        # will; a rule filtered by weekdays alone repeats within 7 x INTERVAL weeks.
+        filtered = (rule.bymonth or rule.bymonthday or rule.byyearday or rule.byweekno
+                    or rule.bysetpos or any(d.n for d in rule.byday))
+        if rule.freq in ("DAILY", "WEEKLY") and not filtered and not rule.timed:
+            through = start + timedelta(weeks=7 * rule.interval + 1)
+        else:
+            through = _add_years(start, 400 * rule.interval + 1)
+        for day in rule_dates(rule, start, through):
             if rule.timed or any(s.applies(day) for s in slots):
                 return True
     return False
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=min(day.year + years, 9999))
+    except ValueError:  # 29 February
+        return day.replace(year=min(day.year + years, 9999), day=28)
 
 
 def _estimate(rules: RuleSet, start: date, slots: Sequence[Slot]) -> str:
@@ -955,6 +978,7 @@ def _nth_phrase(rule: Rule) -> str:
     parts = []
     for d in rule.byday:
         parts.append(f"the {_nth(d.n)} {DAY_NAMES[d.weekday]}" if d.n
+                     else DAY_NAMES[d.weekday] if rule.byweekno
                      else f"every {DAY_NAMES[d.weekday]}")
     parts += [_day_of_month(n) for n in rule.bymonthday]
     return _join(parts)
@@ -1001,7 +1025,10 @@ def _filters(rule: Rule) -> str:
     if rule.byyearday:
         text += " on the " + _join([_nth(n) for n in rule.byyearday]) + " day of the year"
     if rule.byweekno:
-        text += " in week " + _join([str(n) if n > 0 else f"{_nth(n)}" for n in rule.byweekno])
+        weeks = [str(n) for n in rule.byweekno if n > 0]
+        text += " in " + _join(([("week " if len(weeks) == 1 else "weeks ") + _join(weeks)]
+                                if weeks else [])
+                               + [f"the {_nth(n)} week" for n in rule.byweekno if n < 0])
     if rule.bymonth and rule.freq != "YEARLY":
         text += " in " + _join([MONTH_NAMES[m - 1] for m in rule.bymonth])
     return text
@@ -1054,7 +1081,7 @@ def describe(rule: Rule | RuleSet, times: Sequence[time] = (), start: date | Non
             elif start:
                 what = f"{start.day} {months or MONTH_NAMES[start.month - 1]}"
                 if months and len(rule.bymonth) > 1:
-                    what = f"the {_nth(start.day)} of {months}"
+                    what = f"{_day_of_month(start.day)} of {months}"
             else:
                 what = months
             text = ("Every year" if n == 1 else f"{every} years") + (

@@ -31,12 +31,12 @@ import icalendar
 from sqlmodel import Session, col, select
 
 from schedtui.domain.errors import DeskError, invalid, not_found
-from schedtui.domain.recurrence import ByDay, Planned, Rule, expand
+from schedtui.domain.recurrence import ByDay, Planned, Rule, RuleSet, expand
 from schedtui.domain.recurrence import Slot as PlanSlot
 from schedtui.domain.zones import from_utc_naive, session_end, to_utc_naive, zone
 from schedtui.interop.common import write_atomically
 from schedtui.interop.ics_import import IcsImportReport, import_ics
-from schedtui.services.common import get, horizon_for, plan, plan_slots, slots_of
+from schedtui.services.common import get, horizon_for, plan, plan_slots, rule_set, slots_of
 from schedtui.store import Store
 from schedtui.store.engine import transaction
 from schedtui.store.models import Attendee, Hub, Occurrence, Registration, SeatEntry, Series
@@ -151,9 +151,10 @@ def _times(event: icalendar.Event, occ: Occurrence, tz) -> None:
 
 
 def _nominal(item: Planned, tz) -> datetime:
-    """The instance as a rule names it: the slot's wall-clock time on its date,
-    even inside a DST gap (where the RFC, like the desk, shifts it forward)."""
-    return datetime.combine(item.day, item.slot.at.replace(tzinfo=None), tzinfo=tz)
+    """The instance as a rule names it: its wall-clock time on its date (the
+    slot's, for a date rule), even inside a DST gap (where the RFC, like the
+    desk, shifts it forward)."""
+    return datetime.combine(item.day, item.at, tzinfo=tz)
 
 
 def _in_gap(item: Planned, tz) -> bool:
@@ -165,7 +166,8 @@ def explicit_rule(rule: Rule, start: date) -> Rule:
     a DTSTART on a later date (a slot's first occurrence) means the same dates."""
     if rule.freq == "WEEKLY" and not rule.byday:
         return replace(rule, byday=(ByDay(start.weekday()),))
-    if rule.freq in ("MONTHLY", "YEARLY") and not rule.byday and not rule.bymonthday:
+    if rule.freq in ("MONTHLY", "YEARLY") and not (rule.byday or rule.bymonthday or
+                                                  rule.byyearday or rule.byweekno):
         rule = replace(rule, bymonthday=(start.day,))
         if rule.freq == "YEARLY" and not rule.bymonth:
             rule = replace(rule, bymonth=(start.month,))
@@ -198,10 +200,28 @@ def _changed(occ: Occurrence, series: Series) -> bool:
             or occ.location is not None)
 
 
+def _slot_rules(rules: RuleSet, series: Series, plan_slot: PlanSlot, tz, horizon
+                ) -> list[Rule]:
+    """Each RRULE of the set as one slot's VEVENT carries it: narrowed to the
+    slot's weekdays, a finite rule ending (UNTIL) at that rule's own last
+    instance at this slot (each rule keeps its own COUNT)."""
+    exported = []
+    for rule in rules.rrules:
+        last = None
+        if rule.has_end:
+            try:
+                alone = expand(rule, series.start_date, tz, [plan_slot], horizon=horizon).items
+            except DeskError:  # this rule makes nothing at this slot
+                continue
+            last = alone[-1].start
+        exported.append(slot_rule(rule, series.start_date, plan_slot.weekdays, last))
+    return exported
+
+
 def _export_series(session: Session, cal: icalendar.Calendar, series: Series, now: datetime,
                    report: IcsExportReport) -> tuple[date, date] | None:
     tz = zone(series.timezone)
-    rule = Rule.parse(series.rrule)
+    rules = rule_set(series)
     rows = slots_of(session, series.id)
     stored = list(session.exec(select(Occurrence).where(Occurrence.series_id == series.id)
                                .order_by(Occurrence.start_utc, Occurrence.id)))
@@ -212,23 +232,45 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
         planned = plan(series, rows, now).items if rows else []
     except DeskError:  # a rule that plans nothing now: the stored rows still exist
         planned = []
-    horizon = None if rule.has_end else horizon_for(series, now)
+    horizon = None if rules.has_end else horizon_for(series, now)
     span: tuple[date, date] | None = None
     for row, plan_slot in zip(rows, plan_slots(rows), strict=True):
         items = [p for p in planned if p.slot.key == row.id]
         if not items:
             continue
         first, last = items[0], items[-1]
-        exported = slot_rule(rule, series.start_date, plan_slot.weekdays,
-                             last.start if rule.has_end else None)
-        generated = expand(exported, first.day, tz, [PlanSlot(plan_slot.at)],
-                           horizon=horizon).items
+        # DTSTART: the first instance at the slot's own time (a date rule's times
+        # come from it); an added date before it is an RDATE, which RFC 5545 allows.
+        anchor = first if rules.timed else next(
+            (p for p in items if p.at == plan_slot.at.replace(tzinfo=None)), first)
+        exported_rules = _slot_rules(rules, series, plan_slot, tz, horizon)
+        # The RRULEs alone, from the first instance: what they make beyond the plan
+        # (an EXRULE's instances too: not every calendar reads EXRULE) becomes an
+        # EXDATE, what they miss (an RDATE) an RDATE.
+        try:
+            generated = expand(RuleSet(tuple(exported_rules)), anchor.day, tz,
+                               [PlanSlot(anchor.at)], horizon=horizon).items \
+                if exported_rules else []
+        except DeskError:
+            generated = []
         wanted = {to_utc_naive(p.start): p for p in items}
         master = _event(series, uid_for_slot(series.id, row.id), now)
-        master.add("dtstart", _nominal(first, tz))
+        master.add("dtstart", _nominal(anchor, tz))
         master.add("duration", timedelta(minutes=series.duration_minutes))
-        master.add("rrule", icalendar.vRecur.from_ical(exported.to_text()))
+        for exported in exported_rules:
+            master.add("rrule", icalendar.vRecur.from_ical(exported.to_text()))
+        for ex in rules.exrules:
+            master.add("exrule", icalendar.vRecur.from_ical(
+                explicit_rule(ex, series.start_date).to_text()))
         _place(master, series.location)
+        made = {to_utc_naive(p.start) for p in generated}
+        rdates: list[datetime] = []
+        for key, mine in wanted.items():
+            occ = by_original.get(key)
+            if key in made or occ is None or occ.status == "cancelled":
+                continue
+            rdates.append(_nominal(mine, tz))
+            generated.append(mine)
         exdates: list[datetime] = []
         overrides: list[icalendar.Event] = []
         for item in generated:
@@ -237,7 +279,7 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
             occ = by_original.get(key)
             if mine is None or occ is None:
                 # Not the desk's: outside the slot, or never stored (past, dropped).
-                if mine is None or rule.has_end or (last_stored and key <= last_stored):
+                if mine is None or rules.has_end or (last_stored and key <= last_stored):
                     exdates.append(_nominal(item, tz))
                 continue
             covered.add(occ.id)
@@ -251,9 +293,12 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
                 _times(override, occ, tz)
                 _place(override, occ.location if occ.location is not None else series.location)
                 overrides.append(override)
+        if rdates:
+            master.add("rdate", sorted(rdates))
         if exdates:
             master.add("exdate", exdates)
-        if not rule.has_end and len(generated) > len(wanted) and exported.bysetpos:
+        if not rules.has_end and len(generated) > len(wanted) and \
+                any(r.bysetpos for r in exported_rules):
             report.warnings.append(
                 f"Series {series.id}: the time {plan_slot.at:%H:%M} is limited to some weekdays "
                 "and the rule uses BYSETPOS; calendars may show extra instances after "

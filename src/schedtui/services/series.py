@@ -382,6 +382,40 @@ def _with_history(session: Session, occurrence_ids: Sequence[int]) -> set[int]:
     return found
 
 
+def _pair(items: Sequence[Planned], existing: Sequence[Occurrence], old_zone, cutoff: datetime
+          ) -> tuple[list[tuple[Planned, Occurrence | None]], dict[int, Occurrence]]:
+    """Match each planned occurrence with the stored one it continues: same local
+    date and slot, the same start first (an RDATE beside a rule's occurrence keeps
+    each its own), then in order of start (a time-of-day change moves them). Returns
+    the pairs and the future occurrences left over (by id), which the plan drops."""
+    stored: dict[tuple[date, int | None], list[Occurrence]] = {}
+    for occ in sorted(existing, key=lambda o: (o.original_start, o.id)):
+        day = (from_utc_naive(occ.original_start, old_zone).date(), occ.slot_id)
+        stored.setdefault(day, []).append(occ)
+    planned: dict[tuple[date, int | None], list[Planned]] = {}
+    for item in items:
+        planned.setdefault((item.day, item.slot.key), []).append(item)
+    matched: dict[int, Occurrence] = {}  # id(item) -> occurrence
+    for day, group in planned.items():
+        left = stored.pop(day, [])
+        by_start = {o.original_start: o for o in left}
+        rest = []
+        for item in group:
+            occ = by_start.pop(to_utc_naive(item.start), None)
+            if occ is None:
+                rest.append(item)
+            else:
+                matched[id(item)] = occ
+        left = [o for o in left if o.original_start in by_start]
+        for item, occ in zip(rest, left, strict=False):
+            matched[id(item)] = occ
+        if len(left) > len(rest):
+            stored[day] = left[len(rest):]
+    future = {o.id: o for group in stored.values() for o in group
+              if not (o.start_utc < cutoff or o.original_start < cutoff)}
+    return [(item, matched.get(id(item))) for item in items], future
+
+
 def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot],
             old_tz: str, *, confirm: bool) -> Replan:
     now = store.now()
@@ -391,33 +425,18 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
     existing = list(session.exec(select(Occurrence).where(Occurrence.series_id == series.id)
                                  .order_by(Occurrence.id).with_for_update()
                                  .execution_options(populate_existing=True)))
-    past_keys = set()
-    # An occurrence is matched by its local date, its slot and its rank among that
-    # slot's occurrences on that date (a timed rule or an RDATE puts several on one).
-    future: dict[tuple[date, int | None, int], Occurrence] = {}
-    ranks: dict[tuple[date, int | None], int] = {}
-    for occ in sorted(existing, key=lambda o: (o.original_start, o.id)):
-        day = (from_utc_naive(occ.original_start, old_zone).date(), occ.slot_id)
-        ranks[day] = rank = ranks.get(day, -1) + 1
-        key = (*day, rank)
-        if occ.start_utc < cutoff or occ.original_start < cutoff:
-            past_keys.add(key)
-        else:
-            future[key] = occ
     capacity = {r.id: r.capacity for r in rows}
     report = Replan()
     fresh = []
     resized: list[Occurrence] = []
-    ranks = {}
-    for item in result.items:
-        day = (item.day, item.slot.key)
-        ranks[day] = rank = ranks.get(day, -1) + 1
-        key = (*day, rank)
-        occ = future.pop(key, None)
+    pairs, future = _pair(result.items, existing, old_zone, cutoff)
+    for item, occ in pairs:
         if occ is None:
-            if key not in past_keys and to_utc_naive(item.start) >= cutoff:
+            if to_utc_naive(item.start) >= cutoff:
                 fresh.append(item)
             continue
+        if occ.start_utc < cutoff or occ.original_start < cutoff:
+            continue  # the past is never changed
         edited = occ.edited_fields()
         planned = to_utc_naive(item.start)
         changed = False
