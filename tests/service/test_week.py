@@ -333,3 +333,19 @@ def test_attendance_page_costs_the_same_however_many_people(store, grid_series):
         registrations.register(store, view.id, email=f"n{n}@x.org", name=f"N {n:02d}")
     assert queries() == few
     assert attendance_grid(store, view.id, offset=40, limit=10).people == 44
+
+
+def test_names_with_letters_beyond_ascii_compare_ignoring_case(store, week):
+    # lower() in SQL may fold ASCII only; the comparison is Python's casefold()
+    _, a = daily(store, week["ny"], "One", time(7), start=date(2027, 3, 20), count=1,
+                   host="Émile Größe")
+    _, b = daily(store, week["berlin"], "Two", time(12, 30), start=date(2027, 3, 20),
+                   count=1, host=" ÉMILE GRÖSSE ")
+    daily(store, week["berlin"], "Three", time(12, 30), start=date(2027, 3, 20),
+                     count=1, host="Emile Grosse")
+    with store.read() as session:
+        assert [d.occurrences for d in double_bookings(session, [a[0].id])] == [
+            [a[0].id, b[0].id]]  # 11:00 UTC and 11:30 UTC; "Emile" is another name
+    assert [d.occurrences for d in conflicts(store, start=date(2027, 3, 20),
+                                             end=date(2027, 3, 20)) if d.kind == "host"
+            and d.name != "Ana"] == [[a[0].id, b[0].id]]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, col, select
 
 from schedtui.domain.zones import from_utc_naive, zone
@@ -116,16 +116,44 @@ def _spans(items: Sequence[Booked]) -> list[tuple[datetime, datetime]]:
     return [(a, b) for a, b in spans]
 
 
+_HOST = func.coalesce(Occurrence.host, case((func.coalesce(Slot.host, "") != "", Slot.host),
+                                             else_=Series.host), "")
+_PLACE = func.coalesce(Occurrence.location, Series.location, "")
+
+
+def _sharing(items: Sequence[Booked], dialect: str):
+    """A WHERE clause keeping the rows whose host or place is one of those of
+    ``items``, so the rows that come back are the candidates, not everything
+    that happens at the time. lower() may fold ASCII letters only (SQLite, a
+    PostgreSQL database in the C locale): when a name has other letters, every
+    row with such letters comes back too and is compared here, by casefold()."""
+    hosts = sorted({key for b in items for kind, key, _ in b.keys() if kind == "host"})
+    places = sorted({key for b in items for kind, key, _ in b.keys() if kind == "location"})
+    terms = []
+    for expr, keys in ((_HOST, hosts), (_PLACE, places)):
+        if not keys:
+            continue
+        terms.append(func.lower(func.trim(expr)).in_(keys))
+        if any(not k.isascii() for k in keys):  # any row with such letters comes back
+            terms.append(expr.op("GLOB")("*[^\x01-\x7f]*") if dialect == "sqlite"
+                         else expr.op("~")("[^\x01-\x7f]"))
+    return or_(*terms) if terms else None
+
+
 def _around(session: Session, items: Sequence[Booked]) -> list[Booked]:
-    """Every live occurrence that may overlap one of ``items``: indexed range
-    queries on start_utc, a few hundred ranges a query."""
+    """Every live occurrence that may overlap one of ``items`` and shares a
+    host or place with one: indexed range queries on start_utc, a few hundred
+    ranges a query."""
+    sharing = _sharing(items, session.get_bind().dialect.name)
+    if sharing is None:
+        return []
     spans = _spans(items)
     found: list[Booked] = []
     for i in range(0, len(spans), _RANGES_PER_QUERY):
         chunk = spans[i:i + _RANGES_PER_QUERY]
         query = _live(select(*_COLUMNS).select_from(Occurrence)).where(or_(*[
             and_(Occurrence.start_utc >= low, Occurrence.start_utc < high)
-            for low, high in chunk]))
+            for low, high in chunk])).where(sharing)
         found.extend(_booked(r) for r in session.exec(query).all())
     return found
 
@@ -142,27 +170,34 @@ def _load(session: Session, occurrence_ids: Iterable[int]) -> list[Booked]:
 
 def _pairs(checked: Sequence[Booked], others: Sequence[Booked]) -> list[DoubleBooking]:
     """Each pair of one checked occurrence and any other that overlap and share
-    a host or a place; each pair once."""
+    a host or a place; each pair once. Others are grouped by what they book,
+    so each checked occurrence looks only at those with its host or place."""
     checked_ids = {b.id for b in checked}
-    others = sorted({b.id: b for b in others if b.series_status != "draft"
-                     or b.id in checked_ids}.values(), key=lambda b: (b.start, b.id))
-    starts = [b.start for b in others]
+    by_key: dict[tuple[str, str], list[tuple[datetime, int, Booked]]] = {}
+    for other in {b.id: b for b in others}.values():
+        if other.series_status == "draft" and other.id not in checked_ids:
+            continue
+        for kind, key, _ in other.keys():
+            by_key.setdefault((kind, key), []).append((other.start, other.id, other))
+    for entries in by_key.values():
+        entries.sort(key=lambda e: (e[0], e[1]))
     seen: set[tuple[str, int, int]] = set()
     found = []
     for item in checked:
-        low = bisect_left(starts, item.start - LONGEST)
-        high = bisect_left(starts, item.end)
-        mine = item.keys()
-        for other in others[low:high]:
-            if other.id == item.id or not (other.start < item.end and item.start < other.end):
-                continue
-            theirs = {(kind, key) for kind, key, _ in other.keys()}
-            first, second = sorted((item, other), key=lambda b: (b.start, b.id))
-            for kind, key, _ in mine:
-                if (kind, key) in theirs and (kind, first.id, second.id) not in seen:
-                    seen.add((kind, first.id, second.id))
-                    name = next(n for k, c, n in first.keys() if (k, c) == (kind, key))
-                    found.append(DoubleBooking(kind, name, first, second))
+        for kind, key, _ in item.keys():
+            entries = by_key.get((kind, key), [])
+            low = bisect_left(entries, (item.start - LONGEST, -1))
+            high = bisect_left(entries, (item.end, -1))
+            for _, _, other in entries[low:high]:
+                if other.id == item.id or not (other.start < item.end
+                                               and item.start < other.end):
+                    continue
+                first, second = sorted((item, other), key=lambda b: (b.start, b.id))
+                if (kind, first.id, second.id) in seen:
+                    continue
+                seen.add((kind, first.id, second.id))
+                name = next(n for k, c, n in first.keys() if (k, c) == (kind, key))
+                found.append(DoubleBooking(kind, name, first, second))
     found.sort(key=lambda d: (d.first.start, d.first.id, d.second.start, d.second.id, d.kind))
     return found
 
