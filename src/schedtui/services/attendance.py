@@ -41,9 +41,9 @@ class Column:
     start_utc: str
     status: str
     held: bool
-    booked: int = 0
-    attended: int = 0
-    no_shows: int = 0
+    booked: int | None = None  # the totals: None when not asked for
+    attended: int | None = None
+    no_shows: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "start": self.start, "start_utc": self.start_utc,
@@ -93,16 +93,19 @@ def _cell(status: str, attended: bool) -> str:
 
 @transaction
 def attendance_grid(store: Store, series_id: int, *, start: date | None = None,
-                    end: date | None = None, offset: int = 0,
-                    limit: int | None = None) -> Grid:
+                    end: date | None = None, offset: int = 0, limit: int | None = None,
+                    totals: bool = True) -> Grid:
     """The grid of a series' occurrences from ``start`` to ``end`` (local dates,
-    inclusive; the whole series by default), rows ``offset`` to ``offset + limit``."""
+    inclusive; the whole series by default), rows ``offset`` to ``offset + limit``.
+    A screen paging through the rows can leave out the column ``totals`` (one
+    aggregate over every seat of the window) after the first page."""
     if start is not None and end is not None and end < start:
         raise invalid("--to is before --from.")
     if offset < 0 or (limit is not None and limit < 0):
         raise invalid("A window of rows needs a non-negative offset and limit.")
     with store.read() as session:
-        return grid_in(session, store.now(), series_id, start, end, offset, limit)
+        return grid_in(session, store.now(), series_id, start, end, offset, limit,
+                       totals=totals)
 
 
 def _occurrence_filter(series: Series, start: date | None, end: date | None):
@@ -118,7 +121,8 @@ def _occurrence_filter(series: Series, start: date | None, end: date | None):
 
 
 def grid_in(session: Session, now: datetime, series_id: int, start: date | None,
-            end: date | None, offset: int = 0, limit: int | None = None) -> Grid:
+            end: date | None, offset: int = 0, limit: int | None = None, *,
+            totals: bool = True) -> Grid:
     """:func:`attendance_grid` inside the caller's transaction."""
     series = get(session, Series, series_id, "series")
     tz = zone(series.timezone)
@@ -128,21 +132,25 @@ def grid_in(session: Session, now: datetime, series_id: int, start: date | None,
         .order_by(Occurrence.start_utc, Occurrence.id)).all()
     moment = naive_now(now)
     held = {o.id: o.status != "cancelled" and o.start_utc <= moment for o in occurrences}
-    totals: dict[int, dict[str, int]] = {o.id: {"booked": 0, "attended": 0}
-                                         for o in occurrences}
-    for occ_id, attended, count in session.exec(
-            select(SeatEntry.occurrence_id, SeatEntry.attended, func.count(SeatEntry.id))
-            .where(col(SeatEntry.occurrence_id).in_(in_window.scalar_subquery()))
-            .where(SeatEntry.status == "confirmed")
-            .group_by(SeatEntry.occurrence_id, SeatEntry.attended)).all():
-        totals[occ_id]["booked"] += count
-        if attended:
-            totals[occ_id]["attended"] += count
+    sums: dict[int, dict[str, int]] = {o.id: {"booked": 0, "attended": 0}
+                                       for o in occurrences}
+    if totals:
+        for occ_id, attended, count in session.exec(
+                select(SeatEntry.occurrence_id, SeatEntry.attended, func.count(SeatEntry.id))
+                .where(col(SeatEntry.occurrence_id).in_(in_window.scalar_subquery()))
+                .where(SeatEntry.status == "confirmed")
+                .group_by(SeatEntry.occurrence_id, SeatEntry.attended)).all():
+            sums[occ_id]["booked"] += count
+            if attended:
+                sums[occ_id]["attended"] += count
     columns = [Column(o.id, from_utc_naive(o.start_utc, tz).isoformat(timespec="seconds"),
-                      iso_utc(o.start_utc), o.status, held[o.id],
-                      totals[o.id]["booked"], totals[o.id]["attended"],
-                      totals[o.id]["booked"] - totals[o.id]["attended"] if held[o.id] else 0)
+                      iso_utc(o.start_utc), o.status, held[o.id])
                for o in occurrences]
+    if totals:
+        columns = [Column(c.id, c.start, c.start_utc, c.status, c.held,
+                          sums[c.id]["booked"], sums[c.id]["attended"],
+                          sums[c.id]["booked"] - sums[c.id]["attended"] if c.held else 0)
+                   for c in columns]
     people = (select(Attendee.id, Attendee.name, Attendee.email)
               .join(Registration, Registration.attendee_id == Attendee.id)
               .where(Registration.series_id == series.id)
@@ -186,7 +194,7 @@ def grid_pages(session: Session, now: datetime, series_id: int, start: date | No
     """The whole grid, ``size`` rows at a time, in one transaction."""
     offset = 0
     while True:
-        grid = grid_in(session, now, series_id, start, end, offset, size)
+        grid = grid_in(session, now, series_id, start, end, offset, size, totals=offset == 0)
         yield grid
         offset += size
         if offset >= grid.people:
