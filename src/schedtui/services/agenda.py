@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_
 from sqlmodel import Session, col, func, select
@@ -26,9 +28,11 @@ from schedtui.store.models import Hub, Occurrence, SeatEntry, Series, Slot
 DEFAULT_DAYS = 7
 """Without ``--to``: the first day and the six after it."""
 
-# UTC offsets run from -12:00 to +14:00: a local date lies within a day and a
-# half of the same UTC date on either side; a whole day of margin each way is safe.
-_MARGIN = timedelta(days=2)
+# UTC offsets run from -12:00 to +14:00: a local day starts at most 14 hours
+# before the same UTC day does and ends at most 12 hours after it (an hour more
+# each way for safety).
+_EARLY = timedelta(hours=15)
+_LATE = timedelta(hours=13)
 
 
 @dataclass(frozen=True)
@@ -42,20 +46,33 @@ class Window:
 
     def dates(self, tz_name: str, now: datetime) -> tuple[date, date]:
         """The first and last local date of the window in a zone."""
-        first = self.start or from_utc_naive(naive_now(now), zone(tz_name)).date()
+        first = self.start or from_utc_naive(naive_now(now), _zone(tz_name)).date()
         return first, self.end or first + timedelta(days=self.days - 1)
 
     def utc_bounds(self, now: datetime) -> tuple[datetime, datetime]:
         """A range of naive-UTC starts that holds the window in every zone."""
-        today = naive_now(now).date()
-        first = self.start or today - timedelta(days=1)
-        last = self.end or (self.start or today + timedelta(days=1)) + timedelta(
-            days=self.days - 1)
-        return _day_start(first, -_MARGIN), _day_start(last, _MARGIN)
+        moment = naive_now(now)
+        if self.start is None:  # today began within the last 25 hours everywhere
+            low = moment - timedelta(hours=25)
+        else:
+            low = _day_start(self.start, -_EARLY)
+        if self.end is not None:
+            high = _day_start(self.end + timedelta(days=1), _LATE) \
+                if self.end < date.max else datetime.max  # noqa: DTZ901 - naive UTC
+        elif self.start is None:  # and the last day ends within days + 25 hours
+            high = moment + timedelta(days=self.days, hours=25)
+        else:
+            high = _day_start(self.start + timedelta(days=self.days), _LATE)
+        return low, high
 
     def holds(self, start_utc: datetime, tz_name: str, now: datetime) -> bool:
         first, last = self.dates(tz_name, now)
-        return first <= from_utc_naive(start_utc, zone(tz_name)).date() <= last
+        return first <= from_utc_naive(start_utc, _zone(tz_name)).date() <= last
+
+
+@lru_cache(maxsize=512)
+def _zone(name: str) -> ZoneInfo:
+    return zone(name)
 
 
 def _day_start(day: date, shift: timedelta) -> datetime:
@@ -133,26 +150,29 @@ def agenda(store: Store, *, hub_id: int | None = None, start: date | None = None
 def agenda_items(session: Session, span: Window, now: datetime, *, hub_id: int | None = None,
                  drafts: bool = False) -> list[AgendaItem]:
     """:func:`agenda` inside the caller's transaction: two queries."""
-    columns = (Occurrence, Series.name, Series.hub_id, Series.timezone, Series.status,
-               Series.host, Series.location, Hub.name, Slot.host)
+    columns = (Occurrence.id, Occurrence.series_id, Occurrence.start_utc, Occurrence.end_utc,
+               Occurrence.status, Occurrence.capacity, Occurrence.host, Occurrence.location,
+               Series.name, Series.hub_id, Series.timezone, Series.status, Series.host,
+               Series.location, Hub.name, Slot.host)
     query = (window_query(columns, span, now, hub_id=hub_id, drafts=drafts)
              .join(Hub, Hub.id == Series.hub_id)
              .outerjoin(Slot, Slot.id == Occurrence.slot_id)
              .order_by(Occurrence.start_utc, Occurrence.id))
-    rows = [r for r in session.exec(query).all() if span.holds(r[0].start_utc, r[3], now)]
+    rows = [r for r in session.exec(query).all() if span.holds(r[2], r[10], now)]
     counts = _seat_counts(session, span, now, hub_id=hub_id, drafts=drafts)
     items = []
-    for occ, name, hub, tz_name, series_status, host, location, hub_name, slot_host in rows:
-        tz = zone(tz_name)
-        booked, waitlisted = counts.get(occ.id, (0, 0))
+    for (occ_id, series_id, start_utc, end_utc, status, capacity, occ_host, occ_location,
+         name, hub, tz_name, series_status, host, location, hub_name, slot_host) in rows:
+        tz = _zone(tz_name)
+        booked, waitlisted = counts.get(occ_id, (0, 0))
         items.append(AgendaItem(
-            id=occ.id, series_id=occ.series_id, series=name, hub_id=hub, hub=hub_name,
-            start=from_utc_naive(occ.start_utc, tz).isoformat(timespec="seconds"),
-            end=from_utc_naive(occ.end_utc, tz).isoformat(timespec="seconds"),
-            start_utc=iso_utc(occ.start_utc), timezone=tz_name, status=occ.status,
-            capacity=occ.capacity, booked=booked, waitlisted=waitlisted,
-            host=occ.host if occ.host is not None else (slot_host or host),
-            location=occ.location if occ.location is not None else location,
+            id=occ_id, series_id=series_id, series=name, hub_id=hub, hub=hub_name,
+            start=from_utc_naive(start_utc, tz).isoformat(timespec="seconds"),
+            end=from_utc_naive(end_utc, tz).isoformat(timespec="seconds"),
+            start_utc=iso_utc(start_utc), timezone=tz_name, status=status,
+            capacity=capacity, booked=booked, waitlisted=waitlisted,
+            host=occ_host if occ_host is not None else (slot_host or host),
+            location=occ_location if occ_location is not None else location,
             series_status=series_status))
     return items
 
