@@ -3,6 +3,7 @@ series and zones (a DST week included), double-bookings, the attendance grid."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -169,7 +170,9 @@ def test_agenda_and_conflict_queries_use_the_start_index_on_sqlite(store, week):
         for statement, params in ranged:
             plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
                 "EXPLAIN QUERY PLAN " + statement, params))
-            assert "ix_occurrence_start_utc" in plan, plan
+            # by start, or by series and start for the series that share a host
+            assert re.search(r"SEARCH occurrence USING INDEX ix_occurrence_(start_utc|"
+                             r"series_start) \(.*start_utc>\? AND start_utc<\?\)", plan), plan
             assert "SCAN occurrence" not in plan, plan
 
 
@@ -352,3 +355,19 @@ def test_names_with_letters_beyond_ascii_compare_ignoring_case(store, week):
     assert [d.occurrences for d in conflicts(store, start=date(2027, 3, 20),
                                              end=date(2027, 3, 20)) if d.kind == "host"
             and d.name != "Ana"] == [[a[0].id, b[0].id]]
+
+
+def test_a_time_of_day_with_its_own_host_double_books_by_that_host(store, week):
+    from schedtui.domain import parse
+
+    view = series.create_series(store, hub_id=week["berlin"].id, name="Slots",
+                                start=date(2027, 3, 20), rrule="FREQ=DAILY;COUNT=1",
+                                duration_minutes=60,
+                                times=parse.parse_times("08:00@Cleo,15:15@ANA"))
+    occs = {o.start[11:16]: o.id for o in occurrences.list_occurrences(store, view.id)}
+    pilates = next(o.id for o in week["pilates_occs"] if o.start.startswith("2027-03-20"))
+    yoga = next(o.id for o in week["yoga_occs"] if o.start.startswith("2027-03-20"))
+    with store.read() as session:  # 15:15 CET is 14:15 UTC: Yoga 14:00, Pilates 14:30
+        assert [c.occurrences for c in double_bookings(session, [pilates])] == [
+            [yoga, pilates], [occs["15:15"], pilates]]
+        assert double_bookings(session, [occs["08:00"]]) == []

@@ -121,40 +121,68 @@ _HOST = func.coalesce(Occurrence.host, case((func.coalesce(Slot.host, "") != "",
 _PLACE = func.coalesce(Occurrence.location, Series.location, "")
 
 
+def _keys(items: Sequence[Booked]) -> tuple[list[str], list[str]]:
+    hosts = sorted({key for b in items for kind, key, _ in b.keys() if kind == "host"})
+    places = sorted({key for b in items for kind, key, _ in b.keys() if kind == "location"})
+    return hosts, places
+
+
+def _matching(expr, keys: list[str], dialect: str) -> list:
+    """Terms keeping the rows where ``expr``, trimmed and lowercased, is one of
+    ``keys``. lower() may fold ASCII letters only (SQLite, a PostgreSQL database
+    in the C locale): when a key has other letters, every row with such letters
+    comes back too and is compared here, by casefold()."""
+    if not keys:
+        return []
+    terms = [func.lower(func.trim(expr)).in_(keys)]
+    if any(not k.isascii() for k in keys):
+        terms.append(expr.op("GLOB")("*[^\x01-\x7f]*") if dialect == "sqlite"
+                     else expr.op("~")("[^\x01-\x7f]"))
+    return terms
+
+
 def _sharing(items: Sequence[Booked], dialect: str):
     """A WHERE clause keeping the rows whose host or place is one of those of
     ``items``, so the rows that come back are the candidates, not everything
-    that happens at the time. lower() may fold ASCII letters only (SQLite, a
-    PostgreSQL database in the C locale): when a name has other letters, every
-    row with such letters comes back too and is compared here, by casefold()."""
-    hosts = sorted({key for b in items for kind, key, _ in b.keys() if kind == "host"})
-    places = sorted({key for b in items for kind, key, _ in b.keys() if kind == "location"})
-    terms = []
-    for expr, keys in ((_HOST, hosts), (_PLACE, places)):
-        if not keys:
-            continue
-        terms.append(func.lower(func.trim(expr)).in_(keys))
-        if any(not k.isascii() for k in keys):  # any row with such letters comes back
-            terms.append(expr.op("GLOB")("*[^\x01-\x7f]*") if dialect == "sqlite"
-                         else expr.op("~")("[^\x01-\x7f]"))
+    that happens at the time."""
+    hosts, places = _keys(items)
+    terms = _matching(_HOST, hosts, dialect) + _matching(_PLACE, places, dialect)
     return or_(*terms) if terms else None
+
+
+def _candidate_series(items: Sequence[Booked], dialect: str):
+    """The ids of the series whose own host or place, or a time of day's host,
+    is one of those of ``items`` (series and slots are few; occurrences many)."""
+    hosts, places = _keys(items)
+    slots = _matching(Slot.host, hosts, dialect)
+    terms = _matching(Series.host, hosts, dialect) + _matching(Series.location, places, dialect)
+    if slots:
+        terms.append(col(Series.id).in_(select(Slot.series_id).where(or_(*slots))))
+    return select(Series.id).where(or_(*terms)) if terms else None
 
 
 def _around(session: Session, items: Sequence[Booked]) -> list[Booked]:
     """Every live occurrence that may overlap one of ``items`` and shares a
     host or place with one: indexed range queries on start_utc, a few hundred
-    ranges a query."""
-    sharing = _sharing(items, session.get_bind().dialect.name)
+    ranges a query, asked of the occurrences of the series that share one, and
+    of the occurrences with a host or place of their own (so a busy calendar
+    costs the rows that match, not all that happens at the time)."""
+    dialect = session.get_bind().dialect.name
+    sharing = _sharing(items, dialect)
     if sharing is None:
         return []
+    series = _candidate_series(items, dialect)
     spans = _spans(items)
     found: list[Booked] = []
     for i in range(0, len(spans), _RANGES_PER_QUERY):
         chunk = spans[i:i + _RANGES_PER_QUERY]
-        query = _live(select(*_COLUMNS).select_from(Occurrence)).where(or_(*[
-            and_(Occurrence.start_utc >= low, Occurrence.start_utc < high)
-            for low, high in chunk])).where(sharing)
-        found.extend(_booked(r) for r in session.exec(query).all())
+        in_spans = or_(*[and_(Occurrence.start_utc >= low, Occurrence.start_utc < high)
+                         for low, high in chunk])
+        own = or_(col(Occurrence.host).is_not(None), col(Occurrence.location).is_not(None))
+        for which in (col(Occurrence.series_id).in_(series.scalar_subquery()), own):
+            query = (_live(select(*_COLUMNS).select_from(Occurrence))
+                     .where(which).where(in_spans).where(sharing))
+            found.extend(_booked(r) for r in session.exec(query).all())
     return found
 
 
