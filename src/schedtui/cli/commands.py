@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from schedtui.cli import bench_commands, interop_commands, mail_commands, output
+from schedtui.cli import bench_commands, interop_commands, mail_commands, output, week_commands
 from schedtui.domain import parse
 from schedtui.domain.errors import invalid
 
@@ -115,9 +115,11 @@ def series_add(args, as_json):
     for required in ("start", "rrule", "duration_minutes"):
         if required not in settings:
             raise invalid(f"--{required.split('_')[0]} is required.")
-    view = series.create_series(_store(args), hub_id=args.hub, draft=args.draft,
+    store = _store(args)
+    view = series.create_series(store, hub_id=args.hub, draft=args.draft,
                                 idempotency_key=args.idempotency_key, **settings)
-    _show(view, as_json, _print_series)
+    week_commands.show_with_warnings(view, week_commands.series_warnings(store, view.id),
+                                     as_json, _print_series)
 
 
 def series_list(args, as_json):
@@ -142,26 +144,33 @@ def series_edit(args, as_json):
     settings = _series_settings(args, creating=False)
     if not settings:
         raise invalid("Nothing to change: give at least one option.")
-    view, report = series.edit_series(_store(args), args.id, confirm=args.confirm, **settings)
+    store = _store(args)
+    view, report = series.edit_series(store, args.id, confirm=args.confirm, **settings)
+    warnings = week_commands.series_warnings(store, view.id)
     if as_json:
-        output.emit_json(view.to_json() | {"replan": report.__dict__})
+        output.emit_json(view.to_json() | {"replan": report.__dict__, "warnings": warnings})
         return
     _print_series(view)
     print(f"\nRe-planned: {len(report.moved)} moved, {report.added} added, "
           f"{report.removed} removed, {len(report.cancelled)} cancelled.")
+    week_commands.print_warnings(warnings)
 
 
 def series_split(args, as_json):
     from schedtui.services import series
 
     settings = _series_settings(args, creating=False)
-    earlier, later = series.split_series(_store(args), args.id, args.at_occurrence,
+    store = _store(args)
+    earlier, later = series.split_series(store, args.id, args.at_occurrence,
                                          confirm=args.confirm, **settings)
+    warnings = week_commands.series_warnings(store, later.id)
     if as_json:
-        output.emit_json({"earlier": earlier.to_json(), "later": later.to_json()})
+        output.emit_json({"earlier": earlier.to_json(), "later": later.to_json(),
+                          "warnings": warnings})
         return
     print(f"Series {earlier.id} now ends before the split; series {later.id} continues:\n")
     _print_series(later)
+    week_commands.print_warnings(warnings)
 
 
 def series_status(action: str):
@@ -217,8 +226,11 @@ def occ_move(args, as_json):
     from schedtui.services import occurrences
 
     start = parse.parse_local_datetime(args.start, "--start")
-    _show(occurrences.move_occurrence(_store(args), args.id, start, args.duration), as_json,
-          lambda o: print(f"Occurrence {o.id} now starts {o.start} ({o.start_utc})."))
+    store = _store(args)
+    view = occurrences.move_occurrence(store, args.id, start, args.duration)
+    week_commands.show_with_warnings(
+        view, week_commands.occurrence_warnings(store, [view.id]), as_json,
+        lambda o: print(f"Occurrence {o.id} now starts {o.start} ({o.start_utc})."))
 
 
 def occ_cancel(args, as_json):
@@ -245,8 +257,10 @@ def occ_set(args, as_json):
         kwargs["location"] = args.location
     if args.host is not None:
         kwargs["host"] = args.host
-    _show(occurrences.set_occurrence(_store(args), args.id, demote=args.demote, **kwargs),
-          as_json, _print_fields)
+    store = _store(args)
+    view = occurrences.set_occurrence(store, args.id, demote=args.demote, **kwargs)
+    week_commands.show_with_warnings(view, week_commands.occurrence_warnings(store, [view.id]),
+                                     as_json, _print_fields)
 
 
 def occ_undo(args, as_json):
@@ -618,3 +632,4 @@ def register(sub, int_type: IntType) -> None:
     p.set_defaults(handler=overview)
     interop_commands.register(sub, int_type)
     bench_commands.register(sub, int_type)
+    week_commands.register(sub, int_type)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from schedtui.cli import output
+from schedtui.cli import output, week_commands
 
 IntType = Callable[[str], int]
 
@@ -115,6 +115,7 @@ def register(sub, int_type: IntType) -> None:
     which.add_argument("--series", type=int_type)
     p.add_argument("-o", "--output", metavar="FILE", help="write here (default: print)")
     p.set_defaults(handler=export_csv_cmd)
+    week_commands.register_export(exp, int_type)
 
     imp = sub.add_parser("import", help="read iCalendar or CSV").add_subparsers(
         dest="action", required=True, metavar="FORMAT")

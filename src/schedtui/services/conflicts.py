@@ -1,0 +1,310 @@
+"""Double-bookings: one host, or one place, in two occurrences at once.
+
+Two occurrences double-book when their times overlap (UTC, the end exclusive),
+neither is cancelled, and they share a non-empty host, or a non-empty location
+that is not a web address, compared trimmed and case-insensitive. Occurrences of
+archived series never count; those of draft series only when they are the ones
+being checked (a draft is not on anybody's calendar yet).
+
+Finding the occurrences that may overlap some given ones is a range query on
+``occurrence.start_utc`` (indexed) per stretch of time: an occurrence lasts at
+most a day, so whatever overlaps [start, end) starts in [start - 1 day, end).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_
+from sqlmodel import Session, col, select
+
+from schedtui.domain.zones import from_utc_naive, zone
+from schedtui.services.agenda import Window, window, window_query
+from schedtui.services.common import get, naive_now
+from schedtui.store import Store
+from schedtui.store.engine import transaction
+from schedtui.store.models import Hub, Occurrence, Series, Slot
+
+LONGEST = timedelta(minutes=1440)
+"""The longest an occurrence may last (durations are 1..1440 minutes everywhere)."""
+
+_RANGES_PER_QUERY = 200  # two parameters each: well under SQLite's limit
+_WEB = re.compile(r"^([a-z][a-z0-9+.\-]*://|www\.)", re.IGNORECASE)
+
+
+def is_web_address(location: str) -> bool:
+    return bool(_WEB.match(location.strip()))
+
+
+@dataclass(frozen=True)
+class Booked:
+    """An occurrence with the host and place it has in effect."""
+
+    id: int
+    series_id: int
+    series: str
+    series_status: str
+    timezone: str
+    start: datetime  # naive UTC
+    end: datetime
+    host: str
+    location: str
+
+    def keys(self) -> list[tuple[str, str, str]]:
+        """(kind, compared key, name as written) for each thing it books."""
+        found = []
+        host = self.host.strip()
+        if host:
+            found.append(("host", host.casefold(), host))
+        place = self.location.strip()
+        if place and not is_web_address(place):
+            found.append(("location", place.casefold(), place))
+        return found
+
+
+@dataclass(frozen=True)
+class DoubleBooking:
+    """One overlapping pair, the earlier occurrence first."""
+
+    kind: str  # "host" or "location"
+    name: str
+    first: Booked
+    second: Booked
+
+    @property
+    def occurrences(self) -> list[int]:
+        return [self.first.id, self.second.id]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "occurrences": self.occurrences}
+
+
+_COLUMNS = (Occurrence.id, Occurrence.series_id, Occurrence.start_utc, Occurrence.end_utc,
+            Occurrence.host, Occurrence.location, Series.name, Series.status, Series.timezone,
+            Series.host, Series.location, Slot.host)
+
+
+def _booked(row) -> Booked:
+    (occ_id, series_id, start, end, host, location, name, status, tz_name, series_host,
+     series_location, slot_host) = row
+    return Booked(occ_id, series_id, name, status, tz_name, start, end,
+                  host if host is not None else (slot_host or series_host or ""),
+                  location if location is not None else (series_location or ""))
+
+
+def _live(query):
+    return (query.join(Series, Series.id == Occurrence.series_id)
+            .outerjoin(Slot, Slot.id == Occurrence.slot_id)
+            .where(Occurrence.status != "cancelled")
+            .where(Series.status != "archived"))
+
+
+def _spans(items: Sequence[Booked]) -> list[tuple[datetime, datetime]]:
+    """The start ranges to ask for, overlapping ones merged."""
+    spans: list[list[datetime]] = []
+    for item in sorted(items, key=lambda b: b.start):
+        low, high = item.start - LONGEST, item.end
+        if spans and low <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], high)
+        else:
+            spans.append([low, high])
+    return [(a, b) for a, b in spans]
+
+
+_HOST = func.coalesce(Occurrence.host, case((func.coalesce(Slot.host, "") != "", Slot.host),
+                                             else_=Series.host), "")
+_PLACE = func.coalesce(Occurrence.location, Series.location, "")
+
+
+def _keys(items: Sequence[Booked]) -> tuple[list[str], list[str]]:
+    hosts = sorted({key for b in items for kind, key, _ in b.keys() if kind == "host"})
+    places = sorted({key for b in items for kind, key, _ in b.keys() if kind == "location"})
+    return hosts, places
+
+
+def _matching(expr, keys: list[str], dialect: str) -> list:
+    """Terms keeping the rows where ``expr``, trimmed and lowercased, is one of
+    ``keys``. lower() may fold ASCII letters only (SQLite, a PostgreSQL database
+    in the C locale): when a key has other letters, every row with such letters
+    comes back too and is compared here, by casefold()."""
+    if not keys:
+        return []
+    terms = [func.lower(func.trim(expr)).in_(keys)]
+    if any(not k.isascii() for k in keys):
+        terms.append(expr.op("GLOB")("*[^\x01-\x7f]*") if dialect == "sqlite"
+                     else expr.op("~")("[^\x01-\x7f]"))
+    return terms
+
+
+def _sharing(items: Sequence[Booked], dialect: str):
+    """A WHERE clause keeping the rows whose host or place is one of those of
+    ``items``, so the rows that come back are the candidates, not everything
+    that happens at the time."""
+    hosts, places = _keys(items)
+    terms = _matching(_HOST, hosts, dialect) + _matching(_PLACE, places, dialect)
+    return or_(*terms) if terms else None
+
+
+def _candidate_series(items: Sequence[Booked], dialect: str):
+    """The ids of the series whose own host or place, or a time of day's host,
+    is one of those of ``items`` (series and slots are few; occurrences many)."""
+    hosts, places = _keys(items)
+    slots = _matching(Slot.host, hosts, dialect)
+    terms = _matching(Series.host, hosts, dialect) + _matching(Series.location, places, dialect)
+    if slots:
+        terms.append(col(Series.id).in_(select(Slot.series_id).where(or_(*slots))))
+    return select(Series.id).where(or_(*terms)) if terms else None
+
+
+def _around(session: Session, items: Sequence[Booked]) -> list[Booked]:
+    """Every live occurrence that may overlap one of ``items`` and shares a
+    host or place with one: indexed range queries on start_utc, a few hundred
+    ranges a query, asked of the occurrences of the series that share one, and
+    of the occurrences with a host or place of their own (so a busy calendar
+    costs the rows that match, not all that happens at the time)."""
+    dialect = session.get_bind().dialect.name
+    sharing = _sharing(items, dialect)
+    if sharing is None:
+        return []
+    series = _candidate_series(items, dialect)
+    spans = _spans(items)
+    found: list[Booked] = []
+    for i in range(0, len(spans), _RANGES_PER_QUERY):
+        chunk = spans[i:i + _RANGES_PER_QUERY]
+        in_spans = or_(*[and_(Occurrence.start_utc >= low, Occurrence.start_utc < high)
+                         for low, high in chunk])
+        own = or_(col(Occurrence.host).is_not(None), col(Occurrence.location).is_not(None))
+        for which in (col(Occurrence.series_id).in_(series.scalar_subquery()), own):
+            query = (_live(select(*_COLUMNS).select_from(Occurrence))
+                     .where(which).where(in_spans).where(sharing))
+            found.extend(_booked(r) for r in session.exec(query).all())
+    return found
+
+
+def _load(session: Session, occurrence_ids: Iterable[int]) -> list[Booked]:
+    ids = sorted(set(occurrence_ids))
+    found: list[Booked] = []
+    for i in range(0, len(ids), 900):
+        query = _live(select(*_COLUMNS).select_from(Occurrence)).where(
+            col(Occurrence.id).in_(ids[i:i + 900]))
+        found.extend(_booked(r) for r in session.exec(query).all())
+    return found
+
+
+def _pairs(checked: Sequence[Booked], others: Sequence[Booked]) -> list[DoubleBooking]:
+    """Each pair of one checked occurrence and any other that overlap and share
+    a host or a place; each pair once. Others are grouped by what they book,
+    so each checked occurrence looks only at those with its host or place."""
+    checked_ids = {b.id for b in checked}
+    by_key: dict[tuple[str, str], list[tuple[datetime, int, Booked]]] = {}
+    for other in {b.id: b for b in others}.values():
+        if other.series_status == "draft" and other.id not in checked_ids:
+            continue
+        for kind, key, _ in other.keys():
+            by_key.setdefault((kind, key), []).append((other.start, other.id, other))
+    for entries in by_key.values():
+        entries.sort(key=lambda e: (e[0], e[1]))
+    seen: set[tuple[str, int, int]] = set()
+    found = []
+    for item in checked:
+        for kind, key, _ in item.keys():
+            entries = by_key.get((kind, key), [])
+            low = bisect_left(entries, (item.start - LONGEST, -1))
+            high = bisect_left(entries, (item.end, -1))
+            for _, _, other in entries[low:high]:
+                if other.id == item.id or not (other.start < item.end
+                                               and item.start < other.end):
+                    continue
+                first, second = sorted((item, other), key=lambda b: (b.start, b.id))
+                if (kind, first.id, second.id) in seen:
+                    continue
+                seen.add((kind, first.id, second.id))
+                name = next(n for k, c, n in first.keys() if (k, c) == (kind, key))
+                found.append(DoubleBooking(kind, name, first, second))
+    found.sort(key=lambda d: (d.first.start, d.first.id, d.second.start, d.second.id, d.kind))
+    return found
+
+
+def double_bookings(session: Session, occurrence_ids: Iterable[int]) -> list[DoubleBooking]:
+    """The double-bookings of the given occurrences with any other (including
+    each other), inside the caller's transaction. Cancelled occurrences and
+    those of archived series have none."""
+    checked = _load(session, occurrence_ids)
+    if not checked:
+        return []
+    return _pairs(checked, _around(session, checked))
+
+
+def warnings(session: Session, occurrence_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """The ``double_booked`` warnings a change that made or moved these
+    occurrences returns: one per host or place and pair of series, naming how
+    many times they clash and the first."""
+    groups: dict[tuple[str, str, int, int], list[DoubleBooking]] = {}
+    for clash in double_bookings(session, occurrence_ids):
+        pair = sorted((clash.first.series_id, clash.second.series_id))
+        groups.setdefault((clash.kind, clash.name.casefold(), pair[0], pair[1]),
+                          []).append(clash)
+    found = []
+    for (kind, _, _, _), clashes in groups.items():
+        first = clashes[0]
+        what = "Host" if kind == "host" else "Location"
+        if first.first.series_id == first.second.series_id:
+            between = f"{first.first.series} (series {first.first.series_id}) with itself"
+        else:
+            between = (f"{first.first.series} (series {first.first.series_id}) and "
+                       f"{first.second.series} (series {first.second.series_id})")
+        when = from_utc_naive(first.first.start, zone(first.first.timezone))
+        times = "once" if len(clashes) == 1 else f"{len(clashes)} times"
+        ids = sorted({i for c in clashes for i in c.occurrences})
+        found.append({
+            "code": "double_booked",
+            "message": f'{what} "{first.name}" is booked twice: {between} overlap {times}, '
+                       f"first on {when:%Y-%m-%d %H:%M} ({first.first.timezone}).",
+            "occurrences": ids,
+        })
+    return found
+
+
+@transaction
+def occurrence_warnings(store: Store, occurrence_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """:func:`warnings` for some occurrences, in a transaction of its own."""
+    with store.read() as session:
+        return warnings(session, occurrence_ids)
+
+
+@transaction
+def series_warnings(store: Store, series_id: int) -> list[dict[str, Any]]:
+    """:func:`warnings` for the occurrences of a series that have not ended yet."""
+    with store.read() as session:
+        ids = session.exec(select(Occurrence.id).where(Occurrence.series_id == series_id)
+                           .where(Occurrence.end_utc > naive_now(store.now()))).all()
+        return warnings(session, ids)
+
+
+@transaction
+def conflicts(store: Store, *, hub_id: int | None = None, start: date | None = None,
+              end: date | None = None) -> list[DoubleBooking]:
+    """Every double-booking with at least one occurrence in the window (local
+    dates, as the agenda's) and, given ``hub_id``, in that hub's series."""
+    span = window(start, end)
+    with store.read() as session:
+        if hub_id is not None:
+            get(session, Hub, hub_id, "hub")
+        return conflicts_in(session, span, store.now(), hub_id=hub_id)
+
+
+def conflicts_in(session: Session, span: Window, now: datetime, *,
+                 hub_id: int | None = None) -> list[DoubleBooking]:
+    query = window_query(_COLUMNS, span, now, hub_id=hub_id, drafts=False)
+    query = (query.outerjoin(Slot, Slot.id == Occurrence.slot_id)
+             .where(Occurrence.status != "cancelled"))
+    checked = [b for b in map(_booked, session.exec(query).all())
+               if span.holds(b.start, b.timezone, now)]
+    if not checked:
+        return []
+    return _pairs(checked, _around(session, checked))
