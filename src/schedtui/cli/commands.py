@@ -201,29 +201,43 @@ def occ_show(args, as_json):
 
 
 def occ_move(args, as_json):
-    from schedtui.services import occurrences
+    from schedtui.services import bulk, occurrences
 
+    if args.by is not None:
+        if args.duration is not None:
+            raise invalid("--duration goes with --start; --by keeps each length.")
+        _show_bulk(bulk.move_occurrences(_store(args), args.ids, args.by), args, as_json,
+                   "moved")
+        return
+    if len(args.ids) > 1:
+        raise invalid("--start moves one occurrence; move several with --by MINUTES.")
     start = parse.parse_local_datetime(args.start, "--start")
-    _show(occurrences.move_occurrence(_store(args), args.id, start, args.duration), as_json,
+    _show(occurrences.move_occurrence(_store(args), args.ids[0], start, args.duration), as_json,
           lambda o: print(f"Occurrence {o.id} now starts {o.start} ({o.start_utc})."))
 
 
 def occ_cancel(args, as_json):
-    from schedtui.services import occurrences
+    from schedtui.services import bulk, occurrences
 
-    _show(occurrences.cancel_occurrence(_store(args), args.id), as_json,
+    if len(args.ids) > 1:
+        _show_bulk(bulk.cancel_occurrences(_store(args), args.ids), args, as_json, "cancelled")
+        return
+    _show(occurrences.cancel_occurrence(_store(args), args.ids[0]), as_json,
           lambda o: print(f"Occurrence {o.id} cancelled."))
 
 
 def occ_restore(args, as_json):
-    from schedtui.services import occurrences
+    from schedtui.services import bulk, occurrences
 
-    _show(occurrences.restore_occurrence(_store(args), args.id), as_json,
+    if len(args.ids) > 1:
+        _show_bulk(bulk.restore_occurrences(_store(args), args.ids), args, as_json, "restored")
+        return
+    _show(occurrences.restore_occurrence(_store(args), args.ids[0]), as_json,
           lambda o: print(f"Occurrence {o.id} restored."))
 
 
 def occ_set(args, as_json):
-    from schedtui.services import occurrences
+    from schedtui.services import bulk, occurrences
 
     kwargs: dict[str, Any] = {}
     if args.capacity is not None:
@@ -232,18 +246,37 @@ def occ_set(args, as_json):
         kwargs["location"] = args.location
     if args.host is not None:
         kwargs["host"] = args.host
-    _show(occurrences.set_occurrence(_store(args), args.id, demote=args.demote, **kwargs),
+    if len(args.ids) > 1:
+        _show_bulk(bulk.set_occurrences(_store(args), args.ids, demote=args.demote, **kwargs),
+                   args, as_json, "changed")
+        return
+    _show(occurrences.set_occurrence(_store(args), args.ids[0], demote=args.demote, **kwargs),
           as_json, _print_fields)
+
+
+def _show_bulk(result, args, as_json: bool, done: str) -> None:
+    """A bulk edit: with ``--json`` the occurrences as a list (one id: that one)."""
+    if as_json:
+        output.emit_json(result.occurrences if len(args.ids) > 1 else result.occurrences[0])
+        return
+    _print_occurrences(result.occurrences)
+    count = len(result.occurrences)
+    print(f"{count} occurrence{'s' if count != 1 else ''} {done}; {result.people} "
+          f"{'person' if result.people == 1 else 'people'} holding seats told.")
 
 
 def occ_undo(args, as_json):
     from schedtui.services import occurrences
 
-    action, view = occurrences.undo_last_edit(_store(args), args.series_id)
+    action, views = occurrences.undo_last(_store(args), args.series_id)
     if as_json:
-        output.emit_json({"undone": action, "occurrence": view.to_json()})
+        output.emit_json({"undone": action, "occurrence": views[0].to_json(),
+                          "occurrences": [v.to_json() for v in views]})
+    elif len(views) == 1:
+        print(f"Undid the {action} of occurrence {views[0].id}.")
     else:
-        print(f"Undid the {action} of occurrence {view.id}.")
+        print(f"Undid the {action} of {len(views)} occurrences: "
+              f"{', '.join(str(v.id) for v in views)}.")
 
 
 def log(args, as_json):
@@ -514,18 +547,25 @@ def register(sub, int_type: IntType) -> None:
     p.add_argument("--from", dest="from_")
     p.add_argument("--to")
     p.set_defaults(handler=occ_list)
-    for name, handler in (("show", occ_show), ("cancel", occ_cancel),
-                          ("restore", occ_restore)):
+    p = occ.add_parser("show")
+    p.add_argument("id", type=int_type)
+    p.set_defaults(handler=occ_show)
+    several = "one or more occurrence ids: several change together or not at all"
+    for name, handler in (("cancel", occ_cancel), ("restore", occ_restore)):
         p = occ.add_parser(name)
-        p.add_argument("id", type=int_type)
+        p.add_argument("ids", type=int_type, nargs="+", metavar="ID", help=several)
         p.set_defaults(handler=handler)
     p = occ.add_parser("move")
-    p.add_argument("id", type=int_type)
-    p.add_argument("--start", required=True, help="YYYY-MM-DDTHH:MM in the series' zone")
+    p.add_argument("ids", type=int_type, nargs="+", metavar="ID", help=several)
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--start", help="YYYY-MM-DDTHH:MM in the series' zone (one occurrence)")
+    when.add_argument("--by", type=int_type, metavar="MINUTES",
+                      help="move each by this many minutes on the local clock (negative: "
+                      "earlier)")
     p.add_argument("--duration", type=int_type)
     p.set_defaults(handler=occ_move)
     p = occ.add_parser("set")
-    p.add_argument("id", type=int_type)
+    p.add_argument("ids", type=int_type, nargs="+", metavar="ID", help=several)
     p.add_argument("--capacity")
     p.add_argument("--location")
     p.add_argument("--host")

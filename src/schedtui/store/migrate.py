@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 APP_NAME = "schedtui"
 META_TABLE = "schedtui_meta"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _v1_to_v2(connection: Connection) -> None:
@@ -58,9 +58,17 @@ def _v3_to_v4(connection: Connection) -> None:
                                 "DEFAULT 'strict'"))
 
 
+def _v4_to_v5(connection: Connection) -> None:
+    """The audit log's batch: the entries of one bulk edit share it, so undo
+    takes them back as one step."""
+    columns = {c["name"] for c in inspect(connection).get_columns("audit")}
+    if "batch" not in columns:
+        connection.execute(text("ALTER TABLE audit ADD COLUMN batch VARCHAR(32)"))
+
+
 # MIGRATIONS[n] takes a database at version n to version n + 1.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3,
-                                                       3: _v3_to_v4}
+                                                       3: _v3_to_v4, 4: _v4_to_v5}
 
 
 def prepare(store: Store, *, create: bool = True) -> int:

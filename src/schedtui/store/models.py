@@ -117,6 +117,7 @@ class AuditEntry(SQLModel, table=True):
     before: str | None = None
     after: str | None = None
     undone: bool = False
+    batch: str | None = Field(default=None, max_length=32)  # one bulk edit's entries (schema 5)
 
 
 class Attendee(SQLModel, table=True):
