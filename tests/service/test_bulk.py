@@ -241,3 +241,32 @@ def test_bad_input_is_refused_before_anything(store, booked):
         with pytest.raises(DeskError) as refused:
             call()
         assert refused.value.code == "invalid_value"
+
+
+def test_a_schema_4_store_gets_the_audit_batch(store_url, clock):
+    """Schema 5 adds the batch column; older entries have none and undo as before."""
+    from sqlalchemy import text
+
+    from schedtui.store import migrate, open_store
+
+    opened = open_store(store_url, clock=clock)
+    view = weekly(opened, hubs.create_hub(opened, "Old", "UTC"))
+    occs = ids_of(opened, view)
+    occurrences.cancel_occurrence(opened, occs[1])
+    with opened.write() as session:
+        conn = session.connection()
+        conn.execute(text("ALTER TABLE audit DROP COLUMN batch"))
+        conn.execute(text("UPDATE schedtui_meta SET value = '4' WHERE key = 'schema_version'"))
+    opened.dispose()
+    reopened = open_store(store_url, clock=clock)
+    try:
+        with reopened.read() as session:
+            version = session.connection().execute(text(
+                "SELECT value FROM schedtui_meta WHERE key = 'schema_version'")).scalar()
+        assert version == str(migrate.SCHEMA_VERSION) == "5"
+        bulk.cancel_occurrences(reopened, occs[2:4])
+        assert occurrences.undo_last(reopened, view.id)[1][0].id == occs[2]
+        action, views = occurrences.undo_last(reopened, view.id)
+        assert action == "cancel" and [v.id for v in views] == [occs[1]]
+    finally:
+        reopened.dispose()
