@@ -92,6 +92,8 @@ def _series_settings(args, *, creating: bool) -> dict[str, Any]:
         settings["require_approval"] = args.require_approval
     if getattr(args, "waitlist", None) is not None:
         settings["waitlist"] = args.waitlist
+    if getattr(args, "on_blackout", None) is not None:
+        settings["on_blackout"] = args.on_blackout
     return settings
 
 
@@ -277,6 +279,50 @@ def occ_undo(args, as_json):
     else:
         print(f"Undid the {action} of {len(views)} occurrences: "
               f"{', '.join(str(v.id) for v in views)}.")
+
+
+# -- blackouts ----------------------------------------------------------------
+
+
+def _print_blackouts(rows):
+    output.table(["ID", "From", "To", "Reason", "Cancelled", "Shifted"],
+                 [[b.id, b.start, b.end, b.reason, len(b.cancelled), len(b.shifted)]
+                  for b in rows])
+
+
+def blackout_add(args, as_json):
+    from schedtui.services import blackouts
+
+    first = parse.parse_date(args.from_, "--from")
+    last = parse.parse_date(args.to, "--to") if args.to else None
+    view = blackouts.add_blackout(_store(args), args.hub, first, last, reason=args.reason,
+                                  confirm=args.confirm)
+    _show(view, as_json, lambda b: print(
+        f"Blackout {b.id} added: {b.start} to {b.end}; {len(b.cancelled)} occurrences "
+        f"cancelled, {len(b.shifted)} moved."))
+
+
+def blackout_list(args, as_json):
+    from schedtui.services import blackouts
+
+    _show(blackouts.list_blackouts(_store(args), args.hub), as_json, _print_blackouts)
+
+
+def blackout_remove(args, as_json):
+    from schedtui.services import blackouts
+
+    _show(blackouts.remove_blackout(_store(args), args.id), as_json, lambda b: print(
+        f"Blackout {b.id} removed; {len(b.cancelled)} occurrences restored, "
+        f"{len(b.shifted)} moved back."))
+
+
+def holidays_add(args, as_json):
+    from schedtui.services import blackouts
+
+    rows = blackouts.add_holidays(_store(args), args.hub, args.country, args.year,
+                                  subdiv=args.subdiv, confirm=args.confirm)
+    _show(rows, as_json, lambda rs: (_print_blackouts(rs),
+                                     print(f"{len(rs)} holidays added as blackouts.")))
 
 
 def log(args, as_json):
@@ -485,6 +531,9 @@ def _series_options(parser: argparse.ArgumentParser, int_type: IntType, *, creat
     parser.add_argument("--waitlist", choices=("strict", "first_fit"),
                         help="strict: first come first served (the default); first_fit: "
                         "freed seats go to the earliest requests that fit")
+    parser.add_argument("--on-blackout", dest="on_blackout", choices=("skip", "shift", "ignore"),
+                        help="on the hub's blackout days: skip (the default), shift to the "
+                        "next free day, or ignore")
     parser.add_argument("--booking-min-hours", dest="booking_min_hours")
     parser.add_argument("--booking-max-days", dest="booking_max_days")
 
@@ -575,6 +624,30 @@ def register(sub, int_type: IntType) -> None:
     p = occ.add_parser("undo", help="undo the last occurrence edit of a series")
     p.add_argument("series_id", type=int_type)
     p.set_defaults(handler=occ_undo)
+
+    black = sub.add_parser("blackout", help="days a hub holds no sessions").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    p = black.add_parser("add", help="black out days (local to the hub's zone, inclusive)")
+    p.add_argument("--hub", type=int_type, required=True)
+    p.add_argument("--from", dest="from_", required=True, help="YYYY-MM-DD")
+    p.add_argument("--to", help="YYYY-MM-DD (default: the --from day)")
+    p.add_argument("--reason", default="")
+    p.add_argument("--confirm", action="store_true",
+                   help="cancel or move occurrences people hold seats in, and tell them")
+    p.set_defaults(handler=blackout_add)
+    p = black.add_parser("list")
+    p.add_argument("--hub", type=int_type, required=True)
+    p.set_defaults(handler=blackout_list)
+    p = black.add_parser("remove", help="remove a blackout; restores what it cancelled")
+    p.add_argument("id", type=int_type)
+    p.set_defaults(handler=blackout_remove)
+    p = sub.add_parser("holidays", help="add a country's public holidays as blackouts")
+    p.add_argument("--hub", type=int_type, required=True)
+    p.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 code, e.g. DE")
+    p.add_argument("--subdiv", help="a subdivision, e.g. BY")
+    p.add_argument("--year", type=int_type, action="append", required=True)
+    p.add_argument("--confirm", action="store_true")
+    p.set_defaults(handler=holidays_add)
 
     p = sub.add_parser("log", help="the audit log")
     p.add_argument("--series", type=int_type)

@@ -244,7 +244,8 @@ def cancel_occurrences(store: Store, occurrence_ids: Iterable[Any]) -> BulkResul
 
 
 def _cancel(session: Session, store: Store, ids: list[int],
-            undo: dict[int, dict[str, Any]] | None = None) -> BulkResult:
+            undo: dict[int, dict[str, Any]] | None = None,
+            blackout: int | None = None) -> BulkResult:
     batch = _lock(session, ids)
     for occ in batch.rows:
         if occ.status == "cancelled":
@@ -255,7 +256,10 @@ def _cancel(session: Session, store: Store, ids: list[int],
     before = _snap(batch)
     for occ in batch.rows:
         occ.status = "cancelled"
-        occ.mark_edited("status")
+        if blackout is not None:  # not a hand edit: removing the blackout undoes it
+            occ.blackout_id = blackout
+        else:
+            occ.mark_edited("status")
         if undo is not None:
             occ.edited = undo[occ.id]["edited"]
         session.add(occ)
@@ -263,7 +267,8 @@ def _cancel(session: Session, store: Store, ids: list[int],
     for series_id in sorted(batch.series):
         on_occurrences_cancelled(session, store, batch.series[series_id],
                                  [o.id for o in batch.rows if o.series_id == series_id])
-    return _finish(session, store, "cancel", batch, before, undo is not None, people)
+    return _finish(session, store, "cancel", batch, before,
+                   undo is not None or blackout is not None, people)
 
 
 @transaction
@@ -277,7 +282,8 @@ def restore_occurrences(store: Store, occurrence_ids: Iterable[Any]) -> BulkResu
 
 
 def _restore(session: Session, store: Store, ids: list[int],
-             undo: dict[int, dict[str, Any]] | None = None) -> BulkResult:
+             undo: dict[int, dict[str, Any]] | None = None,
+             lifting: bool = False) -> BulkResult:
     batch = _lock(session, ids)
     for occ in batch.rows:
         if occ.status != "cancelled":
@@ -289,6 +295,8 @@ def _restore(session: Session, store: Store, ids: list[int],
         occ.status = "scheduled"
         if undo is not None:  # an undone cancel: no longer marked as edited by hand
             occ.edited = undo[occ.id]["edited"]
+        if lifting:
+            occ.blackout_id = None
         session.add(occ)
     session.flush()
     told: dict[tuple[int, int], list[tuple[Occurrence, SeatEntry]]] = {}
@@ -319,7 +327,8 @@ def _restore(session: Session, store: Store, ids: list[int],
     for series_id in sorted(batch.series):  # all-sessions bookings made meanwhile
         seats.cover_new_occurrences(session, store, batch.series[series_id])
     people = len({attendee for attendee, _ in told})
-    return _finish(session, store, "restore", batch, before, undo is not None, people)
+    return _finish(session, store, "restore", batch, before, undo is not None or lifting,
+                   people)
 
 
 # -- move ---------------------------------------------------------------------------
@@ -347,7 +356,8 @@ def move_occurrences(store: Store, occurrence_ids: Iterable[Any], minutes: Any) 
 
 def _move(session: Session, store: Store, ids: list[int],
           target: Callable[[Occurrence, Series], tuple[datetime, datetime]],
-          undo: dict[int, dict[str, Any]] | None = None) -> BulkResult:
+          undo: dict[int, dict[str, Any]] | None = None, blackout: int | None = None,
+          lifting: bool = False) -> BulkResult:
     batch = _lock(session, ids)
     _started(store, batch)
     now = naive_now(store.now())
@@ -376,14 +386,22 @@ def _move(session: Session, store: Store, ids: list[int],
     people = _people(session, [i for i in ids if i in shown])
     before = _snap(batch)
     for occ in batch.rows:
+        if blackout is not None:  # planned there now: the plan shifts it the same way
+            occ.blackout_id, occ.blackout_start = blackout, occ.start_utc
         occ.start_utc, occ.end_utc = targets[occ.id]
-        occ.mark_edited("start")
+        if blackout is not None or lifting:
+            occ.original_start = occ.start_utc
+        else:
+            occ.mark_edited("start")
+        if lifting:
+            occ.blackout_id, occ.blackout_start = None, None
         if undo is not None:  # back to exactly what the move found, its mark included
             occ.edited = undo[occ.id]["edited"]
         session.add(occ)
     session.flush()
     _tell_changes(session, store, batch, shown)
-    return _finish(session, store, "move", batch, before, undo is not None, people)
+    return _finish(session, store, "move", batch, before,
+                   undo is not None or blackout is not None or lifting, people)
 
 
 # -- set -------------------------------------------------------------------------------
@@ -486,3 +504,34 @@ def undo_batch(session: Session, store: Store, entry: AuditEntry) -> BulkResult:
 
 def _utc(value: str) -> datetime:
     return datetime.fromisoformat(value.rstrip("Z"))
+
+
+# -- blackouts (services/blackouts.py): the same rules, undone by removing the blackout ----
+
+
+def people_in(session: Session, ids: Sequence[int]) -> int:
+    """People holding or awaiting a seat in these occurrences."""
+    return _people(session, ids)
+
+
+def cancel_for_blackout(session: Session, store: Store, ids: list[int],
+                        blackout_id: int) -> BulkResult:
+    return _cancel(session, store, ids, blackout=blackout_id)
+
+
+def shift_for_blackout(session: Session, store: Store, ids: list[int], blackout_id: int,
+                       target: Callable[[Occurrence, Series], tuple[datetime, datetime]]
+                       ) -> BulkResult:
+    return _move(session, store, ids, target, blackout=blackout_id)
+
+
+def restore_from_blackout(session: Session, store: Store, ids: list[int]) -> BulkResult:
+    return _restore(session, store, ids, lifting=True)
+
+
+def unshift_from_blackout(session: Session, store: Store, ids: list[int],
+                          back: dict[int, datetime]) -> BulkResult:
+    def target(occ: Occurrence, _series: Series) -> tuple[datetime, datetime]:
+        return back[occ.id], back[occ.id] + (occ.end_utc - occ.start_utc)
+
+    return _move(session, store, ids, target, lifting=True)

@@ -60,7 +60,7 @@ PLAN_FIELDS = SHOWN_FIELDS | {"capacity"}
 SERIES_FIELDS = ("name", "description", "timezone", "start", "rrule", "duration_minutes",
                  "capacity", "location", "host", "registration_option", "booking_min_hours",
                  "booking_max_days", "horizon_weeks", "times", "max_seats", "require_approval",
-                 "waitlist")
+                 "waitlist", "on_blackout")
 
 TimeSpec = SlotSpec | tuple[time, frozenset[int] | None]
 
@@ -153,6 +153,11 @@ def _apply(series: Series, changes: dict[str, Any]) -> tuple[list[TimeSpec] | No
                 raise invalid("The waitlist rule must be one of "
                               f"{', '.join(seats.WAITLIST_RULES)}.", field="waitlist")
             series.waitlist = value
+        elif key == "on_blackout":
+            from schedtui.services.blackouts import check_policy
+
+            series.on_blackout = check_policy(value)
+            replan = True
     return times, replan
 
 
@@ -310,10 +315,19 @@ def _insert_occurrences(session: Session, series: Series, fresh: Sequence[Planne
         "end_utc, status, capacity, edited) VALUES (?, ?, ?, ?, ?, 'scheduled', ?, '')", rows)
 
 
+def _under_blackouts(session: Session, series: Series, items: Sequence[Planned]
+                     ) -> list[Planned]:
+    """The plan under the hub's blackouts and the series' policy (skip, shift, ignore)."""
+    from schedtui.services.blackouts import apply_to_plan
+
+    return apply_to_plan(session, series, items)
+
+
 def _materialize(session: Session, series: Series, rows: Sequence[Slot], now: datetime) -> int:
     """Insert every planned occurrence of a new series, in one bulk statement
     (the caller has set ``planned_through``)."""
     result = plan(series, rows, now)
+    result.items = _under_blackouts(session, series, result.items)
     if result.items:
         _insert_occurrences(session, series, result.items, {r.id: r.capacity for r in rows})
     return len(result.items)
@@ -349,6 +363,7 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
     now = store.now()
     cutoff = naive_now(now)
     result = plan(series, rows, now)
+    result.items = _under_blackouts(session, series, result.items)
     old_zone = zone(old_tz)
     existing = list(session.exec(select(Occurrence).where(Occurrence.series_id == series.id)
                                  .order_by(Occurrence.id).with_for_update()

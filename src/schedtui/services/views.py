@@ -63,6 +63,7 @@ class SeriesView:
     require_approval: bool = False
     fill_rate: float | None = None  # confirmed / capacity over the next 28 days
     waitlist: str = "strict"  # strict (first come first served) or first_fit
+    on_blackout: str = "skip"  # on a hub's blackout days: skip, shift or ignore
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,6 +87,7 @@ class OccurrenceView:
     moved: bool
     edited: list[str]
     timezone: str
+    blackout: str | None = None  # the reason of the blackout that cancelled or shifted it
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -59,11 +59,27 @@ def _v3_to_v4(connection: Connection) -> None:
 
 
 def _v4_to_v5(connection: Connection) -> None:
-    """The audit log's batch: the entries of one bulk edit share it, so undo
-    takes them back as one step."""
-    columns = {c["name"] for c in inspect(connection).get_columns("audit")}
-    if "batch" not in columns:
+    """Bulk edits and blackouts: the audit log's batch (the entries of one bulk
+    edit, undone as one step); hub blackout periods; each series' blackout
+    policy (existing series: skip); the blackout an occurrence was cancelled
+    or shifted by, and its start before a shift."""
+    from schedtui.store import models
+
+    SQLModel.metadata.create_all(connection, tables=[models.Blackout.__table__])
+    found = inspect(connection)
+    if "batch" not in {c["name"] for c in found.get_columns("audit")}:
         connection.execute(text("ALTER TABLE audit ADD COLUMN batch VARCHAR(32)"))
+    if "on_blackout" not in {c["name"] for c in found.get_columns("series")}:
+        connection.execute(text("ALTER TABLE series ADD COLUMN on_blackout VARCHAR(8) NOT NULL "
+                                "DEFAULT 'skip'"))
+    occurrence = {c["name"] for c in found.get_columns("occurrence")}
+    stamp = "TIMESTAMP WITHOUT TIME ZONE" if connection.dialect.name == "postgresql" \
+        else "DATETIME"
+    if "blackout_id" not in occurrence:
+        connection.execute(text("ALTER TABLE occurrence ADD COLUMN blackout_id INTEGER "
+                                "REFERENCES blackout (id)"))
+    if "blackout_start" not in occurrence:
+        connection.execute(text(f"ALTER TABLE occurrence ADD COLUMN blackout_start {stamp}"))
 
 
 # MIGRATIONS[n] takes a database at version n to version n + 1.
