@@ -89,3 +89,54 @@ def test_the_refusal_names_the_occurrence(seeded, cli):
 def test_move_needs_start_or_by(seeded, cli):
     assert cli("occ", "move", "2", "3")[0] == 2
     assert cli("occ", "move", "2", "--start", "2025-03-01T10:00", "--by", "5")[0] == 2
+
+
+# -- blackouts and holidays ------------------------------------------------------------
+
+
+def test_blackout_commands(seeded, cli, db_path):
+    before = dump(db_path)
+    status, body = cli("blackout", "add", "--hub", "1", "--from", "2025-01-13",
+                       "--reason", "Snow")
+    assert status == 1 and body["error"]["code"] == "has_registrations"
+    assert body["error"]["details"] == {"occurrences": [2], "people": 2}
+    assert dump(db_path) == before
+    status, made = cli("blackout", "add", "--hub", "1", "--from", "2025-01-13",
+                       "--reason", "Snow", "--confirm")
+    assert status == 0 and made["cancelled"] == [2] and made["start"] == made["end"]
+    shown = cli("occ", "show", "2")[1]
+    assert (shown["status"], shown["blackout"]) == ("cancelled", "Snow")
+    assert cli("occ", "show", "3")[1]["blackout"] is None
+    status, rows = cli("blackout", "list", "--hub", "1")
+    assert status == 0 and [(r["id"], r["reason"], r["cancelled"]) for r in rows] == [
+        (made["id"], "Snow", [2])]
+    status, out = cli("blackout", "list", "--hub", "1", as_json=False)
+    assert status == 0 and "Snow" in out
+    status, removed = cli("blackout", "remove", str(made["id"]))
+    assert status == 0 and removed["cancelled"] == [2]
+    assert cli("occ", "show", "2")[1]["booked"] == 2
+    assert cli("blackout", "list", "--hub", "1")[1] == []
+
+
+def test_holidays_command(seeded, cli, db_path):
+    status, rows = cli("holidays", "--hub", "1", "--country", "US", "--year", "2026",
+                       "--year", "2027")
+    assert status == 0 and len(rows) >= 20
+    assert {"2026-07-03", "2027-07-05"} <= {r["start"] for r in rows}  # observed days
+    before = dump(db_path)
+    status, body = cli("holidays", "--hub", "1", "--country", "DE", "--subdiv", "XY",
+                       "--year", "2027")
+    assert status == 1 and body["error"]["code"] == "invalid_value"
+    assert "XY" in body["error"]["message"]
+    assert cli("holidays", "--hub", "1", "--country", "Atlantis", "--year", "2027")[0] == 1
+    assert cli("holidays", "--hub", "1", "--country", "DE", "--year", "1066")[0] == 1
+    assert dump(db_path) == before
+
+
+def test_series_blackout_policy_option(seeded, cli):
+    status, made = cli("series", "add", "--hub", "1", "--name", "Late", "--start",
+                       "2025-02-03T18:00", "--duration", "30", "--rrule",
+                       "FREQ=WEEKLY;BYDAY=MO;COUNT=2", "--on-blackout", "shift")
+    assert status == 0 and made["on_blackout"] == "shift"
+    assert cli("series", "edit", str(made["id"]), "--on-blackout", "never")[0] == 2
+
