@@ -145,3 +145,13 @@ def test_bad_periods_are_refused(store, hub, first, last, code):
     assert missing.value.code == "not_found"
     with pytest.raises(DeskError):
         series.edit_series(store, daily(store, hub).id, on_blackout="sometimes")
+
+
+def test_the_rolling_horizon_respects_blackouts(store, hub, clock):
+    view = daily(store, hub, rrule="FREQ=WEEKLY;BYDAY=MO", horizon_weeks=2,
+                 start=date(2025, 1, 6))
+    blackouts.add_blackout(store, hub.id, date(2025, 1, 27), reason="Inventory")
+    clock.now = clock.now.replace(day=20)
+    series.roll_horizons(store, series_id=view.id)
+    planned = days(store, view)
+    assert "2025-01-27" not in planned and {"2025-01-20", "2025-02-03"} <= set(planned)
