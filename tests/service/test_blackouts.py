@@ -155,3 +155,16 @@ def test_the_rolling_horizon_respects_blackouts(store, hub, clock):
     series.roll_horizons(store, series_id=view.id)
     planned = days(store, view)
     assert "2025-01-27" not in planned and {"2025-01-20", "2025-02-03"} <= set(planned)
+
+
+def test_a_shift_passes_over_a_day_holding_a_cancelled_session(store, hub):
+    view = daily(store, hub, rrule="FREQ=WEEKLY;BYDAY=TU,FR,SA;COUNT=6", on_blackout="shift")
+    occs = [o.id for o in occurrences.list_occurrences(store, view.id)]
+    occurrences.cancel_occurrence(store, occs[2])  # Saturday 5 April
+    made = blackouts.add_blackout(store, hub.id, date(2025, 4, 4))
+    assert made.shifted == [occs[1]]
+    assert occurrences.get_occurrence(store, occs[1]).start[:10] == "2025-04-06"
+    series.edit_series(store, view.id, duration_minutes=30)
+    after = {o.id: o for o in occurrences.list_occurrences(store, view.id)}
+    assert len(after) == 6 and after[occs[2]].status == "cancelled"
+    assert after[occs[1]].start[:10] == "2025-04-06" and after[occs[1]].status == "scheduled"

@@ -238,9 +238,10 @@ def _shift_target(session: Session, series: Series, occ: Occurrence
     tz = zone(series.timezone)
     windows = _windows(session, session.get(Hub, series.hub_id))
     local = from_utc_naive(occ.start_utc, tz)
+    # A cancelled occurrence still holds its day, as it does in the plan.
     days = {from_utc_naive(s, tz).date() for s in session.exec(
         select(Occurrence.start_utc).where(Occurrence.series_id == series.id)
-        .where(Occurrence.id != occ.id).where(Occurrence.status == "scheduled"))}
+        .where(Occurrence.id != occ.id))}
     day = local.date()
     for _ in range(_SHIFT_LIMIT):
         day += timedelta(days=1)
