@@ -194,6 +194,11 @@ def _add(session: Session, store: Store, hub_id: int, first: date, last: date, r
     session.add(row)
     session.flush()
     start, end = _window(first, last, zone(hub.timezone))
+    # The house order: the hub's series (by id) before any occurrence, so no
+    # series edit re-plans them between this read and the change.
+    session.exec(select(Series.id).where(Series.hub_id == hub.id)
+                 .where(Series.on_blackout != "ignore").order_by(Series.id)
+                 .with_for_update()).all()
     covered = session.exec(
         select(Occurrence.id, Series.on_blackout).join(Series, Series.id == Occurrence.series_id)
         .where(Series.hub_id == hub.id).where(Series.status != "archived")
