@@ -168,3 +168,12 @@ def test_a_shift_passes_over_a_day_holding_a_cancelled_session(store, hub):
     after = {o.id: o for o in occurrences.list_occurrences(store, view.id)}
     assert len(after) == 6 and after[occs[2]].status == "cancelled"
     assert after[occs[1]].start[:10] == "2025-04-06" and after[occs[1]].status == "scheduled"
+
+
+def test_an_archived_hub_takes_no_blackout(store, hub):
+    hubs.archive_hub(store, hub.id)
+    before = snapshot(store)
+    with pytest.raises(DeskError) as refused:
+        blackouts.add_blackout(store, hub.id, date(2025, 4, 4))
+    assert refused.value.code == "invalid_state" and "archived" in refused.value.message
+    assert snapshot(store) == before

@@ -188,7 +188,8 @@ def _add(session: Session, store: Store, hub_id: int, first: date, last: date, r
          confirm: bool) -> BlackoutView:
     hub = get(session, Hub, hub_id, "hub", lock=True)
     if hub.archived:
-        raise DeskError("hub_archived", f"Hub {hub.id} is archived.")
+        raise DeskError("invalid_state", f"Hub {hub.id} is archived; its days cannot be "
+                        "blacked out.")
     row = Blackout(hub_id=hub.id, start_date=first, end_date=last, reason=reason,
                    created_at=naive_now(store.now()))
     session.add(row)
