@@ -18,9 +18,10 @@ HELPERS = {"not_found": "not_found", "invalid": "invalid_value"}
 
 
 def raised_codes() -> tuple[dict[str, set[str]], list[str]]:
-    """Every code given to DeskError(...), require(cond, code, ...) or the CLI's
-    _fail(code, ...), by file; and the calls whose code is not a literal and is
-    not passed through from a caught error (each is a place a code could hide)."""
+    """Every code given to DeskError(...), require(cond, code, ...), the CLI's
+    _fail(code, ...) or a bulk edit's refuse(occurrence, code, ...), by file; and
+    the calls whose code is not a literal and is not passed through from a caught
+    error (each is a place a code could hide)."""
     found: dict[str, set[str]] = {}
     hidden: list[str] = []
     for path in SRC.rglob("*.py"):
@@ -31,7 +32,7 @@ def raised_codes() -> tuple[dict[str, set[str]], list[str]]:
                 continue
             func = node.func
             name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-            position = {"DeskError": 0, "_fail": 0, "require": 1}.get(name)
+            position = {"DeskError": 0, "_fail": 0, "require": 1, "refuse": 1}.get(name)
             if name in HELPERS and path.name != "errors.py":
                 found.setdefault(HELPERS[name], set()).add(path.name)
             if position is None or len(node.args) <= position:

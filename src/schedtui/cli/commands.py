@@ -92,6 +92,8 @@ def _series_settings(args, *, creating: bool) -> dict[str, Any]:
         settings["require_approval"] = args.require_approval
     if getattr(args, "waitlist", None) is not None:
         settings["waitlist"] = args.waitlist
+    if getattr(args, "on_blackout", None) is not None:
+        settings["on_blackout"] = args.on_blackout
     return settings
 
 
@@ -223,32 +225,46 @@ def occ_show(args, as_json):
 
 
 def occ_move(args, as_json):
-    from schedtui.services import occurrences
+    from schedtui.services import bulk, occurrences
 
+    if args.by is not None:
+        if args.duration is not None:
+            raise invalid("--duration goes with --start; --by keeps each length.")
+        _show_bulk(bulk.move_occurrences(_store(args), args.ids, args.by), args, as_json,
+                   "moved")
+        return
+    if len(args.ids) > 1:
+        raise invalid("--start moves one occurrence; move several with --by MINUTES.")
     start = parse.parse_local_datetime(args.start, "--start")
     store = _store(args)
-    view = occurrences.move_occurrence(store, args.id, start, args.duration)
+    view = occurrences.move_occurrence(store, args.ids[0], start, args.duration)
     week_commands.show_with_warnings(
         view, week_commands.occurrence_warnings(store, [view.id]), as_json,
         lambda o: print(f"Occurrence {o.id} now starts {o.start} ({o.start_utc})."))
 
 
 def occ_cancel(args, as_json):
-    from schedtui.services import occurrences
+    from schedtui.services import bulk, occurrences
 
-    _show(occurrences.cancel_occurrence(_store(args), args.id), as_json,
+    if len(args.ids) > 1:
+        _show_bulk(bulk.cancel_occurrences(_store(args), args.ids), args, as_json, "cancelled")
+        return
+    _show(occurrences.cancel_occurrence(_store(args), args.ids[0]), as_json,
           lambda o: print(f"Occurrence {o.id} cancelled."))
 
 
 def occ_restore(args, as_json):
-    from schedtui.services import occurrences
+    from schedtui.services import bulk, occurrences
 
-    _show(occurrences.restore_occurrence(_store(args), args.id), as_json,
+    if len(args.ids) > 1:
+        _show_bulk(bulk.restore_occurrences(_store(args), args.ids), args, as_json, "restored")
+        return
+    _show(occurrences.restore_occurrence(_store(args), args.ids[0]), as_json,
           lambda o: print(f"Occurrence {o.id} restored."))
 
 
 def occ_set(args, as_json):
-    from schedtui.services import occurrences
+    from schedtui.services import bulk, occurrences
 
     kwargs: dict[str, Any] = {}
     if args.capacity is not None:
@@ -257,20 +273,83 @@ def occ_set(args, as_json):
         kwargs["location"] = args.location
     if args.host is not None:
         kwargs["host"] = args.host
+    if len(args.ids) > 1:
+        _show_bulk(bulk.set_occurrences(_store(args), args.ids, demote=args.demote, **kwargs),
+                   args, as_json, "changed")
+        return
     store = _store(args)
-    view = occurrences.set_occurrence(store, args.id, demote=args.demote, **kwargs)
+    view = occurrences.set_occurrence(store, args.ids[0], demote=args.demote, **kwargs)
     week_commands.show_with_warnings(view, week_commands.occurrence_warnings(store, [view.id]),
                                      as_json, _print_fields)
+
+
+def _show_bulk(result, args, as_json: bool, done: str) -> None:
+    """A bulk edit: with ``--json`` the occurrences as a list (one id: that one)."""
+    if as_json:
+        output.emit_json(result.occurrences if len(args.ids) > 1 else result.occurrences[0])
+        return
+    _print_occurrences(result.occurrences)
+    count = len(result.occurrences)
+    print(f"{count} occurrence{'s' if count != 1 else ''} {done}; {result.people} "
+          f"{'person' if result.people == 1 else 'people'} holding seats told.")
 
 
 def occ_undo(args, as_json):
     from schedtui.services import occurrences
 
-    action, view = occurrences.undo_last_edit(_store(args), args.series_id)
+    action, views = occurrences.undo_last(_store(args), args.series_id)
     if as_json:
-        output.emit_json({"undone": action, "occurrence": view.to_json()})
+        output.emit_json({"undone": action, "occurrence": views[0].to_json(),
+                          "occurrences": [v.to_json() for v in views]})
+    elif len(views) == 1:
+        print(f"Undid the {action} of occurrence {views[0].id}.")
     else:
-        print(f"Undid the {action} of occurrence {view.id}.")
+        print(f"Undid the {action} of {len(views)} occurrences: "
+              f"{', '.join(str(v.id) for v in views)}.")
+
+
+# -- blackouts ----------------------------------------------------------------
+
+
+def _print_blackouts(rows):
+    output.table(["ID", "From", "To", "Reason", "Cancelled", "Shifted"],
+                 [[b.id, b.start, b.end, b.reason, len(b.cancelled), len(b.shifted)]
+                  for b in rows])
+
+
+def blackout_add(args, as_json):
+    from schedtui.services import blackouts
+
+    first = parse.parse_date(args.from_, "--from")
+    last = parse.parse_date(args.to, "--to") if args.to else None
+    view = blackouts.add_blackout(_store(args), args.hub, first, last, reason=args.reason,
+                                  confirm=args.confirm)
+    _show(view, as_json, lambda b: print(
+        f"Blackout {b.id} added: {b.start} to {b.end}; {len(b.cancelled)} occurrences "
+        f"cancelled, {len(b.shifted)} moved."))
+
+
+def blackout_list(args, as_json):
+    from schedtui.services import blackouts
+
+    _show(blackouts.list_blackouts(_store(args), args.hub), as_json, _print_blackouts)
+
+
+def blackout_remove(args, as_json):
+    from schedtui.services import blackouts
+
+    _show(blackouts.remove_blackout(_store(args), args.id), as_json, lambda b: print(
+        f"Blackout {b.id} removed; {len(b.cancelled)} occurrences restored, "
+        f"{len(b.shifted)} moved back."))
+
+
+def holidays_add(args, as_json):
+    from schedtui.services import blackouts
+
+    rows = blackouts.add_holidays(_store(args), args.hub, args.country, args.year,
+                                  subdiv=args.subdiv, confirm=args.confirm)
+    _show(rows, as_json, lambda rs: (_print_blackouts(rs),
+                                     print(f"{len(rs)} holidays added as blackouts.")))
 
 
 def log(args, as_json):
@@ -488,6 +567,9 @@ def _series_options(parser: argparse.ArgumentParser, int_type: IntType, *, creat
     parser.add_argument("--waitlist", choices=("strict", "first_fit"),
                         help="strict: first come first served (the default); first_fit: "
                         "freed seats go to the earliest requests that fit")
+    parser.add_argument("--on-blackout", dest="on_blackout", choices=("skip", "shift", "ignore"),
+                        help="on the hub's blackout days: skip (the default), shift to the "
+                        "next free day, or ignore")
     parser.add_argument("--booking-min-hours", dest="booking_min_hours")
     parser.add_argument("--booking-max-days", dest="booking_max_days")
 
@@ -550,18 +632,25 @@ def register(sub, int_type: IntType) -> None:
     p.add_argument("--from", dest="from_")
     p.add_argument("--to")
     p.set_defaults(handler=occ_list)
-    for name, handler in (("show", occ_show), ("cancel", occ_cancel),
-                          ("restore", occ_restore)):
+    p = occ.add_parser("show")
+    p.add_argument("id", type=int_type)
+    p.set_defaults(handler=occ_show)
+    several = "one or more occurrence ids: several change together or not at all"
+    for name, handler in (("cancel", occ_cancel), ("restore", occ_restore)):
         p = occ.add_parser(name)
-        p.add_argument("id", type=int_type)
+        p.add_argument("ids", type=int_type, nargs="+", metavar="ID", help=several)
         p.set_defaults(handler=handler)
     p = occ.add_parser("move")
-    p.add_argument("id", type=int_type)
-    p.add_argument("--start", required=True, help="YYYY-MM-DDTHH:MM in the series' zone")
+    p.add_argument("ids", type=int_type, nargs="+", metavar="ID", help=several)
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--start", help="YYYY-MM-DDTHH:MM in the series' zone (one occurrence)")
+    when.add_argument("--by", type=int_type, metavar="MINUTES",
+                      help="move each by this many minutes on the local clock (negative: "
+                      "earlier)")
     p.add_argument("--duration", type=int_type)
     p.set_defaults(handler=occ_move)
     p = occ.add_parser("set")
-    p.add_argument("id", type=int_type)
+    p.add_argument("ids", type=int_type, nargs="+", metavar="ID", help=several)
     p.add_argument("--capacity")
     p.add_argument("--location")
     p.add_argument("--host")
@@ -571,6 +660,30 @@ def register(sub, int_type: IntType) -> None:
     p = occ.add_parser("undo", help="undo the last occurrence edit of a series")
     p.add_argument("series_id", type=int_type)
     p.set_defaults(handler=occ_undo)
+
+    black = sub.add_parser("blackout", help="days a hub holds no sessions").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    p = black.add_parser("add", help="black out days (local to the hub's zone, inclusive)")
+    p.add_argument("--hub", type=int_type, required=True)
+    p.add_argument("--from", dest="from_", required=True, help="YYYY-MM-DD")
+    p.add_argument("--to", help="YYYY-MM-DD (default: the --from day)")
+    p.add_argument("--reason", default="")
+    p.add_argument("--confirm", action="store_true",
+                   help="cancel or move occurrences people hold seats in, and tell them")
+    p.set_defaults(handler=blackout_add)
+    p = black.add_parser("list")
+    p.add_argument("--hub", type=int_type, required=True)
+    p.set_defaults(handler=blackout_list)
+    p = black.add_parser("remove", help="remove a blackout; restores what it cancelled")
+    p.add_argument("id", type=int_type)
+    p.set_defaults(handler=blackout_remove)
+    p = sub.add_parser("holidays", help="add a country's public holidays as blackouts")
+    p.add_argument("--hub", type=int_type, required=True)
+    p.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 code, e.g. DE")
+    p.add_argument("--subdiv", help="a subdivision, e.g. BY")
+    p.add_argument("--year", type=int_type, action="append", required=True)
+    p.add_argument("--confirm", action="store_true")
+    p.set_defaults(handler=holidays_add)
 
     p = sub.add_parser("log", help="the audit log")
     p.add_argument("--series", type=int_type)

@@ -18,8 +18,8 @@ from schedtui.store.models import AuditEntry
 # Every change writes one.
 _INSERT = HotSQL(
     'INSERT INTO audit (at, actor, action, entity, entity_id, hub_id, series_id, undone, '
-    '"before", "after") VALUES (:at, :actor, :action, :entity, :entity_id, :hub_id, '
-    ':series_id, :undone, :before, :after)')
+    '"before", "after", batch) VALUES (:at, :actor, :action, :entity, :entity_id, :hub_id, '
+    ':series_id, :undone, :before, :after, :batch)')
 
 def _default(value: Any) -> Any:
     if isinstance(value, datetime):
@@ -38,10 +38,11 @@ def snapshot(row: Any, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
 
 def record(session: Session, store: Store, action: str, entity: str, entity_id: int | None, *,
            before: dict | None = None, after: dict | None = None, series_id: int | None = None,
-           hub_id: int | None = None, undone: bool = False) -> None:
+           hub_id: int | None = None, undone: bool = False, batch: str | None = None) -> None:
     """Write one audit entry in the caller's transaction (a plain insert: the
     log is written, never read back, in the transaction that makes it).
-    ``undone`` marks an entry that undo must step over (an undo's own entry)."""
+    ``undone`` marks an entry that undo must step over (an undo's own entry);
+    ``batch`` groups the entries of one bulk edit, undone together."""
     _INSERT.run(session, **{
         "at": store.now().astimezone(UTC).replace(tzinfo=None), "actor": store.actor,
         "action": action, "entity": entity, "entity_id": entity_id, "hub_id": hub_id,
@@ -50,6 +51,7 @@ def record(session: Session, store: Store, action: str, entity: str, entity_id: 
         if before is not None else None,
         "after": json.dumps(after, default=_default, sort_keys=True)
         if after is not None else None,
+        "batch": batch,
     })
 
 

@@ -105,7 +105,7 @@ def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
 
 
 def occurrence_view(occ: Occurrence, series: Series, counts: tuple[int, int] = (0, 0),
-                    slot_host: str = "") -> OccurrenceView:
+                    slot_host: str = "", blackout: str | None = None) -> OccurrenceView:
     tz = zone(series.timezone)
     start = from_utc_naive(occ.start_utc, tz)
     end = from_utc_naive(occ.end_utc, tz)
@@ -118,7 +118,7 @@ def occurrence_view(occ: Occurrence, series: Series, counts: tuple[int, int] = (
         location=occ.location if occ.location is not None else series.location,
         host=occ.host if occ.host is not None else (slot_host or series.host),
         moved=occ.start_utc != occ.original_start, edited=sorted(occ.edited_fields()),
-        timezone=series.timezone,
+        timezone=series.timezone, blackout=blackout,
     )
 
 
@@ -126,7 +126,14 @@ def occurrence_views(session: Session, series: Series, rows: Sequence[Occurrence
                      ) -> list[OccurrenceView]:
     counts = seat_counts(session, [o.id for o in rows])
     hosts = {s.id: s.host for s in slots_of(session, series.id)}
-    return [occurrence_view(o, series, counts.get(o.id, (0, 0)), hosts.get(o.slot_id, ""))
+    marked = [o.blackout_id for o in rows if o.blackout_id is not None]
+    reasons: dict[int, str] = {}
+    if marked:
+        from schedtui.services.blackouts import blackout_reasons
+
+        reasons = blackout_reasons(session, marked)
+    return [occurrence_view(o, series, counts.get(o.id, (0, 0)), hosts.get(o.slot_id, ""),
+                            reasons.get(o.blackout_id) if o.blackout_id else None)
             for o in rows]
 
 
@@ -213,6 +220,7 @@ def series_view(session: Session, series: Series, now: datetime,
         next_occurrence=from_utc_naive(nxt, tz).isoformat(timespec="seconds") if nxt else None,
         max_seats=series.max_seats, require_approval=series.require_approval,
         fill_rate=fill, waitlist=series.waitlist, rule_extra=series.rule_extra or "",
+        on_blackout=series.on_blackout,
     )
 
 

@@ -38,9 +38,11 @@ SUBJECTS = {
     "switched": "Session changed: {series}",
 }
 # The subject and opening of a notice about several sessions at once.
-SUBJECTS_MANY = {"occurrence_cancelled": "Sessions cancelled: {series}"}
+SUBJECTS_MANY = {"occurrence_cancelled": "Sessions cancelled: {series}",
+                 "restored": "Back on: sessions of {series}"}
 INTRO_MANY = {"occurrence_cancelled": "these sessions are cancelled. Your seats in them are "
-                                      "released."}
+                                      "released.",
+              "restored": "these sessions are back on."}
 STATUS_WORDS = {"confirmed": "confirmed seat", "waitlisted": "on the waitlist",
                 "cancelled": "cancelled", "pending": "awaiting approval"}
 

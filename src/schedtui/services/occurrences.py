@@ -209,37 +209,57 @@ def _set(session: Session, store: Store, occurrence_id: int, changes: dict[str, 
 def undo_last_edit(store: Store, series_id: int) -> tuple[str, OccurrenceView]:
     """Undo the newest occurrence edit of a series (move, cancel, restore, set)
     through the same rules, in one transaction. Repeated, it walks further back.
-    Returns the action undone and the occurrence as it is now."""
+    Returns the action undone and the occurrence as it is now (of a bulk edit,
+    the first of its occurrences: :func:`undo_last` gives them all)."""
     with store.write() as session:
-        get(session, Series, series_id, "series")
-        entry = session.exec(
-            select(AuditEntry).where(AuditEntry.series_id == series_id)
-            .where(AuditEntry.entity == "occurrence")
-            .where(AuditEntry.undone == False)  # noqa: E712 - SQL expression
-            .order_by(col(AuditEntry.id).desc())).first()
-        if entry is None:
-            raise DeskError("nothing_to_undo", "There is no occurrence edit to undo in this "
-                            "series.")
-        before = json.loads(entry.before or "{}")
-        occ_id = entry.entity_id
-        if entry.action == "occurrence.cancel":
-            view = _restore(session, store, occ_id, undo=before)
-        elif entry.action == "occurrence.restore":
-            view = _cancel(session, store, occ_id, undo=before)
-        elif entry.action == "occurrence.move":
-            occ, series = _load(session, occ_id)
-            old = _utc(before["start_utc"])
-            local = old.replace(tzinfo=UTC).astimezone(zone(series.timezone))
-            minutes = int((_utc(before["end_utc"]) - old).total_seconds() // 60)
-            view = _move(session, store, occ_id, local.replace(tzinfo=None), minutes,
-                         undo=before)
-        else:
-            view = _set(session, store, occ_id, {k: before[k] for k in
-                                                 ("capacity", "location", "host", "edited")},
-                        demote=False, undoing=True)
-        entry.undone = True
-        session.add(entry)
-        return entry.action.split(".", 1)[1], view
+        action, views = _undo(session, store, series_id)
+        return action, views[0]
+
+
+@transaction
+def undo_last(store: Store, series_id: int) -> tuple[str, list[OccurrenceView]]:
+    """As :func:`undo_last_edit`; a bulk edit is undone as one step, all of its
+    occurrences (in every series it reached) put back. Returns the action
+    undone and the occurrences as they are now."""
+    with store.write() as session:
+        return _undo(session, store, series_id)
+
+
+def _undo(session: Session, store: Store, series_id: int) -> tuple[str, list[OccurrenceView]]:
+    get(session, Series, series_id, "series")
+    entry = session.exec(
+        select(AuditEntry).where(AuditEntry.series_id == series_id)
+        .where(AuditEntry.entity == "occurrence")
+        .where(AuditEntry.undone == False)  # noqa: E712 - SQL expression
+        .order_by(col(AuditEntry.id).desc())).first()
+    if entry is None:
+        raise DeskError("nothing_to_undo", "There is no occurrence edit to undo in this "
+                        "series.")
+    if entry.batch is not None:
+        from schedtui.services import bulk
+
+        result = bulk.undo_batch(session, store, entry)
+        return result.action, result.occurrences
+    before = json.loads(entry.before or "{}")
+    occ_id = entry.entity_id
+    if entry.action == "occurrence.cancel":
+        view = _restore(session, store, occ_id, undo=before)
+    elif entry.action == "occurrence.restore":
+        view = _cancel(session, store, occ_id, undo=before)
+    elif entry.action == "occurrence.move":
+        occ, series = _load(session, occ_id)
+        old = _utc(before["start_utc"])
+        local = old.replace(tzinfo=UTC).astimezone(zone(series.timezone))
+        minutes = int((_utc(before["end_utc"]) - old).total_seconds() // 60)
+        view = _move(session, store, occ_id, local.replace(tzinfo=None), minutes,
+                     undo=before)
+    else:
+        view = _set(session, store, occ_id, {k: before[k] for k in
+                                             ("capacity", "location", "host", "edited")},
+                    demote=False, undoing=True)
+    entry.undone = True
+    session.add(entry)
+    return entry.action.split(".", 1)[1], [view]
 
 
 def _utc(value: str) -> datetime:

@@ -63,13 +63,13 @@ OPTIONS = ("all_sessions", "single_session", "multiple_sessions")
 MAX_HORIZON_WEEKS = 104
 # Settings that can change when, how long, where or with whom occurrences meet.
 SHOWN_FIELDS = {"timezone", "start", "rrule", "rrules", "rdates", "exrules", "exdates",
-                "duration_minutes", "location", "host", "horizon_weeks", "times"}
+                "duration_minutes", "location", "host", "horizon_weeks", "times", "on_blackout"}
 # Settings that re-plan occurrences.
 PLAN_FIELDS = SHOWN_FIELDS | {"capacity"}
 SERIES_FIELDS = ("name", "description", "timezone", "start", "rrule", "duration_minutes",
                  "capacity", "location", "host", "registration_option", "booking_min_hours",
                  "booking_max_days", "horizon_weeks", "times", "max_seats", "require_approval",
-                 "waitlist", "rrules", "rdates", "exrules", "exdates")
+                 "waitlist", "on_blackout", "rrules", "rdates", "exrules", "exdates")
 # The parts of a rule set beside the main rule (``rrule``): more rules, added
 # dates, excluding rules, excluded dates.
 RULE_PARTS = ("rrules", "rdates", "exrules", "exdates")
@@ -165,6 +165,11 @@ def _apply(series: Series, changes: dict[str, Any]) -> tuple[list[TimeSpec] | No
                 raise invalid("The waitlist rule must be one of "
                               f"{', '.join(seats.WAITLIST_RULES)}.", field="waitlist")
             series.waitlist = value
+        elif key == "on_blackout":
+            from schedtui.services.blackouts import check_policy
+
+            series.on_blackout = check_policy(value)
+            replan = True
     if "rrule" in changes or any(key in changes for key in RULE_PARTS):
         _set_rule_parts(series, changes)
         replan = True
@@ -348,10 +353,19 @@ def _insert_occurrences(session: Session, series: Series, fresh: Sequence[Planne
         "end_utc, status, capacity, edited) VALUES (?, ?, ?, ?, ?, 'scheduled', ?, '')", rows)
 
 
+def _under_blackouts(session: Session, series: Series, items: Sequence[Planned]
+                     ) -> list[Planned]:
+    """The plan under the hub's blackouts and the series' policy (skip, shift, ignore)."""
+    from schedtui.services.blackouts import apply_to_plan
+
+    return apply_to_plan(session, series, items)
+
+
 def _materialize(session: Session, series: Series, rows: Sequence[Slot], now: datetime) -> int:
     """Insert every planned occurrence of a new series, in one bulk statement
     (the caller has set ``planned_through``)."""
     result = plan(series, rows, now)
+    result.items = _under_blackouts(session, series, result.items)
     if result.items:
         _insert_occurrences(session, series, result.items, {r.id: r.capacity for r in rows})
     return len(result.items)
@@ -421,6 +435,7 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
     now = store.now()
     cutoff = naive_now(now)
     result = plan(series, rows, now)
+    result.items = _under_blackouts(session, series, result.items)
     old_zone = zone(old_tz)
     existing = list(session.exec(select(Occurrence).where(Occurrence.series_id == series.id)
                                  .order_by(Occurrence.id).with_for_update()

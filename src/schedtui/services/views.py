@@ -64,6 +64,7 @@ class SeriesView:
     fill_rate: float | None = None  # confirmed / capacity over the next 28 days
     waitlist: str = "strict"  # strict (first come first served) or first_fit
     rule_extra: str = ""  # the rule set's other RRULE, RDATE, EXRULE, EXDATE lines
+    on_blackout: str = "skip"  # on a hub's blackout days: skip, shift or ignore
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -87,6 +88,7 @@ class OccurrenceView:
     moved: bool
     edited: list[str]
     timezone: str
+    blackout: str | None = None  # the reason of the blackout that cancelled or shifted it
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -95,11 +95,37 @@ def _database_id(connection: Connection) -> None:
                             ":v) ON CONFLICT (key) DO NOTHING"), {"v": os.urandom(8).hex()})
 
 
+def _blackouts(connection: Connection) -> None:
+    """Bulk edits and blackouts: the audit log's batch (the entries of one bulk
+    edit, undone as one step); hub blackout periods; each series' blackout
+    policy (existing series: skip); the blackout an occurrence was cancelled
+    or shifted by, and its start before a shift."""
+    from schedtui.store import models
+
+    SQLModel.metadata.create_all(connection, tables=[models.Blackout.__table__])
+    found = inspect(connection)
+    if "batch" not in {c["name"] for c in found.get_columns("audit")}:
+        connection.execute(text("ALTER TABLE audit ADD COLUMN batch VARCHAR(32)"))
+    if "on_blackout" not in {c["name"] for c in found.get_columns("series")}:
+        connection.execute(text("ALTER TABLE series ADD COLUMN on_blackout VARCHAR(8) NOT NULL "
+                                "DEFAULT 'skip'"))
+    occurrence = {c["name"] for c in found.get_columns("occurrence")}
+    stamp = "TIMESTAMP WITHOUT TIME ZONE" if connection.dialect.name == "postgresql" \
+        else "DATETIME"
+    if "blackout_id" not in occurrence:
+        connection.execute(text("ALTER TABLE occurrence ADD COLUMN blackout_id INTEGER "
+                                "REFERENCES blackout (id)"))
+    if "blackout_start" not in occurrence:
+        connection.execute(text(f"ALTER TABLE occurrence ADD COLUMN blackout_start {stamp}"))
+
+
 def _v3_to_v4(connection: Connection) -> None:
     """Schema 4: the waitlist rule, the outbox's send state, rule sets, the
-    imported event's UID and the database's identity. Each part adds only what
-    is missing, so a database made at an earlier step is safe."""
-    for part in (_waitlist_rule, _notice_sending, _rule_sets, _import_uid, _database_id):
+    imported event's UID, the database's identity, bulk edits and blackouts.
+    Each part adds only what is missing, so a database made at an earlier step
+    is safe."""
+    for part in (_waitlist_rule, _notice_sending, _rule_sets, _import_uid, _database_id,
+                 _blackouts):
         part(connection)
 
 

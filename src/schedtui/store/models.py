@@ -61,6 +61,7 @@ class Series(SQLModel, table=True):
     require_approval: bool = False  # registrations start pending (schema 2)
     waitlist: str = Field(default="strict", max_length=16)  # strict or first_fit (schema 4)
     planned_through: date | None = None  # last local date planned, for series with no end
+    on_blackout: str = Field(default="skip", max_length=8)  # skip, shift, ignore (schema 5)
     created_at: datetime = Utc()
     updated_at: datetime = Utc()
     ics_uid: str | None = Field(default=None, max_length=500)  # the imported event's UID (5)
@@ -80,6 +81,19 @@ class Slot(SQLModel, table=True):
     host: str = ""  # empty: the series' host
 
 
+class Blackout(SQLModel, table=True):
+    """Days a hub holds no sessions (a holiday, a closure): local dates in the
+    hub's zone, inclusive (schema 5)."""
+
+    __tablename__ = "blackout"
+    id: int | None = Field(default=None, primary_key=True)
+    hub_id: int = Field(foreign_key="hub.id", index=True)
+    start_date: date
+    end_date: date
+    reason: str = Field(default="", max_length=200)
+    created_at: datetime = Utc()
+
+
 class Occurrence(SQLModel, table=True):
     """One meeting of a series. ``original_start`` is the time it was planned
     for, its identity across edits; ``edited`` names the fields set by hand."""
@@ -97,6 +111,9 @@ class Occurrence(SQLModel, table=True):
     location: str | None = None  # None: the series' location
     host: str | None = None  # None: the slot's or the series' host
     edited: str = ""  # comma-separated: start, capacity, location, host, status
+    # The blackout that cancelled or shifted it (schema 5), and where a shift found it.
+    blackout_id: int | None = Field(default=None, foreign_key="blackout.id")
+    blackout_start: datetime | None = Utc(default=None, nullable=True)
 
     def edited_fields(self) -> set[str]:
         return {f for f in self.edited.split(",") if f}
@@ -120,6 +137,7 @@ class AuditEntry(SQLModel, table=True):
     before: str | None = None
     after: str | None = None
     undone: bool = False
+    batch: str | None = Field(default=None, max_length=32)  # one bulk edit's entries (schema 5)
 
 
 class Attendee(SQLModel, table=True):
