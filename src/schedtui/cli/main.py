@@ -81,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # noqa: BLE001 - no traceback ever reaches the user
         where = _log_crash(exc)
+        if args.command is None:  # the desk: what it saved before the error stays saved
+            return _fail("internal_error", f"The desk stopped on an error inside schedtui "
+                         f"({type(exc).__name__}); everything saved before it is kept. "
+                         f"Details were written to {where}.", as_json, status=1)
         return _fail("internal_error", f"Something went wrong inside schedtui ({type(exc).__name__}"
                      f"); nothing was changed. Details were written to {where}.", as_json,
                      status=1)

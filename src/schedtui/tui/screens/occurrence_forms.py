@@ -106,6 +106,9 @@ class OccurrenceForm(FormScreen[OccurrenceView]):
     def __init__(self, occ: OccurrenceView) -> None:
         super().__init__()
         self.occ = occ
+        self.changes: dict[str, Any] = {}
+        """What the last Save asked the service to change (a capacity cut it
+        refuses is offered again with ``demote``)."""
 
     def fields(self) -> ComposeResult:
         occ = self.occ
@@ -130,6 +133,11 @@ class OccurrenceForm(FormScreen[OccurrenceView]):
         self.changes = changes
         return lambda: occurrences.set_occurrence(self.store, self.occ.id, **changes)
 
+    def action_submit(self) -> None:
+        self.changes = {}
+        super().action_submit()
+
     def refused(self, exc: DeskError) -> None:
         super().refused(exc)
-        offer_demote(self, exc, self.occ.id, self.changes, self.saved, super().refused)
+        if self.changes:  # a refusal of the typed values asks nothing
+            offer_demote(self, exc, self.occ.id, self.changes, self.saved, super().refused)
