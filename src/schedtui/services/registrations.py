@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
 from typing import Any, NamedTuple
 
@@ -79,6 +79,8 @@ class RegistrationView:
     status: str
     created_at: str
     occurrences: list[SeatView] = field(default_factory=list)
+    promoted: list[str] = field(default_factory=list)
+    """Who got a seat from the waitlist through this change (a cancel, a switch)."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -507,11 +509,11 @@ def cancel_registration(store: Store, registration_id: int) -> RegistrationView:
         for occ in freed:
             seats.set_status(session, entries[occ.id], "cancelled", "registration")
         session.flush()
-        for occ in freed:
-            seats.promote(session, store, occ, series)
-        return _settle(session, store, registration, series, person, action="cancel",
+        promoted = [e for occ in freed for e in seats.promote(session, store, occ, series)]
+        view = _settle(session, store, registration, series, person, action="cancel",
                        status="cancelled", notice="cancelled",
                        lines=[(o, "cancelled") for o in freed])
+        return replace(view, promoted=seats.names(session, promoted))
 
 
 @transaction
@@ -605,12 +607,12 @@ def switch(store: Store, registration_id: int, from_occurrence: int,
         notices.notify(session, store, "switched", attendee=person, registration=registration,
                        series=series, lines=[(source, "cancelled"), (target, entry.status)],
                        occurrence=target)
-        if was == "confirmed":
-            seats.promote(session, store, source, series)
+        promoted = seats.promote(session, store, source, series) if was == "confirmed" else []
         audit.record(session, store, "registration.switch", "registration", registration.id,
                      before=before, after={"occurrence": to_occurrence, "status": entry.status},
                      series_id=series.id, hub_id=series.hub_id)
-        return _views(session, [registration])[0]
+        return replace(_views(session, [registration])[0],
+                       promoted=seats.names(session, promoted))
 
 
 @transaction

@@ -42,6 +42,15 @@ FILTER_DELAY = 0.25
 """Seconds of quiet typing before the filter goes to the service."""
 
 
+def got_seats(promoted: list[str]) -> str:
+    """`` Ann and Bob got a seat from the waitlist.`` (empty when nobody did)."""
+    if not promoted:
+        return ""
+    names = promoted[0] if len(promoted) == 1 else \
+        ", ".join(promoted[:-1]) + f" and {promoted[-1]}"
+    return f" {names} got a seat from the waitlist."
+
+
 @dataclass(frozen=True)
 class Window:
     """One page of the list: the rows from ``offset`` on, out of ``total``."""
@@ -299,7 +308,8 @@ class AttendeesScreen(ListScreen):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.act(lambda: registrations.cancel_registration(self.store, reg.id),
-                         lambda r: self.done(f"Registration of {r.name} cancelled."))
+                         lambda r: self.done(f"Registration of {r.name} cancelled."
+                                             + got_seats(r.promoted)))
 
         self.app.push_screen(ConfirmScreen("Cancel registration", message, "Cancel it"),
                              answered)
@@ -336,8 +346,10 @@ class AttendeesScreen(ListScreen):
         if reg is not None:
             from schedtui.tui.screens.register_forms import SwitchForm
 
-            self.app.push_screen(SwitchForm(reg, self.occurrence_id),
-                                 lambda r: r and self.done(f"{r.name} switched."))
+            form = SwitchForm(reg, self.occurrence_id)
+            self.app.push_screen(form, lambda r: r and self.done(
+                f"{r.name} moved from {form.moved[0]} to {form.moved[1]}." +
+                got_seats(r.promoted)))
 
     # -- CSV export and import ------------------------------------------------------
     def action_export(self) -> None:

@@ -252,7 +252,7 @@ class CalendarScreen(DeskScreen):
             box.update(Text("No occurrence on this day.", "dim"))
             return
         start = datetime.fromisoformat(occ.start)
-        text = Text(f"#{occ.id} {when(occ.start)}–{occ.end[11:16]} {offset(start)}\n")
+        text = Text(f"{when(occ.start)}–{occ.end[11:16]} {offset(start)}\n")
         text.append_text(fill_label(occ))
         text.append(f"  {seats(occ)} booked, {occ.waitlisted} waitlisted\n")
         text.append(occ.location or "(no location)")
@@ -299,8 +299,9 @@ class CalendarScreen(DeskScreen):
     def _moved(self, occ: OccurrenceView | None) -> None:
         if occ is not None:
             self.grid.cursor = datetime.fromisoformat(occ.start).date()
-            self.edited(f"Occurrence {occ.id} now starts {when(occ.start)} "
-                        f"({occ.start[-6:]}). {affected(occ)} people told.")
+            people = affected(occ)
+            self.edited(f"The occurrence now starts {when(occ.start)} ({occ.start[-6:]}); "
+                        f"{people} {'person' if people == 1 else 'people'} told.")
 
     def action_cancel(self) -> None:
         occ = self._need()
@@ -317,8 +318,9 @@ class CalendarScreen(DeskScreen):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.act(lambda: occurrences.cancel_occurrence(self.store, occ.id),
-                         lambda v: self.edited(f"Occurrence {v.id} cancelled; {people} "
-                                               "people told."))
+                         lambda v: self.edited(f"The occurrence of {when(v.start)} cancelled; "
+                                               f"{people} {'person' if people == 1 else 'people'}"
+                                               " told."))
 
         self.app.push_screen(ConfirmScreen("Cancel occurrence", message, "Cancel it"),
                              answered)
@@ -327,7 +329,7 @@ class CalendarScreen(DeskScreen):
         occ = self._need()
         if occ is not None:
             self.act(lambda: occurrences.restore_occurrence(self.store, occ.id),
-                     lambda v: self.edited(f"Occurrence {v.id} restored."))
+                     lambda v: self.edited(f"The occurrence of {when(v.start)} restored."))
 
     def action_capacity(self, step: int) -> None:
         occ = self._need()
@@ -339,10 +341,10 @@ class CalendarScreen(DeskScreen):
         capacity = occ.capacity + step
 
         def done(view: OccurrenceView) -> None:
-            self.edited(f"Capacity of occurrence {view.id}: {view.capacity}.")
+            self.edited(f"Capacity of the occurrence of {when(view.start)}: {view.capacity}.")
 
         def refused(exc: DeskError) -> None:
-            if not offer_demote(self, exc, occ.id, {"capacity": capacity}, done):
+            if not offer_demote(self, exc, occ, {"capacity": capacity}, done):
                 self.show_error(exc)
 
         self.act(lambda: occurrences.set_occurrence(self.store, occ.id, capacity=capacity),
@@ -351,7 +353,7 @@ class CalendarScreen(DeskScreen):
     def action_undo(self) -> None:
         def undone(result: tuple[str, OccurrenceView]) -> None:
             action, occ = result
-            self.edited(f"Undid the {action} of occurrence {occ.id} ({when(occ.start)}).")
+            self.edited(f"Undid the {action} of the occurrence of {when(occ.start)}.")
 
         self.act(lambda: occurrences.undo_last_edit(self.store, self.series_id), undone)
 
@@ -361,7 +363,7 @@ class CalendarScreen(DeskScreen):
             from schedtui.tui.screens.occurrence_forms import OccurrenceForm
 
             self.app.push_screen(OccurrenceForm(occ), lambda v: v and self.edited(
-                f"Occurrence {v.id} updated."))
+                f"The occurrence of {when(v.start)} updated."))
 
     def action_split(self) -> None:
         occ = self._need()

@@ -22,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, ProgressBar, Static
 
 from schedtui.domain.errors import DeskError, invalid
+from schedtui.tui.screens.confirm import ScrollBox
 from schedtui.tui.screens.form import FormScreen, field
 
 SHOWN_ROWS = 200
@@ -103,12 +104,12 @@ class ReportScreen(ModalScreen[bool]):
         with Vertical(id="dialog", classes="report"):
             yield Static(Text(self.title_text), classes="form-title")
             yield ProgressBar(id="report-progress", show_eta=False)
-            with VerticalScroll(id="report-box"):
+            with ScrollBox(id="report-box"):
                 yield Static(Text("Working…", "dim"), id="report")
-            with Horizontal(classes="form-buttons"):
+            with Horizontal(classes="form-buttons form-foot"):
                 yield Button(f"{self.confirm} (y)", variant="primary", id="yes",
-                             classes="-hidden")
-                yield Button("Close (esc)", id="no", disabled=True)
+                             classes="-hidden", compact=True)
+                yield Button("Close (esc)", id="no", disabled=True, compact=True)
 
     def on_mount(self) -> None:
         self._run()

@@ -21,7 +21,7 @@ from schedtui.tui.format import affected, offset, seats, when
 from schedtui.tui.screens.form import FormScreen, field
 
 
-def offer_demote(screen: Any, exc: DeskError, occurrence_id: int, changes: dict[str, Any],
+def offer_demote(screen: Any, exc: DeskError, occ: OccurrenceView, changes: dict[str, Any],
                  done: Callable[[OccurrenceView], Any],
                  refused: Callable[[DeskError], Any] | None = None) -> bool:
     """When the service refused a capacity below the confirmed seats, ask whether
@@ -33,14 +33,19 @@ def offer_demote(screen: Any, exc: DeskError, occurrence_id: int, changes: dict[
     from schedtui.tui.screens.confirm import ConfirmScreen
 
     over = exc.details.get("over", 0)
+    who = exc.details.get("who") or []
     seats_text = f"{over} newest confirmed seat{'s' if over != 1 else ''}"
     question = Text(f"Move the {seats_text} to the waitlist?\n\n", "bold")
-    question.append(exc.message)
+    if who:
+        question.append("They are held by: " + ", ".join(who) + ".\n\n", "bold")
+    confirmed = exc.details.get("confirmed", 0)
+    question.append(f"The occurrence of {when(occ.start)} has {confirmed} confirmed seats; "
+                    f"a capacity of {changes.get('capacity')} is {over} over.")
     question.append("\n\nThe people moved are told; they get a seat back if one frees up.")
 
     def answered(yes: bool | None) -> None:
         if yes:
-            screen.act(lambda: occurrences.set_occurrence(screen.store, occurrence_id,
+            screen.act(lambda: occurrences.set_occurrence(screen.store, occ.id,
                                                           demote=True, **changes),
                        done, refused)
 
@@ -140,4 +145,4 @@ class OccurrenceForm(FormScreen[OccurrenceView]):
     def refused(self, exc: DeskError) -> None:
         super().refused(exc)
         if self.changes:  # a refusal of the typed values asks nothing
-            offer_demote(self, exc, self.occ.id, self.changes, self.saved, super().refused)
+            offer_demote(self, exc, self.occ, self.changes, self.saved, super().refused)

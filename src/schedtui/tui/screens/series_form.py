@@ -7,6 +7,7 @@ following" (a split at an occurrence)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -20,8 +21,8 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Select, Static
 
 from schedtui.domain import parse
-from schedtui.domain.errors import DeskError
-from schedtui.domain.recurrence import WEEKDAYS, Rule
+from schedtui.domain.errors import DeskError, invalid
+from schedtui.domain.recurrence import MAX_INTERVAL, MAX_OCCURRENCES, WEEKDAYS, Rule
 from schedtui.domain.zones import zone
 from schedtui.services import series
 from schedtui.services.views import OccurrenceView, SeriesView
@@ -37,20 +38,35 @@ OPTIONS = [("all sessions", "all_sessions"), ("one session", "single_session"),
 
 def rule_from_fields(freq: str, interval: str, weekdays: str, nth: int, monthday: str,
                      end: str, end_value: str) -> str:
-    """RRULE text from the form's fields (the service validates the rule)."""
+    """RRULE text from the form's fields (the service validates the rule); a field
+    that cannot go into a rule is refused by its own label, in the form's words."""
     parts = [f"FREQ={freq}"]
-    if interval.strip() and interval.strip() != "1":
-        parts.append(f"INTERVAL={interval.strip()}")
+    if interval.strip():
+        every = parse.parse_positive(interval.strip(), "Every", 1, MAX_INTERVAL)
+        if every != 1:
+            parts.append(f"INTERVAL={every}")
     if weekdays.strip():
         days = sorted(parse.parse_weekdays(weekdays))
         parts.append("BYDAY=" + ",".join(f"{nth or ''}{WEEKDAYS[d]}" for d in days))
     if monthday.strip():
-        parts.append(f"BYMONTHDAY={monthday.strip()}")
+        days = [d.strip() for d in monthday.split(",")]
+        for day in days:
+            if not re.fullmatch(r"-?\d{1,2}", day) or not 1 <= abs(int(day)) <= 31:
+                raise invalid(f'Month day "{day[:20]}" is not a day of the month; use 1..31, '
+                              "or -1 for the last.", field="monthday")
+        parts.append("BYMONTHDAY=" + ",".join(str(int(d)) for d in days))
     if end == "count":
-        parts.append(f"COUNT={end_value.strip()}")
+        times = parse.parse_positive(end_value.strip(), "After (times)", 1, MAX_OCCURRENCES)
+        parts.append(f"COUNT={times}")
     elif end == "until":
         parts.append(f"UNTIL={parse.parse_date(end_value, 'End date'):%Y%m%d}")
     return ";".join(parts)
+
+
+def readable_rule(rule: str) -> str:
+    """The rule with a space after each part, so a narrow preview wraps between
+    parts and never inside a number or a name."""
+    return "; ".join(part for part in rule.split(";") if part)
 
 
 class SeriesForm(FormScreen[Any]):
@@ -196,7 +212,7 @@ class SeriesForm(FormScreen[Any]):
     def _show_preview(self, result: tuple[str, list]) -> None:
         summary, starts = result
         text = Text(summary, "bold")
-        text.append(f"\n{self.current_rule()}\n", "dim")
+        text.append(f"\n{readable_rule(self.current_rule())}\n", "dim")
         text.append(f"Next {len(starts)} in {self.value('timezone').strip()}:\n")
         previous = None
         for moment in starts:
