@@ -171,7 +171,10 @@ def choose(app, rng: random.Random) -> tuple[str, str | None]:
 
 
 async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    """Let the workers end (a cancelled one is no failure: the palette cancels its
+    searches as one types) and their results land."""
+    workers = list(pilot.app.workers)
+    await asyncio.gather(*(worker.wait() for worker in workers), return_exceptions=True)
     await pilot.pause()
 
 
