@@ -76,3 +76,24 @@ def test_a_crash_exits_non_zero_and_says_where_the_log_is(tmp_path):
     assert "Traceback" not in done.stdout + done.stderr
     assert "has no attribute 'changes'" in log.read_text(encoding="utf-8")
     assert "in boom" in log.read_text(encoding="utf-8")  # the whole traceback
+
+
+@pytest.mark.parametrize("path", ["x" * 5000 + ".csv", "a\x00b.csv"])
+@pytest.mark.parametrize("writing", [True, False])
+async def test_a_file_name_the_system_refuses_is_a_message_not_a_crash(make_app, seeded, path,
+                                                                      writing):
+    """Found by the walk: a pasted 10,000-character name crashed the path prompt."""
+    from schedtui.tui.screens.interop import PathPrompt
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        prompt = PathPrompt("Export", "", writing=writing)
+        await app.push_screen(prompt)
+        await settle(pilot)
+        prompt.query_one("#path", Input).value = path
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is prompt
+        assert form_error(prompt).startswith("That file name cannot be used: ")
+    assert app.crash is None

@@ -242,13 +242,13 @@ async def walk(seed: int, steps: int, size: tuple[int, int], *,
                 meddler.stop.set()
                 meddler.join(10)
         except Exception as exc:  # noqa: BLE001 - the walk's whole point
-            outcome.failure = f"crashed: {type(exc).__name__}: {exc}"
+            outcome.failure = f"crashed: {type(exc).__name__}: {str(exc)[:300]}"
         finally:
             meddler.stop.set()
             os.chdir(cwd)
             store.dispose()
         if app.crash is not None and not outcome.failure:
-            outcome.failure = f"crashed: {type(app.crash).__name__}: {app.crash}"
+            outcome.failure = f"crashed: {type(app.crash).__name__}: {str(app.crash)[:300]}"
             import traceback
 
             outcome.failure += "\n" + "".join(traceback.format_exception(app.crash))

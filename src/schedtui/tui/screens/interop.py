@@ -62,13 +62,22 @@ class PathPrompt(FormScreen[tuple[str, bool]]):
             yield Checkbox(self.option, id="option", compact=True)
 
     def build(self) -> Callable[[], tuple[str, bool]]:
-        path = str(Path(self.value("path").strip()).expanduser())
         if not self.value("path").strip():
             raise invalid("Give a file name.")
-        if self.writing and Path(path).is_file() and self.replace != path:
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in self.value("path")):
+            raise invalid("That file name cannot be used: it holds a control character.",
+                          field="path")
+        try:
+            path = str(Path(self.value("path").strip()).expanduser())
+            exists = Path(path).is_file()
+        except (OSError, RuntimeError, ValueError) as exc:  # too long, a NUL, no home
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise invalid(f"That file name cannot be used: {reason}.",
+                          field="path") from None
+        if self.writing and exists and self.replace != path:
             self.replace = path
             raise DeskError("file_exists", f"{path} exists. Save again to replace it.")
-        if not self.writing and not Path(path).is_file():
+        if not self.writing and not exists:
             raise DeskError("not_found", f"There is no file {path}.")
         option = bool(self.option) and self.query_one("#option", Checkbox).value
         return lambda: (path, option)
