@@ -246,6 +246,13 @@ class DeskApp(ServiceCalls, App[int]):
             self.data_changed(token)
 
     # -- app-wide actions ---------------------------------------------------------
+    def get_system_commands(self, screen):
+        """ctrl+p: the current screen's actions first, then Textual's own."""
+        from schedtui.tui.commands import screen_commands
+
+        yield from screen_commands(self, screen)
+        yield from super().get_system_commands(screen)
+
     def action_help(self) -> None:
         from schedtui.tui.screens.help import HelpScreen
 

@@ -20,11 +20,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from schedtui.services import registrations, series
 from schedtui.services.registrations import RegistrationView, SeriesFigures
 from schedtui.services.views import SeriesView
+from schedtui.tui.widgets.footer import DeskFooter
 from schedtui.tui.format import plain
 from schedtui.tui.screens.base import fill_table, selected_key
 from schedtui.tui.screens.listing import ListScreen
@@ -69,8 +70,11 @@ class AttendeesScreen(ListScreen):
                 id="att.cancel"),
         Binding("space", "check_in", "Check in", tooltip="Check in (again: undo)",
                 id="att.check_in"),
-        Binding("p", "approve", "Approve", show=False, id="att.approve"),
-        Binding("d", "decline", "Decline", show=False, id="att.decline"),
+        Binding("p", "approve", "Approve",
+                tooltip="Approve the pending registration (seats as capacity allows)",
+                id="att.approve"),
+        Binding("d", "decline", "Decline",
+                tooltip="Decline the pending registration (the person is told)", id="att.decline"),
         Binding("s", "switch", "Switch", show=False, tooltip="Move the seat to another occurrence",
                 id="att.switch"),
         Binding("E", "export", "Export CSV", show=False, tooltip="Write this list to a CSV file",
@@ -112,7 +116,7 @@ class AttendeesScreen(ListScreen):
             box.value = self.filter_text
             box.remove_class("-hidden")
         yield box
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:  # DeskScreen.on_mount reloads
         self.table.focus()
@@ -175,6 +179,7 @@ class AttendeesScreen(ListScreen):
         elif cursor == "last" and table.row_count:
             table.move_cursor(row=table.row_count - 1, animate=False)
         self.after_rows(table.row_count)
+        self.refresh_bindings()  # the footer follows the registration under the cursor
         if self.total <= WINDOW:
             self.last_window = None  # the whole list is on screen
         elif self.first_row + table.row_count >= self.total:
@@ -278,6 +283,23 @@ class AttendeesScreen(ListScreen):
         self.query_one("#counts", Static).update(counts)
 
     # -- actions -------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers what fits the registration under the cursor: approve
+        and decline a pending one, check in a confirmed seat (in an occurrence's
+        list only), switch or cancel a live one."""
+        if action not in ("approve", "decline", "check_in", "switch", "cancel"):
+            return super().check_action(action, parameters)
+        if action == "check_in" and not self.occurrence_id:
+            return False
+        reg = self.current_item()
+        if reg is None:
+            return None
+        if action in ("approve", "decline"):
+            return reg.status == "pending"
+        if action == "check_in":
+            seat = self.seat(reg)
+            return None if seat is None or seat.status != "confirmed" else True
+        return reg.status not in ("cancelled", "declined")
     def _need(self) -> RegistrationView | None:
         reg = self.current_item()
         if reg is None:

@@ -21,8 +21,10 @@ class ConfirmScreen(ModalScreen[bool]):
     """Dismisses True for yes (y or Enter on Yes), False for no (n or Escape)."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+        Binding("y", "answer(True)", "Yes", tooltip="Do what the question says",
+                id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", tooltip="Leave everything as it is",
+                id="confirm.no"),
     ]
 
     def __init__(self, title: str, message: Text | str, yes: str = "Yes") -> None:

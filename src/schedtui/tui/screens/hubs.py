@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+from textual.widgets import DataTable, Header, ProgressBar, Static
 
+from schedtui.tui.widgets.footer import DeskFooter
 from schedtui.tui.format import plain, when
 from schedtui.tui.screens.listing import ListScreen
 
@@ -44,7 +45,7 @@ class HubsScreen(ListScreen):
         yield table
         yield ProgressBar(id="progress", classes="-hidden", show_eta=False)
         yield self.filter_input()
-        yield Footer()
+        yield DeskFooter()
 
     def reload(self) -> None:
         self.load(self._list_hubs, self.show_items)

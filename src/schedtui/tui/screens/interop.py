@@ -91,8 +91,10 @@ class ReportScreen(ModalScreen[bool]):
     (or the refusal). With ``confirm`` (a dry run) it asks: True to go on."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes", show=False, id="report.yes"),
-        Binding("n,escape", "answer(False)", "Close", id="report.close"),
+        Binding("y", "answer(True)", "Yes", show=False,
+                tooltip="Go on (after a dry run: import for real)", id="report.yes"),
+        Binding("n,escape", "answer(False)", "Close", tooltip="Close the report",
+                id="report.close"),
     ]
 
     def __init__(self, title: str, job: Job, render: Callable[[Any], Text], *,

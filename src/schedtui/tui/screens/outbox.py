@@ -6,8 +6,9 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
+from schedtui.tui.widgets.footer import DeskFooter
 from schedtui.tui.format import plain, when
 from schedtui.tui.screens.listing import ListScreen
 
@@ -25,7 +26,7 @@ class OutboxScreen(ListScreen):
             with VerticalScroll(id="notice-box"):
                 yield Static("", id="notice")
         yield self.filter_input()
-        yield Footer()
+        yield DeskFooter()
 
     def reload(self) -> None:
         try:
