@@ -389,20 +389,44 @@ def run_desk(args) -> int:
     and comes back here as a DeskError, printed like any command's error."""
     from schedtui.tui.app import run  # the desk rolls horizons itself, in a worker
 
+    fresh = args.demo and _replace_demo()
+
     def opener():
         from schedtui import demo
         from schedtui.store import open_store
 
         db = args.db
         if args.demo:
-            db = str(demo.fresh_demo_path())
+            db = str(demo.fresh_demo_path() if fresh else demo.demo_path())
         first_run = demo.is_first_run(db)
         store = open_store(db)
-        if args.demo or first_run:
+        if fresh or first_run:
             demo.load(store)
         return store
 
     return run(opener)
+
+
+def _replace_demo() -> bool:
+    """``--demo`` with a demo database there already: ask before replacing it
+    (its changes would be lost). No answer, or no terminal to ask on, keeps it."""
+    import sys
+
+    from schedtui import demo
+
+    path = demo.demo_path()
+    if not path.exists():
+        return True
+    if not sys.stdin.isatty():
+        print(f"Opening the existing demo database {path} (not replaced: nobody to ask).",
+              file=sys.stderr)
+        return False
+    try:
+        answer = input(f"Replace the demo database {path} with fresh demo data? "
+                       "Its changes are lost. [y/N] ")
+    except EOFError:
+        answer = ""
+    return answer.strip().lower() in ("y", "yes")
 
 
 # -- wiring ---------------------------------------------------------------------

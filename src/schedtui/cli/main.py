@@ -64,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(args_list)
     except UsageError as exc:
         return _fail("usage", str(exc), as_json, status=2)
+    if args.demo and (args.db or args.command):
+        what = "--db" if args.db else f"the {args.command} command"
+        return _fail("usage", f"schedtui: --demo opens the desk on its own demo database; it "
+                     f"cannot be combined with {what}.", as_json, status=2)
     if args.version:
         from schedtui import __version__
 
