@@ -99,3 +99,19 @@ def export_eml(store: Store, folder: str | os.PathLike, *, include_exported: boo
                 row.exported_at = row.exported_at or naive_now(store.now())
                 session.add(row)
     return written
+
+
+@transaction
+def mark_sent(store: Store, notice_ids: list[int] | None = None) -> int:
+    """Take notices out of the outbox as sent (by hand, or by another mailer):
+    the given ones, or every waiting one (None). Returns how many were waiting;
+    a notice already out stays as it was."""
+    with store.write() as session:
+        query = select(Notice).where(col(Notice.exported_at).is_(None))
+        if notice_ids is not None:
+            query = query.where(col(Notice.id).in_(notice_ids))
+        rows = list(session.exec(query))
+        for row in rows:
+            row.exported_at = naive_now(store.now())
+            session.add(row)
+        return len(rows)

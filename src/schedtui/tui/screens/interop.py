@@ -260,13 +260,16 @@ def ics_import_report(report) -> Text:
 
 
 def run_export(screen: Any, *, title: str, path: str, job: Callable[[str, Any], Any],
-               render: Callable[[Any], Text], hint: str = "") -> None:
-    """Ask for a file, then write it in a worker and show the report."""
+               render: Callable[[Any], Text], hint: str = "",
+               done: Callable[[], None] | None = None) -> None:
+    """Ask for a file, then write it in a worker and show the report; ``done``
+    runs once the report is closed (the export changed what the screen shows)."""
 
     def chosen(answer: tuple[str, bool] | None) -> None:
         if answer:
             target = answer[0]
-            screen.app.push_screen(ReportScreen(title, lambda p: job(target, p), render))
+            screen.app.push_screen(ReportScreen(title, lambda p: job(target, p), render),
+                                   (lambda _: done()) if done else None)
 
     screen.app.push_screen(PathPrompt(title, path, writing=True, hint=hint), chosen)
 
