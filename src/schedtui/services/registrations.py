@@ -61,10 +61,12 @@ class SeatView:
     status: str
     attended: bool
     start: str = ""
+    place: int | None = None
+    """A waitlisted seat's place in its occurrence's queue: 1 is next in line."""
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "status": self.status, "attended": self.attended,
-                "start": self.start}
+                "start": self.start, "place": self.place}
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,7 @@ def _views(session: Session, registrations: Sequence[Registration]) -> list[Regi
                 timespec="seconds")
     people = {a.id: a for a in session.exec(select(Attendee).where(col(Attendee.id).in_(
         {r.attendee_id for r in registrations})))}
+    places = _queue_places(session, [e for es in entries.values() for e in es])
     result = []
     for r in registrations:
         person = people[r.attendee_id]
@@ -164,8 +167,26 @@ def _views(session: Session, registrations: Sequence[Registration]) -> list[Regi
             name=person.name, phone=person.phone, seats=r.seats,
             status=overall_status(r, entries[r.id]), created_at=iso_utc(r.created_at),
             occurrences=[SeatView(e.occurrence_id, e.status, e.attended,
-                                  starts[e.occurrence_id]) for e in entries[r.id]]))
+                                  starts[e.occurrence_id], places.get(e.id))
+                         for e in entries[r.id]]))
     return result
+
+
+def _queue_places(session: Session, entries: Sequence[SeatEntry]) -> dict[int, int]:
+    """The queue place (1 = next in line) of each waitlisted entry among ``entries``,
+    by entry id: the waitlist order of ``seats.promote`` (queued first, then id)."""
+    waiting = {e.occurrence_id for e in entries if e.status == "waitlisted"}
+    places: dict[int, int] = {}
+    counter: dict[int, int] = {}
+    for occurrence_ids in (sorted(waiting)[i:i + 900] for i in range(0, len(waiting), 900)):
+        for entry_id, occ_id in session.exec(
+                select(SeatEntry.id, SeatEntry.occurrence_id)
+                .where(col(SeatEntry.occurrence_id).in_(occurrence_ids))
+                .where(SeatEntry.status == "waitlisted")
+                .order_by(SeatEntry.occurrence_id, SeatEntry.queued_at, SeatEntry.id)):
+            counter[occ_id] = counter.get(occ_id, 0) + 1
+            places[entry_id] = counter[occ_id]
+    return places
 
 
 @transaction

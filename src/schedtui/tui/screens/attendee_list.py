@@ -13,6 +13,7 @@ window, ``home``/``end`` only move the cursor."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from rich.text import Text
@@ -41,6 +42,36 @@ STEP = WINDOW // 2
 """How far the window slides when the cursor reaches one of its edges."""
 FILTER_DELAY = 0.25
 """Seconds of quiet typing before the filter goes to the service."""
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def sessions(reg: RegistrationView) -> Text:
+    """The sessions a registration holds, for the series list: up to two by date;
+    beyond that the confirmed ones counted, and every waiting or pending one by
+    date, a waiting one with its place in the queue (``Mon 03-10 10:00 waiting
+    2nd``). The cell ends in an ellipsis where the column is too narrow."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    live = [s for s in reg.occurrences if s.status != "cancelled"]
+    named = live if len(live) <= 2 else [s for s in live if s.status != "confirmed"]
+    confirmed = len(live) - len([s for s in live if s.status != "confirmed"])
+    if len(live) > 2 and confirmed:
+        text.append(f"{confirmed} confirmed")
+    for seat in named:
+        if text.plain:
+            text.append(", ")
+        text.append(datetime.fromisoformat(seat.start).strftime("%a %m-%d %H:%M")
+                    if seat.start else "?")
+        if seat.status == "waitlisted":
+            text.append(f" waiting {ordinal(seat.place)}" if seat.place else " waiting",
+                        "magenta")
+        elif seat.status != "confirmed":
+            text.append(f" {seat.status}", "cyan")
+    return text
 
 
 def got_seats(promoted: list[str]) -> str:
@@ -108,7 +139,8 @@ class AttendeesScreen(ListScreen):
         label = "Attendees of " + ("this occurrence: " if self.occurrence_id else "the series: ")
         yield Static(Text(label + self.title_text), classes="screen-title", id="title")
         table = WindowTable(id="list", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Name", "Email", "Seats", "Status", "Attended")
+        table.add_columns("Name", "Email", "Seats", "Status", "Attended",
+                          *([] if self.occurrence_id else ["Sessions"]))
         yield table
         yield Static("", id="counts")
         box = self.filter_input()
@@ -234,13 +266,17 @@ class AttendeesScreen(ListScreen):
             seat = self.seat(reg)
             status = seat.status if seat and reg.status not in ("pending", "declined",
                                                                 "cancelled") else reg.status
+            if seat is not None and status == "waitlisted" and seat.place:
+                status = f"waitlisted {ordinal(seat.place)}"
             attended = "✓" if seat and seat.attended else ""
-        else:
-            status = reg.status
-            done = sum(1 for s in reg.occurrences if s.attended)
-            attended = f"{done}/{len(reg.occurrences)}" if done else ""
+            return reg.id, [plain(reg.name), plain(reg.email), str(reg.seats),
+                            Text(status, STATUS_STYLE.get(status.split()[0], "")), attended]
+        status = reg.status
+        done = sum(1 for s in reg.occurrences if s.attended)
+        attended = f"{done}/{len(reg.occurrences)}" if done else ""
         return reg.id, [plain(reg.name), plain(reg.email), str(reg.seats),
-                        Text(status, STATUS_STYLE.get(status, "")), attended]
+                        Text(status, STATUS_STYLE.get(status, "")), attended,
+                        sessions(reg)]
 
     def current_item(self) -> RegistrationView | None:
         key = selected_key(self.table)
