@@ -189,7 +189,7 @@ async def step(pilot, rng: random.Random, outcome: Outcome) -> None:
         outcome.steps.append(f"{top}: paste {arg[:40]!r}{'…' if len(arg) > 40 else ''}")
         app.focused.post_message(events.Paste(arg))
     elif what == "type":
-        text = arg[:24]
+        text = arg[:16]
         outcome.steps.append(f"{top}: type {text!r}")
         keys = [ch for ch in text if ch.isprintable() and ch != "q"]  # a key, not a letter
         focused = app.focused
@@ -205,7 +205,7 @@ async def step(pilot, rng: random.Random, outcome: Outcome) -> None:
 
 
 async def walk(seed: int, steps: int, size: tuple[int, int], *,
-               step_timeout: float = 30.0) -> Outcome:
+               step_timeout: float = 90.0) -> Outcome:
     """Walk ``steps`` steps from the hubs screen; the outcome's failure is empty if clean."""
     outcome = Outcome(seed, size)
     rng = random.Random(seed)

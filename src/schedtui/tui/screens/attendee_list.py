@@ -13,23 +13,23 @@ window, ``home``/``end`` only move the cursor."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from schedtui.services import registrations, series
 from schedtui.services.registrations import RegistrationView, SeriesFigures
 from schedtui.services.views import SeriesView
 from schedtui.tui.widgets.footer import DeskFooter
-from schedtui.tui.format import plain
+from schedtui.tui.format import plain, when
 from schedtui.tui.screens.base import fill_table, selected_key
-from schedtui.tui.screens.listing import ListScreen
+from schedtui.tui.screens.listing import FILTER_HINT, ListScreen
 from schedtui.tui.widgets.window_table import WindowTable
 
 STATUS_STYLE = {"confirmed": "green", "waitlisted": "magenta", "partial": "yellow",
@@ -42,6 +42,21 @@ STEP = WINDOW // 2
 """How far the window slides when the cursor reaches one of its edges."""
 FILTER_DELAY = 0.25
 """Seconds of quiet typing before the filter goes to the service."""
+
+
+class DoorFilter(Input):
+    """The filter; in check-in mode a space is not typed into it but checks the
+    highlighted person in (the screen's space key), so names are typed without it."""
+
+    def at_door(self, key: str) -> bool:
+        return key == "space" and getattr(self.screen, "door", False)
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return not self.at_door(key) and super().check_consume_key(key, character)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self.at_door(event.key):  # not typed (Input's own handler is skipped): the
+            event.prevent_default()  # key goes on to the screen's check-in binding
 
 
 def ordinal(n: int) -> str:
@@ -101,6 +116,12 @@ class AttendeesScreen(ListScreen):
                 id="att.cancel"),
         Binding("space", "check_in", "Check in", tooltip="Check in (again: undo)",
                 id="att.check_in"),
+        Binding("i", "door", "Check-in mode", tooltip="At the door: type a name, space checks "
+                "the person in and moves to the next", id="att.door"),
+        Binding("down", "door_key('down')", "Next person", show=False, priority=True,
+                tooltip="At the door: the next person in the list", id="att.door_down"),
+        Binding("up", "door_key('up')", "Previous person", show=False, priority=True,
+                tooltip="At the door: the previous person in the list", id="att.door_up"),
         Binding("p", "approve", "Approve",
                 tooltip="Approve the pending registration (seats as capacity allows)",
                 id="att.approve"),
@@ -313,7 +334,8 @@ class AttendeesScreen(ListScreen):
             what += " matching the filter"
         rows = f"rows {self.first_row + 1}–{self.first_row + shown} of {self.total} {what}" \
             if shown else f"no {what}"
-        counts = Text(rows, "bold")
+        counts = Text("CHECK-IN  ", "bold reverse green") if self.door else Text()
+        counts.append(rows, "bold")
         if self.figures:
             counts.append(f" · {self.figures}")
         self.query_one("#counts", Static).update(counts)
@@ -323,6 +345,10 @@ class AttendeesScreen(ListScreen):
         """The footer offers what fits the registration under the cursor: approve
         and decline a pending one, check in a confirmed seat (in an occurrence's
         list only), switch or cancel a live one."""
+        if action == "door_key":
+            return self.door and self.query_one("#filter", Input).has_focus
+        if action == "door":
+            return bool(self.occurrence_id)
         if action not in ("approve", "decline", "check_in", "switch", "cancel"):
             return super().check_action(action, parameters)
         if action == "check_in" and not self.occurrence_id:
@@ -382,10 +408,93 @@ class AttendeesScreen(ListScreen):
             return
         seat = self.seat(reg)
         attended = not (seat and seat.attended)
+        early = seat is not None and attended and not self.early_ok and seat.start and \
+            datetime.fromisoformat(seat.start) - self.store.now() > timedelta(days=1)
+        if early:
+            from schedtui.tui.screens.confirm import ConfirmScreen
+
+            days = (datetime.fromisoformat(seat.start) - self.store.now()).days
+            message = Text(f"This occurrence starts {when(seat.start)}, {days} day"
+                           f"{'s' if days != 1 else ''} from now. Check {reg.name} in "
+                           "anyway?\n\n")
+            message.append("(Asked once: later check-ins in this list go straight through.)",
+                           "dim")
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.early_ok = True
+                    self._check_in(reg, attended)
+
+            self.app.push_screen(ConfirmScreen("Check in before the day", message,
+                                               "Check in"), answered)
+            return
+        self._check_in(reg, attended)
+
+    early_ok = False
+    """Checking in more than a day before the start was confirmed once here."""
+
+    def _check_in(self, reg: RegistrationView, attended: bool) -> None:
+        def done(r: RegistrationView) -> None:
+            self.notify(f"{r.name} {'checked in' if attended else 'not checked in'}.",
+                        markup=False)
+            if not self.door:
+                self.reload()
+                return
+            # at the door: the row shows the tick at once and the cursor goes on
+            rows = [r if row.id == r.id else row for row in self.items]
+            self._show_window(Window(self.total, self.first_row, rows), None)
+            table = self.table
+            if table.cursor_row < table.row_count - 1:
+                table.move_cursor(row=table.cursor_row + 1, animate=False)
+            self.load(self._figures, self._show_figures, group="figures")
+
         self.act(lambda: registrations.check_in(self.store, reg.id, self.occurrence_id,
-                                                attended=attended),
-                 lambda r: self.done(f"{r.name} {'checked in' if attended else 'not checked in'}"
-                                     "."))
+                                                attended=attended), done)
+
+    # -- check-in at the door --------------------------------------------------------
+    door = False
+    """Check-in mode: the filter keeps the focus, space checks in and moves on."""
+
+    def action_door(self) -> None:
+        box = self.query_one("#filter", Input)
+        self.door = not self.door
+        self.set_class(self.door, "-door")
+        if self.door:
+            box.placeholder = ("Check-in: type a name, space checks in the highlighted "
+                               "person, ↑↓ move, Escape leaves")
+            self.action_filter()
+        else:
+            box.placeholder = FILTER_HINT
+            self.table.focus()
+        self.after_rows(self.table.row_count)
+        self.refresh_bindings()
+
+    def filter_input(self) -> Input:
+        box = DoorFilter(placeholder=FILTER_HINT, id="filter", classes="-hidden")
+        return box
+
+    def filter_submitted(self) -> None:
+        if self.door:  # at the door Enter checks in too; the filter keeps the focus
+            self.action_check_in()
+        else:
+            super().filter_submitted()
+
+    def action_back(self) -> None:
+        if self.door:  # Escape leaves check-in mode, with its filter
+            box = self.query_one("#filter", Input)
+            box.value = ""
+            box.add_class("-hidden")
+            self.action_door()
+            return
+        super().action_back()
+
+    def action_door_key(self, what: str) -> None:
+        """The arrows typed in the filter during check-in move the cursor."""
+        table = self.table
+        if what == "down" and table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+        elif what == "up" and table.cursor_row > 0:
+            table.move_cursor(row=table.cursor_row - 1)
 
     def action_approve(self) -> None:
         reg = self._need()

@@ -11,6 +11,9 @@ from textual.widgets import DataTable, Input
 from schedtui.tui.screens.base import DeskScreen, fill_table, selected_key
 
 
+FILTER_HINT = "Filter: type to narrow the list, Enter to keep, Escape to clear"
+
+
 class ListScreen(DeskScreen):
     """Subclasses set ``items`` and implement ``row`` and ``match_text``."""
 
@@ -30,8 +33,7 @@ class ListScreen(DeskScreen):
         return self.query_one("#list", DataTable)
 
     def filter_input(self) -> Input:
-        return Input(placeholder="Filter: type to narrow the list, Enter to keep, "
-                     "Escape to clear", id="filter", classes="-hidden")
+        return Input(placeholder=FILTER_HINT, id="filter", classes="-hidden")
 
     def row(self, item: Any) -> tuple[int | str, list]:
         raise NotImplementedError
@@ -92,6 +94,10 @@ class ListScreen(DeskScreen):
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
+        self.filter_submitted()
+
+    def filter_submitted(self) -> None:
+        """Enter in the filter: keep it and go to the list (override)."""
         self.table.focus()
 
     def action_back(self) -> None:
