@@ -80,7 +80,9 @@ async def test_waitlist_promote_and_check_in(seeded, make_app, desk_store):
         screen = app.screen
         assert column(screen.table, 3) == ["confirmed", "waitlisted 1st"]
         assert "1 confirmed · 1 waitlisted" in str(screen.query_one("#counts").render())
-        await pilot.press("space")  # check in Ann
+        await pilot.press("space")  # check in Ann: a day and more early, so it asks
+        await settle(pilot)
+        await pilot.press("y")
         await settle(pilot)
         seat = registrations.get_registration(desk_store, first.id).occurrences[0]
         assert seat.attended and column(screen.table, 4)[0] == "✓"

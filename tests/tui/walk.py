@@ -149,7 +149,7 @@ class Meddler(threading.Thread):
                 except Exception as exc:  # noqa: BLE001 - reported by the walk
                     self.errors.append(f"{type(exc).__name__}: {exc}")
                     return
-                self.stop.wait(rng.uniform(0.05, 0.3))
+                self.stop.wait(rng.uniform(0.2, 1.0))
         finally:
             store.dispose()
 
