@@ -32,6 +32,19 @@ from schedtui.tui.screens.form import FormScreen, row_field
 FREQS = [("Daily", "DAILY"), ("Weekly", "WEEKLY"), ("Monthly", "MONTHLY"), ("Yearly", "YEARLY")]
 NTH = [("—", 0), ("1st", 1), ("2nd", 2), ("3rd", 3), ("4th", 4), ("5th", 5), ("last", -1)]
 ENDS = [("never", "never"), ("after N times", "count"), ("on a date", "until")]
+APPROVAL = [("no: seats at once", False), ("yes: I approve each", True)]
+PUBLISH = [("now", False), ("later (a draft)", True)]
+
+
+def blank(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def optional(value: str, label: str, low: int, high: int) -> int | None:
+    """A number field that may be left blank (None)."""
+    return parse.parse_positive(value.strip(), label, low, high) if value.strip() else None
+
+
 OPTIONS = [("all sessions", "all_sessions"), ("one session", "single_session"),
            ("several sessions", "multiple_sessions")]
 
@@ -136,6 +149,25 @@ class SeriesForm(FormScreen[Any]):
         yield from f("Registration", Select(OPTIONS, value=s.registration_option if s
                                             else "all_sessions", allow_blank=False,
                                             compact=True, id="option"))
+        yield from f("Approval", Select(APPROVAL, value=bool(s and s.require_approval),
+                                        allow_blank=False, compact=True, id="approval"),
+                     "Whether each registration waits for your approval")
+        yield from f("Seats/booking", Input(str(s.max_seats) if s else "5", id="max-seats"),
+                     "The most seats one registration may take (1..50)")
+        yield from f("Book until", Input(blank(s.booking_min_hours) if s else "",
+                                         id="booking-min"),
+                     "Hours before the start that booking closes (blank: until it starts)")
+        yield from f("Book from", Input(blank(s.booking_max_days) if s else "",
+                                        id="booking-max"),
+                     "Days ahead that booking opens (blank: as soon as planned)")
+        yield from f("Horizon", Input(str(s.horizon_weeks) if s else "26", id="horizon"),
+                     "Weeks ahead an open-ended series is planned")
+        yield from f("Description", Input(s.description if s else "", id="description"),
+                     "Shown to people in notices and the calendar export")
+        if s is None:
+            yield from f("Publish", Select(PUBLISH, value=False, allow_blank=False,
+                                           compact=True, id="draft"),
+                         "A draft takes no registrations until published (p)")
         yield Static("", id="hint-line", classes="field-hint")
 
     def side(self) -> ComposeResult:
@@ -236,6 +268,16 @@ class SeriesForm(FormScreen[Any]):
             "capacity": parse.parse_capacity(self.value("capacity")),
             "location": self.value("location"), "host": self.value("host"),
             "registration_option": self.query_one("#option", Select).value,
+            "require_approval": self.query_one("#approval", Select).value,
+            "max_seats": parse.parse_positive(self.value("max-seats").strip(),
+                                              "Seats per booking", 1, 50),
+            "booking_min_hours": optional(self.value("booking-min"), "Book until (hours "
+                                          "before)", 0, 24 * 365),
+            "booking_max_days": optional(self.value("booking-max"), "Book from (days ahead)",
+                                         1, 3650),
+            "horizon_weeks": parse.parse_positive(self.value("horizon").strip(),
+                                                  "Horizon (weeks)", 1, series.MAX_HORIZON_WEEKS),
+            "description": self.value("description"),
         }
 
     def changes(self, settings: dict[str, Any]) -> dict[str, Any]:
@@ -247,14 +289,20 @@ class SeriesForm(FormScreen[Any]):
                    ",".join(t.label() for t in s.times)),
                "duration_minutes": s.duration_minutes, "capacity": s.capacity,
                "location": s.location, "host": s.host,
-               "registration_option": s.registration_option}
+               "registration_option": s.registration_option,
+               "require_approval": s.require_approval, "max_seats": s.max_seats,
+               "booking_min_hours": s.booking_min_hours,
+               "booking_max_days": s.booking_max_days, "horizon_weeks": s.horizon_weeks,
+               "description": s.description}
         return {k: v for k, v in settings.items() if v != now.get(k)}
 
     def build(self) -> Callable[[], Any]:
         settings = self.settings()
         confirm = self.confirm
         if self.existing is None:
-            return lambda: series.create_series(self.store, hub_id=self.hub_id, **settings)
+            draft = self.query_one("#draft", Select).value
+            return lambda: series.create_series(self.store, hub_id=self.hub_id, draft=draft,
+                                                **settings)
         changes = self.changes(settings)
         if self.split_at is not None:
             changes.pop("start", None)
