@@ -26,6 +26,8 @@ class HubsScreen(ListScreen):
     BINDINGS = [
         Binding("enter", "open", "Open", tooltip="The hub's series", id="hubs.open"),
         Binding("n", "new", "New hub", tooltip="Add a hub", id="hubs.new"),
+        Binding("e", "edit", "Edit hub", tooltip="Rename the hub or change its time zone "
+                "(shows what it touches first)", id="hubs.edit"),
         Binding("R", "roll", "Roll horizons", tooltip="Plan open-ended series up to their "
                 "horizon", id="hubs.roll"),
         Binding("X", "export_ics", "Export .ics", show=False,
@@ -88,6 +90,19 @@ class HubsScreen(ListScreen):
         from schedtui.tui.screens.hub_form import HubForm
 
         self.app.push_screen(HubForm(), self._created)
+
+    def action_edit(self) -> None:
+        hub = self.current_item()
+        if hub is None:
+            return
+        from schedtui.tui.screens.hub_form import HubForm
+
+        def saved(view: HubView | None) -> None:
+            if view is not None:
+                self.notify(f"Hub {view.name} saved ({view.timezone}).", markup=False)
+                self.reload()
+
+        self.app.push_screen(HubForm(hub), saved)
 
     def _created(self, hub: HubView | None) -> None:
         if hub is not None:
