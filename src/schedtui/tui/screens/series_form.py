@@ -82,6 +82,23 @@ def readable_rule(rule: str) -> str:
     return "; ".join(part for part in rule.split(";") if part)
 
 
+def dropped_message(exc: DeskError) -> str:
+    """The question before a change that drops occurrences people hold seats in,
+    in dates and names (who will be told)."""
+    when_ = exc.details.get("when") or []
+    who = exc.details.get("who") or []
+    if not when_:
+        return f"{exc.message}\nPress Save again to confirm (changing a field asks again)."
+    text = (f"This drops {len(when_)} occurrence{'s' if len(when_) != 1 else ''} people "
+            f"hold seats in: {', '.join(when_[:6])}"
+            + (f" and {len(when_) - 6} more" if len(when_) > 6 else "") + ".")
+    if who:
+        text += (f"\n{len(who)} {'person' if len(who) == 1 else 'people'} will be told: "
+                 + ", ".join(who[:12]) + (f" and {len(who) - 12} more" if len(who) > 12
+                                          else "") + ".")
+    return text + "\nPress Save again to cancel them and tell them (changing a field asks again)."
+
+
 class SeriesForm(FormScreen[Any]):
     """Dismisses a SeriesView (new, edit) or (earlier, later) views (split)."""
 
@@ -316,7 +333,6 @@ class SeriesForm(FormScreen[Any]):
     def refused(self, exc: DeskError) -> None:
         if exc.code == "has_registrations":
             self.confirm = True
-            exc = DeskError(exc.code, f"{exc.message}\nPress Save again to confirm "
-                            "(changing a field asks again).")
+            exc = DeskError(exc.code, dropped_message(exc))
             self.query_one("#save", Button).label = "Confirm (ctrl+s)"
         super().refused(exc)
