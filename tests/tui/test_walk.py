@@ -10,6 +10,7 @@ from tests.tui.walk import walk
 
 SEED = 14
 STEPS = 120
+"""Steps of each walk: 240 in all, some 40 s for each size on an idle machine."""
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])

@@ -189,7 +189,7 @@ async def step(pilot, rng: random.Random, outcome: Outcome) -> None:
         outcome.steps.append(f"{top}: paste {arg[:40]!r}{'…' if len(arg) > 40 else ''}")
         app.focused.post_message(events.Paste(arg))
     elif what == "type":
-        text = arg[:16]
+        text = arg[:10]
         outcome.steps.append(f"{top}: type {text!r}")
         keys = [ch for ch in text if ch.isprintable() and ch != "q"]  # a key, not a letter
         focused = app.focused
