@@ -26,10 +26,10 @@ from textual.widgets import DataTable, Header, Input, Static
 from schedtui.services import registrations, series
 from schedtui.services.registrations import RegistrationView, SeriesFigures
 from schedtui.services.views import SeriesView
-from schedtui.tui.widgets.footer import DeskFooter
 from schedtui.tui.format import plain, when
 from schedtui.tui.screens.base import fill_table, selected_key
 from schedtui.tui.screens.listing import FILTER_HINT, ListScreen
+from schedtui.tui.widgets.footer import DeskFooter
 from schedtui.tui.widgets.window_table import WindowTable
 
 STATUS_STYLE = {"confirmed": "green", "waitlisted": "magenta", "partial": "yellow",

@@ -16,7 +16,6 @@ from schedtui.domain.errors import DeskError
 from schedtui.domain.zones import zone
 from schedtui.services import occurrences, series
 from schedtui.services.views import OccurrenceView, SeriesView
-from schedtui.tui.widgets.footer import DeskFooter
 from schedtui.tui.format import (
     LEGEND,
     affected,
@@ -30,6 +29,7 @@ from schedtui.tui.format import (
 from schedtui.tui.messages import DayChanged
 from schedtui.tui.screens.base import DeskScreen, fill_table, selected_key
 from schedtui.tui.screens.occurrence_forms import offer_demote
+from schedtui.tui.widgets.footer import DeskFooter
 from schedtui.tui.widgets.month_grid import MonthGrid, grid_range
 
 COLUMNS = ["When", "Fill", "Seats", "Wait", "Location", "Host"]

@@ -9,9 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, ProgressBar, Static
 
-from schedtui.tui.widgets.footer import DeskFooter
 from schedtui.tui.format import plain, when
 from schedtui.tui.screens.listing import ListScreen
+from schedtui.tui.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
     from schedtui.services.views import HubView

@@ -10,7 +10,6 @@ from textual.widgets import DataTable, Input
 
 from schedtui.tui.screens.base import DeskScreen, fill_table, selected_key
 
-
 FILTER_HINT = "Filter: type to narrow the list, Enter to keep, Escape to clear"
 
 

@@ -9,9 +9,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Header, Static
 
-from schedtui.tui.widgets.footer import DeskFooter
 from schedtui.tui.format import plain, when
 from schedtui.tui.screens.listing import ListScreen
+from schedtui.tui.widgets.footer import DeskFooter
 
 
 class OutboxScreen(ListScreen):

@@ -11,9 +11,9 @@ from textual.widgets import DataTable, Header, Static
 from schedtui.services import hubs, series
 from schedtui.services.common import FILL_DAYS
 from schedtui.services.views import SeriesView
-from schedtui.tui.widgets.footer import DeskFooter
 from schedtui.tui.format import percent, plain, when
 from schedtui.tui.screens.listing import ListScreen
+from schedtui.tui.widgets.footer import DeskFooter
 
 STATUS_STYLE = {"published": "green", "paused": "yellow", "draft": "cyan",
                 "archived": "bright_black"}
