@@ -228,3 +228,14 @@ async def test_the_capacity_cut_question_names_who_would_wait(seeded, make_app, 
         assert "The occurrence of Mon 2025-03-03 10:00 has 3 confirmed seats" in text
         assert f"Occurrence {first.id}" not in text
         assert all(in_sight(app, b) for b in question.query(Button))
+
+
+async def test_moving_an_occurrence_names_who_will_be_told(seeded, make_app, desk_store):
+    for name in ("Ann", "Bob"):
+        registrations.register(desk_store, seeded.standup_id, name=name,
+                               email=f"{name.lower()}@example.org")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot, seeded, None, "move")
+        preview = str(form.query_one("#move-preview", Static).render())
+        assert "2 people will be told (2 booked, 0 waitlisted): Ann, Bob." in preview

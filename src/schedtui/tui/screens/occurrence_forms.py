@@ -72,7 +72,26 @@ class MoveForm(FormScreen[OccurrenceView]):
         yield from field("Duration (minutes)", Input(str(minutes), id="duration"))
         yield Static("", id="move-preview")
 
+    NAMED = 12
+    """People named in the preview; the rest are counted."""
+
+    who = ""
+    """Who will be told, by name (loaded once the form is up)."""
+
     def on_mount(self) -> None:
+        self._preview()
+        if affected(self.occ):
+            from schedtui.services import registrations
+
+            occ_id = self.occ.id
+            self.load(lambda: registrations.registration_page(
+                self.store, occurrence_id=occ_id, limit=self.NAMED), self._named)
+
+    def _named(self, page: tuple) -> None:
+        total, rows = page
+        live = [r.name for r in rows if r.status not in ("cancelled", "declined")]
+        more = total - len(rows)
+        self.who = ", ".join(live) + (f" and {more} more" if more > 0 else "")
         self._preview()
 
     @on(Input.Changed, "#start")
@@ -80,7 +99,8 @@ class MoveForm(FormScreen[OccurrenceView]):
         box = self.query_one("#move-preview", Static)
         people = affected(self.occ)
         told = Text(f"\n{people} {'person' if people == 1 else 'people'} will be told "
-                    f"({self.occ.booked} booked, {self.occ.waitlisted} waitlisted).", "bold")
+                    f"({self.occ.booked} booked, {self.occ.waitlisted} waitlisted)"
+                    + (f": {self.who}." if self.who else "."), "bold")
         try:
             local = parse.parse_local_datetime(self.value("start"), "New start")
         except DeskError as exc:
