@@ -20,9 +20,14 @@ def definition() -> dict[str, Any]:
     return json.loads(resources.files("schedtui.demo_data").joinpath("demo.json").read_text())
 
 
+def demo_path() -> Path:
+    """Where ``--demo`` keeps its database (beside the default one)."""
+    return default_path().with_name("demo.db")
+
+
 def fresh_demo_path() -> Path:
     """The demo database, removed first so its dates start from today."""
-    path = default_path().with_name("demo.db")
+    path = demo_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)

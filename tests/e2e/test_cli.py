@@ -211,7 +211,7 @@ def test_registration_commands(classes, cli, tmp_path):
         "id": 1, "series_id": 1, "email": "ada@example.org", "name": "Ada", "seats": 1,
         "status": "confirmed"}
     assert reg["occurrences"] == [{"id": 1, "status": "confirmed", "attended": False,
-                                   "start": "2025-01-06T18:00:00+01:00"}]
+                                   "start": "2025-01-06T18:00:00+01:00", "place": None}]
     assert cli("reg", "add", "1", "--email", "ada@example.org", "--name", "Ada", "--occ", "1",
                "--idempotency-key", "abc")[1]["id"] == 1
     status, waiting = cli("reg", "add", "1", "--email", "bo@example.org", "--name", "Bo",

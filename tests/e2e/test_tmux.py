@@ -86,7 +86,7 @@ def test_desk_in_a_real_terminal(desk):
     desk.keys("Down", "Enter")
     desk.wait_for("Every Monday at 10:00", "Mon    Tue    Wed", "○ free")
     desk.keys("?")
-    desk.wait_for("Keys: Calendar", "Prev month", "Move")
+    desk.wait_for("Keys: Calendar", "Previous month", "Move")
     desk.keys("Escape", "]")
     desk.wait_for("April 2025")
     desk.keys("t")
@@ -112,7 +112,7 @@ def test_attendee_list_pages_and_exports_in_a_real_terminal(desk, tmp_path):
     desk.keys("Down", "Enter")
     desk.wait_for("Every Monday at 10:00")
     desk.keys("a")  # the series' attendees
-    desk.wait_for("rows 1–", "registrations", "Check in")  # rows, counts and footer
+    desk.wait_for("rows 1–", "registrations", "a Add")  # rows, counts and footer
     desk.keys("End")
     desk.wait_for("rows 1–")  # a short list: one window, the cursor on its last row
     desk.keys("E")

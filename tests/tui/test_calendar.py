@@ -315,8 +315,9 @@ async def test_help_lists_every_key_of_the_screen(seeded, make_app):
         table = app.screen.query_one("#keys", DataTable)
         rows = {str(table.get_row_at(i)[1]): str(table.get_row_at(i)[0])
                 for i in range(table.row_count)}
-        for description, key in {"Prev month": "[", "Next month": "]", "Move": "m",
-                                 "Cancel": "c", "Restore": "r", "Cap +": "+", "Cap -": "-",
+        for description, key in {"Previous month": "[", "Next month": "]", "Move": "m",
+                                 "Cancel": "c", "Restore": "r", "Capacity +1": "+",
+                                 "Capacity -1": "-",
                                  "Undo": "u", "Today": "t", "Help": "?", "Quit": "q",
                                  "Back": "esc", "This & following": "f"}.items():
             assert key in rows.get(description, "").split(), description
@@ -391,12 +392,12 @@ async def test_help_lists_the_screens_own_keys_first_and_textuals_last(seeded, m
         order = list(dict.fromkeys(sections))
         assert order == ["This screen", "On this screen", "Everywhere", "Textual"]
         assert sections == sorted(sections, key=order.index)  # grouped, in that order
-        assert rows[0][2] == "Prev month"
+        assert rows[0][2] == "Previous month"
         assert ("Textual", "tab", "Focus Next") == rows[-3][:3]
         await pilot.press("question_mark")
         table = app.screen.query_one("#keys", DataTable)
         assert str(table.get_row_at(0)[0]) == "This screen"
-        assert str(table.get_row_at(1)[1]) == "Prev month"
+        assert str(table.get_row_at(1)[1]) == "Previous month"
     # only public Textual API: no private attribute of Textual's objects is read
     source = Path(help_module.__file__).read_text()
     assert not re.findall(r"\.\_[a-z]", source)
@@ -433,9 +434,16 @@ async def test_series_form_fits_80x24_without_scrolling(seeded, make_app):
         await settle(pilot)
         form = app.screen
         body = form.query_one(".form-body")
-        assert body.max_scroll_y == 0  # every field on screen at once
+        assert body.region.bottom <= 24  # the fields scroll inside the form
         assert all(select.size.height == 1 for select in form.query(Select))
         assert form.query_one("#save").region.bottom <= 24
+        await pilot.press("shift+tab", "shift+tab", "shift+tab")  # back to the last field
+        await pilot.pause(0.3)
+        assert app.focused is form.query_one("#draft")  # scrolled into sight:
+        assert body.region.contains_region(form.query_one("#draft").region)
+        assert form.query_one("#save").region.bottom <= 24
+        form.query_one("#name").focus()
+        await pilot.pause(0.3)
         await pilot.press("tab", "tab")  # to the times: their hint shows
         assert "09:00/MO+WE" in str(form.query_one("#hint-line", Static).render())
 

@@ -21,20 +21,23 @@ def opener(world, screen: str):
         app = pilot.app
         await settle(pilot)
         if screen in ("series", "calendar", "attendees", "move", "cancel", "series_form",
-                      "csv_import"):
+                      "csv_import", "door", "register", "edit"):
             await app.push_screen(SeriesScreen(world.hub_id, "Platform team"))
             await settle(pilot)
-        if screen in ("calendar", "attendees", "move", "cancel", "csv_import"):
+        if screen in ("calendar", "attendees", "move", "cancel", "csv_import", "door",
+                      "register", "edit"):
             await app.push_screen(CalendarScreen(world.standup_id, "Weekly standup"))
             await settle(pilot)
-        if screen in ("attendees", "csv_import"):
+        if screen in ("attendees", "csv_import", "door", "register"):
             first = occurrences.list_occurrences(app.store, world.standup_id)[0]
             await app.push_screen(AttendeesScreen(series_id=world.standup_id,
                                                   occurrence_id=first.id,
                                                   title="Weekly standup, Mon 2025-03-03"))
             await settle(pilot)
         keys = {"help": ["question_mark"], "move": ["m"], "cancel": ["c"],
-                "series_form": ["n"], "outbox": ["o"], "calendar": ["down"]}.get(screen, [])
+                "series_form": ["n"], "outbox": ["o"], "calendar": ["down"],
+                "door": ["i", "P", "e", "r"], "register": ["a"],
+                "edit": ["e", "ctrl+a", "ctrl+k", "0", "enter"]}.get(screen, [])
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
@@ -51,7 +54,8 @@ def opener(world, screen: str):
 
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("screen", ["hubs", "series", "calendar", "attendees", "outbox",
-                                    "help", "move", "cancel", "series_form", "csv_import"])
+                                    "help", "move", "cancel", "series_form", "csv_import",
+                                    "door", "register", "edit"])
 def test_screen(snap_compare, desk_store, size, screen, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "people.csv").write_text("name,email\nZoe Park,zoe@example.org\n"

@@ -45,6 +45,27 @@ def hub_show(args, as_json):
     _show(hubs.get_hub(_store(args), args.id), as_json, _print_fields)
 
 
+def hub_edit(args, as_json):
+    from schedtui.services import hubs
+
+    if args.name is None and args.timezone is None:
+        raise invalid("Give --name, --timezone or both.")
+    store = _store(args)
+    impact = hubs.edit_impact(store, args.id, name=args.name, timezone=args.timezone)
+    if args.dry_run:
+        _show(impact, as_json, lambda i: print("\n".join(output.cell(line)
+                                                         for line in i.lines())))
+        return
+    hub = hubs.rename_hub(store, args.id, name=args.name, timezone=args.timezone)
+
+    def human(h) -> None:
+        for line in impact.lines():
+            print(output.cell(line))
+        print(f"Hub {h.id} saved: {output.cell(h.name)} ({h.timezone})")
+
+    _show(hub, as_json, human)
+
+
 def hub_archive(args, as_json):
     from schedtui.services import hubs
 
@@ -498,20 +519,44 @@ def run_desk(args) -> int:
     and comes back here as a DeskError, printed like any command's error."""
     from schedtui.tui.app import run  # the desk rolls horizons itself, in a worker
 
+    fresh = args.demo and _replace_demo()
+
     def opener():
         from schedtui import demo
         from schedtui.store import open_store
 
         db = args.db
         if args.demo:
-            db = str(demo.fresh_demo_path())
+            db = str(demo.fresh_demo_path() if fresh else demo.demo_path())
         first_run = demo.is_first_run(db)
         store = open_store(db)
-        if args.demo or first_run:
+        if fresh or first_run:
             demo.load(store)
         return store
 
     return run(opener)
+
+
+def _replace_demo() -> bool:
+    """``--demo`` with a demo database there already: ask before replacing it
+    (its changes would be lost). No answer, or no terminal to ask on, keeps it."""
+    import sys
+
+    from schedtui import demo
+
+    path = demo.demo_path()
+    if not path.exists():
+        return True
+    if not sys.stdin.isatty():
+        print(f"Opening the existing demo database {path} (not replaced: nobody to ask).",
+              file=sys.stderr)
+        return False
+    try:
+        answer = input(f"Replace the demo database {path} with fresh demo data? "
+                       "Its changes are lost. [y/N] ")
+    except EOFError:
+        answer = ""
+    return answer.strip().lower() in ("y", "yes")
 
 
 # -- wiring ---------------------------------------------------------------------
@@ -585,6 +630,14 @@ def register(sub, int_type: IntType) -> None:
     p = hub.add_parser("list", help="list hubs")
     p.add_argument("--all", action="store_true", help="include archived hubs")
     p.set_defaults(handler=hub_list)
+    p = hub.add_parser("edit", help="rename a hub or change its time zone (the default for "
+                       "its new series; the series it has keep theirs)")
+    p.add_argument("id", type=int_type)
+    p.add_argument("--name", help="the new name")
+    p.add_argument("--timezone", help="the new time zone (IANA name, e.g. Europe/Berlin)")
+    p.add_argument("--dry-run", dest="dry_run", action="store_true",
+                   help="only say what would change")
+    p.set_defaults(handler=hub_edit)
     for name, handler in (("show", hub_show), ("archive", hub_archive)):
         p = hub.add_parser(name)
         p.add_argument("id", type=int_type)

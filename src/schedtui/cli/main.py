@@ -128,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(args_list)
     except UsageError as exc:
         return _fail("usage", str(exc), as_json, status=2)
+    if args.demo and (args.db or args.command):
+        what = "--db" if args.db else f"the {args.command} command"
+        return _fail("usage", f"schedtui: --demo opens the desk on its own demo database; it "
+                     f"cannot be combined with {what}.", as_json, status=2)
     if args.version:
         from schedtui import __version__
 
@@ -154,6 +158,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # noqa: BLE001 - no traceback ever reaches the user
         where = _log_crash(exc)
+        if args.command is None:  # the desk: what it saved before the error stays saved
+            return _fail("internal_error", f"The desk stopped on an error inside schedtui "
+                         f"({type(exc).__name__}); everything saved before it is kept. "
+                         f"Details were written to {where}.", as_json, status=1)
         return _fail("internal_error", f"Something went wrong inside schedtui ({type(exc).__name__}"
                      "); a change is saved whole or not at all, never in part. Details were "
                      f"written to {where}.", as_json,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from sqlmodel import select
 
 from schedtui.domain import text
@@ -52,12 +54,78 @@ def get_hub(store: Store, hub_id: int) -> HubView:
         return hub_view(session, get(session, Hub, hub_id, "hub"), store.now())
 
 
+@dataclass(frozen=True)
+class HubEditImpact:
+    """What a hub edit would touch, said before it is made: the hub's series with
+    their own zones (a hub's zone is only the default for new series, so their
+    times stay as they are)."""
+
+    hub: HubView
+    name: str
+    timezone: str
+    series: list[tuple[str, str]] = field(default_factory=list)
+    """(name, time zone) of each series in the hub, archived ones left out."""
+
+    @property
+    def changes(self) -> bool:
+        return (self.name, self.timezone) != (self.hub.name, self.hub.timezone)
+
+    def lines(self) -> list[str]:
+        """The impact in words, one line each."""
+        if not self.changes:
+            return ["Nothing changes."]
+        said = []
+        if self.name != self.hub.name:
+            said.append(f'The hub is renamed from "{self.hub.name}" to "{self.name}".')
+        if self.timezone != self.hub.timezone:
+            said.append(f"New series will start in {self.timezone} instead of "
+                        f"{self.hub.timezone}.")
+            if self.series:
+                said.append(f"{len(self.series)} series keep their own zone and times: " +
+                            "; ".join(f"{n} ({z})" for n, z in self.series[:20]) +
+                            (f"; and {len(self.series) - 20} more" if len(self.series) > 20
+                             else "") + ".")
+            else:
+                said.append("The hub has no series yet.")
+        return said
+
+    def to_json(self) -> dict:
+        return {"hub": self.hub.to_json(), "name": self.name, "timezone": self.timezone,
+                "series": [{"name": n, "timezone": z} for n, z in self.series],
+                "lines": self.lines()}
+
+
+def _edit_values(name: str | None, timezone: str | None) -> tuple[str | None, str | None]:
+    clean_name = text.field(name, "Name", min_len=1, max_len=200) if name is not None \
+        else None
+    if timezone is not None:
+        timezone = timezone.strip()
+        zone(timezone)
+    return clean_name, timezone
+
+
+@transaction
+def edit_impact(store: Store, hub_id: int, *, name: str | None = None,
+                timezone: str | None = None) -> HubEditImpact:
+    """What ``rename_hub`` with these values would do, changing nothing (the desk
+    shows it before the change; ``hub edit --dry-run`` prints it)."""
+    clean_name, timezone = _edit_values(name, timezone)
+    with store.read() as session:
+        hub = get(session, Hub, hub_id, "hub")
+        rows = session.exec(select(Series.name, Series.timezone)
+                            .where(Series.hub_id == hub_id)
+                            .where(Series.status != "archived")
+                            .order_by(Series.name, Series.id)).all()
+        return HubEditImpact(hub_view(session, hub, store.now()), clean_name or hub.name,
+                             timezone or hub.timezone, [(n, z) for n, z in rows])
+
+
 @transaction
 def rename_hub(store: Store, hub_id: int, *, name: str | None = None,
                timezone: str | None = None) -> HubView:
-    clean_name = text.field(name, "Name", min_len=1) if name is not None else None
-    if timezone is not None:
-        zone(timezone)
+    """Rename a hub or change its time zone (the default for its new series;
+    the series it has keep theirs: see :func:`edit_impact`)."""
+    clean_name, timezone = _edit_values(name, timezone)
     with store.write() as session:
         hub = get(session, Hub, hub_id, "hub")
         before = audit.snapshot(hub)

@@ -118,3 +118,23 @@ def _write_all(target: Path, messages: list[tuple[Path, bytes]]) -> None:
             leftover.unlink(missing_ok=True)
         raise DeskError("write_failed", f"Cannot write the notices to {target}: "
                         f"{exc.strerror or exc}; nothing was exported.") from None
+
+
+@transaction
+def mark_sent(store: Store, notice_ids: list[int] | None = None) -> int:
+    """Take notices out of the outbox as sent by hand (or by another mailer):
+    the given ones, or every one still to go (None). Returns how many were
+    marked; a notice already sent or exported stays as it was, and a marked one
+    is never sent by ``outbox send``."""
+    with store.write() as session:
+        query = (select(Notice).where(col(Notice.exported_at).is_(None))
+                 .where(col(Notice.state).in_(("waiting", "failed"))))
+        if notice_ids is not None:
+            query = query.where(col(Notice.id).in_(notice_ids))
+        rows = list(session.exec(query.with_for_update()))
+        now = naive_now(store.now())
+        for row in rows:
+            row.state, row.sent_at, row.reply = "sent", now, "marked sent by hand"
+            row.next_try_at = None
+            session.add(row)
+        return len(rows)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
 from typing import Any, NamedTuple
 
@@ -61,10 +61,12 @@ class SeatView:
     status: str
     attended: bool
     start: str = ""
+    place: int | None = None
+    """A waitlisted seat's place in its occurrence's queue: 1 is next in line."""
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "status": self.status, "attended": self.attended,
-                "start": self.start}
+                "start": self.start, "place": self.place}
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class RegistrationView:
     status: str
     created_at: str
     occurrences: list[SeatView] = field(default_factory=list)
+    promoted: list[str] = field(default_factory=list)
+    """Who got a seat from the waitlist through this change (a cancel, a switch)."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -154,6 +158,7 @@ def _views(session: Session, registrations: Sequence[Registration]) -> list[Regi
                 timespec="seconds")
     people = {a.id: a for a in session.exec(select(Attendee).where(col(Attendee.id).in_(
         {r.attendee_id for r in registrations})))}
+    places = _queue_places(session, [e for es in entries.values() for e in es])
     result = []
     for r in registrations:
         person = people[r.attendee_id]
@@ -162,8 +167,26 @@ def _views(session: Session, registrations: Sequence[Registration]) -> list[Regi
             name=person.name, phone=person.phone, seats=r.seats,
             status=overall_status(r, entries[r.id]), created_at=iso_utc(r.created_at),
             occurrences=[SeatView(e.occurrence_id, e.status, e.attended,
-                                  starts[e.occurrence_id]) for e in entries[r.id]]))
+                                  starts[e.occurrence_id], places.get(e.id))
+                         for e in entries[r.id]]))
     return result
+
+
+def _queue_places(session: Session, entries: Sequence[SeatEntry]) -> dict[int, int]:
+    """The queue place (1 = next in line) of each waitlisted entry among ``entries``,
+    by entry id: the waitlist order of ``seats.promote`` (queued first, then id)."""
+    waiting = {e.occurrence_id for e in entries if e.status == "waitlisted"}
+    places: dict[int, int] = {}
+    counter: dict[int, int] = {}
+    for occurrence_ids in (sorted(waiting)[i:i + 900] for i in range(0, len(waiting), 900)):
+        for entry_id, occ_id in session.exec(
+                select(SeatEntry.id, SeatEntry.occurrence_id)
+                .where(col(SeatEntry.occurrence_id).in_(occurrence_ids))
+                .where(SeatEntry.status == "waitlisted")
+                .order_by(SeatEntry.occurrence_id, SeatEntry.queued_at, SeatEntry.id)):
+            counter[occ_id] = counter.get(occ_id, 0) + 1
+            places[entry_id] = counter[occ_id]
+    return places
 
 
 @transaction
@@ -542,11 +565,11 @@ def cancel_registration(store: Store, registration_id: int) -> RegistrationView:
         for occ in freed:
             seats.set_status(session, entries[occ.id], "cancelled", "registration")
         session.flush()
-        for occ in freed:
-            seats.promote(session, store, occ, series)
-        return _settle(session, store, registration, series, person, action="cancel",
+        promoted = [e for occ in freed for e in seats.promote(session, store, occ, series)]
+        view = _settle(session, store, registration, series, person, action="cancel",
                        status="cancelled", notice="cancelled",
                        lines=[(o, "cancelled") for o in freed])
+        return replace(view, promoted=seats.names(session, promoted))
 
 
 @transaction
@@ -650,12 +673,13 @@ def switch(store: Store, registration_id: int, from_occurrence: int,
         notices.notify(session, store, "switched", attendee=person, registration=registration,
                        series=series, lines=[(source, "cancelled"), (target, entry.status)],
                        occurrence=target)
-        if was in seats.ACTIVE:  # a seat freed, or (strict) the line moved
-            seats.promote(session, store, source, series)
+        # a seat freed, or (strict) the line moved
+        promoted = seats.promote(session, store, source, series) if was in seats.ACTIVE else []
         audit.record(session, store, "registration.switch", "registration", registration.id,
                      before=before, after={"occurrence": to_occurrence, "status": entry.status},
                      series_id=series.id, hub_id=series.hub_id)
-        return _views(session, [registration])[0]
+        return replace(_views(session, [registration])[0],
+                       promoted=seats.names(session, promoted))
 
 
 @transaction

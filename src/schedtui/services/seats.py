@@ -353,12 +353,36 @@ def check_capacity_change(session: Session, occ: Occurrence, capacity: int | Non
     taken = confirmed_seats(session, occ.id)
     if taken > capacity:
         over = taken - capacity
+        going, left = [], taken
+        for entry in _newest_confirmed(session, occ.id):
+            if left <= capacity:
+                break
+            going.append(entry)
+            left -= entry.seats
         raise DeskError(
             "capacity_below_booked",
             f"Occurrence {occ.id} has {taken} confirmed seats; a capacity of {capacity} is "
             f"{over} seat{'s' if over != 1 else ''} over. Choose at least {taken}, or move the "
             "newest confirmed seats to the waitlist.",
-            occurrence=occ.id, confirmed=taken, over=over)
+            occurrence=occ.id, confirmed=taken, over=over, who=names(session, going))
+
+
+def _newest_confirmed(session: Session, occ_id: int) -> list[SeatEntry]:
+    """Confirmed entries, newest first: the first to go to the waitlist on a cut."""
+    return list(session.exec(select(SeatEntry).where(SeatEntry.occurrence_id == occ_id)
+                             .where(SeatEntry.status == "confirmed")
+                             .order_by(col(SeatEntry.confirmed_at).desc(),
+                                       col(SeatEntry.id).desc())))
+
+
+def names(session: Session, entries: Iterable[SeatEntry]) -> list[str]:
+    """The names of the people holding ``entries``, in their order (who a change
+    touched, for the desk's and the command line's messages)."""
+    found = []
+    for entry in entries:
+        registration = session.get(Registration, entry.registration_id)
+        found.append(session.get(Attendee, registration.attendee_id).name)
+    return found
 
 
 def capacity_changed(session: Session, store: Store, occ: Occurrence, series: Series, *,
@@ -367,11 +391,7 @@ def capacity_changed(session: Session, store: Store, occ: Occurrence, series: Se
     fit (when asked), then promote whoever fits."""
     if demote and occ.capacity is not None:
         taken = confirmed_seats(session, occ.id)
-        newest = session.exec(select(SeatEntry).where(SeatEntry.occurrence_id == occ.id)
-                              .where(SeatEntry.status == "confirmed")
-                              .order_by(col(SeatEntry.confirmed_at).desc(),
-                                        col(SeatEntry.id).desc())).all()
-        for entry in newest:
+        for entry in _newest_confirmed(session, occ.id):
             if taken <= occ.capacity:
                 break
             set_status(session, entry, "waitlisted")

@@ -479,11 +479,17 @@ def _replan(session: Session, store: Store, series: Series, rows: Sequence[Slot]
             names = ", ".join(
                 f"{o.id} ({from_utc_naive(o.start_utc, old_zone):%Y-%m-%d %H:%M}, "
                 f"{taken[o.id]} seats)" for o in dropped if o.id in taken)
+            held = session.exec(select(SeatEntry)
+                                .where(col(SeatEntry.occurrence_id).in_(list(taken)))
+                                .where(SeatEntry.status != "cancelled")).all()
             raise DeskError(
                 "has_registrations",
                 f"The change drops {len(taken)} occurrence(s) that people hold seats in: {names}. "
                 "Confirm to cancel them and tell the people affected.",
                 occurrences=sorted(taken),
+                when=[f"{from_utc_naive(o.start_utc, old_zone):%a %Y-%m-%d %H:%M}"
+                      for o in dropped if o.id in taken],
+                who=sorted(set(seats.names(session, held)), key=str.casefold),
             )
         # History (cancelled seats, notices sent about it) keeps its occurrence:
         # it is cancelled, not deleted.

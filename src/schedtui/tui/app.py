@@ -85,6 +85,22 @@ class DeskApp(ServiceCalls, App[int]):
         """The hub rows have been on screen once (the start roll waits for that)."""
         self.mark_file = os.environ.get(FIRST_PAINT_FILE) or None
         """Where the start marks go (see FIRST_PAINT_FILE); None: nowhere."""
+        self.crash: BaseException | None = None
+        """The unhandled exception that ended the desk; ``run`` raises it once the
+        desk has left the terminal (the command line logs it and exits 1)."""
+
+    # -- a crash: logged by the command line, never a traceback on the screen -------
+    def _handle_exception(self, error: Exception) -> None:
+        if self.crash is None:
+            self.crash = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Leave at once, without Textual's traceback (with the locals of every
+        frame) on the terminal: ``run`` raises the crash and the command line
+        writes it to the crash log and says where."""
+        self.bell()
+        self._close_messages_no_wait()
 
     def on_mount(self) -> None:
         from schedtui.tui.screens.hubs import HubsScreen
@@ -237,6 +253,13 @@ class DeskApp(ServiceCalls, App[int]):
             self.data_changed(token)
 
     # -- app-wide actions ---------------------------------------------------------
+    def get_system_commands(self, screen):
+        """ctrl+p: the current screen's actions first, then Textual's own."""
+        from schedtui.tui.commands import screen_commands
+
+        yield from screen_commands(self, screen)
+        yield from super().get_system_commands(screen)
+
     def action_help(self) -> None:
         from schedtui.tui.screens.help import HelpScreen
 
@@ -269,7 +292,9 @@ def collect_again() -> None:
 def run(store: Store | Callable[[], Store]) -> int:
     """Open the desk on ``store`` (or on what the callable opens, once the first
     screen is up); returns the exit status. An error opening the store is raised
-    here, after the desk has left the terminal, for the command line to print."""
+    here, after the desk has left the terminal, for the command line to print;
+    so is an unexpected error that ended the desk (the command line writes it to
+    the crash log, says where, and exits with status 1)."""
     app = DeskApp(store)
     gc.disable()  # until the store is open: see collect_again
     try:
@@ -283,4 +308,8 @@ def run(store: Store | Callable[[], Store]) -> int:
             app.store.dispose()
     if app.open_error is not None:
         raise app.open_error
-    return result if isinstance(result, int) else 0
+    if app.crash is not None:
+        raise app.crash
+    if isinstance(result, int):
+        return result
+    return app.return_code or 0

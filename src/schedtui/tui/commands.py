@@ -100,3 +100,36 @@ def jump(app, hit: finder.Hit) -> None:
         from schedtui.tui.screens.attendees import open_attendees
 
         open_attendees(app, series_id=hit.series_id, filter_text=hit.detail)
+
+
+def screen_commands(app, screen) -> list:
+    """The desk's keys of ``screen`` as palette commands (``New series  n``), those
+    its ``check_action`` allows now, so ctrl+p finds the actions of the screen
+    beside the jump targets. Moving about (back, focus, the day cursor) is left out."""
+    from textual.actions import parse
+    from textual.app import SystemCommand
+
+    from schedtui.tui.screens.help import OURS, declared
+
+    commands, seen = [], set()
+    for klass, binding in declared(type(screen)):
+        if not klass.__module__.startswith(OURS) or binding.action in seen:
+            continue
+        seen.add(binding.action)
+        _, name, parameters = parse(binding.action)
+        if name in SKIPPED or not binding.description:
+            continue
+        if not screen.check_action(name, parameters):
+            continue
+        key = binding.key_display or app.get_key_display(binding)
+
+        def run(action: str = binding.action) -> None:
+            app.call_later(app.run_action, action, screen)
+
+        commands.append(SystemCommand(f"{binding.description}  ({key})",
+                                      escape(binding.tooltip or binding.description), run))
+    return commands
+
+
+SKIPPED = {"back", "focus_next", "filter", "open"}
+"""Actions that move about rather than do something: not offered in the palette."""

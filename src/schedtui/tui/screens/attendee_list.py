@@ -13,21 +13,23 @@ window, ``home``/``end`` only move the cursor."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from schedtui.services import registrations, series
 from schedtui.services.registrations import RegistrationView, SeriesFigures
 from schedtui.services.views import SeriesView
-from schedtui.tui.format import plain
+from schedtui.tui.format import plain, when
 from schedtui.tui.screens.base import fill_table, selected_key
-from schedtui.tui.screens.listing import ListScreen
+from schedtui.tui.screens.listing import FILTER_HINT, ListScreen
+from schedtui.tui.widgets.footer import DeskFooter
 from schedtui.tui.widgets.window_table import WindowTable
 
 STATUS_STYLE = {"confirmed": "green", "waitlisted": "magenta", "partial": "yellow",
@@ -40,6 +42,60 @@ STEP = WINDOW // 2
 """How far the window slides when the cursor reaches one of its edges."""
 FILTER_DELAY = 0.25
 """Seconds of quiet typing before the filter goes to the service."""
+
+
+class DoorFilter(Input):
+    """The filter; in check-in mode a space is not typed into it but checks the
+    highlighted person in (the screen's space key), so names are typed without it."""
+
+    def at_door(self, key: str) -> bool:
+        return key == "space" and getattr(self.screen, "door", False)
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return not self.at_door(key) and super().check_consume_key(key, character)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self.at_door(event.key):  # not typed (Input's own handler is skipped): the
+            event.prevent_default()  # key goes on to the screen's check-in binding
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def sessions(reg: RegistrationView) -> Text:
+    """The sessions a registration holds, for the series list: up to two by date;
+    beyond that the confirmed ones counted, and every waiting or pending one by
+    date, a waiting one with its place in the queue (``Mon 03-10 10:00 waiting
+    2nd``). The cell ends in an ellipsis where the column is too narrow."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    live = [s for s in reg.occurrences if s.status != "cancelled"]
+    named = live if len(live) <= 2 else [s for s in live if s.status != "confirmed"]
+    confirmed = len(live) - len([s for s in live if s.status != "confirmed"])
+    if len(live) > 2 and confirmed:
+        text.append(f"{confirmed} confirmed")
+    for seat in named:
+        if text.plain:
+            text.append(", ")
+        text.append(datetime.fromisoformat(seat.start).strftime("%a %m-%d %H:%M")
+                    if seat.start else "?")
+        if seat.status == "waitlisted":
+            text.append(f" waiting {ordinal(seat.place)}" if seat.place else " waiting",
+                        "magenta")
+        elif seat.status != "confirmed":
+            text.append(f" {seat.status}", "cyan")
+    return text
+
+
+def got_seats(promoted: list[str]) -> str:
+    """`` Ann and Bob got a seat from the waitlist.`` (empty when nobody did)."""
+    if not promoted:
+        return ""
+    names = promoted[0] if len(promoted) == 1 else \
+        ", ".join(promoted[:-1]) + f" and {promoted[-1]}"
+    return f" {names} got a seat from the waitlist."
 
 
 @dataclass(frozen=True)
@@ -60,8 +116,17 @@ class AttendeesScreen(ListScreen):
                 id="att.cancel"),
         Binding("space", "check_in", "Check in", tooltip="Check in (again: undo)",
                 id="att.check_in"),
-        Binding("p", "approve", "Approve", show=False, id="att.approve"),
-        Binding("d", "decline", "Decline", show=False, id="att.decline"),
+        Binding("i", "door", "Check-in mode", tooltip="At the door: type a name, space checks "
+                "the person in and moves to the next", id="att.door"),
+        Binding("down", "door_key('down')", "Next person", show=False, priority=True,
+                tooltip="At the door: the next person in the list", id="att.door_down"),
+        Binding("up", "door_key('up')", "Previous person", show=False, priority=True,
+                tooltip="At the door: the previous person in the list", id="att.door_up"),
+        Binding("p", "approve", "Approve",
+                tooltip="Approve the pending registration (seats as capacity allows)",
+                id="att.approve"),
+        Binding("d", "decline", "Decline",
+                tooltip="Decline the pending registration (the person is told)", id="att.decline"),
         Binding("s", "switch", "Switch", show=False, tooltip="Move the seat to another occurrence",
                 id="att.switch"),
         Binding("E", "export", "Export CSV", show=False, tooltip="Write this list to a CSV file",
@@ -95,7 +160,8 @@ class AttendeesScreen(ListScreen):
         label = "Attendees of " + ("this occurrence: " if self.occurrence_id else "the series: ")
         yield Static(Text(label + self.title_text), classes="screen-title", id="title")
         table = WindowTable(id="list", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Name", "Email", "Seats", "Status", "Attended")
+        table.add_columns("Name", "Email", "Seats", "Status", "Attended",
+                          *([] if self.occurrence_id else ["Sessions"]))
         yield table
         yield Static("", id="counts")
         box = self.filter_input()
@@ -103,7 +169,7 @@ class AttendeesScreen(ListScreen):
             box.value = self.filter_text
             box.remove_class("-hidden")
         yield box
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:  # DeskScreen.on_mount reloads
         self.table.focus()
@@ -166,6 +232,7 @@ class AttendeesScreen(ListScreen):
         elif cursor == "last" and table.row_count:
             table.move_cursor(row=table.row_count - 1, animate=False)
         self.after_rows(table.row_count)
+        self.refresh_bindings()  # the footer follows the registration under the cursor
         if self.total <= WINDOW:
             self.last_window = None  # the whole list is on screen
         elif self.first_row + table.row_count >= self.total:
@@ -220,13 +287,17 @@ class AttendeesScreen(ListScreen):
             seat = self.seat(reg)
             status = seat.status if seat and reg.status not in ("pending", "declined",
                                                                 "cancelled") else reg.status
+            if seat is not None and status == "waitlisted" and seat.place:
+                status = f"waitlisted {ordinal(seat.place)}"
             attended = "✓" if seat and seat.attended else ""
-        else:
-            status = reg.status
-            done = sum(1 for s in reg.occurrences if s.attended)
-            attended = f"{done}/{len(reg.occurrences)}" if done else ""
+            return reg.id, [plain(reg.name), plain(reg.email), str(reg.seats),
+                            Text(status, STATUS_STYLE.get(status.split()[0], "")), attended]
+        status = reg.status
+        done = sum(1 for s in reg.occurrences if s.attended)
+        attended = f"{done}/{len(reg.occurrences)}" if done else ""
         return reg.id, [plain(reg.name), plain(reg.email), str(reg.seats),
-                        Text(status, STATUS_STYLE.get(status, "")), attended]
+                        Text(status, STATUS_STYLE.get(status, "")), attended,
+                        sessions(reg)]
 
     def current_item(self) -> RegistrationView | None:
         key = selected_key(self.table)
@@ -263,12 +334,34 @@ class AttendeesScreen(ListScreen):
             what += " matching the filter"
         rows = f"rows {self.first_row + 1}–{self.first_row + shown} of {self.total} {what}" \
             if shown else f"no {what}"
-        counts = Text(rows, "bold")
+        counts = Text("CHECK-IN  ", "bold reverse green") if self.door else Text()
+        counts.append(rows, "bold")
         if self.figures:
             counts.append(f" · {self.figures}")
         self.query_one("#counts", Static).update(counts)
 
     # -- actions -------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers what fits the registration under the cursor: approve
+        and decline a pending one, check in a confirmed seat (in an occurrence's
+        list only), switch or cancel a live one."""
+        if action == "door_key":
+            return self.door and self.query_one("#filter", Input).has_focus
+        if action == "door":
+            return bool(self.occurrence_id)
+        if action not in ("approve", "decline", "check_in", "switch", "cancel"):
+            return super().check_action(action, parameters)
+        if action == "check_in" and not self.occurrence_id:
+            return False
+        reg = self.current_item()
+        if reg is None:
+            return None
+        if action in ("approve", "decline"):
+            return reg.status == "pending"
+        if action == "check_in":
+            seat = self.seat(reg)
+            return None if seat is None or seat.status != "confirmed" else True
+        return reg.status not in ("cancelled", "declined")
     def _need(self) -> RegistrationView | None:
         reg = self.current_item()
         if reg is None:
@@ -299,7 +392,8 @@ class AttendeesScreen(ListScreen):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.act(lambda: registrations.cancel_registration(self.store, reg.id),
-                         lambda r: self.done(f"Registration of {r.name} cancelled."))
+                         lambda r: self.done(f"Registration of {r.name} cancelled."
+                                             + got_seats(r.promoted)))
 
         self.app.push_screen(ConfirmScreen("Cancel registration", message, "Cancel it"),
                              answered)
@@ -314,10 +408,93 @@ class AttendeesScreen(ListScreen):
             return
         seat = self.seat(reg)
         attended = not (seat and seat.attended)
+        early = seat is not None and attended and not self.early_ok and seat.start and \
+            datetime.fromisoformat(seat.start) - self.store.now() > timedelta(days=1)
+        if early:
+            from schedtui.tui.screens.confirm import ConfirmScreen
+
+            days = (datetime.fromisoformat(seat.start) - self.store.now()).days
+            message = Text(f"This occurrence starts {when(seat.start)}, {days} day"
+                           f"{'s' if days != 1 else ''} from now. Check {reg.name} in "
+                           "anyway?\n\n")
+            message.append("(Asked once: later check-ins in this list go straight through.)",
+                           "dim")
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.early_ok = True
+                    self._check_in(reg, attended)
+
+            self.app.push_screen(ConfirmScreen("Check in before the day", message,
+                                               "Check in"), answered)
+            return
+        self._check_in(reg, attended)
+
+    early_ok = False
+    """Checking in more than a day before the start was confirmed once here."""
+
+    def _check_in(self, reg: RegistrationView, attended: bool) -> None:
+        def done(r: RegistrationView) -> None:
+            self.notify(f"{r.name} {'checked in' if attended else 'not checked in'}.",
+                        markup=False)
+            if not self.door:
+                self.reload()
+                return
+            # at the door: the row shows the tick at once and the cursor goes on
+            rows = [r if row.id == r.id else row for row in self.items]
+            self._show_window(Window(self.total, self.first_row, rows), None)
+            table = self.table
+            if table.cursor_row < table.row_count - 1:
+                table.move_cursor(row=table.cursor_row + 1, animate=False)
+            self.load(self._figures, self._show_figures, group="figures")
+
         self.act(lambda: registrations.check_in(self.store, reg.id, self.occurrence_id,
-                                                attended=attended),
-                 lambda r: self.done(f"{r.name} {'checked in' if attended else 'not checked in'}"
-                                     "."))
+                                                attended=attended), done)
+
+    # -- check-in at the door --------------------------------------------------------
+    door = False
+    """Check-in mode: the filter keeps the focus, space checks in and moves on."""
+
+    def action_door(self) -> None:
+        box = self.query_one("#filter", Input)
+        self.door = not self.door
+        self.set_class(self.door, "-door")
+        if self.door:
+            box.placeholder = ("Check-in: type a name, space checks in the highlighted "
+                               "person, ↑↓ move, Escape leaves")
+            self.action_filter()
+        else:
+            box.placeholder = FILTER_HINT
+            self.table.focus()
+        self.after_rows(self.table.row_count)
+        self.refresh_bindings()
+
+    def filter_input(self) -> Input:
+        box = DoorFilter(placeholder=FILTER_HINT, id="filter", classes="-hidden")
+        return box
+
+    def filter_submitted(self) -> None:
+        if self.door:  # at the door Enter checks in too; the filter keeps the focus
+            self.action_check_in()
+        else:
+            super().filter_submitted()
+
+    def action_back(self) -> None:
+        if self.door:  # Escape leaves check-in mode, with its filter
+            box = self.query_one("#filter", Input)
+            box.value = ""
+            box.add_class("-hidden")
+            self.action_door()
+            return
+        super().action_back()
+
+    def action_door_key(self, what: str) -> None:
+        """The arrows typed in the filter during check-in move the cursor."""
+        table = self.table
+        if what == "down" and table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+        elif what == "up" and table.cursor_row > 0:
+            table.move_cursor(row=table.cursor_row - 1)
 
     def action_approve(self) -> None:
         reg = self._need()
@@ -336,8 +513,10 @@ class AttendeesScreen(ListScreen):
         if reg is not None:
             from schedtui.tui.screens.register_forms import SwitchForm
 
-            self.app.push_screen(SwitchForm(reg, self.occurrence_id),
-                                 lambda r: r and self.done(f"{r.name} switched."))
+            form = SwitchForm(reg, self.occurrence_id)
+            self.app.push_screen(form, lambda r: r and self.done(
+                f"{r.name} moved from {form.moved[0]} to {form.moved[1]}." +
+                got_seats(r.promoted)))
 
     # -- CSV export and import ------------------------------------------------------
     def action_export(self) -> None:

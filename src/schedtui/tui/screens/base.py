@@ -63,6 +63,17 @@ class DeskScreen(ServiceCalls, Screen):
         if self.store_open and self.shown_token is not None and token != self.shown_token:
             self.reload()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """What the footer offers: ``escape`` only where it goes somewhere.
+        Screens add the actions that depend on the row under the cursor (False:
+        not offered here, None: shown but not possible now)."""
+        if action == "back":
+            return self.can_go_back()
+        return True
+
+    def can_go_back(self) -> bool:
+        return len(self.app.screen_stack) > 2
+
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()

@@ -10,7 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from schedtui.domain.errors import DeskError
 from schedtui.domain.zones import zone
@@ -29,6 +29,7 @@ from schedtui.tui.format import (
 from schedtui.tui.messages import DayChanged
 from schedtui.tui.screens.base import DeskScreen, fill_table, selected_key
 from schedtui.tui.screens.occurrence_forms import offer_demote
+from schedtui.tui.widgets.footer import DeskFooter
 from schedtui.tui.widgets.month_grid import MonthGrid, grid_range
 
 COLUMNS = ["When", "Fill", "Seats", "Wait", "Location", "Host"]
@@ -53,18 +54,21 @@ class CalendarScreen(DeskScreen):
     """Only the visible weeks are loaded; the month follows the day cursor."""
 
     BINDINGS = [
-        Binding("left_square_bracket", "month(-1)", "Prev month", key_display="[",
-                show=False, id="cal.prev"),
+        Binding("left_square_bracket", "month(-1)", "Previous month", key_display="[",
+                show=False, tooltip="The same day a month earlier", id="cal.prev"),
         Binding("right_square_bracket", "month(1)", "Next month", key_display="]",
-                show=False, id="cal.next"),
-        Binding("t", "today", "Today", show=False, id="cal.today"),
+                show=False, tooltip="The same day a month later", id="cal.next"),
+        Binding("t", "today", "Today", show=False, tooltip="Back to today's date",
+                id="cal.today"),
         Binding("m", "move", "Move", tooltip="Move the selected occurrence", id="cal.move"),
         Binding("c", "cancel", "Cancel", tooltip="Cancel it (asks, naming who is told)",
                 id="cal.cancel"),
-        Binding("r", "restore", "Restore", show=False, id="cal.restore"),
-        Binding("plus,equals_sign", "capacity(1)", "Cap +", key_display="+", show=False,
-                id="cal.cap_up"),
-        Binding("minus", "capacity(-1)", "Cap -", key_display="-", show=False,
+        Binding("r", "restore", "Restore", tooltip="Restore the cancelled occurrence (seats "
+                "come back as capacity allows)", id="cal.restore"),
+        Binding("plus,equals_sign", "capacity(1)", "Capacity +1", key_display="+", show=False,
+                tooltip="One seat more in the selected occurrence", id="cal.cap_up"),
+        Binding("minus", "capacity(-1)", "Capacity -1", key_display="-", show=False,
+                tooltip="One seat fewer (asks before moving anyone to the waitlist)",
                 id="cal.cap_down"),
         Binding("u", "undo", "Undo", show=False,
                 tooltip="Undo the last occurrence edit of the series", id="cal.undo"),
@@ -72,13 +76,15 @@ class CalendarScreen(DeskScreen):
                 "selected occurrence", id="cal.edit"),
         Binding("f", "split", "This & following", show=False, tooltip="Edit this occurrence "
                 "and all that follow (splits the series)", id="cal.split"),
-        Binding("w", "week", "Day/week", show=False, tooltip="Agenda of the day or the week",
+        Binding("w", "week", "Day or week", show=False, tooltip="Agenda of the day or the week",
                 id="cal.week"),
         Binding("enter", "attendees", "Attendees", tooltip="Attendees of the selected "
                 "occurrence", id="cal.attendees"),
         Binding("a", "series_attendees", "Series attendees", show=False,
+                tooltip="Everyone registered for the series, with their sessions",
                 id="cal.series_attendees"),
-        Binding("tab", "app.focus_next", "Grid/agenda", show=False, id="cal.focus"),
+        Binding("tab", "app.focus_next", "Grid or agenda", show=False,
+                tooltip="Move between the month grid and the day's agenda", id="cal.focus"),
     ]
 
     def __init__(self, series_id: int, name: str = "") -> None:
@@ -111,7 +117,7 @@ class CalendarScreen(DeskScreen):
                 yield table
                 yield Static("", id="detail")
         yield Static(LEGEND, id="legend")
-        yield Footer()
+        yield DeskFooter()
 
     @property
     def narrow(self) -> bool:
@@ -247,12 +253,13 @@ class CalendarScreen(DeskScreen):
     @on(DataTable.RowHighlighted, "#agenda")
     def show_detail(self) -> None:
         occ = self.selected()
+        self.refresh_bindings()  # the footer: what can be done with this occurrence
         box = self.query_one("#detail", Static)
         if occ is None:
             box.update(Text("No occurrence on this day.", "dim"))
             return
         start = datetime.fromisoformat(occ.start)
-        text = Text(f"#{occ.id} {when(occ.start)}–{occ.end[11:16]} {offset(start)}\n")
+        text = Text(f"{when(occ.start)}–{occ.end[11:16]} {offset(start)}\n")
         text.append_text(fill_label(occ))
         text.append(f"  {seats(occ)} booked, {occ.waitlisted} waitlisted\n")
         text.append(occ.location or "(no location)")
@@ -261,6 +268,24 @@ class CalendarScreen(DeskScreen):
         if occ.moved:
             text.append(f"\nmoved from {when(occ.original_start)}", "cyan")
         box.update(text)
+
+    ON_OCCURRENCE = {"move", "cancel", "capacity", "edit", "split", "attendees"}
+    """Actions on the selected occurrence (``restore`` only on a cancelled one)."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """On a cancelled occurrence ``r`` restore is offered and ``c`` cancel is
+        not; with no occurrence on the day, its actions are shown greyed."""
+        if action in self.ON_OCCURRENCE or action == "restore":
+            occ = self.selected()
+            if occ is None:
+                return None if action != "restore" else False
+            cancelled = occ.status == "cancelled"
+            if action == "restore":
+                return cancelled
+            if action == "attendees":
+                return True
+            return not cancelled
+        return super().check_action(action, parameters)
 
     def selected(self) -> OccurrenceView | None:
         key = selected_key(self.agenda)
@@ -299,8 +324,9 @@ class CalendarScreen(DeskScreen):
     def _moved(self, occ: OccurrenceView | None) -> None:
         if occ is not None:
             self.grid.cursor = datetime.fromisoformat(occ.start).date()
-            self.edited(f"Occurrence {occ.id} now starts {when(occ.start)} "
-                        f"({occ.start[-6:]}). {affected(occ)} people told.")
+            people = affected(occ)
+            self.edited(f"The occurrence now starts {when(occ.start)} ({occ.start[-6:]}); "
+                        f"{people} {'person' if people == 1 else 'people'} told.")
 
     def action_cancel(self) -> None:
         occ = self._need()
@@ -317,8 +343,9 @@ class CalendarScreen(DeskScreen):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.act(lambda: occurrences.cancel_occurrence(self.store, occ.id),
-                         lambda v: self.edited(f"Occurrence {v.id} cancelled; {people} "
-                                               "people told."))
+                         lambda v: self.edited(f"The occurrence of {when(v.start)} cancelled; "
+                                               f"{people} {'person' if people == 1 else 'people'}"
+                                               " told."))
 
         self.app.push_screen(ConfirmScreen("Cancel occurrence", message, "Cancel it"),
                              answered)
@@ -327,7 +354,7 @@ class CalendarScreen(DeskScreen):
         occ = self._need()
         if occ is not None:
             self.act(lambda: occurrences.restore_occurrence(self.store, occ.id),
-                     lambda v: self.edited(f"Occurrence {v.id} restored."))
+                     lambda v: self.edited(f"The occurrence of {when(v.start)} restored."))
 
     def action_capacity(self, step: int) -> None:
         occ = self._need()
@@ -339,10 +366,10 @@ class CalendarScreen(DeskScreen):
         capacity = occ.capacity + step
 
         def done(view: OccurrenceView) -> None:
-            self.edited(f"Capacity of occurrence {view.id}: {view.capacity}.")
+            self.edited(f"Capacity of the occurrence of {when(view.start)}: {view.capacity}.")
 
         def refused(exc: DeskError) -> None:
-            if not offer_demote(self, exc, occ.id, {"capacity": capacity}, done):
+            if not offer_demote(self, exc, occ, {"capacity": capacity}, done):
                 self.show_error(exc)
 
         self.act(lambda: occurrences.set_occurrence(self.store, occ.id, capacity=capacity),
@@ -351,7 +378,7 @@ class CalendarScreen(DeskScreen):
     def action_undo(self) -> None:
         def undone(result: tuple[str, OccurrenceView]) -> None:
             action, occ = result
-            self.edited(f"Undid the {action} of occurrence {occ.id} ({when(occ.start)}).")
+            self.edited(f"Undid the {action} of the occurrence of {when(occ.start)}.")
 
         self.act(lambda: occurrences.undo_last_edit(self.store, self.series_id), undone)
 
@@ -361,7 +388,7 @@ class CalendarScreen(DeskScreen):
             from schedtui.tui.screens.occurrence_forms import OccurrenceForm
 
             self.app.push_screen(OccurrenceForm(occ), lambda v: v and self.edited(
-                f"Occurrence {v.id} updated."))
+                f"The occurrence of {when(v.start)} updated."))
 
     def action_split(self) -> None:
         occ = self._need()

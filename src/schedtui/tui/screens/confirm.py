@@ -5,17 +5,26 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+
+class ScrollBox(VerticalScroll):
+    """Text that scrolls: a Tab stop only when there is something to scroll."""
+
+    def allow_focus(self) -> bool:
+        return self.max_scroll_y > 0
 
 
 class ConfirmScreen(ModalScreen[bool]):
     """Dismisses True for yes (y or Enter on Yes), False for no (n or Escape)."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+        Binding("y", "answer(True)", "Yes", tooltip="Do what the question says",
+                id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", tooltip="Leave everything as it is",
+                id="confirm.no"),
     ]
 
     def __init__(self, title: str, message: Text | str, yes: str = "Yes") -> None:
@@ -27,10 +36,11 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="confirm"):
             yield Static(Text(self.title_text), classes="form-title")
-            yield Static(self.message, id="confirm-message")
-            with Horizontal(classes="form-buttons"):
-                yield Button(f"{self.yes} (y)", variant="error", id="yes")
-                yield Button("No (n)", id="no")
+            with ScrollBox(classes="form-body"):  # a long list of names scrolls
+                yield Static(self.message, id="confirm-message")
+            with Horizontal(classes="form-buttons form-foot"):
+                yield Button(f"{self.yes} (y)", variant="error", id="yes", compact=True)
+                yield Button("No (n)", id="no", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 
 from schedtui.domain.errors import DeskError
 from schedtui.store import Store
@@ -33,7 +33,8 @@ class FormScreen(ServiceCalls, ModalScreen[T]):
         Binding("ctrl+s", "submit", "Save", tooltip="Save (Enter in a field works too)",
                 id="form.save"),
     ]
-    AUTO_FOCUS = "Input"
+    AUTO_FOCUS = ".form-body *"
+    """The first field takes the focus, whatever its kind (a Select in the switch form)."""
     form_title = "Form"
     wide = False
 
@@ -45,13 +46,15 @@ class FormScreen(ServiceCalls, ModalScreen[T]):
         with Vertical(id="dialog", classes="form -wide" if self.wide else "form"):
             yield Static(Text(self.form_title), classes="form-title")
             with Horizontal(classes="form-main"):
-                with VerticalScroll(classes="form-body"):
+                with VerticalScroll(classes="form-body", can_focus=False):  # no blind Tab stop
                     yield from self.fields()
                 yield from self.side()
-            yield Static("", id="form-error")
-            with Horizontal(classes="form-buttons"):
-                yield Button("Save (ctrl+s)", variant="primary", id="save", compact=self.wide)
-                yield Button("Cancel (esc)", id="cancel", compact=self.wide)
+            with Vertical(classes="form-foot"):  # docked: always in sight at 80x24
+                yield Static("", id="form-error")
+                with Horizontal(classes="form-buttons"):
+                    yield Button("Save (ctrl+s)", variant="primary", id="save",
+                                 compact=True)
+                    yield Button("Cancel (esc)", id="cancel", compact=True)
 
     def fields(self) -> ComposeResult:
         yield from ()
@@ -77,15 +80,38 @@ class FormScreen(ServiceCalls, ModalScreen[T]):
         self.dismiss(result)
 
     def refused(self, exc: DeskError) -> None:
-        """Show the refusal in the form; what was typed stays."""
+        """Show the refusal in the form; what was typed stays. It goes as soon as
+        a field is changed (it spoke of the values as they were)."""
         box = self.query_one("#form-error", Static)
         box.update(Text(exc.message))
         box.add_class("-shown")
+        self.refused_values = self.field_values()
 
     def clear_error(self) -> None:
         box = self.query_one("#form-error", Static)
         box.update("")
         box.remove_class("-shown")
+        self.refused_values = None
+
+    refused_values: dict[str, Any] | None = None
+    """The fields' values when the shown refusal was made (None: none shown)."""
+
+    def field_values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for widget in self.query(".form-body Input, .form-body Select, .form-body Checkbox"):
+            values[widget.id or str(id(widget))] = widget.value  # type: ignore[attr-defined]
+        for pick in self.query(".form-body SelectionList"):
+            values[pick.id or str(id(pick))] = tuple(pick.selected)  # type: ignore
+        return values
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _field_changed(self) -> None:
+        """A field fixed (or changed): the old refusal no longer applies."""
+        if self.refused_values is not None and self.field_values() != self.refused_values:
+            self.clear_error()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

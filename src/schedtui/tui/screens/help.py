@@ -63,7 +63,8 @@ def key_rows(screen: Screen) -> list[tuple[str, str, str, str]]:
 class HelpScreen(ModalScreen[None]):
     """Every key binding of the current screen; the footer shows only the main ones."""
 
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
+    BINDINGS = [Binding("escape,question_mark,q", "close", "Close",
+                        tooltip="Close the help", id="help.close")]
 
     def __init__(self, over: Screen) -> None:
         super().__init__()

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+from textual.widgets import DataTable, Header, ProgressBar, Static
 
 from schedtui.tui.format import plain, when
 from schedtui.tui.screens.listing import ListScreen
+from schedtui.tui.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
     from schedtui.services.views import HubView
@@ -25,6 +26,8 @@ class HubsScreen(ListScreen):
     BINDINGS = [
         Binding("enter", "open", "Open", tooltip="The hub's series", id="hubs.open"),
         Binding("n", "new", "New hub", tooltip="Add a hub", id="hubs.new"),
+        Binding("e", "edit", "Edit hub", tooltip="Rename the hub or change its time zone "
+                "(shows what it touches first)", id="hubs.edit"),
         Binding("R", "roll", "Roll horizons", tooltip="Plan open-ended series up to their "
                 "horizon", id="hubs.roll"),
         Binding("X", "export_ics", "Export .ics", show=False,
@@ -44,7 +47,7 @@ class HubsScreen(ListScreen):
         yield table
         yield ProgressBar(id="progress", classes="-hidden", show_eta=False)
         yield self.filter_input()
-        yield Footer()
+        yield DeskFooter()
 
     def reload(self) -> None:
         self.load(self._list_hubs, self.show_items)
@@ -87,6 +90,19 @@ class HubsScreen(ListScreen):
         from schedtui.tui.screens.hub_form import HubForm
 
         self.app.push_screen(HubForm(), self._created)
+
+    def action_edit(self) -> None:
+        hub = self.current_item()
+        if hub is None:
+            return
+        from schedtui.tui.screens.hub_form import HubForm
+
+        def saved(view: HubView | None) -> None:
+            if view is not None:
+                self.notify(f"Hub {view.name} saved ({view.timezone}).", markup=False)
+                self.reload()
+
+        self.app.push_screen(HubForm(hub), saved)
 
     def _created(self, hub: HubView | None) -> None:
         if hub is not None:

@@ -17,11 +17,12 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, ProgressBar, Static
 
 from schedtui.domain.errors import DeskError, invalid
+from schedtui.tui.screens.confirm import ScrollBox
 from schedtui.tui.screens.form import FormScreen, field
 
 SHOWN_ROWS = 200
@@ -61,13 +62,22 @@ class PathPrompt(FormScreen[tuple[str, bool]]):
             yield Checkbox(self.option, id="option", compact=True)
 
     def build(self) -> Callable[[], tuple[str, bool]]:
-        path = str(Path(self.value("path").strip()).expanduser())
         if not self.value("path").strip():
             raise invalid("Give a file name.")
-        if self.writing and Path(path).is_file() and self.replace != path:
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in self.value("path")):
+            raise invalid("That file name cannot be used: it holds a control character.",
+                          field="path")
+        try:
+            path = str(Path(self.value("path").strip()).expanduser())
+            exists = Path(path).is_file()
+        except (OSError, RuntimeError, ValueError) as exc:  # too long, a NUL, no home
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise invalid(f"That file name cannot be used: {reason}.",
+                          field="path") from None
+        if self.writing and exists and self.replace != path:
             self.replace = path
             raise DeskError("file_exists", f"{path} exists. Save again to replace it.")
-        if not self.writing and not Path(path).is_file():
+        if not self.writing and not exists:
             raise DeskError("not_found", f"There is no file {path}.")
         option = bool(self.option) and self.query_one("#option", Checkbox).value
         return lambda: (path, option)
@@ -81,8 +91,10 @@ class ReportScreen(ModalScreen[bool]):
     (or the refusal). With ``confirm`` (a dry run) it asks: True to go on."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes", show=False, id="report.yes"),
-        Binding("n,escape", "answer(False)", "Close", id="report.close"),
+        Binding("y", "answer(True)", "Yes", show=False,
+                tooltip="Go on (after a dry run: import for real)", id="report.yes"),
+        Binding("n,escape", "answer(False)", "Close", tooltip="Close the report",
+                id="report.close"),
     ]
 
     def __init__(self, title: str, job: Job, render: Callable[[Any], Text], *,
@@ -103,12 +115,12 @@ class ReportScreen(ModalScreen[bool]):
         with Vertical(id="dialog", classes="report"):
             yield Static(Text(self.title_text), classes="form-title")
             yield ProgressBar(id="report-progress", show_eta=False)
-            with VerticalScroll(id="report-box"):
+            with ScrollBox(id="report-box"):
                 yield Static(Text("Working…", "dim"), id="report")
-            with Horizontal(classes="form-buttons"):
+            with Horizontal(classes="form-buttons form-foot"):
                 yield Button(f"{self.confirm} (y)", variant="primary", id="yes",
-                             classes="-hidden")
-                yield Button("Close (esc)", id="no", disabled=True)
+                             classes="-hidden", compact=True)
+                yield Button("Close (esc)", id="no", disabled=True, compact=True)
 
     def on_mount(self) -> None:
         self._run()
@@ -252,13 +264,16 @@ def ics_import_report(report) -> Text:
 
 
 def run_export(screen: Any, *, title: str, path: str, job: Callable[[str, Any], Any],
-               render: Callable[[Any], Text], hint: str = "") -> None:
-    """Ask for a file, then write it in a worker and show the report."""
+               render: Callable[[Any], Text], hint: str = "",
+               done: Callable[[], None] | None = None) -> None:
+    """Ask for a file, then write it in a worker and show the report; ``done``
+    runs once the report is closed (the export changed what the screen shows)."""
 
     def chosen(answer: tuple[str, bool] | None) -> None:
         if answer:
             target = answer[0]
-            screen.app.push_screen(ReportScreen(title, lambda p: job(target, p), render))
+            screen.app.push_screen(ReportScreen(title, lambda p: job(target, p), render),
+                                   (lambda _: done()) if done else None)
 
     screen.app.push_screen(PathPrompt(title, path, writing=True, hint=hint), chosen)
 

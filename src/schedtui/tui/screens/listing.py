@@ -10,6 +10,8 @@ from textual.widgets import DataTable, Input
 
 from schedtui.tui.screens.base import DeskScreen, fill_table, selected_key
 
+FILTER_HINT = "Filter: type to narrow the list, Enter to keep, Escape to clear"
+
 
 class ListScreen(DeskScreen):
     """Subclasses set ``items`` and implement ``row`` and ``match_text``."""
@@ -30,8 +32,7 @@ class ListScreen(DeskScreen):
         return self.query_one("#list", DataTable)
 
     def filter_input(self) -> Input:
-        return Input(placeholder="Filter: type to narrow the list, Enter to keep, "
-                     "Escape to clear", id="filter", classes="-hidden")
+        return Input(placeholder=FILTER_HINT, id="filter", classes="-hidden")
 
     def row(self, item: Any) -> tuple[int | str, list]:
         raise NotImplementedError
@@ -48,6 +49,7 @@ class ListScreen(DeskScreen):
         shown = [i for i in self.items if needle in self.match_text(i).casefold()]
         fill_table(self.table, [self.row(i) for i in shown])
         self.after_rows(len(shown))
+        self.refresh_bindings()  # the row under the cursor may be another now
 
     def after_rows(self, shown: int) -> None:
         """Hook: update a count or a hint once the rows are in."""
@@ -67,6 +69,18 @@ class ListScreen(DeskScreen):
         box = self.query_one("#filter", Input)
         box.remove_class("-hidden")
         box.focus()
+        self.refresh_bindings()
+
+    def can_go_back(self) -> bool:
+        """Escape also closes the filter (on the hubs screen, that is all it does)."""
+        box = self.query_one("#filter", Input)
+        return box.display and not box.has_class("-hidden") or bool(self.filter_text) or \
+            super().can_go_back()
+
+    @on(DataTable.RowHighlighted, "#list")
+    def _row_changed(self) -> None:
+        """The footer follows the row under the cursor (see ``check_action``)."""
+        self.refresh_bindings()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -79,6 +93,10 @@ class ListScreen(DeskScreen):
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
+        self.filter_submitted()
+
+    def filter_submitted(self) -> None:
+        """Enter in the filter: keep it and go to the list (override)."""
         self.table.focus()
 
     def action_back(self) -> None:
@@ -87,5 +105,6 @@ class ListScreen(DeskScreen):
             box.value = ""
             box.add_class("-hidden")
             self.table.focus()
+            self.refresh_bindings()
             return
         super().action_back()

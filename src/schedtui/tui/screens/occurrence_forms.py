@@ -21,7 +21,7 @@ from schedtui.tui.format import affected, offset, seats, when
 from schedtui.tui.screens.form import FormScreen, field
 
 
-def offer_demote(screen: Any, exc: DeskError, occurrence_id: int, changes: dict[str, Any],
+def offer_demote(screen: Any, exc: DeskError, occ: OccurrenceView, changes: dict[str, Any],
                  done: Callable[[OccurrenceView], Any],
                  refused: Callable[[DeskError], Any] | None = None) -> bool:
     """When the service refused a capacity below the confirmed seats, ask whether
@@ -33,14 +33,19 @@ def offer_demote(screen: Any, exc: DeskError, occurrence_id: int, changes: dict[
     from schedtui.tui.screens.confirm import ConfirmScreen
 
     over = exc.details.get("over", 0)
+    who = exc.details.get("who") or []
     seats_text = f"{over} newest confirmed seat{'s' if over != 1 else ''}"
     question = Text(f"Move the {seats_text} to the waitlist?\n\n", "bold")
-    question.append(exc.message)
+    if who:
+        question.append("They are held by: " + ", ".join(who) + ".\n\n", "bold")
+    confirmed = exc.details.get("confirmed", 0)
+    question.append(f"The occurrence of {when(occ.start)} has {confirmed} confirmed seats; "
+                    f"a capacity of {changes.get('capacity')} is {over} over.")
     question.append("\n\nThe people moved are told; they get a seat back if one frees up.")
 
     def answered(yes: bool | None) -> None:
         if yes:
-            screen.act(lambda: occurrences.set_occurrence(screen.store, occurrence_id,
+            screen.act(lambda: occurrences.set_occurrence(screen.store, occ.id,
                                                           demote=True, **changes),
                        done, refused)
 
@@ -67,7 +72,26 @@ class MoveForm(FormScreen[OccurrenceView]):
         yield from field("Duration (minutes)", Input(str(minutes), id="duration"))
         yield Static("", id="move-preview")
 
+    NAMED = 12
+    """People named in the preview; the rest are counted."""
+
+    who = ""
+    """Who will be told, by name (loaded once the form is up)."""
+
     def on_mount(self) -> None:
+        self._preview()
+        if affected(self.occ):
+            from schedtui.services import registrations
+
+            occ_id = self.occ.id
+            self.load(lambda: registrations.registration_page(
+                self.store, occurrence_id=occ_id, limit=self.NAMED), self._named)
+
+    def _named(self, page: tuple) -> None:
+        total, rows = page
+        live = [r.name for r in rows if r.status not in ("cancelled", "declined")]
+        more = total - len(rows)
+        self.who = ", ".join(live) + (f" and {more} more" if more > 0 else "")
         self._preview()
 
     @on(Input.Changed, "#start")
@@ -75,7 +99,8 @@ class MoveForm(FormScreen[OccurrenceView]):
         box = self.query_one("#move-preview", Static)
         people = affected(self.occ)
         told = Text(f"\n{people} {'person' if people == 1 else 'people'} will be told "
-                    f"({self.occ.booked} booked, {self.occ.waitlisted} waitlisted).", "bold")
+                    f"({self.occ.booked} booked, {self.occ.waitlisted} waitlisted)"
+                    + (f": {self.who}." if self.who else "."), "bold")
         try:
             local = parse.parse_local_datetime(self.value("start"), "New start")
         except DeskError as exc:
@@ -106,6 +131,9 @@ class OccurrenceForm(FormScreen[OccurrenceView]):
     def __init__(self, occ: OccurrenceView) -> None:
         super().__init__()
         self.occ = occ
+        self.changes: dict[str, Any] = {}
+        """What the last Save asked the service to change (a capacity cut it
+        refuses is offered again with ``demote``)."""
 
     def fields(self) -> ComposeResult:
         occ = self.occ
@@ -130,6 +158,11 @@ class OccurrenceForm(FormScreen[OccurrenceView]):
         self.changes = changes
         return lambda: occurrences.set_occurrence(self.store, self.occ.id, **changes)
 
+    def action_submit(self) -> None:
+        self.changes = {}
+        super().action_submit()
+
     def refused(self, exc: DeskError) -> None:
         super().refused(exc)
-        offer_demote(self, exc, self.occ.id, self.changes, self.saved, super().refused)
+        if self.changes:  # a refusal of the typed values asks nothing
+            offer_demote(self, exc, self.occ, self.changes, self.saved, super().refused)

@@ -7,18 +7,27 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+from textual.widgets import DataTable, Header, ProgressBar, Static
 
 from schedtui.tui.format import plain, when
 from schedtui.tui.screens.listing import ListScreen
+from schedtui.tui.widgets.footer import DeskFooter
 
 
 class OutboxScreen(ListScreen):
-    """Notices in a list; the highlighted one is shown in full beside it."""
+    """Notices in a list; the highlighted one is shown in full beside it. They
+    leave the outbox by SMTP (``s``), as .eml files (``E``) or marked sent by
+    hand (``m``, ``M``)."""
 
     BINDINGS = [
         Binding("s", "send", "Send", tooltip="Send the waiting notices by SMTP (and the "
-                "failed ones whose next try has come)", id="send"),
+                "failed ones whose next try has come)", id="outbox.send"),
+        Binding("E", "export", "Export .eml", tooltip="Write every waiting notice to a "
+                "folder as .eml files (they leave the outbox)", id="outbox.export"),
+        Binding("m", "sent", "Mark sent", tooltip="Mark the highlighted notice sent by hand "
+                "(it leaves the outbox)", id="outbox.sent"),
+        Binding("M", "all_sent", "All sent", show=False, tooltip="Mark every waiting "
+                "notice sent by hand (asks first)", id="outbox.all_sent"),
     ]
     sending = False
 
@@ -33,7 +42,7 @@ class OutboxScreen(ListScreen):
             with VerticalScroll(id="notice-box"):
                 yield Static("", id="notice")
         yield self.filter_input()
-        yield Footer()
+        yield DeskFooter()
 
     def reload(self) -> None:
         try:
@@ -50,6 +59,69 @@ class OutboxScreen(ListScreen):
 
     def match_text(self, notice) -> str:
         return f"{notice.to_email} {notice.to_name} {notice.subject} {notice.kind}"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Export and mark sent only with notices waiting (greyed otherwise)."""
+        if action == "sent":
+            return True if self.current_item() is not None else None
+        if action in ("export", "all_sent"):
+            return True if self.items else None
+        return super().check_action(action, parameters)
+
+    def action_export(self) -> None:
+        from schedtui.services import outbox
+        from schedtui.tui.screens.interop import default_path, run_export
+
+        store, count = self.store, len(self.items)
+
+        def render(paths: list) -> Text:
+            text = Text(f"{len(paths)} notice{'s' if len(paths) != 1 else ''} written",
+                        "bold")
+            if paths:
+                text.append(f"\nto {paths[0].parent}")
+            return text
+
+        run_export(self, title=f"Export {count} waiting notices as .eml files",
+                   path=default_path("outbox", ""),
+                   job=lambda folder, progress: outbox.export_eml(store, folder),
+                   render=render, hint="A folder; each notice becomes notice-<n>.eml",
+                   done=self.reload)
+
+    def action_sent(self) -> None:
+        notice = self.current_item()
+        if notice is None:
+            return
+        from schedtui.services import outbox
+
+        self.act(lambda: outbox.mark_sent(self.store, [notice.id]),
+                 lambda n: self._marked(f"Notice to {notice.to_name or notice.to_email} "
+                                        "marked sent."))
+
+    def action_all_sent(self) -> None:
+        if not self.items:
+            return
+        from schedtui.services import outbox
+        from schedtui.tui.screens.confirm import ConfirmScreen
+
+        count = len(self.items)
+        people = sorted({n.to_name or n.to_email for n in self.items})
+        message = Text(f"Mark all {count} waiting notices sent? They leave the outbox "
+                       "without being written anywhere.\n\nTo: ")
+        message.append(", ".join(people[:20]) + (f" and {len(people) - 20} more"
+                                                   if len(people) > 20 else ""))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.act(lambda: outbox.mark_sent(self.store),
+                         lambda n: self._marked(f"{n} notice{'s' if n != 1 else ''} "
+                                                "marked sent."))
+
+        self.app.push_screen(ConfirmScreen("Mark notices sent", message, "Mark sent"),
+                             answered)
+
+    def _marked(self, message: str) -> None:
+        self.notify(message, markup=False)
+        self.reload()
 
     def after_rows(self, shown: int) -> None:
         self.query_one("#title", Static).update(f"Outbox: {len(self.items)} notices waiting")

@@ -87,6 +87,9 @@ class SwitchForm(FormScreen[RegistrationView]):
         super().__init__()
         self.reg = reg
         self.occurrence_id = occurrence_id
+        self.moved = ("", "")
+        """The dates and times left and moved to, once saved (for the message)."""
+        self.labels: dict[int, str] = {s.id: when(s.start) for s in reg.occurrences}
 
     def fields(self) -> ComposeResult:
         yield Static(Text(f"{self.reg.name} <{self.reg.email}>"))
@@ -102,6 +105,7 @@ class SwitchForm(FormScreen[RegistrationView]):
 
     def _options(self, data: tuple) -> None:
         held = {s.id for s in self.reg.occurrences if s.status != "cancelled"}
+        self.labels.update({o.id: when(o.start) for o in data[1]})
         self.query_one("#to", Select).set_options(
             [(occurrence_label(o), o.id) for o in data[1] if o.id not in held])
 
@@ -110,4 +114,5 @@ class SwitchForm(FormScreen[RegistrationView]):
         target = self.query_one("#to", Select).value
         if source is Select.BLANK or target is Select.BLANK:
             raise invalid("Pick the occurrence to leave and the one to move to.")
+        self.moved = (self.labels.get(source, "?"), self.labels.get(target, "?"))
         return lambda: registrations.switch(self.store, self.reg.id, source, target)

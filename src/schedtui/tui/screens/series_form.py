@@ -7,6 +7,7 @@ following" (a split at an occurrence)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -20,8 +21,8 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Select, Static
 
 from schedtui.domain import parse
-from schedtui.domain.errors import DeskError
-from schedtui.domain.recurrence import WEEKDAYS, Rule
+from schedtui.domain.errors import DeskError, invalid
+from schedtui.domain.recurrence import MAX_INTERVAL, MAX_OCCURRENCES, WEEKDAYS, Rule
 from schedtui.domain.zones import zone
 from schedtui.services import series
 from schedtui.services.views import OccurrenceView, SeriesView
@@ -31,26 +32,71 @@ from schedtui.tui.screens.form import FormScreen, row_field
 FREQS = [("Daily", "DAILY"), ("Weekly", "WEEKLY"), ("Monthly", "MONTHLY"), ("Yearly", "YEARLY")]
 NTH = [("—", 0), ("1st", 1), ("2nd", 2), ("3rd", 3), ("4th", 4), ("5th", 5), ("last", -1)]
 ENDS = [("never", "never"), ("after N times", "count"), ("on a date", "until")]
+APPROVAL = [("no: seats at once", False), ("yes: I approve each", True)]
+PUBLISH = [("now", False), ("later (a draft)", True)]
+
+
+def blank(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def optional(value: str, label: str, low: int, high: int) -> int | None:
+    """A number field that may be left blank (None)."""
+    return parse.parse_positive(value.strip(), label, low, high) if value.strip() else None
+
+
 OPTIONS = [("all sessions", "all_sessions"), ("one session", "single_session"),
            ("several sessions", "multiple_sessions")]
 
 
 def rule_from_fields(freq: str, interval: str, weekdays: str, nth: int, monthday: str,
                      end: str, end_value: str) -> str:
-    """RRULE text from the form's fields (the service validates the rule)."""
+    """RRULE text from the form's fields (the service validates the rule); a field
+    that cannot go into a rule is refused by its own label, in the form's words."""
     parts = [f"FREQ={freq}"]
-    if interval.strip() and interval.strip() != "1":
-        parts.append(f"INTERVAL={interval.strip()}")
+    if interval.strip():
+        every = parse.parse_positive(interval.strip(), "Every", 1, MAX_INTERVAL)
+        if every != 1:
+            parts.append(f"INTERVAL={every}")
     if weekdays.strip():
         days = sorted(parse.parse_weekdays(weekdays))
         parts.append("BYDAY=" + ",".join(f"{nth or ''}{WEEKDAYS[d]}" for d in days))
     if monthday.strip():
-        parts.append(f"BYMONTHDAY={monthday.strip()}")
+        days = [d.strip() for d in monthday.split(",")]
+        for day in days:
+            if not re.fullmatch(r"-?\d{1,2}", day) or not 1 <= abs(int(day)) <= 31:
+                raise invalid(f'Month day "{day[:20]}" is not a day of the month; use 1..31, '
+                              "or -1 for the last.", field="monthday")
+        parts.append("BYMONTHDAY=" + ",".join(str(int(d)) for d in days))
     if end == "count":
-        parts.append(f"COUNT={end_value.strip()}")
+        times = parse.parse_positive(end_value.strip(), "After (times)", 1, MAX_OCCURRENCES)
+        parts.append(f"COUNT={times}")
     elif end == "until":
         parts.append(f"UNTIL={parse.parse_date(end_value, 'End date'):%Y%m%d}")
     return ";".join(parts)
+
+
+def readable_rule(rule: str) -> str:
+    """The rule with a space after each part, so a narrow preview wraps between
+    parts and never inside a number or a name."""
+    return "; ".join(part for part in rule.split(";") if part)
+
+
+def dropped_message(exc: DeskError) -> str:
+    """The question before a change that drops occurrences people hold seats in,
+    in dates and names (who will be told)."""
+    when_ = exc.details.get("when") or []
+    who = exc.details.get("who") or []
+    if not when_:
+        return f"{exc.message}\nPress Save again to confirm (changing a field asks again)."
+    text = (f"This drops {len(when_)} occurrence{'s' if len(when_) != 1 else ''} people "
+            f"hold seats in: {', '.join(when_[:6])}"
+            + (f" and {len(when_) - 6} more" if len(when_) > 6 else "") + ".")
+    if who:
+        text += (f"\n{len(who)} {'person' if len(who) == 1 else 'people'} will be told: "
+                 + ", ".join(who[:12]) + (f" and {len(who) - 12} more" if len(who) > 12
+                                          else "") + ".")
+    return text + "\nPress Save again to cancel them and tell them (changing a field asks again)."
 
 
 class SeriesForm(FormScreen[Any]):
@@ -120,6 +166,25 @@ class SeriesForm(FormScreen[Any]):
         yield from f("Registration", Select(OPTIONS, value=s.registration_option if s
                                             else "all_sessions", allow_blank=False,
                                             compact=True, id="option"))
+        yield from f("Approval", Select(APPROVAL, value=bool(s and s.require_approval),
+                                        allow_blank=False, compact=True, id="approval"),
+                     "Whether each registration waits for your approval")
+        yield from f("Seats/booking", Input(str(s.max_seats) if s else "5", id="max-seats"),
+                     "The most seats one registration may take (1..50)")
+        yield from f("Book until", Input(blank(s.booking_min_hours) if s else "",
+                                         id="booking-min"),
+                     "Hours before the start that booking closes (blank: until it starts)")
+        yield from f("Book from", Input(blank(s.booking_max_days) if s else "",
+                                        id="booking-max"),
+                     "Days ahead that booking opens (blank: as soon as planned)")
+        yield from f("Horizon", Input(str(s.horizon_weeks) if s else "26", id="horizon"),
+                     "Weeks ahead an open-ended series is planned")
+        yield from f("Description", Input(s.description if s else "", id="description"),
+                     "Shown to people in notices and the calendar export")
+        if s is None:
+            yield from f("Publish", Select(PUBLISH, value=False, allow_blank=False,
+                                           compact=True, id="draft"),
+                         "A draft takes no registrations until published (p)")
         yield Static("", id="hint-line", classes="field-hint")
 
     def side(self) -> ComposeResult:
@@ -196,7 +261,7 @@ class SeriesForm(FormScreen[Any]):
     def _show_preview(self, result: tuple[str, list]) -> None:
         summary, starts = result
         text = Text(summary, "bold")
-        text.append(f"\n{self.current_rule()}\n", "dim")
+        text.append(f"\n{readable_rule(self.current_rule())}\n", "dim")
         text.append(f"Next {len(starts)} in {self.value('timezone').strip()}:\n")
         previous = None
         for moment in starts:
@@ -220,6 +285,16 @@ class SeriesForm(FormScreen[Any]):
             "capacity": parse.parse_capacity(self.value("capacity")),
             "location": self.value("location"), "host": self.value("host"),
             "registration_option": self.query_one("#option", Select).value,
+            "require_approval": self.query_one("#approval", Select).value,
+            "max_seats": parse.parse_positive(self.value("max-seats").strip(),
+                                              "Seats per booking", 1, 50),
+            "booking_min_hours": optional(self.value("booking-min"), "Book until (hours "
+                                          "before)", 0, 24 * 365),
+            "booking_max_days": optional(self.value("booking-max"), "Book from (days ahead)",
+                                         1, 3650),
+            "horizon_weeks": parse.parse_positive(self.value("horizon").strip(),
+                                                  "Horizon (weeks)", 1, series.MAX_HORIZON_WEEKS),
+            "description": self.value("description"),
         }
 
     def changes(self, settings: dict[str, Any]) -> dict[str, Any]:
@@ -231,14 +306,20 @@ class SeriesForm(FormScreen[Any]):
                    ",".join(t.label() for t in s.times)),
                "duration_minutes": s.duration_minutes, "capacity": s.capacity,
                "location": s.location, "host": s.host,
-               "registration_option": s.registration_option}
+               "registration_option": s.registration_option,
+               "require_approval": s.require_approval, "max_seats": s.max_seats,
+               "booking_min_hours": s.booking_min_hours,
+               "booking_max_days": s.booking_max_days, "horizon_weeks": s.horizon_weeks,
+               "description": s.description}
         return {k: v for k, v in settings.items() if v != now.get(k)}
 
     def build(self) -> Callable[[], Any]:
         settings = self.settings()
         confirm = self.confirm
         if self.existing is None:
-            return lambda: series.create_series(self.store, hub_id=self.hub_id, **settings)
+            draft = self.query_one("#draft", Select).value
+            return lambda: series.create_series(self.store, hub_id=self.hub_id, draft=draft,
+                                                **settings)
         changes = self.changes(settings)
         if self.split_at is not None:
             changes.pop("start", None)
@@ -252,7 +333,6 @@ class SeriesForm(FormScreen[Any]):
     def refused(self, exc: DeskError) -> None:
         if exc.code == "has_registrations":
             self.confirm = True
-            exc = DeskError(exc.code, f"{exc.message}\nPress Save again to confirm "
-                            "(changing a field asks again).")
+            exc = DeskError(exc.code, dropped_message(exc))
             self.query_one("#save", Button).label = "Confirm (ctrl+s)"
         super().refused(exc)

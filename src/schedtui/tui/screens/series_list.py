@@ -6,13 +6,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from schedtui.services import hubs, series
 from schedtui.services.common import FILL_DAYS
 from schedtui.services.views import SeriesView
 from schedtui.tui.format import percent, plain, when
 from schedtui.tui.screens.listing import ListScreen
+from schedtui.tui.widgets.footer import DeskFooter
 
 STATUS_STYLE = {"published": "green", "paused": "yellow", "draft": "cyan",
                 "archived": "bright_black"}
@@ -53,7 +54,7 @@ class SeriesScreen(ListScreen):
         table.add_columns("Series", "Status", "Next", "Fill", "Rule")
         yield table
         yield self.filter_input()
-        yield Footer()
+        yield DeskFooter()
 
     def reload(self) -> None:
         self.load(self._fetch, self._show)
@@ -77,6 +78,15 @@ class SeriesScreen(ListScreen):
 
     def match_text(self, view: SeriesView) -> str:
         return f"{view.name} {view.status} {view.summary}"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """An archived series can be opened and exported, not changed."""
+        if action in ("edit", "pause", "archive", "open", "attendees", "export_ics"):
+            view = self.current_item()
+            if view is None:
+                return None
+            return action not in ("edit", "pause", "archive") or view.status != "archived"
+        return super().check_action(action, parameters)
 
     @on(DataTable.RowSelected, "#list")
     def _selected(self) -> None:

@@ -30,10 +30,14 @@ class MonthGrid(Widget, can_focus=True):
     """The calendar's month. ``cursor`` is the selected day; the month follows it."""
 
     BINDINGS = [
-        Binding("left,h", "move(-1)", "Day back", show=False, id="grid.left"),
-        Binding("right,l", "move(1)", "Day on", show=False, id="grid.right"),
-        Binding("up,k", "move(-7)", "Week back", show=False, id="grid.up"),
-        Binding("down,j", "move(7)", "Week on", show=False, id="grid.down"),
+        Binding("left,h", "move(-1)", "Day back", show=False,
+                tooltip="The day before", id="grid.left"),
+        Binding("right,l", "move(1)", "Day on", show=False,
+                tooltip="The day after", id="grid.right"),
+        Binding("up,k", "move(-7)", "Week back", show=False,
+                tooltip="The same weekday a week earlier", id="grid.up"),
+        Binding("down,j", "move(7)", "Week on", show=False,
+                tooltip="The same weekday a week later", id="grid.down"),
     ]
 
     cursor: reactive[date] = reactive(date(2000, 1, 1), init=False)

@@ -19,8 +19,10 @@ class WindowTable(DataTable):
     """``home``/``g`` and ``end``/``G`` ask for the first and the last row of the list."""
 
     BINDINGS = [
-        Binding("home,g", "edge('first')", "First row", show=False, id="window.first"),
-        Binding("end,G", "edge('last')", "Last row", show=False, id="window.last"),
+        Binding("home,g", "edge('first')", "First row", show=False,
+                tooltip="The first row of the whole list", id="window.first"),
+        Binding("end,G", "edge('last')", "Last row", show=False,
+                tooltip="The last row of the whole list", id="window.last"),
     ]
 
     @dataclass

@@ -1,0 +1,20 @@
+"""The restless person in the suite: a fixed seed, a few hundred steps over the
+whole desk at 80x24 and at 160x48 while another client changes the database.
+``python -m tests.tui.walk --seconds 600`` walks on with random seeds."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tui.walk import walk
+
+SEED = 14
+STEPS = 120
+"""Steps of each walk: 240 in all, some 40 s for each size on an idle machine."""
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+async def test_a_restless_person_cannot_break_the_desk(size):
+    outcome = await walk(SEED, STEPS, size)
+    assert not outcome.failure, outcome.report()
+    assert len(outcome.steps) == STEPS
