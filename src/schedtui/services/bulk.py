@@ -28,7 +28,8 @@ from schedtui.domain.errors import DeskError, invalid, not_found
 from schedtui.domain.zones import from_utc_naive, localize, to_utc_naive, zone
 from schedtui.services import audit, notices, seats
 from schedtui.services.common import get, naive_now, occurrence_views
-from schedtui.services.series import check_location, on_occurrences_cancelled
+from schedtui.services.occurrences import UNSET, checked_changes
+from schedtui.services.series import on_occurrences_cancelled
 from schedtui.services.views import OccurrenceView
 from schedtui.store import Store
 from schedtui.store.engine import transaction
@@ -38,7 +39,6 @@ EDIT_FIELDS = ("start_utc", "end_utc", "status", "capacity", "location", "host",
 MAX_IDS = 5000
 MAX_SHIFT = 366 * 24 * 60  # minutes: a year and a day either way
 _CHUNK = 900  # ids per IN (...) under any SQLite's parameter limit
-_UNSET: Any = object()
 
 
 @dataclass(frozen=True)
@@ -407,7 +407,7 @@ def _move(session: Session, store: Store, ids: list[int],
 
 
 @transaction
-def set_occurrences(store: Store, occurrence_ids: Iterable[Any], *, capacity: Any = _UNSET,
+def set_occurrences(store: Store, occurrence_ids: Iterable[Any], *, capacity: Any = UNSET,
                     location: str | None = None, host: str | None = None,
                     demote: bool = False) -> BulkResult:
     """Give several occurrences a capacity (int or None for unlimited), location
@@ -415,15 +415,7 @@ def set_occurrences(store: Store, occurrence_ids: Iterable[Any], *, capacity: An
     confirmed seats is refused unless ``demote`` (the newest confirmed seats
     then wait)."""
     ids = check_ids(occurrence_ids)
-    changes: dict[str, Any] = {}
-    if capacity is not _UNSET:
-        changes["capacity"] = parse.check_capacity(capacity)
-    if location is not None:
-        changes["location"] = check_location(location)
-    if host is not None:
-        changes["host"] = text.field(host, "Host")
-    if not changes:
-        raise invalid("Nothing to change: give a capacity, location or host.")
+    changes = checked_changes(capacity=capacity, location=location, host=host)
     with store.write() as session:
         return _set(session, store, ids, {i: changes for i in ids}, demote=demote)
 

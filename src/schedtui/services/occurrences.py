@@ -161,19 +161,27 @@ def _restore(session: Session, store: Store, occurrence_id: int,
     return _finish(session, store, "occurrence.restore", occ, series, before, undo is not None)
 
 
-_UNSET: Any = object()
+UNSET: Any = object()  # an argument not given (None means "unlimited")
 
 
 @transaction
-def set_occurrence(store: Store, occurrence_id: int, *, capacity: Any = _UNSET,
+def set_occurrence(store: Store, occurrence_id: int, *, capacity: Any = UNSET,
                    location: str | None = None, host: str | None = None,
                    demote: bool = False) -> OccurrenceView:
     """Change one occurrence's capacity (int or None for unlimited), location or host.
 
     A capacity below the confirmed seats is refused unless ``demote``, which
     moves the newest confirmed seats to the waitlist."""
+    changes = checked_changes(capacity=capacity, location=location, host=host)
+    with store.write() as session:
+        return _set(session, store, occurrence_id, changes, demote=demote)
+
+
+def checked_changes(*, capacity: Any = UNSET, location: str | None = None,
+                    host: str | None = None) -> dict[str, Any]:
+    """The fields an occurrence edit gives (one occurrence or several), checked."""
     changes: dict[str, Any] = {}
-    if capacity is not _UNSET:
+    if capacity is not UNSET:
         changes["capacity"] = parse.check_capacity(capacity)
     if location is not None:
         changes["location"] = check_location(location)
@@ -181,8 +189,7 @@ def set_occurrence(store: Store, occurrence_id: int, *, capacity: Any = _UNSET,
         changes["host"] = text.field(host, "Host")
     if not changes:
         raise invalid("Nothing to change: give a capacity, location or host.")
-    with store.write() as session:
-        return _set(session, store, occurrence_id, changes, demote=demote)
+    return changes
 
 
 def _set(session: Session, store: Store, occurrence_id: int, changes: dict[str, Any], *,
