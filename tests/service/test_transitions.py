@@ -60,3 +60,27 @@ def test_a_repeated_check_in_changes_nothing(store):
         assert session.exec(select(func.count()).select_from(AuditEntry)).one() == logged
     registrations.cancel_registration(store, reg.id)
     _refused(registrations.check_in, store, reg.id, occ)
+
+
+def test_a_dry_run_cancel_says_who_would_get_the_seat_and_keeps_nothing(store):
+    from datetime import date, time
+
+    from schedtui.services import hubs, registrations, series
+    from tests.conftest import snapshot
+
+    hub = hubs.create_hub(store, "Studio", "Europe/Berlin")
+    drop_in = series.create_series(
+        store, hub_id=hub.id, name="Drop-in", start=date(2025, 3, 4),
+        rrule="FREQ=WEEKLY;BYDAY=TU;COUNT=2", times=[(time(9, 30), None)],
+        duration_minutes=60, capacity=1, registration_option="single_session")
+    occ = registrations.series_stats(store, drop_in.id).occurrences[0].id
+    ann = registrations.register(store, drop_in.id, email="ann@example.org", name="Ann",
+                                 occurrence_ids=[occ])
+    registrations.register(store, drop_in.id, email="bo@example.org", name="Bo",
+                           occurrence_ids=[occ])
+    before = snapshot(store)
+    preview = registrations.cancel_registration(store, ann.id, dry_run=True)
+    assert preview.status == "cancelled" and preview.promoted == ["Bo"]
+    assert snapshot(store) == before
+    done = registrations.cancel_registration(store, ann.id)
+    assert done.promoted == ["Bo"] and snapshot(store) != before

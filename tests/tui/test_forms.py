@@ -18,6 +18,7 @@ from schedtui.tui.screens.form import FormScreen
 from schedtui.tui.screens.register_forms import RegisterForm, SwitchForm
 from schedtui.tui.screens.series_form import SeriesForm, rule_from_fields
 from schedtui.tui.screens.series_list import SeriesScreen
+from tests.conftest import snapshot
 from tests.tui.conftest import settle
 
 
@@ -176,7 +177,15 @@ async def test_cancelling_a_registration_names_who_got_the_seat(seeded, make_app
         await app.push_screen(screen)
         await settle(pilot)
         screen.table.move_cursor(row=screen.table.get_row_index(str(ann.id)))
-        await pilot.press("x", "y")
+        before = snapshot(desk_store)
+        await pilot.press("x")
+        await settle(pilot)
+        question = app.screen
+        assert isinstance(question, ConfirmScreen)  # it names who would get the seat,
+        assert "Bob would get a seat from the waitlist." in str(  # from a dry run that
+            question.query_one("#confirm-message").render())  # kept nothing
+        assert snapshot(desk_store) == before
+        await pilot.press("y")
         await settle(pilot)
         assert app.told[-1] == "Registration of Ann cancelled. Bob got a seat from the waitlist."
 

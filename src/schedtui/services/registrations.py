@@ -550,26 +550,43 @@ def _pending(registration: Registration) -> None:
 
 
 @transaction
-def cancel_registration(store: Store, registration_id: int) -> RegistrationView:
+def cancel_registration(store: Store, registration_id: int, *,
+                        dry_run: bool = False) -> RegistrationView:
     """Cancel a registration; its seats in occurrences still to come are freed
-    and go to the waitlist at once."""
-    with store.write() as session:
-        registration, series, person = _load(session, registration_id)
-        if registration.status in ("cancelled", "declined"):
-            raise DeskError("invalid_state", f"Registration {registration_id} is already "
-                            f"{registration.status}.")
-        now = naive_now(store.now())
-        locked = seats.lock_occurrences(session, _held_occurrences(session, registration))
-        entries = {e.occurrence_id: e for e in _live_entries(session, registration)}
-        freed = [o for o in locked if o.id in entries and o.start_utc > now]
-        for occ in freed:
-            seats.set_status(session, entries[occ.id], "cancelled", "registration")
-        session.flush()
-        promoted = [e for occ in freed for e in seats.promote(session, store, occ, series)]
-        view = _settle(session, store, registration, series, person, action="cancel",
-                       status="cancelled", notice="cancelled",
-                       lines=[(o, "cancelled") for o in freed])
-        return replace(view, promoted=seats.names(session, promoted))
+    and go to the waitlist at once. With ``dry_run`` the same change is made and
+    rolled back: the result says what it would do (who would get a seat), and
+    nothing is kept."""
+    try:
+        with store.write() as session:
+            registration, series, person = _load(session, registration_id)
+            if registration.status in ("cancelled", "declined"):
+                raise DeskError("invalid_state", f"Registration {registration_id} is already "
+                                f"{registration.status}.")
+            now = naive_now(store.now())
+            locked = seats.lock_occurrences(session, _held_occurrences(session, registration))
+            entries = {e.occurrence_id: e for e in _live_entries(session, registration)}
+            freed = [o for o in locked if o.id in entries and o.start_utc > now]
+            for occ in freed:
+                seats.set_status(session, entries[occ.id], "cancelled", "registration")
+            session.flush()
+            promoted = [e for occ in freed for e in seats.promote(session, store, occ, series)]
+            view = _settle(session, store, registration, series, person, action="cancel",
+                           status="cancelled", notice="cancelled",
+                           lines=[(o, "cancelled") for o in freed])
+            view = replace(view, promoted=seats.names(session, promoted))
+            if dry_run:
+                raise _Preview(view)
+            return view
+    except _Preview as preview:
+        return preview.result
+
+
+class _Preview(Exception):
+    """Carries a dry run's result out of its transaction, which it rolls back."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__("dry run")
+        self.result = result
 
 
 @transaction

@@ -384,10 +384,17 @@ class AttendeesScreen(ListScreen):
             return
         from schedtui.tui.screens.confirm import ConfirmScreen
 
-        message = Text("Cancel the registration of ")
-        message.append(reg.name, "bold")
-        message.append(f" ({reg.seats} seat{'s' if reg.seats != 1 else ''})? They are told; "
-                       "a waiting person may get the seat.")
+        def ask(preview) -> None:
+            """The question names who would get a seat (the service's dry run)."""
+            message = Text("Cancel the registration of ")
+            message.append(reg.name, "bold")
+            message.append(f" ({reg.seats} seat{'s' if reg.seats != 1 else ''})? They are "
+                           "told.")
+            message.append(got_seats(preview.promoted).replace(" got a seat", " would get a "
+                                                                "seat") or
+                           " Nobody is waiting for the seat.")
+            self.app.push_screen(ConfirmScreen("Cancel registration", message, "Cancel it"),
+                                 answered)
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -395,8 +402,8 @@ class AttendeesScreen(ListScreen):
                          lambda r: self.done(f"Registration of {r.name} cancelled."
                                              + got_seats(r.promoted)))
 
-        self.app.push_screen(ConfirmScreen("Cancel registration", message, "Cancel it"),
-                             answered)
+        self.act(lambda: registrations.cancel_registration(self.store, reg.id, dry_run=True),
+                 ask)
 
     def action_check_in(self) -> None:
         reg = self._need()
