@@ -23,11 +23,12 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from schedtui.domain import parse, text
+from schedtui.domain import parse
 from schedtui.domain.errors import DeskError, invalid, not_found
 from schedtui.domain.zones import from_utc_naive, localize, to_utc_naive, zone
 from schedtui.services import audit, notices, seats
 from schedtui.services.common import get, naive_now, occurrence_views
+from schedtui.services.common import occurrence_label as label
 from schedtui.services.occurrences import UNSET, checked_changes
 from schedtui.services.series import on_occurrences_cancelled
 from schedtui.services.views import OccurrenceView
@@ -93,13 +94,6 @@ def check_ids(ids: Iterable[Any]) -> list[int]:
     if len(found) > MAX_IDS:
         raise invalid(f"At most {MAX_IDS} occurrences at once; got {len(found)}.")
     return sorted(found)
-
-
-def label(occ: Occurrence, series: Series) -> str:
-    """An occurrence as a person finds it: id, series and local start."""
-    start = from_utc_naive(occ.start_utc, zone(series.timezone))
-    return (f"occurrence {occ.id} ({text.clean(series.name)}, "
-            f"{start:%a %d %b %Y %H:%M} {series.timezone})")
 
 
 def _chunks(ids: Sequence[int]) -> list[list[int]]:

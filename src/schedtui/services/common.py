@@ -33,6 +33,21 @@ def get(session: Session, model: type[T], ident: int, kind: str, *, lock: bool =
     return row
 
 
+def occurrence_label(occ: Occurrence | Any, series: Series | Any) -> str:
+    """An occurrence as a person finds it, in a message: ``occurrence 12
+    (Drop-in, Tue 04 Mar 2025 09:30 Europe/Berlin)``. (Rows or objects.)"""
+    from schedtui.domain import text
+
+    start = from_utc_naive(occ.start_utc, zone(series.timezone))
+    return (f"occurrence {occ.id} ({text.clean(series.name)}, "
+            f"{start:%a %d %b %Y %H:%M} {series.timezone})")
+
+
+def sentence(words: str) -> str:
+    """``words`` starting with a capital, to open a message."""
+    return words[:1].upper() + words[1:]
+
+
 def naive_now(now: datetime) -> datetime:
     """An aware moment as the naive UTC the store keeps."""
     return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now

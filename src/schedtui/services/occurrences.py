@@ -12,7 +12,7 @@ from schedtui.domain import parse, text
 from schedtui.domain.errors import DeskError, invalid
 from schedtui.domain.zones import localize, to_utc_naive, zone
 from schedtui.services import audit, notices, seats
-from schedtui.services.common import get, naive_now, occurrence_views
+from schedtui.services.common import get, naive_now, occurrence_label, occurrence_views, sentence
 from schedtui.services.series import check_location
 from schedtui.services.views import OccurrenceView
 from schedtui.store import Store
@@ -66,10 +66,10 @@ def _finish(session: Session, store: Store, action: str, occ: Occurrence, series
     return occurrence_views(session, series, [occ])[0]
 
 
-def _not_started(store: Store, occ: Occurrence) -> None:
+def _not_started(store: Store, occ: Occurrence, series: Series) -> None:
     if occ.start_utc < naive_now(store.now()):
-        raise DeskError("occurrence_started", f"Occurrence {occ.id} has already started; "
-                        "the past is never changed.")
+        raise DeskError("occurrence_started", f"{sentence(occurrence_label(occ, series))} has "
+                        "already started; the past is never changed.")
 
 
 @transaction
@@ -87,7 +87,7 @@ def move_occurrence(store: Store, occurrence_id: int, start: datetime,
 def _move(session: Session, store: Store, occurrence_id: int, start: datetime,
           duration: int | None, undo: dict[str, Any] | None = None) -> OccurrenceView:
     occ, series = _load(session, occurrence_id)
-    _not_started(store, occ)
+    _not_started(store, occ, series)
     new_start = to_utc_naive(localize(start.date(), start.time(), zone(series.timezone)))
     if new_start < naive_now(store.now()):
         raise invalid("The new start is in the past.")
@@ -120,8 +120,9 @@ def _cancel(session: Session, store: Store, occurrence_id: int,
             undo: dict[str, Any] | None = None) -> OccurrenceView:
     occ, series = _load(session, occurrence_id)
     if occ.status == "cancelled":
-        raise DeskError("invalid_state", f"Occurrence {occ.id} is already cancelled.")
-    _not_started(store, occ)
+        raise DeskError("invalid_state", f"{sentence(occurrence_label(occ, series))} is "
+                        "already cancelled.")
+    _not_started(store, occ, series)
     before = audit.snapshot(occ, EDIT_FIELDS)
     occ.status = "cancelled"
     occ.mark_edited("status")
@@ -149,8 +150,9 @@ def _restore(session: Session, store: Store, occurrence_id: int,
         get(session, Series, series_id, "series", lock=True)
     occ, series = _load(session, occurrence_id)
     if occ.status != "cancelled":
-        raise DeskError("invalid_state", f"Occurrence {occ.id} is not cancelled.")
-    _not_started(store, occ)
+        raise DeskError("invalid_state", f"{sentence(occurrence_label(occ, series))} is not "
+                        "cancelled.")
+    _not_started(store, occ, series)
     before = audit.snapshot(occ, EDIT_FIELDS)
     occ.status = "scheduled"
     if undo is not None:  # an undone cancel: no longer marked as edited by hand

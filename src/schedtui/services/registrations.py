@@ -18,7 +18,7 @@ from schedtui.domain import parse, text
 from schedtui.domain.errors import DeskError, invalid, not_found
 from schedtui.domain.zones import from_utc_naive, iso_utc, zone
 from schedtui.services import audit, idempotency, notices, seats
-from schedtui.services.common import get, naive_now
+from schedtui.services.common import get, naive_now, occurrence_label, sentence
 from schedtui.store import Store
 from schedtui.store.engine import transaction
 from schedtui.store.hot import HotSQL
@@ -367,12 +367,15 @@ def _chosen(session: Session, store: Store, series: tuple,
         if occ.series_id != series.id:
             raise invalid(f"Occurrence {occ_id} is not in series {series.id}.")
         if occ.status != "scheduled":
-            raise DeskError("occurrence_not_open", f"Occurrence {occ_id} is cancelled.")
+            raise DeskError("occurrence_not_open",
+                            f"{sentence(occurrence_label(occ, series))} is cancelled.")
         if occ.start_utc <= now:
-            raise DeskError("occurrence_not_open", f"Occurrence {occ_id} has already started.")
+            raise DeskError("occurrence_not_open",
+                            f"{sentence(occurrence_label(occ, series))} has already started.")
         why = _window(series, occ, now)
         if why:
-            raise DeskError("outside_booking_window", f"Occurrence {occ_id}: {why}.")
+            raise DeskError("outside_booking_window",
+                            f"{sentence(occurrence_label(occ, series))}: {why}.")
         chosen.append(occ)
     return sorted(chosen, key=lambda o: o.start_utc)
 
@@ -543,10 +546,15 @@ def _settle(session: Session, store: Store, registration: Registration, series: 
     return _views(session, [registration])[0]
 
 
-def _pending(registration: Registration) -> None:
+def _pending(registration: Registration, person: Attendee) -> None:
     if registration.status != "pending":
-        raise DeskError("invalid_state", f"Registration {registration.id} is "
+        raise DeskError("invalid_state", f"The registration of {_who(person)} is "
                         f"{registration.status}, not pending.")
+
+
+def _who(person: Attendee) -> str:
+    """A person as a message names them: ``Ann Lee <ann@example.org>``."""
+    return f"{person.name} <{person.email}>" if person.email else person.name
 
 
 @transaction
@@ -560,8 +568,8 @@ def cancel_registration(store: Store, registration_id: int, *,
         with store.write() as session:
             registration, series, person = _load(session, registration_id)
             if registration.status in ("cancelled", "declined"):
-                raise DeskError("invalid_state", f"Registration {registration_id} is already "
-                                f"{registration.status}.")
+                raise DeskError("invalid_state", f"The registration of {_who(person)} is "
+                                f"already {registration.status}.")
             now = naive_now(store.now())
             locked = seats.lock_occurrences(session, _held_occurrences(session, registration))
             entries = {e.occurrence_id: e for e in _live_entries(session, registration)}
@@ -594,7 +602,7 @@ def approve(store: Store, registration_id: int) -> RegistrationView:
     """Approve a pending registration: seats are confirmed or waitlisted as capacity allows."""
     with store.write() as session:
         registration, series, person = _load(session, registration_id)
-        _pending(registration)
+        _pending(registration, person)
         now = naive_now(store.now())
         locked = seats.lock_occurrences(session, _held_occurrences(session, registration))
         entries = {e.occurrence_id: e for e in _live_entries(session, registration)}
@@ -618,7 +626,7 @@ def decline(store: Store, registration_id: int) -> RegistrationView:
     """Decline a pending registration; it never held a seat."""
     with store.write() as session:
         registration, series, person = _load(session, registration_id)
-        _pending(registration)
+        _pending(registration, person)
         seats.lock_occurrences(session, _held_occurrences(session, registration))
         for entry in _live_entries(session, registration):
             seats.set_status(session, entry, "cancelled", "declined")
@@ -634,7 +642,7 @@ def switch(store: Store, registration_id: int, from_occurrence: int,
     with store.write() as session:
         registration, series, person = _load(session, registration_id)
         if registration.status not in ("active", "pending"):
-            raise DeskError("invalid_state", f"Registration {registration_id} is "
+            raise DeskError("invalid_state", f"The registration of {_who(person)} is "
                             f"{registration.status}.")
         _open(series)
         if from_occurrence not in _held_occurrences(session, registration):
@@ -659,20 +667,22 @@ def switch(store: Store, registration_id: int, from_occurrence: int,
             raise invalid(f"Occurrence {to_occurrence} is not in series {series.id}.")
         now = naive_now(store.now())
         if target.status != "scheduled" or target.start_utc <= now:
-            raise DeskError("occurrence_not_open", f"Occurrence {to_occurrence} is not open "
-                            "(cancelled or started).")
+            raise DeskError("occurrence_not_open", f"{sentence(occurrence_label(target, series))} "
+                            "is not open (cancelled or started).")
         why = _window(series, target, now)
         if why:
-            raise DeskError("outside_booking_window", f"Occurrence {to_occurrence}: {why}.")
+            raise DeskError("outside_booking_window",
+                            f"{sentence(occurrence_label(target, series))}: {why}.")
         if _duplicates(session, person.id, [to_occurrence]):
             raise DeskError("duplicate_registration", f"{person.email} already holds a seat "
                             f"in occurrence {to_occurrence}.")
         if entry.status != "pending":
             if not seats.fits(target, seats.confirmed_seats(session, target.id), entry.seats):
                 free = (target.capacity or 0) - seats.confirmed_seats(session, target.id)
-                raise DeskError("no_room", f"Occurrence {to_occurrence} has {max(free, 0)} free "
-                                f"seats and {entry.seats} are needed; the registration keeps "
-                                f"its seat in occurrence {from_occurrence}.")
+                raise DeskError("no_room", f"{sentence(occurrence_label(target, series))} has "
+                                f"{max(free, 0)} free seats and {entry.seats} are needed; the "
+                                f"registration keeps its seat in "
+                                f"{occurrence_label(source, series)}.")
             if seats.strict(series) and seats.queue_ahead(session, target):
                 raise DeskError("no_room", f"People are waiting for a seat in occurrence "
                                 f"{to_occurrence}, first come first served; the registration "
