@@ -9,6 +9,21 @@ from schedtui.cli import output
 from schedtui.cli.helptext import command
 
 SHELLS = ("bash", "zsh", "fish")
+_FILES = ("db", "file", "output")  # the arguments that name a file
+_FOLDERS = ("dir",)
+
+
+def _mark_paths(parser: argparse.ArgumentParser, shtab) -> None:
+    """Let the shell complete file and folder names where a command takes one
+    (shtab is imported only here: other commands start without it)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _mark_paths(child, shtab)
+        elif action.dest in _FILES:
+            action.complete = shtab.FILE
+        elif action.dest in _FOLDERS:
+            action.complete = shtab.DIRECTORY
 
 
 def completion(args: argparse.Namespace, as_json: bool) -> None:
@@ -16,7 +31,9 @@ def completion(args: argparse.Namespace, as_json: bool) -> None:
 
     from schedtui.cli.main import build_parser
 
-    output.data(shtab.complete(build_parser(), shell=args.shell))
+    parser = build_parser()
+    _mark_paths(parser, shtab)
+    output.data(shtab.complete(parser, shell=args.shell))
 
 
 def register(sub) -> None:
