@@ -114,8 +114,10 @@ def test_bash_completion_script_completes_commands_and_options(capsys, tmp_path)
     path.write_text(script)
 
     def complete(*words: str) -> list[str]:
-        code = (f"source {shlex.quote(str(path))}; COMP_WORDS=({' '.join(map(shlex.quote, words))});"
-                f" COMP_CWORD={len(words) - 1}; _shtab_schedtui; printf '%s\\n' \"${{COMPREPLY[@]}}\"")
+        line = " ".join(map(shlex.quote, words))
+        code = (f"source {shlex.quote(str(path))}; COMP_WORDS=({line}); "
+                f"COMP_CWORD={len(words) - 1}; _shtab_schedtui; "
+                "printf '%s\\n' \"${COMPREPLY[@]}\"")
         run = subprocess.run(["bash", "-c", code], capture_output=True, text=True, check=True,
                              cwd=tmp_path)
         return run.stdout.split()

@@ -50,10 +50,11 @@ def _progress(message: str) -> None:
 def register(sub, int_type: Callable[[str], int]) -> None:
     p = command(sub, "bench-data", "build the benchmark data set into --db FILE",
                 "schedtui bench-data --db bench.db --scale 0.1")
-    p.add_argument("--db", default=argparse.SUPPRESS, metavar="FILE", help="the new SQLite file to build "
-                   "(also accepted before the command)")
-    p.add_argument("--scale", type=float, default=1.0, metavar="FACTOR", help="1: 20 hubs, 1,000 series, "
-                   "about 100,000 occurrences and 200,000 seat entries")
+    p.add_argument("--db", default=argparse.SUPPRESS, metavar="FILE",
+                   help="the new SQLite file to build (also accepted before the command)")
+    p.add_argument("--scale", type=float, default=1.0, metavar="FACTOR",
+                   help="1: 20 hubs, 1,000 series, about 100,000 occurrences and 200,000 "
+                   "seat entries")
     p.add_argument("--seed", type=int_type, default=1, metavar="N",
                    help="the random seed: the same seed builds the same data (default: 1)")
     p.set_defaults(handler=bench_data)

@@ -109,7 +109,7 @@ def build_parser() -> Parser:
                     epilog="examples:\n  schedtui --db desk.db\n  schedtui occ list 3 "
                     "--from 2027-01-04 --json\n\n`schedtui COMMAND --help` shows a command's "
                     "options and an example.")
-    parser.add_argument("--db", metavar="DB", help="database file or URL (default: SCHEDTUI_DB, then the "
+    parser.add_argument("--db", help="database file or URL (default: SCHEDTUI_DB, then the "
                         "file in your data folder)")
     parser.add_argument("--demo", action="store_true", help="open the desk on fresh demo data")
     parser.add_argument("--version", action="store_true", help="print the version")
