@@ -73,10 +73,11 @@ def test_every_option_and_positional_is_explained(path, parser, group):
 
 @pytest.mark.parametrize("path,parser", LEAVES, ids=[_id(leaf[0]) for leaf in LEAVES])
 def test_every_command_ends_with_an_example_that_parses(path, parser):
-    text = parser.format_help()
-    tail = text.rstrip().splitlines()[-1].strip()
+    text = _flat(parser.format_help().replace(" \\\n", " "))  # as the shell reads it
     examples = examples_of(parser)
-    assert examples and tail == examples[-1], f"{_id(path)} --help ends with {tail!r}"
+    assert examples and text.endswith(_flat(examples[-1])), f"{_id(path)} --help: {text!r}"
+    for line in parser.epilog.splitlines():
+        assert len(line) <= 80, f"{_id(path)}: {line!r} is cut by an 80-column terminal"
     assert parser.description, f"{_id(path)} --help says nothing of what it does"
     for example in examples:
         assert f"{example} ".startswith(f"{parser.prog} "), example
