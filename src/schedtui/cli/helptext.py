@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import textwrap
 from typing import Any
 
 WIDTH = 78
@@ -20,7 +21,8 @@ def command(group: Any, name: str, summary: str, *examples: str,
     if examples:
         head = "example:" if len(examples) == 1 else "examples:"
         kwargs["epilog"] = "\n".join([head, *(f"  {_wrapped(line)}" for line in examples)])
-    return group.add_parser(name, help=summary, description=summary, **kwargs)
+    return group.add_parser(name, help=summary, description=textwrap.fill(summary, WIDTH),
+                            **kwargs)
 
 
 def _wrapped(line: str) -> str:
