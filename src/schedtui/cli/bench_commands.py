@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from schedtui.cli import output
+from schedtui.cli.helptext import command
 from schedtui.domain.errors import DeskError, invalid
 
 
@@ -47,10 +48,13 @@ def _progress(message: str) -> None:
 
 
 def register(sub, int_type: Callable[[str], int]) -> None:
-    p = sub.add_parser("bench-data", help="build the benchmark data set into --db FILE")
-    p.add_argument("--db", default=argparse.SUPPRESS, help="the new SQLite file to build "
-                   "(also accepted before the command)")
-    p.add_argument("--scale", type=float, default=1.0, help="1: 20 hubs, 1,000 series, "
-                   "about 100,000 occurrences and 200,000 seat entries")
-    p.add_argument("--seed", type=int_type, default=1)
+    p = command(sub, "bench-data", "build the benchmark data set into --db FILE",
+                "schedtui bench-data --db bench.db --scale 0.1")
+    p.add_argument("--db", default=argparse.SUPPRESS, metavar="FILE",
+                   help="the new SQLite file to build (also accepted before the command)")
+    p.add_argument("--scale", type=float, default=1.0, metavar="FACTOR",
+                   help="1: 20 hubs, 1,000 series, about 100,000 occurrences and 200,000 "
+                   "seat entries")
+    p.add_argument("--seed", type=int_type, default=1, metavar="N",
+                   help="the random seed: the same seed builds the same data (default: 1)")
     p.set_defaults(handler=bench_data)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from schedtui.cli import bench_commands, interop_commands, mail_commands, output, week_commands
+from schedtui.cli.helptext import command
 from schedtui.domain import parse
 from schedtui.domain.errors import invalid
 
@@ -580,221 +581,286 @@ def _print_series(view) -> None:
 
 
 def _series_options(parser: argparse.ArgumentParser, int_type: IntType, *, creating: bool):
-    parser.add_argument("--name", required=creating)
-    parser.add_argument("--description")
-    parser.add_argument("--timezone", help="IANA zone; defaults to the hub's")
-    parser.add_argument("--start", required=creating, help="YYYY-MM-DD[THH:MM], local")
-    parser.add_argument("--at", help="times of day: HH:MM[,HH:MM...], each optionally "
-                        "/MO+WE for some weekdays only")
-    parser.add_argument("--duration", type=int_type, required=creating, help="minutes, 1..1440")
-    parser.add_argument("--rrule", required=creating, action="append",
+    parser.add_argument("--name", required=creating, help="the series' name")
+    parser.add_argument("--description", help="a longer text for the people who book")
+    parser.add_argument("--timezone", metavar="ZONE", help="IANA zone; defaults to the hub's")
+    parser.add_argument("--start", required=creating, metavar="WHEN",
+                        help="YYYY-MM-DD[THH:MM], local")
+    parser.add_argument("--at", metavar="TIMES", help="times of day: HH:MM[,HH:MM...], each "
+                        "optionally /MO+WE for some weekdays only")
+    parser.add_argument("--duration", type=int_type, required=creating, metavar="MINUTES",
+                        help="minutes, 1..1440")
+    parser.add_argument("--rrule", required=creating, action="append", metavar="RULE",
                         help="RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=MO;COUNT=12; repeat it "
                         "for a rule set of several rules (the first is the main one)")
-    parser.add_argument("--rdate", dest="rdates", action="append", help="an added date "
-                        "(YYYY-MM-DD: every time of day) or instant (YYYY-MM-DDTHH:MM), local; "
-                        "repeatable")
-    parser.add_argument("--exrule", dest="exrules", action="append",
+    parser.add_argument("--rdate", dest="rdates", action="append", metavar="WHEN",
+                        help="an added date (YYYY-MM-DD: every time of day) or instant "
+                        "(YYYY-MM-DDTHH:MM), local; repeatable")
+    parser.add_argument("--exrule", dest="exrules", action="append", metavar="RULE",
                         help="a rule whose instances are left out (RFC 2445 EXRULE); repeatable")
-    parser.add_argument("--exdate", dest="exdates", action="append",
+    parser.add_argument("--exdate", dest="exdates", action="append", metavar="WHEN",
                         help="a date or instant left out, as --rdate; repeatable")
-    parser.add_argument("--capacity", help="1..10000 or unlimited")
+    parser.add_argument("--capacity", metavar="SEATS", help="1..10000 or unlimited")
     parser.add_argument("--location", help="a place, or an https:// address (virtual)")
-    parser.add_argument("--host")
+    parser.add_argument("--host", help="who runs the sessions")
     parser.add_argument("--registration", choices=("all_sessions", "single_session",
-                                                   "multiple_sessions"))
-    parser.add_argument("--horizon-weeks", type=int_type, dest="horizon_weeks")
-    parser.add_argument("--max-seats", type=int_type, dest="max_seats")
+                                                   "multiple_sessions"),
+                        help="what a booking holds: every session, one session, or the "
+                        "sessions the person picks")
+    parser.add_argument("--horizon-weeks", type=int_type, dest="horizon_weeks", metavar="WEEKS",
+                        help="how far ahead a series without an end is planned")
+    parser.add_argument("--max-seats", type=int_type, dest="max_seats", metavar="N",
+                        help="the most seats one booking may take")
     parser.add_argument("--require-approval", dest="require_approval", action="store_const",
-                        const=True)
+                        const=True, help="bookings wait for the organizer's approval")
     if not creating:
         parser.add_argument("--no-approval", dest="require_approval", action="store_const",
-                            const=False)
+                            const=False, help="bookings are confirmed without approval")
     parser.add_argument("--waitlist", choices=("strict", "first_fit"),
                         help="strict: first come first served (the default); first_fit: "
                         "freed seats go to the earliest requests that fit")
     parser.add_argument("--on-blackout", dest="on_blackout", choices=("skip", "shift", "ignore"),
                         help="on the hub's blackout days: skip (the default), shift to the "
                         "next free day, or ignore")
-    parser.add_argument("--booking-min-hours", dest="booking_min_hours")
-    parser.add_argument("--booking-max-days", dest="booking_max_days")
+    parser.add_argument("--booking-min-hours", dest="booking_min_hours", metavar="HOURS",
+                        help="bookings close this many hours before a session (off: never)")
+    parser.add_argument("--booking-max-days", dest="booking_max_days", metavar="DAYS",
+                        help="bookings open this many days before a session (off: any time)")
+
+
+_IDEMPOTENCY = "a key of your choice: a repeated command with the same key changes nothing"
 
 
 def register(sub, int_type: IntType) -> None:
-    hub = sub.add_parser("hub", help="hubs").add_subparsers(dest="action", required=True,
-                                                            metavar="ACTION")
-    p = hub.add_parser("add", help="add a hub")
-    p.add_argument("name")
-    p.add_argument("--timezone", default="UTC")
-    p.add_argument("--idempotency-key", dest="idempotency_key")
+    hub = command(sub, "hub", "hubs: the places series belong to").add_subparsers(
+        dest="action", required=True, metavar="ACTION",
+        help="what to do; each has its own --help")
+    p = command(hub, "add", "add a hub",
+                "schedtui hub add 'Berlin studio' --timezone Europe/Berlin")
+    p.add_argument("name", help="the hub's name")
+    p.add_argument("--timezone", default="UTC", metavar="ZONE",
+                   help="IANA zone of its series (default: UTC)")
+    p.add_argument("--idempotency-key", dest="idempotency_key", metavar="KEY", help=_IDEMPOTENCY)
     p.set_defaults(handler=hub_add)
-    p = hub.add_parser("list", help="list hubs")
+    p = command(hub, "list", "list hubs", "schedtui hub list --all")
     p.add_argument("--all", action="store_true", help="include archived hubs")
     p.set_defaults(handler=hub_list)
-    p = hub.add_parser("edit", help="rename a hub or change its time zone (the default for "
-                       "its new series; the series it has keep theirs)")
-    p.add_argument("id", type=int_type)
+    p = command(hub, "edit", "rename a hub or change its time zone (the default for its new "
+                "series; the series it has keep theirs)",
+                "schedtui hub edit 1 --timezone Europe/Vienna --dry-run",
+                "schedtui hub edit 1 --name 'Vienna studio'")
+    p.add_argument("id", type=int_type, help="the hub's id")
     p.add_argument("--name", help="the new name")
-    p.add_argument("--timezone", help="the new time zone (IANA name, e.g. Europe/Berlin)")
+    p.add_argument("--timezone", metavar="ZONE",
+                   help="the new time zone (IANA name, e.g. Europe/Berlin)")
     p.add_argument("--dry-run", dest="dry_run", action="store_true",
                    help="only say what would change")
     p.set_defaults(handler=hub_edit)
-    for name, handler in (("show", hub_show), ("archive", hub_archive)):
-        p = hub.add_parser(name)
-        p.add_argument("id", type=int_type)
+    for name, summary, handler in (("show", "a hub's settings", hub_show),
+                                   ("archive", "archive a hub: hidden from lists, kept in the "
+                                    "log", hub_archive)):
+        p = command(hub, name, summary, f"schedtui hub {name} 1")
+        p.add_argument("id", type=int_type, help="the hub's id")
         p.set_defaults(handler=handler)
 
-    ser = sub.add_parser("series", help="series").add_subparsers(dest="action", required=True,
-                                                                 metavar="ACTION")
-    p = ser.add_parser("add", help="add a series")
-    p.add_argument("--hub", type=int_type, required=True)
-    p.add_argument("--draft", action="store_true")
-    p.add_argument("--idempotency-key", dest="idempotency_key")
+    ser = command(sub, "series", "series: recurring events and their rules").add_subparsers(
+        dest="action", required=True, metavar="ACTION",
+        help="what to do; each has its own --help")
+    p = command(ser, "add", "add a series",
+                "schedtui series add --hub 1 --name Yoga --start 2027-01-04T18:00 "
+                "--duration 60 --rrule 'FREQ=WEEKLY;BYDAY=MO;COUNT=12' --capacity 12",
+                "schedtui series add --hub 1 --name 'Swim course' --start 2027-03-01 "
+                "--at 07:00,18:30 --duration 45 --rrule 'FREQ=DAILY;COUNT=10' --draft")
+    p.add_argument("--hub", type=int_type, required=True, metavar="ID", help="the hub's id")
+    p.add_argument("--draft", action="store_true",
+                   help="keep it a draft: planned, not open for booking until published")
+    p.add_argument("--idempotency-key", dest="idempotency_key", metavar="KEY", help=_IDEMPOTENCY)
     _series_options(p, int_type, creating=True)
     p.set_defaults(handler=series_add)
-    p = ser.add_parser("list")
-    p.add_argument("--hub", type=int_type)
+    p = command(ser, "list", "list series", "schedtui series list --hub 1")
+    p.add_argument("--hub", type=int_type, metavar="ID", help="only this hub's series")
     p.set_defaults(handler=series_list)
-    p = ser.add_parser("show")
-    p.add_argument("id", type=int_type)
+    p = command(ser, "show", "a series' settings and rules", "schedtui series show 3")
+    p.add_argument("id", type=int_type, help="the series' id")
     p.set_defaults(handler=series_show)
-    p = ser.add_parser("edit", help="change a series; the future is re-planned")
-    p.add_argument("id", type=int_type)
+    p = command(ser, "edit", "change a series; the future is re-planned",
+                "schedtui series edit 3 --capacity 20 --location 'Room 2'",
+                "schedtui series edit 3 --rrule 'FREQ=WEEKLY;BYDAY=TU;UNTIL=20270630' --confirm")
+    p.add_argument("id", type=int_type, help="the series' id")
     p.add_argument("--confirm", action="store_true",
                    help="cancel dropped occurrences that hold registrations")
     _series_options(p, int_type, creating=False)
     p.set_defaults(handler=series_edit)
-    p = ser.add_parser("split", help="this and following: a new series from an occurrence on")
-    p.add_argument("id", type=int_type)
-    p.add_argument("--at-occurrence", type=int_type, required=True, dest="at_occurrence")
-    p.add_argument("--confirm", action="store_true")
+    p = command(ser, "split", "this and following: a new series from an occurrence on",
+                "schedtui series split 3 --at-occurrence 41 --start 2027-02-01T19:00")
+    p.add_argument("id", type=int_type, help="the series' id")
+    p.add_argument("--at-occurrence", type=int_type, required=True, dest="at_occurrence",
+                   metavar="ID", help="the first occurrence of the new series")
+    p.add_argument("--confirm", action="store_true",
+                   help="cancel dropped occurrences that hold registrations")
     _series_options(p, int_type, creating=False)
     p.set_defaults(handler=series_split)
-    for action in ("publish", "pause", "resume", "archive"):
-        p = ser.add_parser(action)
-        p.add_argument("id", type=int_type)
+    for action, summary in (("publish", "open a draft series for booking"),
+                            ("pause", "stop taking bookings for a while"),
+                            ("resume", "take bookings again after a pause"),
+                            ("archive", "end a series: hidden from lists, kept in the log")):
+        p = command(ser, action, summary, f"schedtui series {action} 3")
+        p.add_argument("id", type=int_type, help="the series' id")
         p.set_defaults(handler=series_status(action))
 
-    p = sub.add_parser("roll", help="plan series without an end up to their horizon")
-    p.add_argument("--series", type=int_type)
+    p = command(sub, "roll", "plan series without an end up to their horizon",
+                "schedtui roll", "schedtui roll --series 3")
+    p.add_argument("--series", type=int_type, metavar="ID", help="only this series")
     p.set_defaults(handler=roll)
 
-    occ = sub.add_parser("occ", help="occurrences").add_subparsers(dest="action", required=True,
-                                                                   metavar="ACTION")
-    p = occ.add_parser("list")
-    p.add_argument("series_id", type=int_type)
-    p.add_argument("--from", dest="from_")
-    p.add_argument("--to")
+    occ = command(sub, "occ", "occurrences: the single sessions of a series").add_subparsers(
+        dest="action", required=True, metavar="ACTION",
+        help="what to do; each has its own --help")
+    p = command(occ, "list", "a series' occurrences",
+                "schedtui occ list 3 --from 2027-01-01 --to 2027-01-31")
+    p.add_argument("series_id", type=int_type, metavar="SERIES", help="the series' id")
+    p.add_argument("--from", dest="from_", metavar="DATE", help="first day, YYYY-MM-DD")
+    p.add_argument("--to", metavar="DATE", help="last day, YYYY-MM-DD, inclusive")
     p.set_defaults(handler=occ_list)
-    p = occ.add_parser("show")
-    p.add_argument("id", type=int_type)
+    p = command(occ, "show", "one occurrence, with its seats", "schedtui occ show 41")
+    p.add_argument("id", type=int_type, help="the occurrence's id")
     p.set_defaults(handler=occ_show)
     several = "one or more occurrence ids: several change together or not at all"
-    for name, handler in (("cancel", occ_cancel), ("restore", occ_restore)):
-        p = occ.add_parser(name)
+    for name, summary, handler in (("cancel", "cancel occurrences; their people are told",
+                                    occ_cancel),
+                                   ("restore", "restore cancelled occurrences", occ_restore)):
+        p = command(occ, name, summary, f"schedtui occ {name} 41 42")
         p.add_argument("ids", type=int_type, nargs="+", metavar="ID", help=several)
         p.set_defaults(handler=handler)
-    p = occ.add_parser("move")
+    p = command(occ, "move", "move occurrences to another time",
+                "schedtui occ move 41 --start 2027-01-12T19:00",
+                "schedtui occ move 41 42 43 --by -30")
     p.add_argument("ids", type=int_type, nargs="+", metavar="ID", help=several)
     when = p.add_mutually_exclusive_group(required=True)
-    when.add_argument("--start", help="YYYY-MM-DDTHH:MM in the series' zone (one occurrence)")
+    when.add_argument("--start", metavar="WHEN",
+                      help="YYYY-MM-DDTHH:MM in the series' zone (one occurrence)")
     when.add_argument("--by", type=int_type, metavar="MINUTES",
                       help="move each by this many minutes on the local clock (negative: "
                       "earlier)")
-    p.add_argument("--duration", type=int_type)
+    p.add_argument("--duration", type=int_type, metavar="MINUTES",
+                   help="a new length, 1..1440 minutes")
     p.set_defaults(handler=occ_move)
-    p = occ.add_parser("set")
+    p = command(occ, "set", "change the capacity, place or host of occurrences",
+                "schedtui occ set 41 --capacity 8 --demote",
+                "schedtui occ set 41 42 --location 'Room 3' --host 'Ana Silva'")
     p.add_argument("ids", type=int_type, nargs="+", metavar="ID", help=several)
-    p.add_argument("--capacity")
-    p.add_argument("--location")
-    p.add_argument("--host")
+    p.add_argument("--capacity", metavar="SEATS", help="1..10000 or unlimited")
+    p.add_argument("--location", help="a place, or an https:// address (virtual)")
+    p.add_argument("--host", help="who runs the session")
     p.add_argument("--demote", action="store_true",
                    help="on a capacity cut, move the newest confirmed seats to the waitlist")
     p.set_defaults(handler=occ_set)
-    p = occ.add_parser("undo", help="undo the last occurrence edit of a series")
-    p.add_argument("series_id", type=int_type)
+    p = command(occ, "undo", "undo the last occurrence edit of a series", "schedtui occ undo 3")
+    p.add_argument("series_id", type=int_type, metavar="SERIES", help="the series' id")
     p.set_defaults(handler=occ_undo)
 
-    black = sub.add_parser("blackout", help="days a hub holds no sessions").add_subparsers(
-        dest="action", required=True, metavar="ACTION")
-    p = black.add_parser("add", help="black out days (local to the hub's zone, inclusive)")
-    p.add_argument("--hub", type=int_type, required=True)
-    p.add_argument("--from", dest="from_", required=True, help="YYYY-MM-DD")
-    p.add_argument("--to", help="YYYY-MM-DD (default: the --from day)")
-    p.add_argument("--reason", default="")
+    black = command(sub, "blackout", "days a hub holds no sessions").add_subparsers(
+        dest="action", required=True, metavar="ACTION",
+        help="what to do; each has its own --help")
+    p = command(black, "add", "black out days (local to the hub's zone, inclusive)",
+                "schedtui blackout add --hub 1 --from 2027-12-24 --to 2027-12-31 "
+                "--reason 'Winter break' --confirm")
+    p.add_argument("--hub", type=int_type, required=True, metavar="ID", help="the hub's id")
+    p.add_argument("--from", dest="from_", required=True, metavar="DATE", help="YYYY-MM-DD")
+    p.add_argument("--to", metavar="DATE", help="YYYY-MM-DD (default: the --from day)")
+    p.add_argument("--reason", default="", help="why, shown in lists and notices")
     p.add_argument("--confirm", action="store_true",
                    help="cancel or move occurrences people hold seats in, and tell them")
     p.set_defaults(handler=blackout_add)
-    p = black.add_parser("list")
-    p.add_argument("--hub", type=int_type, required=True)
+    p = command(black, "list", "a hub's blackouts", "schedtui blackout list --hub 1")
+    p.add_argument("--hub", type=int_type, required=True, metavar="ID", help="the hub's id")
     p.set_defaults(handler=blackout_list)
-    p = black.add_parser("remove", help="remove a blackout; restores what it cancelled")
-    p.add_argument("id", type=int_type)
+    p = command(black, "remove", "remove a blackout; restores what it cancelled",
+                "schedtui blackout remove 2")
+    p.add_argument("id", type=int_type, help="the blackout's id")
     p.set_defaults(handler=blackout_remove)
-    p = sub.add_parser("holidays", help="add a country's public holidays as blackouts")
-    p.add_argument("--hub", type=int_type, required=True)
+    p = command(sub, "holidays", "add a country's public holidays as blackouts",
+                "schedtui holidays --hub 1 --country DE --subdiv BY --year 2027 --confirm")
+    p.add_argument("--hub", type=int_type, required=True, metavar="ID", help="the hub's id")
     p.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 code, e.g. DE")
     p.add_argument("--subdiv", help="a subdivision, e.g. BY")
-    p.add_argument("--year", type=int_type, action="append", required=True)
-    p.add_argument("--confirm", action="store_true")
+    p.add_argument("--year", type=int_type, action="append", required=True,
+                   help="a year, e.g. 2027 (repeat for several)")
+    p.add_argument("--confirm", action="store_true",
+                   help="cancel or move occurrences people hold seats in, and tell them")
     p.set_defaults(handler=holidays_add)
 
-    p = sub.add_parser("log", help="the audit log")
-    p.add_argument("--series", type=int_type)
-    p.add_argument("--limit", type=int_type, default=200)
+    p = command(sub, "log", "the audit log", "schedtui log --series 3 --limit 20")
+    p.add_argument("--series", type=int_type, metavar="ID", help="only this series' entries")
+    p.add_argument("--limit", type=int_type, default=200, metavar="N",
+                   help="at most N entries, the newest (default: 200)")
     p.set_defaults(handler=log)
 
-    p = ser.add_parser("stats", help="capacity, seats, attendance and fill rate")
-    p.add_argument("id", type=int_type)
+    p = command(ser, "stats", "capacity, seats, attendance and fill rate",
+                "schedtui series stats 3")
+    p.add_argument("id", type=int_type, help="the series' id")
     p.set_defaults(handler=series_stats)
 
-    reg = sub.add_parser("reg", help="registrations").add_subparsers(dest="action",
-                                                                      required=True,
-                                                                      metavar="ACTION")
-    p = reg.add_parser("add", help="register a person")
-    p.add_argument("series_id", type=int_type)
-    p.add_argument("--email", required=True)
-    p.add_argument("--name", required=True)
-    p.add_argument("--phone")
-    p.add_argument("--occ", type=int_type, action="append", default=[],
+    reg = command(sub, "reg", "registrations: people's seats").add_subparsers(
+        dest="action", required=True, metavar="ACTION",
+        help="what to do; each has its own --help")
+    p = command(reg, "add", "register a person",
+                "schedtui reg add 3 --email ana@example.org --name 'Ana Silva'",
+                "schedtui reg add 5 --email bo@example.org --name 'Bo Berg' --occ 61 --seats 2")
+    p.add_argument("series_id", type=int_type, metavar="SERIES", help="the series' id")
+    p.add_argument("--email", required=True, help="the person's e-mail address")
+    p.add_argument("--name", required=True, help="the person's name")
+    p.add_argument("--phone", help="a phone number")
+    p.add_argument("--occ", type=int_type, action="append", default=[], metavar="ID",
                    help="a chosen occurrence (repeat for several)")
-    p.add_argument("--seats", type=int_type, default=1)
-    p.add_argument("--idempotency-key", dest="idempotency_key")
+    p.add_argument("--seats", type=int_type, default=1, metavar="N",
+                   help="seats for this booking (default: 1)")
+    p.add_argument("--idempotency-key", dest="idempotency_key", metavar="KEY", help=_IDEMPOTENCY)
     p.set_defaults(handler=reg_add)
-    p = reg.add_parser("list")
-    p.add_argument("--series", type=int_type)
-    p.add_argument("--occ", type=int_type)
+    p = command(reg, "list", "registrations of a series or an occurrence",
+                "schedtui reg list --series 3", "schedtui reg list --occ 41")
+    p.add_argument("--series", type=int_type, metavar="ID", help="only this series")
+    p.add_argument("--occ", type=int_type, metavar="ID", help="only this occurrence")
     p.set_defaults(handler=reg_list)
-    p = reg.add_parser("show")
-    p.add_argument("id", type=int_type)
+    p = command(reg, "show", "one registration and its seats", "schedtui reg show 7")
+    p.add_argument("id", type=int_type, help="the registration's id")
     p.set_defaults(handler=reg_show)
-    for name in ("cancel", "approve", "decline"):
-        p = reg.add_parser(name)
-        p.add_argument("id", type=int_type)
+    for name, summary in (("cancel", "cancel a registration; its seats are freed for the waitlist"),
+                          ("approve", "approve a registration waiting for approval"),
+                          ("decline", "decline a registration waiting for approval")):
+        p = command(reg, name, summary, f"schedtui reg {name} 7")
+        p.add_argument("id", type=int_type, help="the registration's id")
         p.set_defaults(handler=reg_action(name))
-    p = reg.add_parser("switch", help="move a seat to another occurrence in one step")
-    p.add_argument("id", type=int_type)
-    p.add_argument("--from", dest="from_occ", type=int_type, required=True)
-    p.add_argument("--to", dest="to_occ", type=int_type, required=True)
+    p = command(reg, "switch", "move a seat to another occurrence in one step",
+                "schedtui reg switch 7 --from 41 --to 42")
+    p.add_argument("id", type=int_type, help="the registration's id")
+    p.add_argument("--from", dest="from_occ", type=int_type, required=True, metavar="OCC",
+                   help="the occurrence the seat is in")
+    p.add_argument("--to", dest="to_occ", type=int_type, required=True, metavar="OCC",
+                   help="the occurrence it moves to")
     p.set_defaults(handler=reg_switch)
 
-    p = sub.add_parser("checkin", help="mark a seat attended")
-    p.add_argument("reg_id", type=int_type)
-    p.add_argument("--occ", type=int_type, required=True)
-    p.add_argument("--undo", action="store_true")
+    p = command(sub, "checkin", "mark a seat attended",
+                "schedtui checkin 7 --occ 41", "schedtui checkin 7 --occ 41 --undo")
+    p.add_argument("reg_id", type=int_type, metavar="REG", help="the registration's id")
+    p.add_argument("--occ", type=int_type, required=True, metavar="ID",
+                   help="the occurrence attended")
+    p.add_argument("--undo", action="store_true", help="take the check-in back")
     p.set_defaults(handler=checkin)
 
-    box = sub.add_parser("outbox", help="notices to send").add_subparsers(
-        dest="action", required=True, metavar="ACTION")
-    p = box.add_parser("list")
+    box = command(sub, "outbox", "notices to send").add_subparsers(
+        dest="action", required=True, metavar="ACTION",
+        help="what to do; each has its own --help")
+    p = command(box, "list", "the notices waiting to be sent", "schedtui outbox list")
     p.add_argument("--all", action="store_true", help="include exported notices")
     p.set_defaults(handler=outbox_list)
-    p = box.add_parser("export", help="write notices as .eml files")
-    p.add_argument("dir")
-    p.add_argument("--all", action="store_true")
+    p = command(box, "export", "write notices as .eml files", "schedtui outbox export mail/")
+    p.add_argument("dir", help="the folder to write the .eml files into")
+    p.add_argument("--all", action="store_true", help="include notices exported before")
     p.set_defaults(handler=outbox_export)
     mail_commands.register(sub, int_type, box)
 
-    p = sub.add_parser("overview", help="every hub and series, briefly")
+    p = command(sub, "overview", "every hub and series, briefly", "schedtui overview")
     p.set_defaults(handler=overview)
     interop_commands.register(sub, int_type)
     bench_commands.register(sub, int_type)

@@ -7,6 +7,7 @@ import argparse
 from collections.abc import Callable
 
 from schedtui.cli import output, week_commands
+from schedtui.cli.helptext import command
 
 IntType = Callable[[str], int]
 
@@ -100,37 +101,49 @@ def backup_cmd(args, as_json):
 
 def register(sub, int_type: IntType) -> None:
     """Add ``export``, ``import`` and ``backup`` to the command line."""
-    exp = sub.add_parser("export", help="write iCalendar or CSV").add_subparsers(
-        dest="action", required=True, metavar="FORMAT")
-    p = exp.add_parser("ics", help="series, a hub, or one person's seats as iCalendar")
+    exp = command(sub, "export", "write iCalendar or CSV").add_subparsers(
+        dest="action", required=True, metavar="FORMAT",
+        help="the format; each has its own --help")
+    p = command(exp, "ics", "series, a hub, or one person's seats as iCalendar",
+                "schedtui export ics --series 3 -o yoga.ics",
+                "schedtui export ics --attendee ana@example.org")
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--series", type=int_type)
-    which.add_argument("--hub", type=int_type)
+    which.add_argument("--series", type=int_type, metavar="ID", help="one series")
+    which.add_argument("--hub", type=int_type, metavar="ID", help="every series of a hub")
     which.add_argument("--attendee", metavar="EMAIL", help="a personal feed of confirmed seats")
     p.add_argument("-o", "--output", metavar="FILE", help="write here (default: print)")
     p.set_defaults(handler=export_ics_cmd)
-    p = exp.add_parser("csv", help="attendees as CSV (one row per seat)")
+    p = command(exp, "csv", "attendees as CSV (one row per seat)",
+                "schedtui export csv --series 3 -o attendees.csv",
+                "schedtui export csv --occ 41")
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--occ", type=int_type)
-    which.add_argument("--series", type=int_type)
+    which.add_argument("--occ", type=int_type, metavar="ID", help="one occurrence's attendees")
+    which.add_argument("--series", type=int_type, metavar="ID", help="a series' attendees")
     p.add_argument("-o", "--output", metavar="FILE", help="write here (default: print)")
     p.set_defaults(handler=export_csv_cmd)
     week_commands.register_export(exp, int_type)
 
-    imp = sub.add_parser("import", help="read iCalendar or CSV").add_subparsers(
-        dest="action", required=True, metavar="FORMAT")
-    p = imp.add_parser("ics", help="events become series in a hub (all or nothing)")
-    p.add_argument("file")
-    p.add_argument("--hub", type=int_type, required=True)
+    imp = command(sub, "import", "read iCalendar or CSV").add_subparsers(
+        dest="action", required=True, metavar="FORMAT",
+        help="the format; each has its own --help")
+    p = command(imp, "ics", "events become series in a hub (all or nothing)",
+                "schedtui import ics courses.ics --hub 1 --dry-run",
+                "schedtui import ics courses.ics --hub 1 --skip-unsupported")
+    p.add_argument("file", help="the .ics file to read")
+    p.add_argument("--hub", type=int_type, required=True, metavar="ID",
+                   help="the hub the series go to")
     p.add_argument("--skip-unsupported", action="store_true", dest="skip_unsupported",
                    help="import the other events when some cannot be held; list those")
     p.add_argument("--dry-run", action="store_true", dest="dry_run",
                    help="show what would be imported")
     p.set_defaults(handler=import_ics_cmd)
-    p = imp.add_parser("csv", help="register the people in a CSV file")
-    p.add_argument("file")
-    p.add_argument("--series", type=int_type, required=True)
-    p.add_argument("--occ", type=int_type, action="append", default=[],
+    p = command(imp, "csv", "register the people in a CSV file",
+                "schedtui import csv people.csv --series 3 --dry-run",
+                "schedtui import csv people.csv --series 5 --occ 61 --skip-bad-rows")
+    p.add_argument("file", help="the .csv file to read (email and name columns)")
+    p.add_argument("--series", type=int_type, required=True, metavar="ID",
+                   help="the series they register for")
+    p.add_argument("--occ", type=int_type, action="append", default=[], metavar="ID",
                    help="a chosen occurrence (repeat for several)")
     p.add_argument("--skip-bad-rows", action="store_true", dest="skip_bad_rows",
                    help="import the good rows even when some are malformed")
@@ -138,7 +151,8 @@ def register(sub, int_type: IntType) -> None:
                    help="apply every rule, then save nothing")
     p.set_defaults(handler=import_csv_cmd)
 
-    p = sub.add_parser("backup", help="a consistent copy of the database file")
-    p.add_argument("file")
+    p = command(sub, "backup", "a consistent copy of the database file",
+                "schedtui backup schedtui-2027-01-04.db")
+    p.add_argument("file", help="the copy to write")
     p.add_argument("--force", action="store_true", help="replace an existing file")
     p.set_defaults(handler=backup_cmd)

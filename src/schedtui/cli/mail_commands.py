@@ -7,6 +7,7 @@ import argparse
 from collections.abc import Callable
 
 from schedtui.cli import output
+from schedtui.cli.helptext import command
 
 IntType = Callable[[str], int]
 
@@ -49,7 +50,10 @@ def config_show(args, as_json):
 
 
 def register(sub, int_type: IntType, outbox: argparse._SubParsersAction) -> None:
-    p = outbox.add_parser("send", help="send the waiting notices by SMTP")
+    p = command(outbox, "send", "send the waiting notices by SMTP",
+                "schedtui outbox send --dry-run",
+                "schedtui outbox send --smtp smtp://desk@mail.example.org:587 "
+                "--from 'Yoga desk <desk@example.org>'")
     p.add_argument("--smtp", metavar="URL", help="smtp://[user@]host[:587] (STARTTLS), "
                    "smtps://[user@]host[:465] or smtp://localhost:1025; default: "
                    "SCHEDTUI_SMTP_URL, then the config file")
@@ -61,7 +65,9 @@ def register(sub, int_type: IntType, outbox: argparse._SubParsersAction) -> None
                    help="list what would be sent; connect to nothing, change nothing")
     p.set_defaults(handler=outbox_send)
 
-    config = sub.add_parser("config", help="settings").add_subparsers(
-        dest="action", required=True, metavar="ACTION")
-    p = config.add_parser("show", help="the settings in force (the password hidden)")
+    config = command(sub, "config", "settings").add_subparsers(
+        dest="action", required=True, metavar="ACTION",
+        help="what to do; each has its own --help")
+    p = command(config, "show", "the settings in force (the password hidden)",
+                "schedtui config show")
     p.set_defaults(handler=config_show)

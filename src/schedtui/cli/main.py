@@ -21,6 +21,11 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # the examples at the end of each command's help keep their lines
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
 
@@ -97,15 +102,21 @@ class _GuardedOutput:
 
 
 def build_parser() -> Parser:
-    from schedtui.cli import commands
+    from schedtui.cli import commands, completion_commands
 
-    parser = Parser(prog="schedtui", description="A scheduling desk for recurring events.")
+    parser = Parser(prog="schedtui", description="A scheduling desk for recurring events. "
+                    "Add --json to any command for its output as JSON.",
+                    epilog="examples:\n  schedtui --db desk.db\n  schedtui occ list 3 "
+                    "--from 2027-01-04 --json\n\n`schedtui COMMAND --help` shows a command's "
+                    "options and an example.")
     parser.add_argument("--db", help="database file or URL (default: SCHEDTUI_DB, then the "
                         "file in your data folder)")
     parser.add_argument("--demo", action="store_true", help="open the desk on fresh demo data")
     parser.add_argument("--version", action="store_true", help="print the version")
-    sub = parser.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND",
+                                help="a scripting command; with none, the desk opens")
     commands.register(sub, _int)
+    completion_commands.register(sub)
     return parser
 
 

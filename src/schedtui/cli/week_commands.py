@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from schedtui.cli import output
+from schedtui.cli.helptext import command
 from schedtui.domain import parse
 
 IntType = Callable[[str], int]
@@ -139,29 +140,38 @@ def _window_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--to", metavar="DATE", help="last day, inclusive")
 
 
+def _series_window_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="from_", metavar="DATE",
+                        help="first day, YYYY-MM-DD (default: the series' first)")
+    parser.add_argument("--to", metavar="DATE",
+                        help="last day, inclusive (default: the series' last)")
+
+
 def register(sub, int_type: IntType) -> None:
     """Add ``agenda``, ``conflicts`` and ``attendance`` to the command line."""
-    p = sub.add_parser("agenda", help="every occurrence of the week across series")
-    p.add_argument("--hub", type=int_type)
+    p = command(sub, "agenda", "every occurrence of the week across series",
+                "schedtui agenda", "schedtui agenda --hub 1 --from 2027-01-04 --to 2027-01-10")
+    p.add_argument("--hub", type=int_type, metavar="ID", help="only this hub's series")
     _window_options(p)
     p.add_argument("--drafts", action="store_true", help="include draft series")
     p.set_defaults(handler=agenda_cmd)
-    p = sub.add_parser("conflicts", help="hosts and places booked twice at once")
-    p.add_argument("--hub", type=int_type)
+    p = command(sub, "conflicts", "hosts and places booked twice at once",
+                "schedtui conflicts --from 2027-01-01 --to 2027-03-31")
+    p.add_argument("--hub", type=int_type, metavar="ID", help="only this hub's series")
     _window_options(p)
     p.set_defaults(handler=conflicts_cmd)
-    p = sub.add_parser("attendance", help="a series' attendance: people by sessions")
-    p.add_argument("series_id", type=int_type, metavar="SERIES")
-    p.add_argument("--from", dest="from_", metavar="DATE")
-    p.add_argument("--to", metavar="DATE")
+    p = command(sub, "attendance", "a series' attendance: people by sessions",
+                "schedtui attendance 3 --from 2027-01-01 --to 2027-01-31")
+    p.add_argument("series_id", type=int_type, metavar="SERIES", help="the series' id")
+    _series_window_options(p)
     p.set_defaults(handler=attendance_cmd)
 
 
 def register_export(exp, int_type: IntType) -> None:
     """Add ``export attendance`` beside the other exports."""
-    p = exp.add_parser("attendance", help="a series' attendance grid as CSV")
-    p.add_argument("series_id", type=int_type, metavar="SERIES")
-    p.add_argument("--from", dest="from_", metavar="DATE")
-    p.add_argument("--to", metavar="DATE")
+    p = command(exp, "attendance", "a series' attendance grid as CSV",
+                "schedtui export attendance 3 -o attendance.csv")
+    p.add_argument("series_id", type=int_type, metavar="SERIES", help="the series' id")
+    _series_window_options(p)
     p.add_argument("-o", "--output", metavar="FILE", help="write here (default: print)")
     p.set_defaults(handler=export_attendance_cmd)
