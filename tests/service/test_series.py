@@ -276,3 +276,9 @@ def test_bulk_written_times_compare_equal_in_sql(store, hub):
     day = occurrences.list_occurrences(store, view.id, start=date(2025, 1, 20),
                                        end=date(2025, 1, 20))
     assert [o.id for o in day] == [occ[2].id]
+
+
+def test_rolling_a_series_that_is_not_there_says_so(store):
+    with pytest.raises(DeskError) as caught:
+        series.roll_horizons(store, series_id=999)
+    assert caught.value.code == "not_found"

@@ -845,6 +845,7 @@ def roll_horizons(store: Store, *, series_id: int | None = None,
                         Series.timezone, Series.start_date, Series.horizon_weeks)
                  .where(col(Series.status).in_(("published", "paused", "draft"))))
         if series_id is not None:
+            get(session, Series, series_id, "series")  # a series that is not there says so
             query = query.where(Series.id == series_id)
         candidates = session.exec(query).all()
     now = store.now()
