@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 
 from schedtui.domain.errors import DeskError, not_found
 from schedtui.services import notices
-from schedtui.services.common import get, naive_now
+from schedtui.services.common import get, naive_now, occurrence_label, sentence
 from schedtui.store import Store
 from schedtui.store.hot import HotSQL
 from schedtui.store.models import Attendee, Occurrence, Registration, SeatEntry, Series
@@ -361,7 +361,8 @@ def check_capacity_change(session: Session, occ: Occurrence, capacity: int | Non
             left -= entry.seats
         raise DeskError(
             "capacity_below_booked",
-            f"Occurrence {occ.id} has {taken} confirmed seats; a capacity of {capacity} is "
+            f"{sentence(occurrence_label(occ, session.get(Series, occ.series_id)))} has "
+            f"{taken} confirmed seats; a capacity of {capacity} is "
             f"{over} seat{'s' if over != 1 else ''} over. Choose at least {taken}, or move the "
             "newest confirmed seats to the waitlist.",
             occurrence=occ.id, confirmed=taken, over=over, who=names(session, going))
