@@ -362,3 +362,31 @@ async def test_no_roll_message_when_nothing_was_added(seeded, make_app):
         await settle(pilot)
         assert app.roll_progress is None
         assert not any("Horizon roll" in m for m in app.told)
+
+
+async def test_moving_a_series_with_people_in_it_names_who_was_told(seeded, make_app,
+                                                                     desk_store):
+    from schedtui.services import outbox, registrations
+    from schedtui.tui.screens.series_form import SeriesForm
+
+    for name in ("Ann", "Bo"):
+        registrations.register(desk_store, seeded.standup_id, name=name,
+                               email=f"{name.lower()}@example.org")
+    notices_before = len(outbox.list_notices(desk_store))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(SeriesScreen(seeded.hub_id, "Platform team"))
+        await settle(pilot)
+        await pilot.press("down", "e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, SeriesForm) and form.existing.id == seeded.standup_id
+        form.query_one("#location", Input).value = "Room 7"  # every session: a new place
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, SeriesForm)
+        assert any("saved" in m and "Told of the change: Ann, Bo." in m for m in app.told)
+    told = outbox.list_notices(desk_store)[notices_before:]
+    assert sorted(n.to_email for n in told) == ["ann@example.org", "bo@example.org"]

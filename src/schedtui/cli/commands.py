@@ -177,6 +177,8 @@ def series_edit(args, as_json):
     _print_series(view)
     print(f"\nRe-planned: {len(report.moved)} moved, {report.added} added, "
           f"{report.removed} removed, {len(report.cancelled)} cancelled.")
+    if report.told:
+        print(f"Told of the change: {', '.join(report.told)}.")
     week_commands.print_warnings(warnings)
 
 

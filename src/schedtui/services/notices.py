@@ -162,21 +162,21 @@ def _shown(session: Session, rows: Sequence[Occurrence]) -> dict[int, Shown]:
     return found
 
 
-def tell_changes(session: Session, store: Store, before: dict[int, Shown]) -> int:
+def tell_changes(session: Session, store: Store, before: dict[int, Shown]) -> list[str]:
     """Tell each person holding or awaiting a seat in an occurrence of
     ``before`` that changed (time, length, place, host) since: one notice per
     person for the whole change, listing each of their sessions with what it
     was. Cancelled and removed occurrences have notices of their own.
-    Returns the notices written."""
+    Returns the names of the people told, one notice each."""
     if not before:
-        return 0
+        return []
     session.flush()
     rows = [o for chunk in _chunks(list(before)) for o in session.exec(
         select(Occurrence).where(col(Occurrence.id).in_(chunk))) if o.status == "scheduled"]
     after = _shown(session, rows)
     changed = {i: shown for i, shown in after.items() if shown != before[i]}
     if not changed:
-        return 0
+        return []
     entries = sorted((e for chunk in _chunks(list(changed)) for e in session.exec(
         select(SeatEntry).where(col(SeatEntry.occurrence_id).in_(chunk))
         .where(col(SeatEntry.status).in_(HOLDING)))), key=lambda e: e.id)
@@ -188,6 +188,7 @@ def tell_changes(session: Session, store: Store, before: dict[int, Shown]) -> in
             Registration, entry.registration_id)
         registrations[registration.id] = registration
         per_person.setdefault(registration.attendee_id, []).append(entry)
+    told = []
     for attendee_id, held_entries in per_person.items():
         held_entries.sort(key=lambda e: (occ_rows[e.occurrence_id].start_utc,
                                          e.occurrence_id))
@@ -201,10 +202,11 @@ def tell_changes(session: Session, store: Store, before: dict[int, Shown]) -> in
                           f"{STATUS_WORDS.get(entry.status, entry.status)}; {what}"))
         registration = registrations[held_entries[0].registration_id]
         series = session.get(Series, occ_rows[held_entries[0].occurrence_id].series_id)
+        person = session.get(Attendee, attendee_id)
         notify(session, store, "moved" if only_times and len(lines) == 1 else "changed",
-               attendee=session.get(Attendee, attendee_id), registration=registration,
-               series=series, lines=lines)
-    return len(per_person)
+               attendee=person, registration=registration, series=series, lines=lines)
+        told.append(person.name or person.email)
+    return told
 
 
 def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:

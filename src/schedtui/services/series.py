@@ -86,6 +86,7 @@ class Replan:
     added: int = 0
     removed: int = 0
     cancelled: list[int] = field(default_factory=list)
+    told: list[str] = field(default_factory=list)  # people told their sessions changed
 
 
 # -- settings ----------------------------------------------------------------
@@ -697,7 +698,7 @@ def update_series(session: Session, store: Store, series: Series, *, confirm: bo
     session.flush()
     if report.added:
         on_occurrences_added(session, store, series)
-    notices.tell_changes(session, store, shown)
+    report.told = notices.tell_changes(session, store, shown)
     if before["waitlist"] != series.waitlist:
         _serve_waitlists(session, store, series)
     after = _state(session, series)

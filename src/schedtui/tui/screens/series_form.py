@@ -100,7 +100,8 @@ def dropped_message(exc: DeskError) -> str:
 
 
 class SeriesForm(FormScreen[Any]):
-    """Dismisses a SeriesView (new, edit) or (earlier, later) views (split)."""
+    """Dismisses a SeriesView (new), (SeriesView, Replan) (edit) or (earlier,
+    later) views (split)."""
 
     wide = True
 
@@ -328,7 +329,7 @@ class SeriesForm(FormScreen[Any]):
         if not changes:
             raise DeskError("invalid_value", "Nothing changed.")
         return lambda: series.edit_series(self.store, self.existing.id, confirm=confirm,
-                                          **changes)[0]
+                                          **changes)  # (view, the re-plan: who was told)
 
     def refused(self, exc: DeskError) -> None:
         if exc.code == "has_registrations":

@@ -112,10 +112,18 @@ class SeriesScreen(ListScreen):
 
             self.app.push_screen(SeriesForm(hub_id=self.hub_id, existing=view), self._saved)
 
-    def _saved(self, view: SeriesView | None) -> None:
-        if view is not None:
-            self.notify(f"Series {view.name} saved: {view.summary}.", markup=False)
-            self.reload()
+    def _saved(self, saved) -> None:
+        """After the form: a new series, or an edit's (view, re-plan)."""
+        if saved is None:
+            return
+        view, report = saved if isinstance(saved, tuple) else (saved, None)
+        message = f"Series {view.name} saved: {view.summary}."
+        if report is not None and report.told:
+            told = report.told
+            message += (f" Told of the change: {', '.join(told[:12])}"
+                        + (f" and {len(told) - 12} more" if len(told) > 12 else "") + ".")
+        self.notify(message, markup=False)
+        self.reload()
 
     def action_pause(self) -> None:
         view = self.current_item()
