@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from schedtui.domain.describe import describe
 from schedtui.domain.errors import DeskError
-from schedtui.domain.recurrence import Rule, Slot, describe, expand
+from schedtui.domain.recurrence import Rule, Slot, expand
 from schedtui.domain.zones import zone
 
 

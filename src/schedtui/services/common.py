@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlmodel import Session, SQLModel, col, func, select
 
 from schedtui.domain import recurrence as rec
+from schedtui.domain.describe import describe
 from schedtui.domain.errors import not_found
 from schedtui.domain.recurrence import Slot as PlanSlot
 from schedtui.domain.zones import from_utc_naive, iso_utc, zone
@@ -223,7 +224,7 @@ def series_view(session: Session, series: Series, now: datetime,
     return SeriesView(
         id=series.id, hub_id=series.hub_id, name=series.name, description=series.description,
         timezone=series.timezone, start=series.start_date.isoformat(), rrule=series.rrule,
-        summary=rec.describe(rule, [_time(r.at) for r in rows], series.start_date),
+        summary=describe(rule, [_time(r.at) for r in rows], series.start_date),
         times=[SlotView(r.at, r.weekdays.split(",") if r.weekdays else None, r.capacity,
                         r.fixed_capacity, r.host) for r in rows],
         duration_minutes=series.duration_minutes, capacity=series.capacity,

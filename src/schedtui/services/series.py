@@ -18,6 +18,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, func, select
 
 from schedtui.domain import parse, text
+from schedtui.domain.describe import describe
 from schedtui.domain.errors import DeskError, invalid
 from schedtui.domain.parse import SlotSpec
 from schedtui.domain.recurrence import (
@@ -25,7 +26,6 @@ from schedtui.domain.recurrence import (
     Rule,
     RuleSet,
     check_slots,
-    describe,
     expand,
 )
 from schedtui.domain.recurrence import Slot as PlanSlot
