@@ -183,3 +183,16 @@ async def test_ics_import_of_a_bad_file_is_refused_in_words(seeded, make_app, tm
         assert "Refused: nothing was changed." in text and "not an iCalendar file" in text
         assert "Import (y)" not in str(app.screen.query_one("#yes").label) or \
             app.screen.query_one("#yes").has_class("-hidden")
+
+
+def test_the_csv_import_report_says_what_was_assumed_in_reading_the_file(seeded, desk_store,
+                                                                         tmp_path):
+    from schedtui.interop.csvio import import_attendees
+    from schedtui.tui.screens.interop import csv_import_report
+
+    source = tmp_path / "legacy.csv"  # an old spreadsheet's Windows-1252, not UTF-8
+    source.write_bytes("Name,Email\nZoë Ünal,zoe@example.org\n".encode("cp1252"))
+    report = import_attendees(desk_store, source, seeded.standup_id, dry_run=True)
+    assert report.notes, "reading a legacy encoding is noted"
+    shown = csv_import_report(report).plain
+    assert all(note in shown for note in report.notes)

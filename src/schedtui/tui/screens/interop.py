@@ -215,6 +215,8 @@ def csv_import_report(report) -> Text:
     text.append(f"\n{len(report.rows)} rows read from {report.path}\n", "dim")
     text.append(f"{report.encoding}, delimiter {report.delimiter!r}; columns: " +
                 ", ".join(f"{k} ← {v}" for k, v in report.columns.items()) + "\n", "dim")
+    for note in report.notes:  # what was assumed in reading the file
+        text.append(f"{note}\n", "yellow")
     refused = [r for r in report.rows if r.outcome in ("refused", "skipped")]
     if refused:
         text.append(f"\n{len(refused)} row(s) not imported:\n", "bold")
