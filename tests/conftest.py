@@ -116,3 +116,13 @@ def cli(db_path, capsys, monkeypatch):
         return status, (json.loads(out) if as_json and out.strip() else out)
 
     return run
+
+
+@pytest.fixture
+def server():
+    """A real SMTP server on 127.0.0.1 (aiosmtpd), stopped afterwards."""
+    from tests.mailserver import Server
+
+    running = Server().start()
+    yield running
+    running.stop()

@@ -117,3 +117,15 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
                     "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
                    check=True, capture_output=True)
     return cert, key
+
+
+SETTINGS = ("SCHEDTUI_SMTP_URL", "SCHEDTUI_FROM", "SCHEDTUI_SMTP_PASSWORD",
+            "SCHEDTUI_SMTP_CAFILE")
+
+
+def no_mail_settings(monkeypatch, config: Path) -> None:
+    """Never the user's own config file, server or password: ``config`` (which
+    need not exist) is the config file, and no mail setting is in the environment."""
+    monkeypatch.setenv("SCHEDTUI_CONFIG", str(config))
+    for name in SETTINGS:
+        monkeypatch.delenv(name, raising=False)

@@ -7,24 +7,14 @@ import json
 
 import pytest
 
-from tests.mailserver import Server, free_port
+from tests.mailserver import free_port, no_mail_settings
 
 
 @pytest.fixture(autouse=True)
 def config_file(tmp_path, monkeypatch):
     path = tmp_path / "config" / "config.toml"
-    monkeypatch.setenv("SCHEDTUI_CONFIG", str(path))
-    for name in ("SCHEDTUI_SMTP_URL", "SCHEDTUI_FROM", "SCHEDTUI_SMTP_PASSWORD",
-                 "SCHEDTUI_SMTP_CAFILE"):
-        monkeypatch.delenv(name, raising=False)
+    no_mail_settings(monkeypatch, path)
     return path
-
-
-@pytest.fixture
-def server():
-    running = Server().start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture

@@ -25,23 +25,13 @@ from schedtui.services.mailconfig import SmtpUrl, load_settings, parse_smtp_url
 from schedtui.services.registrations import register
 from schedtui.store import open_store
 from tests.conftest import NOW, snapshot
-from tests.mailserver import Server, free_port, self_signed
+from tests.mailserver import Server, free_port, no_mail_settings, self_signed
 
 
 @pytest.fixture(autouse=True)
 def no_user_config(tmp_path, monkeypatch):
     """Never the user's own config file or password."""
-    monkeypatch.setenv("SCHEDTUI_CONFIG", str(tmp_path / "no-config.toml"))
-    for name in ("SCHEDTUI_SMTP_URL", "SCHEDTUI_FROM", "SCHEDTUI_SMTP_PASSWORD",
-                 "SCHEDTUI_SMTP_CAFILE"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def server():
-    running = Server().start()
-    yield running
-    running.stop()
+    no_mail_settings(monkeypatch, tmp_path / "no-config.toml")
 
 
 @pytest.fixture

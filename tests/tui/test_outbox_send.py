@@ -8,23 +8,13 @@ from textual.widgets import ProgressBar, Static
 
 from schedtui.services import outbox, registrations
 from schedtui.tui.screens.outbox import OutboxScreen
-from tests.mailserver import Server, free_port
+from tests.mailserver import free_port, no_mail_settings
 from tests.tui.conftest import settle
 
 
 @pytest.fixture(autouse=True)
 def mail_env(tmp_path, monkeypatch):
-    monkeypatch.setenv("SCHEDTUI_CONFIG", str(tmp_path / "no-config.toml"))
-    for name in ("SCHEDTUI_SMTP_URL", "SCHEDTUI_FROM", "SCHEDTUI_SMTP_PASSWORD",
-                 "SCHEDTUI_SMTP_CAFILE"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def server():
-    running = Server().start()
-    yield running
-    running.stop()
+    no_mail_settings(monkeypatch, tmp_path / "no-config.toml")
 
 
 async def test_s_sends_the_waiting_notices_and_shows_their_states(seeded, make_app, desk_store,
