@@ -590,8 +590,8 @@ def _series_options(parser: argparse.ArgumentParser, int_type: IntType, *, creat
                         help="YYYY-MM-DD[THH:MM], local")
     parser.add_argument("--at", metavar="TIMES", help="times of day: HH:MM[,HH:MM...], each "
                         "optionally /MO+WE for some weekdays only")
-    parser.add_argument("--duration", type=int_type, required=creating, metavar="MINUTES",
-                        help="minutes, 1..1440")
+    parser.add_argument("--duration", required=creating, metavar="LENGTH",
+                        help="minutes (90) or days, hours, minutes (3d, 2d8h); up to 31 days")
     parser.add_argument("--rrule", required=creating, action="append", metavar="RULE",
                         help="RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=MO;COUNT=12; repeat it "
                         "for a rule set of several rules (the first is the main one)")
@@ -744,8 +744,8 @@ def register(sub, int_type: IntType) -> None:
     when.add_argument("--by", type=int_type, metavar="MINUTES",
                       help="move each by this many minutes on the local clock (negative: "
                       "earlier)")
-    p.add_argument("--duration", type=int_type, metavar="MINUTES",
-                   help="a new length, 1..1440 minutes")
+    p.add_argument("--duration", metavar="LENGTH",
+                   help="a new length: minutes (90) or days, hours, minutes (3d, 2d8h)")
     p.set_defaults(handler=occ_move)
     p = command(occ, "set", "change the capacity, place or host of occurrences",
                 "schedtui occ set 41 --capacity 8 --demote",

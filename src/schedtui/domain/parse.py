@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 
 from schedtui.domain.errors import DeskError, invalid
 from schedtui.domain.recurrence import WEEKDAYS
+from schedtui.domain.zones import MAX_SESSION_DAYS, MAX_SESSION_MINUTES
 
 MAX_CAPACITY = 10_000
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -159,6 +160,30 @@ def parse_positive(value: str | int, label: str, low: int, high: int) -> int:
     if not low <= number <= high:
         raise invalid(f"{label} must be {low}..{high}; got {number}.")
     return number
+
+
+_LENGTH = re.compile(r"^(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?$", re.IGNORECASE)
+
+
+def parse_duration(value: str | int, label: str = "Duration") -> int:
+    """A session's length in minutes: a whole number of minutes (``90``), or days,
+    hours and minutes (``3d``, ``2d8h``, ``1h30m``); 1 minute to
+    MAX_SESSION_DAYS days. Whole days are counted on the wall clock (see
+    :func:`schedtui.domain.zones.session_end`)."""
+    text = str(value).strip()
+    if re.fullmatch(r"[+-]?\d+", text):
+        minutes = int(text)
+    else:
+        found = _LENGTH.match(text) if text else None
+        if found is None or not any(found.groups()):
+            raise invalid(f'{label} "{text[:20]}" is not a length: give minutes (90) or '
+                          "days, hours and minutes (3d, 2d8h, 1h30m).")
+        days, hours, mins = (int(g or 0) for g in found.groups())
+        minutes = (days * 24 + hours) * 60 + mins
+    if not 1 <= minutes <= MAX_SESSION_MINUTES:
+        raise invalid(f"{label} must be 1 minute to {MAX_SESSION_DAYS} days "
+                      f"({MAX_SESSION_MINUTES:,} minutes); got {minutes:,} minutes.")
+    return minutes
 
 
 def require(condition: bool, code: str, message: str) -> None:

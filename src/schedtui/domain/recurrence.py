@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 from dateutil import rrule as du
 
 from schedtui.domain.errors import DeskError
+from schedtui.domain.zones import session_end
 
 MAX_OCCURRENCES = 5000
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -690,6 +691,8 @@ def expand(
         raise ValueError("a rule with no end needs a horizon")
     if rules.simple and not rules.main.timed:
         plan = _expand_dates(rules.main, start, tz, slots, horizon, limit)
+        if duration is not None and duration >= timedelta(days=1):
+            _check_gaps(plan.items, duration, rules)  # a session of days may reach the next
     else:
         plan = _expand_set(rules, start, tz, slots, horizon, limit, duration)
     if not plan.items and (rules.has_end or not _ever(rules, start, slots)):
@@ -843,11 +846,16 @@ def _localize(wall: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
 
 
 def _check_gaps(items: Sequence[Planned], duration: timedelta, rules: RuleSet) -> None:
-    """Sessions of one time of day must not overlap each other."""
+    """Sessions of one time of day must not overlap each other: each must end
+    (as :func:`session_end` places the end) by the time the next one starts."""
+    minutes = int(duration.total_seconds()) // 60
+    exact = duration < timedelta(days=1)
     last: dict[int, Planned] = {}
     for item in items:
         before = last.get(item.slot.key)
-        if before is not None and item.start_utc - before.start_utc < duration:
+        if before is not None and (
+                item.start_utc - before.start_utc < duration if exact else
+                session_end(before.start, minutes) > item.start_utc.replace(tzinfo=None)):
             gap = item.start_utc - before.start_utc
             raise _rule_error(
                 f"Sessions of {_span(duration)} would overlap: the rule set "
@@ -863,6 +871,11 @@ def _span(delta: timedelta) -> str:
     if seconds % 60:
         return f"{seconds} seconds"
     minutes = seconds // 60
+    if minutes > 1440 and not minutes % 60:
+        days, hours = divmod(minutes // 60, 24)
+        return f"{days} day{'s' if days != 1 else ''}" + (
+            f" {hours} hour{'s' if hours != 1 else ''}" if hours else "") + \
+            f" ({minutes:,} minutes)"
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 

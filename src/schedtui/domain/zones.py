@@ -85,13 +85,29 @@ def iso_utc(moment: datetime) -> str:
 
 DAY_MINUTES = 1440
 
+MAX_SESSION_DAYS = 31
+"""The longest a session may last, in days: a month-long course or camp fits;
+anything longer is a series of sessions, not one."""
+MAX_SESSION_MINUTES = MAX_SESSION_DAYS * DAY_MINUTES
+LONGEST_SESSION = timedelta(days=MAX_SESSION_DAYS, hours=1)
+"""The longest a session can last in real time: its whole days are counted on
+the wall clock, so a clock change inside it adds up to an hour."""
+
 
 def session_end(start: datetime, minutes: int) -> datetime:
     """The end, as naive UTC, of a session starting at the aware local ``start``
-    and lasting ``minutes``. A 24-hour session that starts at local midnight is
-    a whole day: it ends at the next local midnight, so on a clock-change day it
-    lasts 23 or 25 hours (as calendars show an all-day event)."""
-    if minutes == DAY_MINUTES and start.hour == 0 and start.minute == 0:
-        tz = start.tzinfo
-        return to_utc_naive(localize(start.date() + timedelta(days=1), time(), tz))
-    return to_utc_naive(start) + timedelta(minutes=minutes)
+    and lasting ``minutes``.
+
+    Whole days are counted on the wall clock, as RFC 5545 counts the days of a
+    DURATION (``P2DT8H``: two days later at the same local time, then eight
+    hours): a session of 1,440 minutes from local midnight is a whole day and
+    ends at the next midnight (23 or 25 hours on a clock-change day), three
+    days from midnight end at midnight three days later, and a session from
+    Friday 09:00 lasting 2 days 8 hours ends on Sunday at 17:00 even across a
+    clock change. A session under a day lasts exactly its minutes."""
+    days, rest = divmod(minutes, DAY_MINUTES)
+    if not days:
+        return to_utc_naive(start) + timedelta(minutes=minutes)
+    wall = start.replace(tzinfo=None) + timedelta(days=days)
+    return to_utc_naive(localize(wall.date(), wall.time(), start.tzinfo)) + \
+        timedelta(minutes=rest)

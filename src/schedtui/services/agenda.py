@@ -1,16 +1,18 @@
 """The organizer's week: every occurrence of every series in a window of days.
 
 A window is a span of local dates, inclusive; each occurrence is judged by the
-date it has in its own series' zone, as ``occ list`` shows it. The database is
-asked for a range of ``occurrence.start_utc`` (indexed) wide enough for any
-zone, and the few rows at the edges that fall outside their zone's dates are
-dropped here: the cost follows the window, not the number of series.
+date it has in its own series' zone, as ``occ list`` shows it; a session of
+more than a day that began before the window and runs into it is in the
+window too. The database is asked for a range of ``occurrence.start_utc`` (indexed)
+wide enough for any zone, widened by the longest a session may last and cut by
+``end_utc``, and the few rows at the edges that fall outside their zone's dates
+are dropped here: the cost follows the window, not the number of series.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +21,7 @@ from sqlalchemy import and_
 from sqlmodel import Session, col, func, select
 
 from schedtui.domain.errors import invalid
-from schedtui.domain.zones import from_utc_naive, iso_utc, zone
+from schedtui.domain.zones import LONGEST_SESSION, from_utc_naive, iso_utc, localize, zone
 from schedtui.services.common import get, naive_now
 from schedtui.store import Store
 from schedtui.store.engine import transaction
@@ -33,6 +35,8 @@ DEFAULT_DAYS = 7
 # each way for safety).
 _EARLY = timedelta(hours=15)
 _LATE = timedelta(hours=13)
+_DAY = timedelta(days=1)
+_FIRST = datetime(1, 1, 1)  # noqa: DTZ001 - naive UTC, as the store keeps
 
 
 @dataclass(frozen=True)
@@ -65,9 +69,21 @@ class Window:
             high = _day_start(self.start + timedelta(days=self.days), _LATE)
         return low, high
 
-    def holds(self, start_utc: datetime, tz_name: str, now: datetime) -> bool:
+    def holds(self, start_utc: datetime, end_utc: datetime, tz_name: str, now: datetime
+              ) -> bool:
+        """Whether an occurrence starts on a day of the window in its zone, or
+        lasts more than a day, started before the window and has not ended when
+        its first day begins (a session of an evening that runs past midnight
+        belongs to the day it starts on)."""
         first, last = self.dates(tz_name, now)
-        return first <= from_utc_naive(start_utc, _zone(tz_name)).date() <= last
+        day = from_utc_naive(start_utc, _zone(tz_name)).date()
+        if day > last:
+            return False
+        if day >= first:
+            return True
+        begins = localize(first, datetime.min.time(), _zone(tz_name))
+        return end_utc - start_utc > _DAY and end_utc > begins.astimezone(UTC).replace(
+            tzinfo=None)
 
 
 @lru_cache(maxsize=512)
@@ -122,12 +138,17 @@ def live_statuses(drafts: bool) -> tuple[str, ...]:
 
 def window_query(columns: tuple, span: Window, now: datetime, *, hub_id: int | None,
                  drafts: bool):
-    """``columns`` of the occurrences starting in the window's UTC range, their
-    series (and hub) joined, series filtered by status and hub."""
+    """``columns`` of the occurrences starting in the window's UTC range, or
+    earlier and still running at its start (a session lasts at most
+    LONGEST_SESSION, so the range on the indexed start is widened by that and
+    cut by the end), their series (and hub) joined, series filtered by status
+    and hub."""
     low, high = span.utc_bounds(now)
+    earliest = low - LONGEST_SESSION if low > _FIRST + LONGEST_SESSION else low
     query = (select(*columns).select_from(Occurrence)
              .join(Series, Series.id == Occurrence.series_id)
-             .where(Occurrence.start_utc >= low).where(Occurrence.start_utc < high)
+             .where(Occurrence.start_utc >= earliest).where(Occurrence.start_utc < high)
+             .where(Occurrence.end_utc > low)
              .where(col(Series.status).in_(live_statuses(drafts))))
     if hub_id is not None:
         query = query.where(Series.hub_id == hub_id)
@@ -158,7 +179,7 @@ def agenda_items(session: Session, span: Window, now: datetime, *, hub_id: int |
              .join(Hub, Hub.id == Series.hub_id)
              .outerjoin(Slot, Slot.id == Occurrence.slot_id)
              .order_by(Occurrence.start_utc, Occurrence.id))
-    rows = [r for r in session.exec(query).all() if span.holds(r[2], r[10], now)]
+    rows = [r for r in session.exec(query).all() if span.holds(r[2], r[3], r[10], now)]
     counts = _seat_counts(session, span, now, hub_id=hub_id, drafts=drafts)
     items = []
     for (occ_id, series_id, start_utc, end_utc, status, capacity, occ_host, occ_location,

@@ -7,8 +7,10 @@ archived series never count; those of draft series only when they are the ones
 being checked (a draft is not on anybody's calendar yet).
 
 Finding the occurrences that may overlap some given ones is a range query on
-``occurrence.start_utc`` (indexed) per stretch of time: an occurrence lasts at
-most a day, so whatever overlaps [start, end) starts in [start - 1 day, end).
+``occurrence.start_utc`` (indexed) per stretch of time, cut by ``end_utc``: an
+occurrence lasts at most LONGEST_SESSION (31 days and an hour), so whatever
+overlaps [start, end) starts in [start - LONGEST_SESSION, end) and ends after
+start.
 """
 
 from __future__ import annotations
@@ -23,16 +25,18 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, col, select
 
-from schedtui.domain.zones import from_utc_naive, zone
+from schedtui.domain.zones import LONGEST_SESSION, from_utc_naive, zone
 from schedtui.services.agenda import Window, window, window_query
 from schedtui.services.common import get, naive_now
 from schedtui.store import Store
 from schedtui.store.engine import transaction
 from schedtui.store.models import Hub, Occurrence, Series, Slot
 
-LONGEST = timedelta(minutes=1440)
-"""The longest an occurrence may last (durations are 1..1440 minutes everywhere)."""
+LONGEST = LONGEST_SESSION
+"""The longest an occurrence may last in real time (zones.MAX_SESSION_DAYS, and
+an hour for a clock change)."""
 
+_MERGE = timedelta(days=1)
 _RANGES_PER_QUERY = 200  # two parameters each: well under SQLite's limit
 _WEB = re.compile(r"^([a-z][a-z0-9+.\-]*://|www\.)", re.IGNORECASE)
 
@@ -105,14 +109,16 @@ def _live(query):
 
 
 def _spans(items: Sequence[Booked]) -> list[tuple[datetime, datetime]]:
-    """The start ranges to ask for, overlapping ones merged."""
+    """The stretches of time to ask about, overlapping ones merged: the rows
+    wanted start before a stretch's end and end after its start. Stretches less
+    than a day apart are merged (fewer ranges; the few rows between are
+    compared and dropped)."""
     spans: list[list[datetime]] = []
     for item in sorted(items, key=lambda b: b.start):
-        low, high = item.start - LONGEST, item.end
-        if spans and low <= spans[-1][1]:
-            spans[-1][1] = max(spans[-1][1], high)
+        if spans and item.start - _MERGE <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], item.end)
         else:
-            spans.append([low, high])
+            spans.append([item.start, item.end])
     return [(a, b) for a, b in spans]
 
 
@@ -176,7 +182,8 @@ def _around(session: Session, items: Sequence[Booked]) -> list[Booked]:
     found: list[Booked] = []
     for i in range(0, len(spans), _RANGES_PER_QUERY):
         chunk = spans[i:i + _RANGES_PER_QUERY]
-        in_spans = or_(*[and_(Occurrence.start_utc >= low, Occurrence.start_utc < high)
+        in_spans = or_(*[and_(Occurrence.start_utc >= low - LONGEST,
+                              Occurrence.start_utc < high, Occurrence.end_utc > low)
                          for low, high in chunk])
         own = or_(col(Occurrence.host).is_not(None), col(Occurrence.location).is_not(None))
         for which in (col(Occurrence.series_id).in_(series.scalar_subquery()), own):
@@ -304,7 +311,7 @@ def conflicts_in(session: Session, span: Window, now: datetime, *,
     query = (query.outerjoin(Slot, Slot.id == Occurrence.slot_id)
              .where(Occurrence.status != "cancelled"))
     checked = [b for b in map(_booked, session.exec(query).all())
-               if span.holds(b.start, b.timezone, now)]
+               if span.holds(b.start, b.end, b.timezone, now)]
     if not checked:
         return []
     return _pairs(checked, _around(session, checked))

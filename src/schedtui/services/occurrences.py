@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from schedtui.domain import parse, text
 from schedtui.domain.errors import DeskError, invalid
-from schedtui.domain.zones import localize, to_utc_naive, zone
+from schedtui.domain.zones import from_utc_naive, localize, session_end, to_utc_naive, zone
 from schedtui.services import audit, notices, seats
 from schedtui.services.common import get, naive_now, occurrence_label, occurrence_views, sentence
 from schedtui.services.series import check_location
@@ -78,8 +78,7 @@ def move_occurrence(store: Store, occurrence_id: int, start: datetime,
     """Move one occurrence to ``start`` (wall-clock time in the series' zone)."""
     if start.tzinfo is not None:
         raise invalid("Give the new start as a local time in the series' zone.")
-    duration = None if duration_minutes is None else parse.parse_positive(
-        duration_minutes, "Duration (minutes)", 1, 1440)
+    duration = None if duration_minutes is None else parse.parse_duration(duration_minutes)
     with store.write() as session:
         return _move(session, store, occurrence_id, start, duration)
 
@@ -91,7 +90,7 @@ def _move(session: Session, store: Store, occurrence_id: int, start: datetime,
     new_start = to_utc_naive(localize(start.date(), start.time(), zone(series.timezone)))
     if new_start < naive_now(store.now()):
         raise invalid("The new start is in the past.")
-    length = timedelta(minutes=duration) if duration else occ.end_utc - occ.start_utc
+    length = occ.end_utc - occ.start_utc
     clash = session.exec(select(Occurrence.id).where(Occurrence.series_id == series.id)
                          .where(Occurrence.id != occ.id)
                          .where(Occurrence.start_utc == new_start)).first()
@@ -100,6 +99,8 @@ def _move(session: Session, store: Store, occurrence_id: int, start: datetime,
                         "starts at that time.")
     before = audit.snapshot(occ, EDIT_FIELDS)
     occ.start_utc, occ.end_utc = new_start, new_start + length
+    if duration:  # whole days on the wall clock, as a series' sessions
+        occ.end_utc = session_end(from_utc_naive(new_start, zone(series.timezone)), duration)
     occ.mark_edited("start")
     if undo is not None:  # back to exactly what the move found, its mark included
         occ.start_utc, occ.end_utc = _utc(undo["start_utc"]), _utc(undo["end_utc"])

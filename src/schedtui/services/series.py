@@ -127,7 +127,7 @@ def _apply(series: Series, changes: dict[str, Any]) -> tuple[list[TimeSpec] | No
             series.rrule = Rule.parse(value).to_text()
             replan = True
         elif key == "duration_minutes":
-            series.duration_minutes = parse.parse_positive(value, "Duration (minutes)", 1, 1440)
+            series.duration_minutes = parse.parse_duration(value)
             replan = True
         elif key == "capacity":
             series.capacity = parse.check_capacity(value)
@@ -329,7 +329,7 @@ def _insert_occurrences(session: Session, series: Series, fresh: Sequence[Planne
     driver: materialization writes thousands of rows nobody holds yet, and
     SQLAlchemy's per-value type handling would dominate."""
     length = timedelta(minutes=series.duration_minutes)
-    whole_days = series.duration_minutes == DAY_MINUTES  # midnight to midnight: session_end
+    whole_days = series.duration_minutes >= DAY_MINUTES  # days on the wall clock: session_end
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         values = []

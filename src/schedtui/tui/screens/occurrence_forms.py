@@ -119,7 +119,7 @@ class MoveForm(FormScreen[OccurrenceView]):
 
     def build(self) -> Callable[[], OccurrenceView]:
         start = parse.parse_local_datetime(self.value("start"), "New start")
-        duration = parse.parse_positive(self.value("duration"), "Duration (minutes)", 1, 1440)
+        duration = parse.parse_duration(self.value("duration"))
         return lambda: occurrences.move_occurrence(self.store, self.occ.id, start, duration)
 
 

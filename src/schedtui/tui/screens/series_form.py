@@ -281,8 +281,7 @@ class SeriesForm(FormScreen[Any]):
         return {
             "name": self.value("name"), "start": inputs["start"], "rrule": inputs["rrule"],
             "timezone": inputs["timezone"], "times": inputs["times"],
-            "duration_minutes": parse.parse_positive(self.value("duration"),
-                                                     "Duration (minutes)", 1, 1440),
+            "duration_minutes": parse.parse_duration(self.value("duration")),
             "capacity": parse.parse_capacity(self.value("capacity")),
             "location": self.value("location"), "host": self.value("host"),
             "registration_option": self.query_one("#option", Select).value,
