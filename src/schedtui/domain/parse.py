@@ -167,9 +167,10 @@ _LENGTH = re.compile(r"^(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?$
 
 def parse_duration(value: str | int, label: str = "Duration") -> int:
     """A session's length in minutes: a whole number of minutes (``90``), or days,
-    hours and minutes (``3d``, ``2d8h``, ``1h30m``); 1 minute to
-    MAX_SESSION_DAYS days. Whole days are counted on the wall clock (see
-    :func:`schedtui.domain.zones.session_end`)."""
+    hours and minutes (``3d``, ``2d8h``, ``1h30m``); 0 minutes to MAX_SESSION_DAYS
+    days. 0 is a moment (RFC 5545 allows an event with no length: it has a start,
+    holds seats, and double-books a session running at that instant). Whole days
+    are counted on the wall clock (see :func:`schedtui.domain.zones.session_end`)."""
     text = str(value).strip()
     if re.fullmatch(r"[+-]?\d+", text):
         minutes = int(text)
@@ -180,8 +181,8 @@ def parse_duration(value: str | int, label: str = "Duration") -> int:
                           "days, hours and minutes (3d, 2d8h, 1h30m).")
         days, hours, mins = (int(g or 0) for g in found.groups())
         minutes = (days * 24 + hours) * 60 + mins
-    if not 1 <= minutes <= MAX_SESSION_MINUTES:
-        raise invalid(f"{label} must be 1 minute to {MAX_SESSION_DAYS} days "
+    if not 0 <= minutes <= MAX_SESSION_MINUTES:
+        raise invalid(f"{label} must be 0 minutes (a moment) to {MAX_SESSION_DAYS} days "
                       f"({MAX_SESSION_MINUTES:,} minutes); got {minutes:,} minutes.")
     return minutes
 

@@ -60,7 +60,15 @@ from schedtui.domain.recurrence import (
     format_until,
 )
 from schedtui.domain.recurrence import Slot as PlanSlot
-from schedtui.domain.zones import from_utc_naive, localize, to_utc_naive, zone
+from schedtui.domain.zones import (
+    LONGEST_SESSION,
+    MAX_SESSION_DAYS,
+    MAX_SESSION_MINUTES,
+    from_utc_naive,
+    localize,
+    to_utc_naive,
+    zone,
+)
 from schedtui.interop.common import Progress, read_input, tick
 from schedtui.interop.ics_zones import resolve
 from schedtui.services import audit
@@ -302,18 +310,22 @@ def _duration(master, start) -> int:
     else:
         length = DAY if not isinstance(start, datetime) else timedelta(0)
     if not isinstance(start, datetime):
-        if length > DAY:
-            raise _Unsupported(f"it is an all-day event of {length.days} days; a session lasts "
-                               "at most one day")
         if length < timedelta(0):
             raise _Unsupported("it ends before it starts")
-        return 1440
+        days = max(1, length.days)  # an end on its start day: the day (RFC 5545 3.6.1)
+        if days > MAX_SESSION_DAYS:
+            raise _Unsupported(f"it is an all-day event of {days} days; a session lasts at "
+                               f"most {MAX_SESSION_DAYS} days")
+        return days * 1440
     minutes, rest = divmod(int(length.total_seconds()), 60)
     if length < timedelta(0):
         raise _Unsupported("it ends before it starts")
-    if rest or not 1 <= minutes <= 1440:
-        raise _Unsupported(f"it lasts {length}; a session lasts 1 minute to 24 hours")
-    return minutes
+    if rest:
+        raise _Unsupported(f"it lasts {length}; the desk keeps lengths to the minute")
+    if minutes > MAX_SESSION_MINUTES:
+        raise _Unsupported(f"it lasts {length}; a session lasts at most {MAX_SESSION_DAYS} "
+                           "days")
+    return minutes  # 0: a moment (DTEND equal to DTSTART, or DURATION:PT0S)
 
 
 def _rules(master, name: str, notes: list[str], all_day: bool) -> list[str]:
@@ -357,9 +369,9 @@ def _rdates(master, zones: _Zones, tz_name: str, all_day: bool, at: time, minute
                 length = other if isinstance(other, timedelta) else other - begin
                 if not isinstance(begin, datetime) or all_day:
                     raise _Unsupported("an RDATE period on an all-day event")
-                if not timedelta(minutes=1) <= length <= DAY or length.seconds % 60:
-                    raise _Unsupported(f"an RDATE period lasts {length}; a session lasts 1 "
-                                       "minute to 24 hours")
+                if not timedelta(0) <= length <= LONGEST_SESSION or length.seconds % 60:
+                    raise _Unsupported(f"an RDATE period lasts {length}; a session lasts 0 "
+                                       f"minutes to {MAX_SESSION_DAYS} days, to the minute")
                 raw = begin
             if not isinstance(raw, date):
                 raise _Unsupported("its RDATE is not a date or a date-time")
@@ -619,10 +631,10 @@ def _split_part(override, rule: Rule, part_rule: Rule, settings: dict[str, Any],
     part["start"] = local_first.date()
     part["times"] = [(local_new.time().replace(tzinfo=None), None)]
     if change.end is not None:
-        minutes = int((change.end - new_start).total_seconds() // 60)
-        if not 1 <= minutes <= 1440:
-            raise _Unsupported("an override with RANGE=THISANDFUTURE lasts less than a minute "
-                               "or more than a day")
+        minutes = _minutes(new_start, change.end, tz)
+        if not 0 <= minutes <= MAX_SESSION_MINUTES:
+            raise _Unsupported("an override with RANGE=THISANDFUTURE ends before it starts or "
+                               f"lasts more than {MAX_SESSION_DAYS} days")
         part["duration_minutes"] = minutes
     if "SUMMARY" in override:
         part["name"] = _clean_text(override.get("SUMMARY"), 200) or part["name"]
@@ -631,6 +643,18 @@ def _split_part(override, rule: Rule, part_rule: Rule, settings: dict[str, Any],
     series_service.check_settings(**{**part, "rrule": later.to_text()})
     notes.append(f"the series from {local_first:%Y-%m-%d} on (RANGE=THISANDFUTURE)")
     return later, part
+
+
+def _minutes(start: datetime, end: datetime, tz) -> int:
+    """The length from ``start`` to ``end`` (naive UTC) as a series holds it:
+    exact minutes under a day, else whole days on the wall clock and the rest
+    (the inverse of :func:`schedtui.domain.zones.session_end`)."""
+    exact = int((end - start).total_seconds() // 60)
+    if exact < 1440:
+        return exact
+    wall = from_utc_naive(end, tz).replace(tzinfo=None) - \
+        from_utc_naive(start, tz).replace(tzinfo=None)
+    return int(wall.total_seconds() // 60)
 
 
 def _sequence(component) -> int:
@@ -689,12 +713,9 @@ def _change(override, zones: _Zones, tz_name: str, at: time, original: datetime)
             change.end = zones.instant(value + DAY, None, tz_name, time())
         if change.end is not None:
             length = change.end - change.start
-            longest = timedelta(hours=25) if whole_day else DAY
-            if whole_day and length > longest:
-                raise _Unsupported("an override is an all-day event of more than one day; a "
-                                   "session lasts at most one day")
-            if not timedelta(minutes=1) <= length <= longest:
-                raise _Unsupported("an override lasts less than a minute or more than a day")
+            if not timedelta(0) <= length <= LONGEST_SESSION:
+                raise _Unsupported("an override ends before it starts or lasts more than "
+                                   f"{MAX_SESSION_DAYS} days")
     if "LOCATION" in override:
         change.location = _clean_text(override.get("LOCATION"), 500)
     return change

@@ -1,6 +1,8 @@
 """Double-bookings: one host, or one place, in two occurrences at once.
 
-Two occurrences double-book when their times overlap (UTC, the end exclusive),
+Two occurrences double-book when their times overlap (UTC, the end exclusive;
+a moment, a session of no length, overlaps a session running at its instant
+and a moment at the same instant),
 neither is cancelled, and they share a non-empty host, or a non-empty location
 that is not a web address, compared trimmed and case-insensitive. Occurrences of
 archived series never count; those of draft series only when they are the ones
@@ -37,6 +39,7 @@ LONGEST = LONGEST_SESSION
 an hour for a clock change)."""
 
 _MERGE = timedelta(days=1)
+_INSTANT = timedelta(microseconds=1)
 _RANGES_PER_QUERY = 200  # two parameters each: well under SQLite's limit
 _WEB = re.compile(r"^([a-z][a-z0-9+.\-]*://|www\.)", re.IGNORECASE)
 
@@ -183,7 +186,7 @@ def _around(session: Session, items: Sequence[Booked]) -> list[Booked]:
     for i in range(0, len(spans), _RANGES_PER_QUERY):
         chunk = spans[i:i + _RANGES_PER_QUERY]
         in_spans = or_(*[and_(Occurrence.start_utc >= low - LONGEST,
-                              Occurrence.start_utc < high, Occurrence.end_utc > low)
+                              Occurrence.start_utc <= high, Occurrence.end_utc >= low)
                          for low, high in chunk])
         own = or_(col(Occurrence.host).is_not(None), col(Occurrence.location).is_not(None))
         for which in (col(Occurrence.series_id).in_(series.scalar_subquery()), own):
@@ -201,6 +204,11 @@ def _load(session: Session, occurrence_ids: Iterable[int]) -> list[Booked]:
             col(Occurrence.id).in_(ids[i:i + 900]))
         found.extend(_booked(r) for r in session.exec(query).all())
     return found
+
+
+def _overlap(a: Booked, b: Booked) -> bool:
+    """[start, end) against [start, end); a moment counts as its own instant."""
+    return a.start < max(b.end, b.start + _INSTANT) and b.start < max(a.end, a.start + _INSTANT)
 
 
 def _pairs(checked: Sequence[Booked], others: Sequence[Booked]) -> list[DoubleBooking]:
@@ -222,10 +230,9 @@ def _pairs(checked: Sequence[Booked], others: Sequence[Booked]) -> list[DoubleBo
         for kind, key, _ in item.keys():
             entries = by_key.get((kind, key), [])
             low = bisect_left(entries, (item.start - LONGEST, -1))
-            high = bisect_left(entries, (item.end, -1))
+            high = bisect_left(entries, (max(item.end, item.start + _INSTANT), -1))
             for _, _, other in entries[low:high]:
-                if other.id == item.id or not (other.start < item.end
-                                               and item.start < other.end):
+                if other.id == item.id or not _overlap(item, other):
                     continue
                 first, second = sorted((item, other), key=lambda b: (b.start, b.id))
                 if (kind, first.id, second.id) in seen:
