@@ -64,7 +64,6 @@ def test_editing_the_set_replans_and_keeps_identities(store, hub):
 
 
 @pytest.mark.parametrize(("parts", "word"), [
-    ({"rdates": ["2025-02-01T10:00"]}, "before the series' start"),
     ({"rdates": ["2025-13-01"]}, "RDATE"),
     ({"exrules": ["FREQ=DAILY;BYEASTER=1"]}, "BYEASTER"),
     ({"rrules": ["FREQ=WEEKLY;BYDAY=1MO"]}, "BYDAY=1MO"),
@@ -77,6 +76,19 @@ def test_bad_parts_are_refused_by_name_and_change_nothing(store, hub, parts, wor
                              rrule="FREQ=WEEKLY;COUNT=2", **parts)
     assert err.value.code == "invalid_rule" and word in err.value.message
     assert series.list_series(store) == []
+
+
+def test_an_rdate_before_the_start_is_the_first_instance(store, hub):
+    view = series.create_series(store, hub_id=hub.id, name="Early", start=date(2025, 3, 3),
+                                duration_minutes=30, times=[(time(10), None)],
+                                rrule="FREQ=WEEKLY;COUNT=2", rdates=["2025-02-01T10:00"])
+    expected = dateutil_set("DTSTART:20250303T100000\nRRULE:FREQ=WEEKLY;COUNT=2\n"
+                            "RDATE:20250201T100000")
+    assert [s.replace("+00:00", "") for s in starts(store, view.id)] == expected
+    assert expected[0] == "2025-02-01T10:00"
+    assert view.next_occurrence.startswith("2025-02-01T10:00")
+    # the rule keeps its DTSTART: the weekly rule still falls on Mondays
+    assert view.start == "2025-03-03"
 
 
 def test_a_timed_rule_plans_several_sessions_a_day(store, hub):

@@ -481,7 +481,8 @@ def _event_plans(master, overrides: list, reader: _Reader) -> list[ImportedEvent
                                           (len(exrules), "EXRULE(s)")) if n))
     planned = _expand(rule if whole.simple else whole, wall.date(), tz_name, at,
                       reader.now, minutes)
-    if to_utc_naive(planned[0].start) != to_utc_naive(localize(wall.date(), at, zone(tz_name))):
+    dtstart = to_utc_naive(localize(wall.date(), at, zone(tz_name)))
+    if all(to_utc_naive(p.start) != dtstart for p in planned):  # an RDATE may come first
         raise _Unsupported("its DTSTART is not one of its rule's instances (calendars show it "
                            "as an extra first instance, the desk cannot)")
     keys = [to_utc_naive(p.start) for p in planned]

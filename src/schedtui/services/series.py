@@ -188,12 +188,9 @@ def _set_rule_parts(series: Series, changes: dict[str, Any]) -> None:
         "exdates": list(old.exdates) if old else [],
     }
     parts.update({key: changes[key] or [] for key in RULE_PARTS if key in changes})
+    # An RDATE before the start is the set's first instance (RFC 5545 allows it);
+    # the start stays the rules' DTSTART, which their meaning depends on.
     rules = RuleSet.build(series.rrule, **parts)
-    early = [m for m in rules.rdates
-             if (m.date() if isinstance(m, datetime) else m) < series.start_date]
-    if early:
-        raise DeskError("invalid_rule", f"RDATE {early[0].isoformat()} is before the series' "
-                        f"start ({series.start_date.isoformat()}).")
     series.rule_extra = rules.extra_text()
 
 
