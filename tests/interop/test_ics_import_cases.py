@@ -331,19 +331,22 @@ def test_skip_unsupported_imports_the_rest_and_lists_each_event_left_out(store, 
         UID:camp@example.org
         SUMMARY:Camp
         DTSTART;VALUE=DATE:20250707
-        DTEND;VALUE=DATE:20250712""", """
-        UID:zero@example.org
+        DTEND;VALUE=DATE:20250816""", """
+        UID:odd@example.org
         SUMMARY:Reminder
         DTSTART:20250707T090000Z
-        DTEND:20250707T090000Z"""))
+        DTEND:20250707T090030Z"""))
     reasons = refused(store, hub, path)
-    assert set(reasons) == {"camp@example.org", "zero@example.org"}
+    assert set(reasons) == {"camp@example.org", "odd@example.org"}
     dry = import_ics(store, path, hub.id, dry_run=True, skip_unsupported=True)
     assert not dry.imported and len(all_series(store)) == 0
     report = import_ics(store, path, hub.id, skip_unsupported=True)
     assert [e.uid for e in report.events] == ["weekly@example.org"]
     assert {s["uid"]: s["reason"] for s in report.skipped} == reasons
-    assert "5 days" in reasons["camp@example.org"] and "0:00:00" in reasons["zero@example.org"]
+    assert "40 days" in reasons["camp@example.org"] and "at most 31 days" in \
+        reasons["camp@example.org"]
+    assert "0:00:30" in reasons["odd@example.org"] and "to the minute" in \
+        reasons["odd@example.org"]
     assert (dry.occurrences, len(dry.events)) == (report.occurrences, len(report.events))
 
 
@@ -352,7 +355,7 @@ def test_the_cli_skips_unsupported_events_on_request(cli, tmp_path):
         UID:camp@example.org
         SUMMARY:Camp
         DTSTART;VALUE=DATE:20250707
-        DTEND;VALUE=DATE:20250712"""))
+        DTEND;VALUE=DATE:20250816"""))
     status, body = cli("hub", "add", "Team", "--timezone", "Europe/Berlin")
     assert status == 0
     hub_id = str(body["id"])
@@ -374,10 +377,10 @@ def test_the_desk_report_lists_what_was_left_out_and_assumed(store, hub, tmp_pat
         UID:camp@example.org
         SUMMARY:Camp
         DTSTART;VALUE=DATE:20250707
-        DTEND;VALUE=DATE:20250712"""), encoding="latin-1")
+        DTEND;VALUE=DATE:20250816"""), encoding="latin-1")
     shown = ics_import_report(import_ics(store, path, hub.id, dry_run=True,
                                          skip_unsupported=True)).plain
-    assert "Left out" in shown and "Camp: it is an all-day event of 5 days" in shown
+    assert "Left out" in shown and "Camp: it is an all-day event of 40 days" in shown
     assert "Windows-1252" in shown and "Café" in shown
 
 
