@@ -237,7 +237,7 @@ def occ_list(args, as_json):
 
 def _print_occurrences(rows):
     output.table(["ID", "Start", "End", "Status", "Capacity", "Booked", "Waitlist", "Note"],
-                 [[o.id, o.start[:16].replace("T", " "), o.end[11:16], o.status,
+                 [[o.id, o.start[:16].replace("T", " "), output.end_text(o.start, o.end), o.status,
                    "unlimited" if o.capacity is None else o.capacity, o.booked, o.waitlisted,
                    "moved" if o.moved else ""] for o in rows])
 

@@ -47,6 +47,12 @@ def cell(value: Any) -> str:
     return clean(str(value))  # nothing stored reaches the terminal as a control sequence
 
 
+def end_text(start: str, end: str) -> str:
+    """A session's local end for a table: its time, or its date and time when it
+    ends on another day (a session of several days)."""
+    return end[11:16] if end[:10] == start[:10] else end[:16].replace("T", " ")
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     cells = [[cell(v) for v in row] for row in rows]
     widths = [len(h) for h in headers]

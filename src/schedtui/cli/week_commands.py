@@ -40,7 +40,8 @@ def agenda_cmd(args, as_json):
         return
     output.table(["ID", "Start", "End", "Zone", "Hub", "Series", "Status", "Booked", "Host",
                   "Location"],
-                 [[o.id, _when(o.start), o.end[11:16], o.timezone, o.hub, o.series,
+                 [[o.id, _when(o.start), output.end_text(o.start, o.end), o.timezone, o.hub,
+                   o.series,
                    o.status if o.series_status != "draft" else f"{o.status} (draft)",
                    f"{o.booked}/{'-' if o.capacity is None else o.capacity}"
                    + (f" +{o.waitlisted}" if o.waitlisted else ""), o.host, o.location]

@@ -871,7 +871,7 @@ def _span(delta: timedelta) -> str:
     if seconds % 60:
         return f"{seconds} seconds"
     minutes = seconds // 60
-    if minutes > 1440 and not minutes % 60:
+    if minutes >= 1440 and not minutes % 60:
         days, hours = divmod(minutes // 60, 24)
         return f"{days} day{'s' if days != 1 else ''}" + (
             f" {hours} hour{'s' if hours != 1 else ''}" if hours else "") + \

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from rich.segment import Segment
 from rich.text import Text
@@ -58,6 +58,24 @@ def when(iso: str | None, *, weekday: bool = True) -> str:
         return "—"
     moment = datetime.fromisoformat(iso)
     return moment.strftime("%a %Y-%m-%d %H:%M" if weekday else "%Y-%m-%d %H:%M")
+
+
+def until(start: str, end: str) -> str:
+    """The end of a session for ``start–end``: its time, or with its date when
+    it ends on another day (a session of several days)."""
+    if end[:10] == start[:10]:
+        return end[11:16]
+    return when(end)
+
+
+def covers(start: str, end: str, first: date, last: date) -> bool:
+    """Whether a session (local ISO times) starts between ``first`` and ``last``
+    or runs into that span from an earlier day for more than a day."""
+    begins, ends = datetime.fromisoformat(start), datetime.fromisoformat(end)
+    if first <= begins.date() <= last:
+        return True
+    return begins.date() < first and ends - begins > timedelta(days=1) and \
+        ends.replace(tzinfo=None) > datetime.combine(first, datetime.min.time())
 
 
 def offset(moment: datetime) -> str:

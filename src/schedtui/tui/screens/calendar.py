@@ -19,11 +19,13 @@ from schedtui.services.views import OccurrenceView, SeriesView
 from schedtui.tui.format import (
     LEGEND,
     affected,
+    covers,
     fill_glyph,
     fill_label,
     offset,
     plain,
     seats,
+    until,
     when,
 )
 from schedtui.tui.messages import DayChanged
@@ -234,8 +236,7 @@ class CalendarScreen(DeskScreen):
         self.query_one("#month-title", Static).update(
             Text(day.strftime("%B %Y"), "bold"))
         first, last = self.agenda_days()
-        shown = [o for o in self.month_occurrences
-                 if first <= datetime.fromisoformat(o.start).date() <= last]
+        shown = [o for o in self.month_occurrences if covers(o.start, o.end, first, last)]
         fmt = "%a %d %H:%M" if self.week_mode else "%H:%M"
         if self.narrow:  # the glyph for the fill; location and host are in the detail
             rows = [(o.id, [datetime.fromisoformat(o.start).strftime(fmt), fill_glyph(o),
@@ -259,7 +260,7 @@ class CalendarScreen(DeskScreen):
             box.update(Text("No occurrence on this day.", "dim"))
             return
         start = datetime.fromisoformat(occ.start)
-        text = Text(f"{when(occ.start)}–{occ.end[11:16]} {offset(start)}\n")
+        text = Text(f"{when(occ.start)}–{until(occ.start, occ.end)} {offset(start)}\n")
         text.append_text(fill_label(occ))
         text.append(f"  {seats(occ)} booked, {occ.waitlisted} waitlisted\n")
         text.append(occ.location or "(no location)")
