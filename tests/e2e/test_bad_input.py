@@ -100,7 +100,7 @@ CASES = [
     ([*SERIES, "--start", "2025-01-06T10:00", "--rrule", "FREQ=DAILY;COUNT=2",
       "--booking-min-hours", BIG], "invalid_value"),
     (["series", "add", "--hub", "1", "--name", "S", "--duration", BIG, "--start",
-      "2025-01-06T10:00", "--rrule", "FREQ=DAILY;COUNT=2"], "usage"),
+      "2025-01-06T10:00", "--rrule", "FREQ=DAILY;COUNT=2"], "invalid_value"),  # a length
     (["reg", "add", "1", "--email", "", "--name", "B"], "invalid_value"),
     (["reg", "add", "1", "--email", "b@example.org", "--name", ""], "invalid_value"),
     (["reg", "add", "1", "--email", "b@example.org", "--name", "B", "--seats", BIG], "usage"),

@@ -126,7 +126,8 @@ def test_limits_and_bad_values(store, hub):
         (dict(name=""), "invalid_value"), (dict(name="x" * 10_000), "invalid_value"),
         (dict(timezone="America/New York"), "invalid_timezone"),
         (dict(timezone="../../etc/passwd"), "invalid_timezone"),
-        (dict(duration_minutes=0), "invalid_value"), (dict(duration_minutes=1441), "invalid_value"),
+        (dict(duration_minutes=-1), "invalid_value"),
+        (dict(duration_minutes=44_641), "invalid_value"),  # 31 days and a minute
         (dict(capacity=0), "invalid_value"), (dict(capacity=-3), "invalid_value"),
         (dict(rrule="FREQ=WEEKLY;UNTIL=20241231"), "no_occurrences"),
         (dict(location="http://insecure.example"), "invalid_value"),
