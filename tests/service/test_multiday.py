@@ -109,6 +109,8 @@ def test_moving_an_occurrence_with_a_length_of_days(store, hub):
     moved = occurrences.move_occurrence(store, occs[1].id, datetime(2027, 3, 27, 9), "2d")
     assert (moved.start, moved.end) == ("2027-03-27T09:00:00+01:00",
                                         "2027-03-29T09:00:00+02:00")
+    point = occurrences.move_occurrence(store, occs[0].id, datetime(2027, 3, 2, 9), 0)
+    assert point.start == point.end == "2027-03-02T09:00:00+01:00"  # a moment
 
 
 @pytest.fixture

@@ -99,7 +99,7 @@ def _move(session: Session, store: Store, occurrence_id: int, start: datetime,
                         "starts at that time.")
     before = audit.snapshot(occ, EDIT_FIELDS)
     occ.start_utc, occ.end_utc = new_start, new_start + length
-    if duration:  # whole days on the wall clock, as a series' sessions
+    if duration is not None:  # whole days on the wall clock, as a series' sessions
         occ.end_utc = session_end(from_utc_naive(new_start, zone(series.timezone)), duration)
     occ.mark_edited("start")
     if undo is not None:  # back to exactly what the move found, its mark included
