@@ -57,7 +57,10 @@ def notify(session: Session, store: Store, kind: str, *, attendee: Attendee,
            registration: Registration | None, series: Series,
            lines: Sequence[tuple[Occurrence, str]] = (), occurrence: Occurrence | None = None,
            note: str = "") -> None:
-    """Queue one message. ``lines`` lists the sessions it is about, with their status."""
+    """Queue one message. ``lines`` lists the sessions it is about, with their status.
+    A walk-in registered without an email gets none."""
+    if not attendee.email:
+        return
     about = occurrence or (lines[0][0] if len(lines) == 1 else None)
     many = about is None and len(lines) > 1 and kind in SUBJECTS_MANY
     subject = (SUBJECTS_MANY if many else SUBJECTS)[kind].format(

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, func, select
 
-from schedtui.domain import parse, text
+from schedtui.domain import parse, policies, text
 from schedtui.domain.describe import describe
 from schedtui.domain.errors import DeskError, invalid
 from schedtui.domain.parse import SlotSpec
@@ -66,10 +66,16 @@ SHOWN_FIELDS = {"timezone", "start", "rrule", "rrules", "rdates", "exrules", "ex
                 "duration_minutes", "location", "host", "horizon_weeks", "times", "on_blackout"}
 # Settings that re-plan occurrences.
 PLAN_FIELDS = SHOWN_FIELDS | {"capacity"}
+# A series' policies (contact, privacy, reminders) and its kind: see :mod:`events`.
+POLICY_FIELDS = ("kind", "contact", "private", "remind")
 SERIES_FIELDS = ("name", "description", "timezone", "start", "rrule", "duration_minutes",
                  "capacity", "location", "host", "registration_option", "booking_min_hours",
                  "booking_max_days", "horizon_weeks", "times", "max_seats", "require_approval",
-                 "waitlist", "on_blackout", "rrules", "rdates", "exrules", "exdates")
+                 "waitlist", "on_blackout", "rrules", "rdates", "exrules", "exdates",
+                 *POLICY_FIELDS)
+# What a one-off event has no use for: it is one occurrence, without a rule.
+RULE_ONLY = {"rrule", "rrules", "rdates", "exrules", "exdates", "horizon_weeks", "on_blackout"}
+EVENT_RULE = "FREQ=DAILY;COUNT=1"
 # The parts of a rule set beside the main rule (``rrule``): more rules, added
 # dates, excluding rules, excluded dates.
 RULE_PARTS = ("rrules", "rdates", "exrules", "exdates")
@@ -171,10 +177,42 @@ def _apply(series: Series, changes: dict[str, Any]) -> tuple[list[TimeSpec] | No
 
             series.on_blackout = check_policy(value)
             replan = True
+        elif key in POLICY_FIELDS:
+            _apply_policy(series, key, value)
     if "rrule" in changes or any(key in changes for key in RULE_PARTS):
         _set_rule_parts(series, changes)
         replan = True
     return times, replan
+
+
+def _apply_policy(series: Series, key: str, value: Any) -> None:
+    if key == "kind":
+        if value not in policies.KINDS:
+            raise invalid(f"The kind must be one of {', '.join(policies.KINDS)}.")
+        series.kind = value
+    elif key == "contact":
+        series.contact = policies.check_contact(value)
+    elif key == "private":
+        series.private = bool(value)
+    elif key == "remind":
+        series.remind = ",".join(map(str, policies.parse_offsets(value)))
+
+
+def check_event_changes(series: Series, changes: dict[str, Any]) -> None:
+    """A one-off event keeps its one occurrence: rule changes, a horizon and
+    several times of day are refused (``one_off_event``); the kind is set once."""
+    if "kind" in changes and changes["kind"] != series.kind:
+        raise DeskError("one_off_event", "A series cannot become a one-off event, nor an "
+                        "event a series; add a new one instead.")
+    if series.kind != "event":
+        return
+    refused = sorted(k for k in RULE_ONLY if k in changes and changes[k] not in (None, []))
+    if len(changes.get("times") or ()) > 1:
+        refused.append("times")
+    if refused:
+        raise DeskError("one_off_event", f'"{series.name}" is a one-off event: it has no rule, '
+                        f"so {', '.join(refused)} cannot be set. Give it a new --start or "
+                        "--duration, or add a series.", fields=refused)
 
 
 def _set_rule_parts(series: Series, changes: dict[str, Any]) -> None:
@@ -682,6 +720,7 @@ def update_series(session: Session, store: Store, series: Series, *, confirm: bo
     if series.status == "archived":
         raise DeskError("series_archived", f"Series {series.id} is archived and cannot be "
                         "changed.")
+    check_event_changes(series, changes)
     before = _state(session, series)
     replanning = bool(PLAN_FIELDS & set(changes))
     occurrences_before = _occurrence_state(session, [series.id]) if replanning else {}
@@ -748,6 +787,9 @@ def split_series(store: Store, series_id: int, at_occurrence: int, *, confirm: b
         series = get(session, Series, series_id, "series", lock=True)
         if series.status == "archived":
             raise DeskError("series_archived", f"Series {series_id} is archived.")
+        if series.kind == "event":
+            raise DeskError("one_off_event", f'"{series.name}" is a one-off event: there is '
+                            "nothing to split.")
         occ = get(session, Occurrence, at_occurrence, "occurrence")
         if occ.series_id != series_id:
             raise invalid(f"Occurrence {at_occurrence} is not in series {series_id}.")
@@ -846,7 +888,10 @@ def roll_horizons(store: Store, *, series_id: int | None = None,
                         Series.timezone, Series.start_date, Series.horizon_weeks)
                  .where(col(Series.status).in_(("published", "paused", "draft"))))
         if series_id is not None:
-            get(session, Series, series_id, "series")  # a series that is not there says so
+            found = get(session, Series, series_id, "series")  # one not there says so
+            if found.kind == "event":
+                raise DeskError("one_off_event", f'"{found.name}" is a one-off event: it has '
+                                "no horizon to roll.")
             query = query.where(Series.id == series_id)
         candidates = session.exec(query).all()
     now = store.now()

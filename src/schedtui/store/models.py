@@ -33,6 +33,7 @@ class Hub(SQLModel, table=True):
     timezone: str = Field(max_length=64)
     archived: bool = False
     created_at: datetime = Utc()
+    region: str = Field(default="", max_length=2)  # phone numbers' default country (schema 5)
 
 
 class Series(SQLModel, table=True):
@@ -65,6 +66,13 @@ class Series(SQLModel, table=True):
     created_at: datetime = Utc()
     updated_at: datetime = Utc()
     ics_uid: str | None = Field(default=None, max_length=500)  # the imported event's UID (5)
+    # Policies (schema 5): "series" or a one-off "event" (one occurrence, no rule of
+    # its own); none, email or email_and_phone; left out of shared calendars;
+    # reminder offsets in minutes before the start ("1440,60").
+    kind: str = Field(default="series", max_length=8)
+    contact: str = Field(default="email", max_length=16)
+    private: bool = False
+    remind: str = Field(default="", max_length=100)
 
 
 class Slot(SQLModel, table=True):
