@@ -740,6 +740,10 @@ def update_series(session: Session, store: Store, series: Series, *, confirm: bo
     report.told = notices.tell_changes(session, store, shown)
     if before["waitlist"] != series.waitlist:
         _serve_waitlists(session, store, series)
+    if before["remind"] != series.remind:
+        from schedtui.services import reminders
+
+        reminders.mark_series(session, store, series.id)
     after = _state(session, series)
     if replanning:
         old, new = _occurrence_changes(occurrences_before,
@@ -771,6 +775,10 @@ def set_status(store: Store, series_id: int, action: str) -> SeriesView:
         series.status = target
         series.updated_at = naive_now(store.now())
         session.add(series)
+        if series.remind and "archived" in (before, target):
+            from schedtui.services import reminders
+
+            reminders.mark_series(session, store, series.id)
         audit.record(session, store, f"series.{action}", "series", series.id,
                      before={"status": before}, after={"status": target},
                      series_id=series.id, hub_id=series.hub_id)
