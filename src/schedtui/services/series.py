@@ -206,7 +206,8 @@ def check_event_changes(series: Series, changes: dict[str, Any]) -> None:
                         "event a series; add a new one instead.")
     if series.kind != "event":
         return
-    refused = sorted(k for k in RULE_ONLY if k in changes and changes[k] not in (None, []))
+    refused = sorted(k for k in RULE_ONLY if k in changes and changes[k] not in (None, [])
+                     and not (k == "rrule" and changes[k] == EVENT_RULE))
     if len(changes.get("times") or ()) > 1:
         refused.append("times")
     if refused:
