@@ -4,7 +4,7 @@ one-off events, private series and reminders."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 import pytest
 from sqlmodel import select
