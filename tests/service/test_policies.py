@@ -317,3 +317,21 @@ def test_a_schema_4_store_gets_the_policies(store_url, clock):
                                    duration_minutes=30).kind == "event"
     finally:
         reopened.dispose()
+
+
+def test_an_event_moved_to_another_day_keeps_its_seats_and_tells_its_people(store, hub,
+                                                                           clock):
+    view = events.create_event(store, hub_id=hub.id, name="Gala", start=date(2025, 2, 1),
+                               start_time=time(19), duration_minutes=120, remind="1h")
+    (occ,) = occurrences.list_occurrences(store, view.id)
+    ana = register(store, view.id, email="a@example.org", name="Ana")
+    edited, report = series.edit_series(store, view.id, start=date(2025, 2, 8),
+                                        times=[(time(20), None)])
+    assert report.moved == [occ.id] and report.told == ["Ana"] and report.added == 0
+    (after,) = occurrences.list_occurrences(store, view.id)
+    assert after.id == occ.id and after.start == "2025-02-08T20:00:00+01:00"
+    assert registrations.get_registration(store, ana.id).occurrences[0].status == "confirmed"
+    assert reminders_of(store, ana.id) == [(occ.id, utc(2025, 2, 8, 18))]
+    clock.now = clock.now.replace(year=2025, month=2, day=8, hour=20)  # it has begun
+    refused("occurrence_started", series.edit_series, store, view.id, start=date(2025, 3, 1))
+    assert len(occurrences.list_occurrences(store, view.id)) == 1

@@ -29,7 +29,14 @@ from schedtui.domain.recurrence import (
     expand,
 )
 from schedtui.domain.recurrence import Slot as PlanSlot
-from schedtui.domain.zones import DAY_MINUTES, from_utc_naive, session_end, to_utc_naive, zone
+from schedtui.domain.zones import (
+    DAY_MINUTES,
+    from_utc_naive,
+    localize,
+    session_end,
+    to_utc_naive,
+    zone,
+)
 from schedtui.services import audit, idempotency, notices, seats
 from schedtui.services.common import (
     fill_rates,
@@ -214,6 +221,28 @@ def check_event_changes(series: Series, changes: dict[str, Any]) -> None:
         raise DeskError("one_off_event", f'"{series.name}" is a one-off event: it has no rule, '
                         f"so {', '.join(refused)} cannot be set. Give it a new --start or "
                         "--duration, or add a series.", fields=refused)
+
+
+def _carry_event(session: Session, store: Store, series: Series,
+                 changes: dict[str, Any]) -> None:
+    """A one-off event that moves to another day stays the same occurrence
+    (its seats and identity kept; the re-plan moves it and tells its people):
+    its planned day is carried to the new one first. One that has started
+    keeps its time."""
+    occ = session.exec(select(Occurrence).where(Occurrence.series_id == series.id)
+                       .order_by(Occurrence.id).with_for_update()).first()
+    if occ is None:
+        return
+    if occ.start_utc <= naive_now(store.now()):
+        raise DeskError("occurrence_started", f'"{series.name}" has begun or is past; its time '
+                        "is kept as it was.")
+    new_day = changes.get("start")
+    if isinstance(new_day, date) and not isinstance(new_day, datetime):
+        tz = zone(series.timezone)
+        local = from_utc_naive(occ.original_start, tz)
+        occ.original_start = to_utc_naive(localize(new_day, local.time(), tz))
+        session.add(occ)
+        session.flush()
 
 
 def _set_rule_parts(series: Series, changes: dict[str, Any]) -> None:
@@ -722,6 +751,9 @@ def update_series(session: Session, store: Store, series: Series, *, confirm: bo
         raise DeskError("series_archived", f"Series {series.id} is archived and cannot be "
                         "changed.")
     check_event_changes(series, changes)
+    if series.kind == "event" and {"start", "times", "timezone", "duration_minutes"} & set(
+            changes):
+        _carry_event(session, store, series, changes)
     before = _state(session, series)
     replanning = bool(PLAN_FIELDS & set(changes))
     occurrences_before = _occurrence_state(session, [series.id]) if replanning else {}
