@@ -45,7 +45,7 @@ def test_the_default_contact_needs_an_email_and_keeps_a_phone_as_given(store, hu
     assert view.contact == "email"
     before = snapshot(store)
     refused("contact_required", register, store, view.id, email=None, name="Ana")
-    refused("contact_required", register, store, view.id, email="  ", name="Ana")
+    refused("invalid_value", register, store, view.id, email="  ", name="Ana")
     assert snapshot(store) == before
     made = register(store, view.id, email="ana@example.org", name="Ana", phone="ext. 12")
     assert made.phone == "ext. 12"

@@ -311,11 +311,11 @@ def _contact(session: Session, series_id: int, email: str | None,
     if contact == "email_and_phone" and not raw_phone:
         raise DeskError("contact_required", f'"{series.name}" asks for an email and a phone '
                         "number: give --phone.", missing="phone")
-    if not raw_email and contact != "none":
+    if email is None and contact != "none":  # (a blank one given is refused as a value)
         what = "an email and a phone number" if contact == "email_and_phone" else "an email"
         raise DeskError("contact_required", f'"{series.name}" asks for {what}: give --email.',
                         missing="email")
-    clean_email = _check_email(raw_email) if raw_email else ""
+    clean_email = _check_email(raw_email) if raw_email or contact != "none" else ""
     if contact == "email_and_phone":
         region = session.exec(select(Hub.region).where(Hub.id == series.hub_id)).first()
         return clean_email, policies.parse_phone(raw_phone, region or "")
