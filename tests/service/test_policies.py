@@ -335,3 +335,17 @@ def test_an_event_moved_to_another_day_keeps_its_seats_and_tells_its_people(stor
     clock.now = clock.now.replace(year=2025, month=2, day=8, hour=20)  # it has begun
     refused("occurrence_started", series.edit_series, store, view.id, start=date(2025, 3, 1))
     assert len(occurrences.list_occurrences(store, view.id)) == 1
+
+
+def test_sessions_planned_later_by_the_horizon_get_reminders(store, hub, clock):
+    view, occs = make(store, hub, rrule="FREQ=WEEKLY;BYDAY=MO", horizon_weeks=2,
+                      remind="1h")
+    ana = register(store, view.id, email="a@example.org", name="Ana")
+    assert [o for o, _ in reminders_of(store, ana.id)] == occs
+    clock.now = clock.now.replace(day=20)
+    added = series.roll_horizons(store)
+    assert added[view.id] >= 2
+    later = [o.id for o in occurrences.list_occurrences(store, view.id)
+             if o.id not in occs]
+    held = [o for o, _ in reminders_of(store, ana.id)]
+    assert set(later) <= set(held)
