@@ -41,7 +41,7 @@ def is_first_run(db: str | None) -> bool:
 
 def load(store: Store, *, seed: int = 7) -> None:
     """Create the demo hubs, series and attendees through the services."""
-    from schedtui.services import hubs, series
+    from schedtui.services import events, hubs, series
 
     data = definition()
     rng = random.Random(seed)
@@ -52,13 +52,20 @@ def load(store: Store, *, seed: int = 7) -> None:
         hub = hubs.create_hub(store, hub_def["name"], hub_def["timezone"])
         today = store.now().astimezone(zone(hub.timezone)).date()
         for spec in hub_def["series"]:
-            created = series.create_series(
-                store, hub_id=hub.id, name=spec["name"], description=spec["description"],
-                start=today + timedelta(days=spec["start_offset_days"]), rrule=spec["rrule"],
+            # A series' policies (a one-off event, privacy, contact, reminders) when given.
+            policies = {k: spec[k] for k in ("contact", "private", "remind") if k in spec}
+            common = dict(
+                hub_id=hub.id, name=spec["name"], description=spec["description"],
+                start=today + timedelta(days=spec["start_offset_days"]),
                 times=parse.parse_times(spec["at"]), duration_minutes=spec["duration"],
                 capacity=parse.parse_capacity(spec["capacity"]), location=spec["location"],
-                host=spec["host"], registration_option=spec["registration"],
-                horizon_weeks=spec.get("horizon_weeks", 26))
+                host=spec["host"], **policies)
+            if spec.get("kind") == "event":
+                created = events.create_event(store, start_time=None, **common)
+            else:
+                created = series.create_series(
+                    store, rrule=spec["rrule"], registration_option=spec["registration"],
+                    horizon_weeks=spec.get("horizon_weeks", 26), **common)
             register_demo_attendees(store, created.id, people, spec["attendees"], rng)
 
 

@@ -53,4 +53,4 @@ def test_hub_edit_on_the_command_line(seeded, desk_store, capsys):
     assert json.loads(capsys.readouterr().out)["timezone"] == "Asia/Tokyo"
     assert hubs.get_hub(desk_store, seeded.hub_id).name == "Ops"
     assert main(["--db", db, "hub", "edit", str(seeded.hub_id)]) == 1
-    assert "Give --name, --timezone or both." in capsys.readouterr().err
+    assert "Give --name, --timezone, --region or several." in capsys.readouterr().err

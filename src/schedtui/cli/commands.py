@@ -6,7 +6,14 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from schedtui.cli import bench_commands, interop_commands, mail_commands, output, week_commands
+from schedtui.cli import (
+    bench_commands,
+    event_commands,
+    interop_commands,
+    mail_commands,
+    output,
+    week_commands,
+)
 from schedtui.cli.helptext import command
 from schedtui.domain import parse
 from schedtui.domain.errors import invalid
@@ -27,7 +34,7 @@ def hub_add(args, as_json):
     from schedtui.services import hubs
 
     hub = hubs.create_hub(_store(args), args.name, args.timezone,
-                          idempotency_key=args.idempotency_key)
+                          idempotency_key=args.idempotency_key, region=args.region)
     _show(hub, as_json, lambda h: print(f"Hub {h.id} added: {output.cell(h.name)} ({h.timezone})"))
 
 
@@ -49,15 +56,16 @@ def hub_show(args, as_json):
 def hub_edit(args, as_json):
     from schedtui.services import hubs
 
-    if args.name is None and args.timezone is None:
-        raise invalid("Give --name, --timezone or both.")
+    if args.name is None and args.timezone is None and args.region is None:
+        raise invalid("Give --name, --timezone, --region or several.")
     store = _store(args)
     impact = hubs.edit_impact(store, args.id, name=args.name, timezone=args.timezone)
     if args.dry_run:
         _show(impact, as_json, lambda i: print("\n".join(output.cell(line)
                                                          for line in i.lines())))
         return
-    hub = hubs.rename_hub(store, args.id, name=args.name, timezone=args.timezone)
+    hub = hubs.rename_hub(store, args.id, name=args.name, timezone=args.timezone,
+                          region=args.region)
 
     def human(h) -> None:
         for line in impact.lines():
@@ -116,7 +124,7 @@ def _series_settings(args, *, creating: bool) -> dict[str, Any]:
         settings["waitlist"] = args.waitlist
     if getattr(args, "on_blackout", None) is not None:
         settings["on_blackout"] = args.on_blackout
-    return settings
+    return settings | event_commands.policy_settings(args)
 
 
 def _rule_set_settings(args, settings: dict[str, Any]) -> None:
@@ -490,15 +498,6 @@ def series_stats(args, as_json):
                   for o in figures.occurrences])
 
 
-def outbox_list(args, as_json):
-    from schedtui.services import outbox
-
-    rows = outbox.list_notices(_store(args), include_exported=args.all)
-    _show(rows, as_json, lambda rs: output.table(
-        ["ID", "Created (UTC)", "To", "Kind", "State", "Subject"],
-        [[n.id, n.created_at, n.to_email, n.kind, n.state, n.subject] for n in rs]))
-
-
 def outbox_export(args, as_json):
     from schedtui.services import outbox
 
@@ -628,6 +627,7 @@ def _series_options(parser: argparse.ArgumentParser, int_type: IntType, *, creat
                         help="bookings close this many hours before a session (off: never)")
     parser.add_argument("--booking-max-days", dest="booking_max_days", metavar="DAYS",
                         help="bookings open this many days before a session (off: any time)")
+    event_commands.policy_options(parser, creating=creating)
 
 
 _IDEMPOTENCY = "a key of your choice: a repeated command with the same key changes nothing"
@@ -643,6 +643,7 @@ def register(sub, int_type: IntType) -> None:
     p.add_argument("--timezone", default="UTC", metavar="ZONE",
                    help="IANA zone of its series (default: UTC)")
     p.add_argument("--idempotency-key", dest="idempotency_key", metavar="KEY", help=_IDEMPOTENCY)
+    event_commands.region_option(p)
     p.set_defaults(handler=hub_add)
     p = command(hub, "list", "list hubs", "schedtui hub list --all")
     p.add_argument("--all", action="store_true", help="include archived hubs")
@@ -657,6 +658,7 @@ def register(sub, int_type: IntType) -> None:
                    help="the new time zone (IANA name, e.g. Europe/Berlin)")
     p.add_argument("--dry-run", dest="dry_run", action="store_true",
                    help="only say what would change")
+    event_commands.region_option(p)
     p.set_defaults(handler=hub_edit)
     for name, summary, handler in (("show", "a hub's settings", hub_show),
                                    ("archive", "archive a hub: hidden from lists, kept in the "
@@ -810,9 +812,11 @@ def register(sub, int_type: IntType) -> None:
                 "schedtui reg add 3 --email ana@example.org --name 'Ana Silva'",
                 "schedtui reg add 5 --email bo@example.org --name 'Bo Berg' --occ 61 --seats 2")
     p.add_argument("series_id", type=int_type, metavar="SERIES", help="the series' id")
-    p.add_argument("--email", required=True, help="the person's e-mail address")
+    p.add_argument("--email", help="the person's e-mail address (a series with --contact "
+                   "none takes a name alone)")
     p.add_argument("--name", required=True, help="the person's name")
-    p.add_argument("--phone", help="a phone number")
+    p.add_argument("--phone", help="a phone number (+49 30 901820, or without the country "
+                   "code in the hub's region); required by --contact email_and_phone")
     p.add_argument("--occ", type=int_type, action="append", default=[], metavar="ID",
                    help="a chosen occurrence (repeat for several)")
     p.add_argument("--seats", type=int_type, default=1, metavar="N",
@@ -855,7 +859,9 @@ def register(sub, int_type: IntType) -> None:
         help="what to do; each has its own --help")
     p = command(box, "list", "the notices waiting to be sent", "schedtui outbox list")
     p.add_argument("--all", action="store_true", help="include exported notices")
-    p.set_defaults(handler=outbox_list)
+    p.add_argument("--due", action="store_true",
+                   help="only the notices a send would take now (reminders wait for their time)")
+    p.set_defaults(handler=event_commands.outbox_list)
     p = command(box, "export", "write notices as .eml files", "schedtui outbox export mail/")
     p.add_argument("dir", help="the folder to write the .eml files into")
     p.add_argument("--all", action="store_true", help="include notices exported before")
@@ -867,3 +873,4 @@ def register(sub, int_type: IntType) -> None:
     interop_commands.register(sub, int_type)
     bench_commands.register(sub, int_type)
     week_commands.register(sub, int_type)
+    event_commands.register(sub, int_type)

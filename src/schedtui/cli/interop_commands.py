@@ -22,7 +22,7 @@ def export_ics_cmd(args, as_json):
     from schedtui.interop.ics import export_ics
 
     result = export_ics(_store(args), args.output, series_id=args.series, hub_id=args.hub,
-                        attendee_email=args.attendee)
+                        attendee_email=args.attendee, include_private=args.include_private)
     if isinstance(result, str):
         if as_json:
             output.emit_json({"ics": result})
@@ -112,6 +112,8 @@ def register(sub, int_type: IntType) -> None:
     which.add_argument("--hub", type=int_type, metavar="ID", help="every series of a hub")
     which.add_argument("--attendee", metavar="EMAIL", help="a personal feed of confirmed seats")
     p.add_argument("-o", "--output", metavar="FILE", help="write here (default: print)")
+    p.add_argument("--include-private", dest="include_private", action="store_true",
+                   help="a hub's export or a feed includes private series too")
     p.set_defaults(handler=export_ics_cmd)
     p = command(exp, "csv", "attendees as CSV (one row per seat)",
                 "schedtui export csv --series 3 -o attendees.csv",

@@ -35,6 +35,10 @@ CODES: dict[str, str] = {
     "idempotency_in_progress": "the same idempotency key is being served; retry it",
     "invalid_email": "not an e-mail address, or a notice that cannot be written as mail",
     "no_room": "no free seat at the occurrence switched to",
+    # policies: contact requirements, one-off events
+    "invalid_phone": "not a phone number, or not a valid one for its region",
+    "contact_required": "the series asks for a contact the registration lacks (email, phone)",
+    "one_off_event": "a one-off event has no rule: split, rule edits and the horizon do not apply",
     # files
     "invalid_path": "a path that names a folder, a device or nothing",
     "file_exists": "the file exists (add --force to replace it)",

@@ -71,11 +71,13 @@ def uid_for_slot(series_id: int, slot_id: int) -> str:
 
 @transaction
 def export_ics(store: Store, path: str | os.PathLike | None, *, series_id: int | None = None,
-               hub_id: int | None = None, attendee_email: str | None = None
-               ) -> IcsExportReport | str:
+               hub_id: int | None = None, attendee_email: str | None = None,
+               include_private: bool = False) -> IcsExportReport | str:
     """Export one series, a hub's published series, or one person's confirmed
     seats as an iCalendar file. With ``path`` None the calendar text is
-    returned instead of a report."""
+    returned instead of a report. Private series are left out of a hub's
+    export and a person's feed unless ``include_private``; wherever they are
+    exported they are CLASS:PRIVATE."""
     if sum(x is not None for x in (series_id, hub_id, attendee_email)) != 1:
         raise invalid("Export one of: a series, a hub, or an attendee's seats.")
     report = IcsExportReport(path=os.fspath(path) if path is not None else None)
@@ -83,16 +85,18 @@ def export_ics(store: Store, path: str | os.PathLike | None, *, series_id: int |
     with store.read() as session:
         now = store.now()
         if attendee_email is not None:
-            span = _attendee_feed(session, cal, attendee_email, now, report)
+            span = _attendee_feed(session, cal, attendee_email, now, report, include_private)
         else:
             if series_id is not None:
                 chosen = [get(session, Series, series_id, "series")]
             else:
                 hub = get(session, Hub, hub_id, "hub")
                 cal.add("x-wr-calname", hub.name)
-                chosen = list(session.exec(
-                    select(Series).where(Series.hub_id == hub.id)
-                    .where(col(Series.status).in_(EXPORTED_STATUSES)).order_by(Series.id)))
+                query = (select(Series).where(Series.hub_id == hub.id)
+                         .where(col(Series.status).in_(EXPORTED_STATUSES)).order_by(Series.id))
+                if not include_private:
+                    query = query.where(Series.private == False)  # noqa: E712 - SQL
+                chosen = list(session.exec(query))
             span = None
             for series in chosen:
                 span = _widen(span, _export_series(session, cal, series, now, report))
@@ -135,6 +139,8 @@ def _event(series: Series, uid: str, now: datetime) -> icalendar.Event:
         event.add("description", series.description)
     if series.updated_at:
         event.add("last-modified", series.updated_at.replace(tzinfo=UTC))
+    if series.private:
+        event.add("class", "PRIVATE")
     return event
 
 
@@ -234,6 +240,14 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
         planned = []
     horizon = None if rules.has_end else horizon_for(series, now)
     span: tuple[date, date] | None = None
+    if series.kind == "event":  # one VEVENT, no rule: its one occurrence as it is now
+        rows = []
+        for occ in stored:
+            day = _single_event(cal, series, occ, uid_for_slot(series.id, occ.slot_id or 0)
+                                .removesuffix(f"@{DOMAIN}"), now)
+            report.events += 1
+            span = _widen(span, (day, day))
+        return span
     for row, plan_slot in zip(rows, plan_slots(rows), strict=True):
         items = [p for p in planned if p.slot.key == row.id]
         if not items:
@@ -325,13 +339,16 @@ def _single_event(cal: icalendar.Calendar, series: Series, occ: Occurrence, uid:
     tz = zone(series.timezone)
     event = _event(series, f"{uid}@{DOMAIN}", now)
     _times(event, occ, tz)
+    if occ.status == "cancelled":
+        event.add("status", "CANCELLED")
     _place(event, occ.location if occ.location is not None else series.location)
     cal.add_component(event)
     return from_utc_naive(occ.start_utc, tz).date()
 
 
 def _attendee_feed(session: Session, cal: icalendar.Calendar, email: str, now: datetime,
-                   report: IcsExportReport) -> tuple[date, date] | None:
+                   report: IcsExportReport, include_private: bool = False
+                   ) -> tuple[date, date] | None:
     """One person's confirmed seats in scheduled occurrences, as single events."""
     key = (email or "").strip().lower()
     person = session.exec(select(Attendee).where(Attendee.email_key == key)).first()
@@ -348,6 +365,8 @@ def _attendee_feed(session: Session, cal: icalendar.Calendar, email: str, now: d
         .where(Occurrence.status == "scheduled")
         .order_by(Occurrence.start_utc, Occurrence.id)).all()
     span = None
+    if not include_private:
+        rows = [(occ, series) for occ, series in rows if not series.private]
     for occ, series in rows:
         day = _single_event(cal, series, occ, f"occurrence-{occ.id}", now)
         report.events += 1

@@ -5,8 +5,9 @@
   (RECURRENCE-ID) moved, changed or cancelled ones. An override with
   ``RANGE=THISANDFUTURE`` splits the series there ("this and following"): the
   later part is a series of its own with the override's time, length and place.
-- A single event becomes a series with ``FREQ=DAILY;COUNT=1``; so does an event
-  whose RRULE line is empty (with a note).
+- A single event (no RRULE, RDATE or EXRULE) becomes a one-off event; an event
+  whose RRULE line is empty becomes a one-session series (with a note).
+- CLASS:PRIVATE or CONFIDENTIAL makes a private series.
 - An all-day event (DTSTART;VALUE=DATE) becomes occurrences from midnight to
   midnight in the hub's zone (23 or 25 hours on a clock-change day); one
   spanning more than one day is refused, since a session lasts at most a day.
@@ -473,6 +474,10 @@ def _event_plans(master, overrides: list, reader: _Reader) -> list[ImportedEvent
     rule = Rule.parse(rule_text)
     whole = RuleSet.build(rule_text, rrules[1:], rdates, exrules)
     settings = _settings_of(master, notes, tz_name, wall.date(), rule_text, minutes, at)
+    if "RRULE" not in master and not rdates and not exrules:
+        settings |= {"kind": "event", "on_blackout": "ignore"}
+    if str(master.get("CLASS", "")).upper() in ("PRIVATE", "CONFIDENTIAL"):
+        settings["private"] = True
     if not whole.simple:
         settings |= {"rrules": rrules[1:], "rdates": rdates, "exrules": exrules}
         series_service.check_settings(**settings)

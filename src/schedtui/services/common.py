@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel, col, func, select
 
+from schedtui.domain import policies
 from schedtui.domain import recurrence as rec
 from schedtui.domain.describe import describe
 from schedtui.domain.errors import not_found
@@ -223,8 +224,10 @@ def series_view(session: Session, series: Series, now: datetime,
     tz = zone(series.timezone)
     return SeriesView(
         id=series.id, hub_id=series.hub_id, name=series.name, description=series.description,
-        timezone=series.timezone, start=series.start_date.isoformat(), rrule=series.rrule,
-        summary=describe(rule, [_time(r.at) for r in rows], series.start_date),
+        timezone=series.timezone, start=series.start_date.isoformat(),
+        rrule=None if series.kind == "event" else series.rrule,
+        summary=(event_summary(series, rows) if series.kind == "event" else
+                 describe(rule, [_time(r.at) for r in rows], series.start_date)),
         times=[SlotView(r.at, r.weekdays.split(",") if r.weekdays else None, r.capacity,
                         r.fixed_capacity, r.host) for r in rows],
         duration_minutes=series.duration_minutes, capacity=series.capacity,
@@ -236,8 +239,18 @@ def series_view(session: Session, series: Series, now: datetime,
         next_occurrence=from_utc_naive(nxt, tz).isoformat(timespec="seconds") if nxt else None,
         max_seats=series.max_seats, require_approval=series.require_approval,
         fill_rate=fill, waitlist=series.waitlist, rule_extra=series.rule_extra or "",
-        on_blackout=series.on_blackout,
+        on_blackout=series.on_blackout, kind=series.kind, contact=series.contact,
+        private=series.private,
+        remind=policies.offsets_text(policies.stored_offsets(series.remind)).split(",")
+        if series.remind else [],
     )
+
+
+def event_summary(series: Series, rows: Sequence[Slot]) -> str:
+    """A one-off event in words: "Once, on Mon 4 Jan 2027 at 10:00"."""
+    at = f" at {rows[0].at}" if rows else ""
+    day = series.start_date
+    return f"Once, on {day:%a} {day.day} {day:%b %Y}{at}"
 
 
 def hub_views(session: Session, hubs: Sequence[Hub], now: datetime) -> list[HubView]:
@@ -255,7 +268,7 @@ def hub_views(session: Session, hubs: Sequence[Hub], now: datetime) -> list[HubV
                                .group_by(nexts.c.hub_id)).all()) if ids else {}
     return [HubView(h.id, h.name, h.timezone, h.archived, counts.get(h.id, 0),
                     from_utc_naive(firsts[h.id], zone(h.timezone)).isoformat(timespec="seconds")
-                    if firsts.get(h.id) else None) for h in hubs]
+                    if firsts.get(h.id) else None, h.region or "") for h in hubs]
 
 
 def hub_view(session: Session, hub: Hub, now: datetime) -> HubView:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import select
 
-from schedtui.domain import text
+from schedtui.domain import policies, text
 from schedtui.domain.errors import DeskError
 from schedtui.domain.zones import zone
 from schedtui.services import audit, idempotency
@@ -19,18 +19,21 @@ from schedtui.store.models import Hub, Series
 
 @transaction
 def create_hub(store: Store, name: str, timezone: str = "UTC", *,
-               idempotency_key: str | None = None) -> HubView:
-    """Add a hub with a default time zone for its series."""
+               idempotency_key: str | None = None, region: str | None = None) -> HubView:
+    """Add a hub with a default time zone for its series (and a region for
+    phone numbers given without a country code)."""
     clean_name = text.field(name, "Name", min_len=1, max_len=200)
     zone(timezone)
+    clean_region = policies.check_region(region)
     key = idempotency.clean_key(idempotency_key)
-    params = {"name": clean_name, "timezone": timezone}
+    params = {"name": clean_name, "timezone": timezone} | (
+        {"region": clean_region} if clean_region else {})
     with store.write() as session:
         now = naive_now(store.now())
         earlier = idempotency.claim(session, key, "hub.add", params, now)
         if earlier is not None:
             return hub_view(session, get(session, Hub, earlier, "hub"), store.now())
-        hub = Hub(name=clean_name, timezone=timezone, created_at=now)
+        hub = Hub(name=clean_name, timezone=timezone, created_at=now, region=clean_region)
         session.add(hub)
         session.flush()
         idempotency.remember(session, key, hub.id)
@@ -122,10 +125,12 @@ def edit_impact(store: Store, hub_id: int, *, name: str | None = None,
 
 @transaction
 def rename_hub(store: Store, hub_id: int, *, name: str | None = None,
-               timezone: str | None = None) -> HubView:
+               timezone: str | None = None, region: str | None = None) -> HubView:
     """Rename a hub or change its time zone (the default for its new series;
-    the series it has keep theirs: see :func:`edit_impact`)."""
+    the series it has keep theirs: see :func:`edit_impact`) or its region
+    (phone numbers stored before keep their country)."""
     clean_name, timezone = _edit_values(name, timezone)
+    clean_region = None if region is None else policies.check_region(region)
     with store.write() as session:
         hub = get(session, Hub, hub_id, "hub")
         before = audit.snapshot(hub)
@@ -133,6 +138,8 @@ def rename_hub(store: Store, hub_id: int, *, name: str | None = None,
             hub.name = clean_name
         if timezone is not None:
             hub.timezone = timezone
+        if clean_region is not None:
+            hub.region = clean_region
         session.add(hub)
         audit.record(session, store, "hub.edit", "hub", hub.id, before=before,
                      after=audit.snapshot(hub), hub_id=hub.id)

@@ -49,6 +49,7 @@ from sqlmodel import Session, col, select
 
 from schedtui.domain.errors import DeskError
 from schedtui.domain.zones import iso_utc
+from schedtui.services import reminders
 from schedtui.services.common import naive_now
 from schedtui.services.mailconfig import MailSettings
 from schedtui.store import Store
@@ -578,7 +579,7 @@ def send_outbox(store: Store, settings: MailSettings, *, limit: int | None = Non
     db_id = database_id(store)
     if dry_run:
         now = naive_now(store.now())
-        due = _candidates(store, now, limit)
+        due = [n for n in _candidates(store, now, limit) if reminders.still_due(store, n)]
         with store.read() as session:
             built = compose(session, due, settings.sender, db_id)
         report.would_send = [{"id": n.id, "to": n.to_email, "subject": n.subject,
@@ -588,6 +589,7 @@ def send_outbox(store: Store, settings: MailSettings, *, limit: int | None = Non
         report.waiting, report.given_up = _counts(store)
         return report
     with send_lock(store):
+        reminders.drop_stale(store)
         now = naive_now(store.now())
         due = _candidates(store, now, limit)
         if due:
@@ -604,6 +606,8 @@ def _run(store: Store, smtp: smtplib.SMTP, settings: MailSettings, due: list[Not
          db_id: str, report: SendReport, progress: Progress | None) -> None:
     envelope_from = sender_address(settings.sender)
     for done, notice in enumerate(due, start=1):
+        if not reminders.still_due(store, notice):
+            continue  # its session started during the run: a reminder never goes out late
         message_id = notice.message_id or message_id_for(notice.id, db_id, settings.sender)
         notice.message_id = message_id
         with store.read() as session:  # built before the claim: a fault here changes nothing

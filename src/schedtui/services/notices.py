@@ -57,7 +57,16 @@ def notify(session: Session, store: Store, kind: str, *, attendee: Attendee,
            registration: Registration | None, series: Series,
            lines: Sequence[tuple[Occurrence, str]] = (), occurrence: Occurrence | None = None,
            note: str = "") -> None:
-    """Queue one message. ``lines`` lists the sessions it is about, with their status."""
+    """Queue one message. ``lines`` lists the sessions it is about, with their status.
+    A walk-in registered without an email gets none. The sessions it is about
+    have their reminders brought in line before the commit."""
+    if getattr(series, "remind", ""):
+        from schedtui.services import reminders
+
+        reminders.mark(session, store, [o.id for o, _ in lines] +
+                       ([occurrence.id] if occurrence is not None else []))
+    if not attendee.email:
+        return
     about = occurrence or (lines[0][0] if len(lines) == 1 else None)
     many = about is None and len(lines) > 1 and kind in SUBJECTS_MANY
     subject = (SUBJECTS_MANY if many else SUBJECTS)[kind].format(

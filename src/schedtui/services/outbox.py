@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 
 from schedtui.domain.errors import DeskError
@@ -15,7 +16,7 @@ from schedtui.domain.zones import iso_utc
 from schedtui.services.common import naive_now
 from schedtui.store import Store
 from schedtui.store.engine import transaction
-from schedtui.store.models import Notice
+from schedtui.store.models import Notice, Occurrence
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class NoticeView:
     sent_at: str | None = None
     reply: str | None = None  # the server's reply, or why it failed
     next_try_at: str | None = None  # failed: when it is tried again; None: given up
+    due_at: str | None = None  # not sent before then (a reminder); None: at once
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -44,15 +46,25 @@ def _view(n: Notice) -> NoticeView:
     return NoticeView(n.id, iso_utc(n.created_at), n.kind, n.to_email, n.to_name, n.subject,
                       n.body, n.registration_id, n.occurrence_id, n.exported_at is not None,
                       n.state, n.tries, iso_utc(n.sent_at) if n.sent_at else None, n.reply,
-                      iso_utc(n.next_try_at) if n.next_try_at else None)
+                      iso_utc(n.next_try_at) if n.next_try_at else None,
+                      iso_utc(n.due_at) if n.due_at else None)
 
 
 @transaction
 def list_notices(store: Store, *, include_exported: bool = False, email: str | None = None,
-                 limit: int | None = None) -> list[NoticeView]:
-    """Notices not yet out (neither exported nor sent), oldest first."""
+                 limit: int | None = None, due: bool = False) -> list[NoticeView]:
+    """Notices not yet out (neither exported nor sent), oldest first. ``due``:
+    only those a send would take now (reminders due later wait; a reminder
+    whose session has started is never due)."""
     with store.read() as session:
         query = select(Notice).order_by(Notice.id)
+        if due:
+            now = naive_now(store.now())
+            started = select(Occurrence.id).where(
+                (Occurrence.start_utc <= now) | (Occurrence.status != "scheduled"))
+            query = query.where(or_(col(Notice.due_at).is_(None), col(Notice.due_at) <= now))
+            query = query.where(or_(Notice.kind != "reminder",
+                                    col(Notice.occurrence_id).not_in(started)))
         if not include_exported:
             query = query.where(col(Notice.exported_at).is_(None)).where(Notice.state != "sent")
         if email:

@@ -5,6 +5,7 @@ seat arithmetic lives in :mod:`schedtui.services.seats`."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
@@ -14,7 +15,7 @@ from sqlalchemy import case
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from schedtui.domain import parse, text
+from schedtui.domain import parse, policies, text
 from schedtui.domain.errors import DeskError, invalid, not_found
 from schedtui.domain.zones import from_utc_naive, iso_utc, zone
 from schedtui.services import audit, idempotency, notices, seats
@@ -24,6 +25,7 @@ from schedtui.store.engine import transaction
 from schedtui.store.hot import HotSQL
 from schedtui.store.models import (
     Attendee,
+    Hub,
     Occurrence,
     Registration,
     SeatEntry,
@@ -295,18 +297,44 @@ def _check_email(value: str) -> str:
     return email
 
 
+def _contact(session: Session, series_id: int, email: str | None,
+             phone: str | None) -> tuple[str, str]:
+    """The email and phone a registration gives, checked against the series'
+    contact requirement: ``email`` (the default) needs an email; ``none``
+    takes a name alone (a walk-in); ``email_and_phone`` needs both, the phone
+    valid (``phonenumbers``) and stored in E.164, read in the hub's region when
+    it has no country code. Elsewhere a phone is kept as given."""
+    series = seats.series_row(session, series_id)
+    contact = getattr(series, "contact", "email")
+    raw_email = text.clean(email or "").strip()
+    raw_phone = text.clean(phone or "").strip()
+    if contact == "email_and_phone" and not raw_phone:
+        raise DeskError("contact_required", f'"{series.name}" asks for an email and a phone '
+                        "number: give --phone.", missing="phone")
+    if email is None and contact != "none":  # (a blank one given is refused as a value)
+        what = "an email and a phone number" if contact == "email_and_phone" else "an email"
+        raise DeskError("contact_required", f'"{series.name}" asks for {what}: give --email.',
+                        missing="email")
+    clean_email = _check_email(raw_email) if raw_email or contact != "none" else ""
+    if contact == "email_and_phone":
+        region = session.exec(select(Hub.region).where(Hub.id == series.hub_id)).first()
+        return clean_email, policies.parse_phone(raw_phone, region or "")
+    return clean_email, text.field(raw_phone, "Phone", max_len=40)
+
+
 def _attendee(session: Session, store: Store, email: str, name: str,
               phone: str) -> tuple[tuple, bool]:
     """The attendee with this email (compared without case), made if new.
     Returns it and whether it existed before. One statement for a newcomer: the
-    insert gives way to an existing row (also one another writer just made)."""
-    key = email.lower()
+    insert gives way to an existing row (also one another writer just made).
+    A walk-in (no email) is a new attendee every time: never merged."""
+    key = email.lower() if email else f"walk-in:{uuid.uuid4().hex}"
     made = _NEW_ATTENDEE.first(session, email_key=key, email=email, name=name, phone=phone,
                                created_at=naive_now(store.now()))
     if made is not None:
         return made, False
     person = _ATTENDEE_BY_KEY.first(session, key=key)
-    if phone and not person.phone:
+    if phone and person.phone != phone:  # the newest number the person gave
         _ATTENDEE_PHONE.run(session, phone=phone, id=person.id)
     return person, True
 
@@ -391,7 +419,7 @@ def _duplicates(session: Session, attendee_id: int, occ_ids: Sequence[int],
 
 
 @transaction
-def register(store: Store, series_id: int, *, email: str, name: str,
+def register(store: Store, series_id: int, *, email: str | None, name: str,
              occurrence_ids: Sequence[int] | None = None, seats: int = 1, phone: str = "",
              idempotency_key: str | None = None) -> RegistrationView:
     """Register a person for a series. Each covered occurrence gets a seat if
@@ -410,14 +438,14 @@ def register(store: Store, series_id: int, *, email: str, name: str,
         return attempt()
 
 
-def add_registration(session: Session, store: Store, series_id: int, *, email: str, name: str,
+def add_registration(session: Session, store: Store, series_id: int, *, email: str | None,
+                     name: str,
                      occurrence_ids: Sequence[int] | None = None, seats: int = 1,
                      phone: str = "", idempotency_key: str | None = None) -> RegistrationView:
     """:func:`register` inside the caller's write transaction (bulk imports use
     it to make a whole file one transaction). Same rules, same errors."""
-    clean_email = _check_email(email)
+    clean_email, clean_phone = _contact(session, series_id, email, phone)
     clean_name = text.field(name, "Name", min_len=1, max_len=200)
-    clean_phone = text.field(phone, "Phone", max_len=40)
     count = parse.parse_positive(seats, "Seats", 1, 1_000_000)  # the series' maximum is a rule
     params = {"series": series_id, "email": clean_email.lower(), "name": clean_name,
               "occurrences": sorted(occurrence_ids or ()), "seats": count, "phone": clean_phone}
@@ -475,7 +503,7 @@ def _register(session: Session, store: Store, series_id: int, email: str, name: 
     tz = zone(series.timezone)
     return RegistrationView(
         id=registration.id, series_id=series.id, attendee_id=person.id, email=person.email,
-        name=person.name, phone=person.phone or phone, seats=count, status=state,
+        name=person.name, phone=phone or person.phone, seats=count, status=state,
         created_at=iso_utc(now),
         occurrences=[SeatView(o.id, entry, False,
                               from_utc_naive(o.start_utc, tz).isoformat(timespec="seconds"))

@@ -67,7 +67,8 @@ _SERVABLE = HotSQL("SELECT 1 AS found FROM seat_entry WHERE occurrence_id = :id 
                    "AND status = 'waitlisted' AND seats <= :capacity LIMIT 1")
 _SERIES_ROW = HotSQL("SELECT id, hub_id, name, timezone, location, status, "
                      "registration_option, booking_min_hours, booking_max_days, max_seats, "
-                     "require_approval, waitlist FROM series WHERE id = :id FOR SHARE")
+                     "require_approval, waitlist, contact, remind FROM series "
+                     "WHERE id = :id FOR SHARE")
 
 
 def _forget(session: Session, _transaction) -> None:
@@ -421,6 +422,10 @@ def cover_new_occurrences(session: Session, store: Store, series: Series) -> int
                             .join(Registration)
                             .where(Registration.series_id == series.id)).all())
     added = 0
+    if series.remind:
+        from schedtui.services import reminders
+
+        reminders.mark(session, store, upcoming)
     for occ in lock_occurrences(session, upcoming):
         for registration in registrations:
             if (registration.id, occ.id) in held:

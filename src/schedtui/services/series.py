@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, func, select
 
-from schedtui.domain import parse, text
+from schedtui.domain import parse, policies, text
 from schedtui.domain.describe import describe
 from schedtui.domain.errors import DeskError, invalid
 from schedtui.domain.parse import SlotSpec
@@ -29,7 +29,14 @@ from schedtui.domain.recurrence import (
     expand,
 )
 from schedtui.domain.recurrence import Slot as PlanSlot
-from schedtui.domain.zones import DAY_MINUTES, from_utc_naive, session_end, to_utc_naive, zone
+from schedtui.domain.zones import (
+    DAY_MINUTES,
+    from_utc_naive,
+    localize,
+    session_end,
+    to_utc_naive,
+    zone,
+)
 from schedtui.services import audit, idempotency, notices, seats
 from schedtui.services.common import (
     fill_rates,
@@ -66,10 +73,16 @@ SHOWN_FIELDS = {"timezone", "start", "rrule", "rrules", "rdates", "exrules", "ex
                 "duration_minutes", "location", "host", "horizon_weeks", "times", "on_blackout"}
 # Settings that re-plan occurrences.
 PLAN_FIELDS = SHOWN_FIELDS | {"capacity"}
+# A series' policies (contact, privacy, reminders) and its kind: see :mod:`events`.
+POLICY_FIELDS = ("kind", "contact", "private", "remind")
 SERIES_FIELDS = ("name", "description", "timezone", "start", "rrule", "duration_minutes",
                  "capacity", "location", "host", "registration_option", "booking_min_hours",
                  "booking_max_days", "horizon_weeks", "times", "max_seats", "require_approval",
-                 "waitlist", "on_blackout", "rrules", "rdates", "exrules", "exdates")
+                 "waitlist", "on_blackout", "rrules", "rdates", "exrules", "exdates",
+                 *POLICY_FIELDS)
+# What a one-off event has no use for: it is one occurrence, without a rule.
+RULE_ONLY = {"rrule", "rrules", "rdates", "exrules", "exdates", "horizon_weeks", "on_blackout"}
+EVENT_RULE = "FREQ=DAILY;COUNT=1"
 # The parts of a rule set beside the main rule (``rrule``): more rules, added
 # dates, excluding rules, excluded dates.
 RULE_PARTS = ("rrules", "rdates", "exrules", "exdates")
@@ -171,10 +184,65 @@ def _apply(series: Series, changes: dict[str, Any]) -> tuple[list[TimeSpec] | No
 
             series.on_blackout = check_policy(value)
             replan = True
+        elif key in POLICY_FIELDS:
+            _apply_policy(series, key, value)
     if "rrule" in changes or any(key in changes for key in RULE_PARTS):
         _set_rule_parts(series, changes)
         replan = True
     return times, replan
+
+
+def _apply_policy(series: Series, key: str, value: Any) -> None:
+    if key == "kind":
+        if value not in policies.KINDS:
+            raise invalid(f"The kind must be one of {', '.join(policies.KINDS)}.")
+        series.kind = value
+    elif key == "contact":
+        series.contact = policies.check_contact(value)
+    elif key == "private":
+        series.private = bool(value)
+    elif key == "remind":
+        series.remind = ",".join(map(str, policies.parse_offsets(value)))
+
+
+def check_event_changes(series: Series, changes: dict[str, Any]) -> None:
+    """A one-off event keeps its one occurrence: rule changes, a horizon and
+    several times of day are refused (``one_off_event``); the kind is set once."""
+    if "kind" in changes and changes["kind"] != series.kind:
+        raise DeskError("one_off_event", "A series cannot become a one-off event, nor an "
+                        "event a series; add a new one instead.")
+    if series.kind != "event":
+        return
+    refused = sorted(k for k in RULE_ONLY if k in changes and changes[k] not in (None, [])
+                     and not (k == "rrule" and changes[k] == EVENT_RULE))
+    if len(changes.get("times") or ()) > 1:
+        refused.append("times")
+    if refused:
+        raise DeskError("one_off_event", f'"{series.name}" is a one-off event: it has no rule, '
+                        f"so {', '.join(refused)} cannot be set. Give it a new --start or "
+                        "--duration, or add a series.", fields=refused)
+
+
+def _carry_event(session: Session, store: Store, series: Series,
+                 changes: dict[str, Any]) -> None:
+    """A one-off event that moves to another day stays the same occurrence
+    (its seats and identity kept; the re-plan moves it and tells its people):
+    its planned day is carried to the new one first. One that has started
+    keeps its time."""
+    occ = session.exec(select(Occurrence).where(Occurrence.series_id == series.id)
+                       .order_by(Occurrence.id).with_for_update()).first()
+    if occ is None:
+        return
+    if occ.start_utc <= naive_now(store.now()):
+        raise DeskError("occurrence_started", f'"{series.name}" has begun or is past; its time '
+                        "is kept as it was.")
+    new_day = changes.get("start")
+    if isinstance(new_day, date) and not isinstance(new_day, datetime):
+        tz = zone(series.timezone)
+        local = from_utc_naive(occ.original_start, tz)
+        occ.original_start = to_utc_naive(localize(new_day, local.time(), tz))
+        session.add(occ)
+        session.flush()
 
 
 def _set_rule_parts(series: Series, changes: dict[str, Any]) -> None:
@@ -679,6 +747,10 @@ def update_series(session: Session, store: Store, series: Series, *, confirm: bo
     if series.status == "archived":
         raise DeskError("series_archived", f"Series {series.id} is archived and cannot be "
                         "changed.")
+    check_event_changes(series, changes)
+    if series.kind == "event" and {"start", "times", "timezone", "duration_minutes"} & set(
+            changes):
+        _carry_event(session, store, series, changes)
     before = _state(session, series)
     replanning = bool(PLAN_FIELDS & set(changes))
     occurrences_before = _occurrence_state(session, [series.id]) if replanning else {}
@@ -698,6 +770,10 @@ def update_series(session: Session, store: Store, series: Series, *, confirm: bo
     report.told = notices.tell_changes(session, store, shown)
     if before["waitlist"] != series.waitlist:
         _serve_waitlists(session, store, series)
+    if before["remind"] != series.remind:
+        from schedtui.services import reminders
+
+        reminders.mark_series(session, store, series.id)
     after = _state(session, series)
     if replanning:
         old, new = _occurrence_changes(occurrences_before,
@@ -729,6 +805,10 @@ def set_status(store: Store, series_id: int, action: str) -> SeriesView:
         series.status = target
         series.updated_at = naive_now(store.now())
         session.add(series)
+        if series.remind and "archived" in (before, target):
+            from schedtui.services import reminders
+
+            reminders.mark_series(session, store, series.id)
         audit.record(session, store, f"series.{action}", "series", series.id,
                      before={"status": before}, after={"status": target},
                      series_id=series.id, hub_id=series.hub_id)
@@ -745,6 +825,9 @@ def split_series(store: Store, series_id: int, at_occurrence: int, *, confirm: b
         series = get(session, Series, series_id, "series", lock=True)
         if series.status == "archived":
             raise DeskError("series_archived", f"Series {series_id} is archived.")
+        if series.kind == "event":
+            raise DeskError("one_off_event", f'"{series.name}" is a one-off event: there is '
+                            "nothing to split.")
         occ = get(session, Occurrence, at_occurrence, "occurrence")
         if occ.series_id != series_id:
             raise invalid(f"Occurrence {at_occurrence} is not in series {series_id}.")
@@ -843,7 +926,10 @@ def roll_horizons(store: Store, *, series_id: int | None = None,
                         Series.timezone, Series.start_date, Series.horizon_weeks)
                  .where(col(Series.status).in_(("published", "paused", "draft"))))
         if series_id is not None:
-            get(session, Series, series_id, "series")  # a series that is not there says so
+            found = get(session, Series, series_id, "series")  # one not there says so
+            if found.kind == "event":
+                raise DeskError("one_off_event", f'"{found.name}" is a one-off event: it has '
+                                "no horizon to roll.")
             query = query.where(Series.id == series_id)
         candidates = session.exec(query).all()
     now = store.now()

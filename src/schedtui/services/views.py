@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -14,6 +14,7 @@ class HubView:
     archived: bool
     series_count: int = 0
     next_occurrence: str | None = None
+    region: str = ""  # phone numbers without a country code are read in it
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -43,7 +44,7 @@ class SeriesView:
     description: str
     timezone: str
     start: str
-    rrule: str
+    rrule: str | None  # None: a one-off event
     summary: str
     times: list[SlotView]
     duration_minutes: int
@@ -65,6 +66,10 @@ class SeriesView:
     waitlist: str = "strict"  # strict (first come first served) or first_fit
     rule_extra: str = ""  # the rule set's other RRULE, RDATE, EXRULE, EXDATE lines
     on_blackout: str = "skip"  # on a hub's blackout days: skip, shift or ignore
+    kind: str = "series"  # or "event": one occurrence, no rule
+    contact: str = "email"  # what a registration must give: none, email, email_and_phone
+    private: bool = False  # left out of shared calendar exports
+    remind: list[str] = field(default_factory=list)  # reminder offsets, as "1d", "1h"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 APP_NAME = "schedtui"
 META_TABLE = "schedtui_meta"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _v1_to_v2(connection: Connection) -> None:
@@ -129,9 +129,32 @@ def _v3_to_v4(connection: Connection) -> None:
         part(connection)
 
 
+def _policies(connection: Connection) -> None:
+    """A series' policies: one-off events beside series, the contact it asks
+    for, privacy, reminder offsets; a hub's region for phone numbers."""
+    false = "false" if connection.dialect.name == "postgresql" else "0"
+    found = inspect(connection)
+    series = {c["name"] for c in found.get_columns("series")}
+    for column in ("kind VARCHAR(8) NOT NULL DEFAULT 'series'",
+                   "contact VARCHAR(16) NOT NULL DEFAULT 'email'",
+                   f"private BOOLEAN NOT NULL DEFAULT {false}",
+                   "remind VARCHAR(100) NOT NULL DEFAULT ''"):
+        if column.split()[0] not in series:
+            connection.execute(text(f"ALTER TABLE series ADD COLUMN {column}"))
+    if "region" not in {c["name"] for c in found.get_columns("hub")}:
+        connection.execute(text("ALTER TABLE hub ADD COLUMN region VARCHAR(2) NOT NULL "
+                                "DEFAULT ''"))
+
+
+def _v4_to_v5(connection: Connection) -> None:
+    """Schema 5: each part adds only what is missing."""
+    for part in (_policies,):
+        part(connection)
+
+
 # MIGRATIONS[n] takes a database at version n to version n + 1.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3,
-                                                       3: _v3_to_v4}
+                                                       3: _v3_to_v4, 4: _v4_to_v5}
 
 
 def prepare(store: Store, *, create: bool = True) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import DateTime, Index
+from sqlalchemy import DateTime, Index, false
 from sqlmodel import Field, SQLModel
 
 
@@ -33,6 +33,8 @@ class Hub(SQLModel, table=True):
     timezone: str = Field(max_length=64)
     archived: bool = False
     created_at: datetime = Utc()
+    # Phone numbers' default country (schema 5); a server default for plain inserts.
+    region: str = Field(default="", max_length=2, sa_column_kwargs={"server_default": ""})
 
 
 class Series(SQLModel, table=True):
@@ -65,6 +67,15 @@ class Series(SQLModel, table=True):
     created_at: datetime = Utc()
     updated_at: datetime = Utc()
     ics_uid: str | None = Field(default=None, max_length=500)  # the imported event's UID (5)
+    # Policies (schema 5): "series" or a one-off "event" (one occurrence, no rule of
+    # its own); none, email or email_and_phone; left out of shared calendars;
+    # reminder offsets in minutes before the start ("1440,60").
+    kind: str = Field(default="series", max_length=8,
+                      sa_column_kwargs={"server_default": "series"})
+    contact: str = Field(default="email", max_length=16,
+                         sa_column_kwargs={"server_default": "email"})
+    private: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    remind: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
 
 
 class Slot(SQLModel, table=True):

@@ -35,6 +35,9 @@ class HubForm(FormScreen[HubView]):
                                             suggester=zones),
                          "IANA name, e.g. Europe/Berlin (→ completes); the default for "
                          "new series")
+        yield from field("Region", Input(hub.region if hub else "", id="region",
+                                         placeholder="DE"),
+                         "Country of phone numbers given without a country code (blank: none)")
         if hub is not None:
             yield Static("", id="impact")
 
@@ -55,7 +58,9 @@ class HubForm(FormScreen[HubView]):
 
     def build(self) -> Callable[[], HubView]:
         name, tz = self.value("name"), self.value("timezone").strip()
+        region = self.value("region")
         if self.existing is None:
-            return lambda: hubs.create_hub(self.store, name, tz)
+            return lambda: hubs.create_hub(self.store, name, tz, region=region)
         hub_id = self.existing.id
-        return lambda: hubs.rename_hub(self.store, hub_id, name=name, timezone=tz)
+        return lambda: hubs.rename_hub(self.store, hub_id, name=name, timezone=tz,
+                                       region=region)

@@ -188,7 +188,10 @@ class OutboxScreen(ListScreen):
 
 
 def state_label(notice, *, short: bool = False) -> str:
-    """waiting, sending, failed (with its next try, in UTC), or given up."""
+    """waiting (or due later: a reminder, in UTC), sending, failed (with its
+    next try, in UTC), or given up."""
+    if notice.state == "waiting" and getattr(notice, "due_at", None):
+        return f"due {when(notice.due_at, weekday=False)}" + ("" if short else " UTC")
     if notice.state != "failed":
         return notice.state
     if notice.next_try_at is None:

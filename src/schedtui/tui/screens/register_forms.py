@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Input, Select, SelectionList, Static
+from textual.widgets import Input, Label, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from schedtui.domain import parse
@@ -45,6 +45,9 @@ class RegisterForm(FormScreen[RegistrationView]):
     def fields(self) -> ComposeResult:
         yield from field("Name", Input(id="name"))
         yield from field("Email", Input(id="email"))
+        yield Label("Phone", id="phone-label", classes="field-label -hidden")
+        yield Input(id="phone", placeholder="+49 30 901820, or a number in the hub's region",
+                    classes="-hidden")
         yield from field("Seats", Input("1", id="seats"))
         yield Static("", id="option-hint", classes="field-hint")
         yield SelectionList[int](id="pick", classes="-hidden")
@@ -55,6 +58,11 @@ class RegisterForm(FormScreen[RegistrationView]):
     def _options(self, data: tuple) -> None:
         view, occs = data
         self.option = view.registration_option
+        if view.contact == "email_and_phone":  # the series asks for a phone
+            for ident in ("#phone-label", "#phone"):
+                self.query_one(ident).remove_class("-hidden")
+        elif view.contact == "none":
+            self.query_one("#email", Input).placeholder = "optional: a walk-in needs a name only"
         hint = self.query_one("#option-hint", Static)
         if self.option == "all_sessions":
             hint.update("This series books every session.")
@@ -67,7 +75,7 @@ class RegisterForm(FormScreen[RegistrationView]):
         pick.remove_class("-hidden")
 
     def build(self) -> Callable[[], RegistrationView]:
-        name, email = self.value("name"), self.value("email")
+        name, email, phone = self.value("name"), self.value("email"), self.value("phone")
         count = parse.parse_positive(self.value("seats"), "Seats", 1, 1_000_000)
         chosen = None
         if self.option != "all_sessions":
@@ -75,7 +83,8 @@ class RegisterForm(FormScreen[RegistrationView]):
             if not chosen and self.occurrence_id:
                 chosen = [self.occurrence_id]
         return lambda: registrations.register(self.store, self.series_id, email=email,
-                                              name=name, occurrence_ids=chosen, seats=count)
+                                              name=name, occurrence_ids=chosen, seats=count,
+                                              phone=phone)
 
 
 class SwitchForm(FormScreen[RegistrationView]):

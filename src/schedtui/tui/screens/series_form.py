@@ -22,6 +22,7 @@ from textual.widgets import Button, Input, Select, Static
 
 from schedtui.domain import parse
 from schedtui.domain.errors import DeskError, invalid
+from schedtui.domain.policies import offsets_text, parse_offsets
 from schedtui.domain.recurrence import MAX_INTERVAL, MAX_OCCURRENCES, WEEKDAYS, Rule
 from schedtui.domain.zones import zone
 from schedtui.services import series
@@ -29,7 +30,11 @@ from schedtui.services.views import OccurrenceView, SeriesView
 from schedtui.tui.format import offset, when
 from schedtui.tui.screens.form import FormScreen, row_field
 
-FREQS = [("Daily", "DAILY"), ("Weekly", "WEEKLY"), ("Monthly", "MONTHLY"), ("Yearly", "YEARLY")]
+FREQS = [("Daily", "DAILY"), ("Weekly", "WEEKLY"), ("Monthly", "MONTHLY"), ("Yearly", "YEARLY"),
+         ("Does not repeat", "NONE")]  # a one-off event
+CONTACTS = [("email", "email"), ("name only (walk-ins)", "none"),
+            ("email and phone", "email_and_phone")]
+PRIVACY = [("no: in calendar exports", False), ("yes: left out of them", True)]
 NTH = [("—", 0), ("1st", 1), ("2nd", 2), ("3rd", 3), ("4th", 4), ("5th", 5), ("last", -1)]
 ENDS = [("never", "never"), ("after N times", "count"), ("on a date", "until")]
 APPROVAL = [("no: seats at once", False), ("yes: I approve each", True)]
@@ -52,7 +57,10 @@ OPTIONS = [("all sessions", "all_sessions"), ("one session", "single_session"),
 def rule_from_fields(freq: str, interval: str, weekdays: str, nth: int, monthday: str,
                      end: str, end_value: str) -> str:
     """RRULE text from the form's fields (the service validates the rule); a field
-    that cannot go into a rule is refused by its own label, in the form's words."""
+    that cannot go into a rule is refused by its own label, in the form's words.
+    "Does not repeat" is a one-off event's one-day rule."""
+    if freq == "NONE":
+        return series.EVENT_RULE
     parts = [f"FREQ={freq}"]
     if interval.strip():
         every = parse.parse_positive(interval.strip(), "Every", 1, MAX_INTERVAL)
@@ -123,7 +131,8 @@ class SeriesForm(FormScreen[Any]):
     # -- fields ------------------------------------------------------------------
     def fields(self) -> ComposeResult:
         s = self.existing
-        rule = Rule.parse(s.rrule) if s else Rule("WEEKLY")
+        rule = Rule.parse(s.rrule) if s and s.rrule else Rule("WEEKLY")
+        freq = "NONE" if s and s.kind == "event" else rule.freq
         nth = next((d.n for d in rule.byday if d.n), 0) or 0
         end = "count" if rule.count else "until" if rule.until else "never"
         end_value = str(rule.count) if rule.count else \
@@ -142,7 +151,7 @@ class SeriesForm(FormScreen[Any]):
         zones = SuggestFromList(sorted(available_timezones()), case_sensitive=False)
         yield from f("Time zone", Input(self.timezone, id="timezone", suggester=zones),
                      "IANA name, e.g. Europe/Berlin (→ completes)")
-        yield from f("Repeats", Select(FREQS, value=rule.freq, allow_blank=False,
+        yield from f("Repeats", Select(FREQS, value=freq, allow_blank=False,
                                        compact=True, id="freq"))
         yield from f("Every", Input(str(rule.interval), id="interval"),
                      "Interval: 2 = every other day, week, month...")
@@ -156,7 +165,7 @@ class SeriesForm(FormScreen[Any]):
                                     id="end"))
         yield from f("After / on", Input(end_value, id="end-value"),
                      "A number of times, or YYYY-MM-DD")
-        yield from f("RRULE", Input(s.rrule if s else "", id="rrule"),
+        yield from f("RRULE", Input(s.rrule or series.EVENT_RULE if s else "", id="rrule"),
                      "Built from the fields above; type to override")
         capacity = "unlimited" if s is None or s.capacity is None else str(s.capacity)
         yield from f("Capacity", Input(capacity if s else "20", id="capacity"),
@@ -182,6 +191,14 @@ class SeriesForm(FormScreen[Any]):
                      "Weeks ahead an open-ended series is planned")
         yield from f("Description", Input(s.description if s else "", id="description"),
                      "Shown to people in notices and the calendar export")
+        yield from f("Contact", Select(CONTACTS, value=s.contact if s else "email",
+                                       allow_blank=False, compact=True, id="contact"),
+                     "What a registration must give")
+        yield from f("Private", Select(PRIVACY, value=bool(s and s.private), allow_blank=False,
+                                       compact=True, id="private"),
+                     "Left out of the hub's calendar export and people's feeds")
+        yield from f("Reminders", Input(",".join(s.remind) if s else "", id="remind"),
+                     "Before each session: 24h,1h (m, h, d; blank: none)")
         if s is None:
             yield from f("Publish", Select(PUBLISH, value=False, allow_blank=False,
                                            compact=True, id="draft"),
@@ -197,7 +214,7 @@ class SeriesForm(FormScreen[Any]):
         if self.existing is None:
             self._sync_rule()
         else:
-            self.generated = self.existing.rrule
+            self.generated = self.existing.rrule or series.EVENT_RULE
         self._schedule_preview()
 
     # -- the rule and the live preview -------------------------------------------
@@ -295,13 +312,19 @@ class SeriesForm(FormScreen[Any]):
             "horizon_weeks": parse.parse_positive(self.value("horizon").strip(),
                                                   "Horizon (weeks)", 1, series.MAX_HORIZON_WEEKS),
             "description": self.value("description"),
+            "contact": self.query_one("#contact", Select).value,
+            "private": self.query_one("#private", Select).value,
+            "remind": offsets_text(parse_offsets(self.value("remind"))),
+            "kind": "event" if self.query_one("#freq", Select).value == "NONE" else "series",
         }
 
     def changes(self, settings: dict[str, Any]) -> dict[str, Any]:
         """Only what differs from the series as it is."""
         s = self.existing
         assert s is not None
-        now = {"name": s.name, "start": date.fromisoformat(s.start), "rrule": s.rrule,
+        now = {"name": s.name, "start": date.fromisoformat(s.start),
+               "rrule": s.rrule or series.EVENT_RULE, "kind": s.kind, "contact": s.contact,
+               "private": s.private, "remind": ",".join(s.remind),
                "timezone": s.timezone, "times": parse.parse_times(
                    ",".join(t.label() for t in s.times)),
                "duration_minutes": s.duration_minutes, "capacity": s.capacity,
@@ -318,6 +341,8 @@ class SeriesForm(FormScreen[Any]):
         confirm = self.confirm
         if self.existing is None:
             draft = self.query_one("#draft", Select).value
+            if settings["kind"] == "event":
+                settings["on_blackout"] = "ignore"  # a one-off date is chosen on purpose
             return lambda: series.create_series(self.store, hub_id=self.hub_id, draft=draft,
                                                 **settings)
         changes = self.changes(settings)

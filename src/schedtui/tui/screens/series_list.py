@@ -72,12 +72,16 @@ class SeriesScreen(ListScreen):
         self.show_items(rows)
 
     def row(self, view: SeriesView) -> tuple[int, list]:
-        return view.id, [plain(view.name), Text(view.status, STATUS_STYLE.get(view.status, "")),
+        name = plain(view.name)
+        if view.private:  # left out of shared calendars
+            name.append(" (private)", "dim")
+        return view.id, [name, Text(view.status, STATUS_STYLE.get(view.status, "")),
                          when(view.next_occurrence), percent(view.fill_rate),
                          plain(view.summary)]
 
     def match_text(self, view: SeriesView) -> str:
-        return f"{view.name} {view.status} {view.summary}"
+        return f"{view.name} {view.status} {view.summary}" + (" private" if view.private
+                                                               else "")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """An archived series can be opened and exported, not changed."""
