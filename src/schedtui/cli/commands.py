@@ -17,7 +17,8 @@ IntType = Callable[[str], int]
 def _store(args: argparse.Namespace):
     from schedtui.store import open_store
 
-    return open_store(args.db)
+    # SQLAlchemy's engines only when a command needs a session: a read runs on the driver
+    return open_store(args.db, lazy=True)
 
 
 # -- hubs ---------------------------------------------------------------------
@@ -32,18 +33,18 @@ def hub_add(args, as_json):
 
 
 def hub_list(args, as_json):
-    from schedtui.services import hubs
+    from schedtui.services import reads
 
-    rows = hubs.list_hubs(_store(args), include_archived=args.all)
+    rows = reads.list_hubs(_store(args), include_archived=args.all)
     _show(rows, as_json, lambda rs: output.table(
         ["ID", "Name", "Time zone", "Series", "Next occurrence", "Archived"],
         [[h.id, h.name, h.timezone, h.series_count, h.next_occurrence, h.archived] for h in rs]))
 
 
 def hub_show(args, as_json):
-    from schedtui.services import hubs
+    from schedtui.services import reads
 
-    _show(hubs.get_hub(_store(args), args.id), as_json, _print_fields)
+    _show(reads.get_hub(_store(args), args.id), as_json, _print_fields)
 
 
 def hub_edit(args, as_json):
@@ -225,13 +226,13 @@ def roll(args, as_json):
 
 
 def occ_list(args, as_json):
-    from schedtui.services import occurrences
+    from schedtui.services import reads
 
     start = parse.parse_date(args.from_, "--from", clamp=True) if args.from_ else None
     end = parse.parse_date(args.to, "--to", clamp=True) if args.to else None
     if start and end and end < start:
         raise invalid("--to is before --from.")
-    rows = occurrences.list_occurrences(_store(args), args.series_id, start=start, end=end)
+    rows = reads.list_occurrences(_store(args), args.series_id, start=start, end=end)
     _show(rows, as_json, _print_occurrences)
 
 

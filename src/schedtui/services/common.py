@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel, col, func, select
@@ -12,7 +12,9 @@ from schedtui.domain import recurrence as rec
 from schedtui.domain.describe import describe
 from schedtui.domain.errors import not_found
 from schedtui.domain.recurrence import Slot as PlanSlot
-from schedtui.domain.zones import from_utc_naive, iso_utc, zone
+from schedtui.domain.zones import from_utc_naive, zone
+from schedtui.services import reads
+from schedtui.services.reads import naive_now, occurrence_view  # noqa: F401 - shared
 from schedtui.services.views import HubView, OccurrenceView, SeriesView, SlotView
 from schedtui.store.models import Hub, Occurrence, SeatEntry, Series, Slot
 
@@ -47,11 +49,6 @@ def occurrence_label(occ: Occurrence | Any, series: Series | Any) -> str:
 def sentence(words: str) -> str:
     """``words`` starting with a capital, to open a message."""
     return words[:1].upper() + words[1:]
-
-
-def naive_now(now: datetime) -> datetime:
-    """An aware moment as the naive UTC the store keeps."""
-    return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
 
 
 def weekday_names(days: frozenset[int] | None) -> str | None:
@@ -120,37 +117,10 @@ def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
         yield items[i:i + size]
 
 
-def occurrence_view(occ: Occurrence, series: Series, counts: tuple[int, int] = (0, 0),
-                    slot_host: str = "", blackout: str | None = None) -> OccurrenceView:
-    tz = zone(series.timezone)
-    start = from_utc_naive(occ.start_utc, tz)
-    end = from_utc_naive(occ.end_utc, tz)
-    return OccurrenceView(
-        id=occ.id, series_id=occ.series_id,
-        start=start.isoformat(timespec="seconds"), end=end.isoformat(timespec="seconds"),
-        start_utc=iso_utc(occ.start_utc), end_utc=iso_utc(occ.end_utc), status=occ.status,
-        capacity=occ.capacity, booked=counts[0], waitlisted=counts[1],
-        original_start=from_utc_naive(occ.original_start, tz).isoformat(timespec="seconds"),
-        location=occ.location if occ.location is not None else series.location,
-        host=occ.host if occ.host is not None else (slot_host or series.host),
-        moved=occ.start_utc != occ.original_start, edited=sorted(occ.edited_fields()),
-        timezone=series.timezone, blackout=blackout,
-    )
-
-
 def occurrence_views(session: Session, series: Series, rows: Sequence[Occurrence]
                      ) -> list[OccurrenceView]:
-    counts = seat_counts(session, [o.id for o in rows])
-    hosts = {s.id: s.host for s in slots_of(session, series.id)}
-    marked = [o.blackout_id for o in rows if o.blackout_id is not None]
-    reasons: dict[int, str] = {}
-    if marked:
-        from schedtui.services.blackouts import blackout_reasons
-
-        reasons = blackout_reasons(session, marked)
-    return [occurrence_view(o, series, counts.get(o.id, (0, 0)), hosts.get(o.slot_id, ""),
-                            reasons.get(o.blackout_id) if o.blackout_id else None)
-            for o in rows]
+    """Views of these occurrences of one series, as the read services show them."""
+    return reads.occurrence_views(session, series, [o.id for o in rows])
 
 
 def _next_scheduled(now: datetime):
@@ -241,21 +211,9 @@ def series_view(session: Session, series: Series, now: datetime,
 
 
 def hub_views(session: Session, hubs: Sequence[Hub], now: datetime) -> list[HubView]:
-    """Views of several hubs in two queries; the cost grows with their series,
+    """Views of several hubs in one query; the cost grows with their series,
     not with their occurrences."""
-    ids = [h.id for h in hubs]
-    counts = dict(session.exec(select(Series.hub_id, func.count(Series.id))
-                               .where(col(Series.hub_id).in_(ids))
-                               .where(Series.status != "archived")
-                               .group_by(Series.hub_id)).all()) if ids else {}
-    nexts = (select(Series.hub_id, _next_scheduled(now).label("start"))
-             .where(col(Series.hub_id).in_(ids)).where(Series.status != "archived")
-             .subquery())
-    firsts = dict(session.exec(select(nexts.c.hub_id, func.min(nexts.c.start))
-                               .group_by(nexts.c.hub_id)).all()) if ids else {}
-    return [HubView(h.id, h.name, h.timezone, h.archived, counts.get(h.id, 0),
-                    from_utc_naive(firsts[h.id], zone(h.timezone)).isoformat(timespec="seconds")
-                    if firsts.get(h.id) else None) for h in hubs]
+    return reads.hub_views(session, [h.id for h in hubs], now)
 
 
 def hub_view(session: Session, hub: Hub, now: datetime) -> HubView:

@@ -1,0 +1,169 @@
+"""The lists scripts and the desk read most: hubs and a series' occurrences,
+each written once as SQL text (:class:`schedtui.store.sql.SQL`).
+
+The queries run on a :class:`~schedtui.store.sql.Reader` (a read transaction
+on the driver, :meth:`Store.query`) for the read services, and inside an ORM
+session for the views a change returns, so both see the same rows the same
+way. Nothing here imports SQLAlchemy, SQLModel or the tables: a one-shot read
+command (``hub list``, ``occ list``, ``agenda``) starts without loading the
+ORM, which costs several times what the command itself does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from schedtui.domain.errors import not_found
+from schedtui.domain.zones import from_utc_naive, iso_utc, to_utc_naive, zone
+from schedtui.services.views import HubView, OccurrenceView
+from schedtui.store.engine import Store, transaction
+from schedtui.store.sql import SQL
+
+
+def naive_now(now: datetime) -> datetime:
+    """An aware moment as the naive UTC the store keeps."""
+    return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
+
+
+def exists(target: Any, table: str, ident: int, kind: str) -> None:
+    """Raise ``not_found`` unless ``table`` holds a row with this id."""
+    if not isinstance(ident, int) or isinstance(ident, bool) or \
+            _EXISTS[table].first(target, id=ident) is None:
+        raise not_found(kind, ident)
+
+
+_EXISTS = {table: SQL(f"SELECT 1 AS found FROM {table} WHERE id = :id")
+           for table in ("hub", "series", "occurrence", "registration")}
+
+
+# -- hubs ---------------------------------------------------------------------
+
+# The next scheduled start of each live series is one seek in the (series,
+# start) index, however many occurrences it has; the hub's is the first of them.
+_HUB_COLUMNS = """
+    SELECT h.id, h.name, h.timezone, h.archived,
+        (SELECT count(*) FROM series s WHERE s.hub_id = h.id AND s.status <> 'archived')
+            AS series_count,
+        (SELECT min(n.start_utc) FROM (
+            SELECT (SELECT o.start_utc FROM occurrence o
+                    WHERE o.series_id = s.id AND o.status = 'scheduled'
+                    AND o.start_utc >= :now ORDER BY o.start_utc LIMIT 1) AS start_utc
+            FROM series s WHERE s.hub_id = h.id AND s.status <> 'archived') n)
+            AS next_start
+    FROM hub h"""
+_HUBS = SQL(f"{_HUB_COLUMNS} WHERE h.archived = false ORDER BY h.name, h.id",
+            times=["next_start"])
+_ALL_HUBS = SQL(f"{_HUB_COLUMNS} ORDER BY h.name, h.id", times=["next_start"])
+_HUBS_BY_ID = SQL(f"{_HUB_COLUMNS} WHERE h.id IN (:ids)", times=["next_start"])
+
+
+def _hub_view(row: Any) -> HubView:
+    start = row.next_start
+    return HubView(row.id, row.name, row.timezone, bool(row.archived), row.series_count,
+                   from_utc_naive(start, zone(row.timezone)).isoformat(timespec="seconds")
+                   if start else None)
+
+
+def hub_views(target: Any, ids: Sequence[int], now: datetime) -> list[HubView]:
+    """Views of these hubs, in this order (a Reader or an ORM session)."""
+    if not ids:
+        return []
+    found = {r.id: _hub_view(r) for r in _HUBS_BY_ID.rows(target, ids=list(ids),
+                                                          now=naive_now(now))}
+    return [found[i] for i in ids]
+
+
+@transaction
+def list_hubs(store: Store, *, include_archived: bool = False) -> list[HubView]:
+    """The hubs by name, with their live series and next occurrence."""
+    with store.query() as reader:
+        query = _ALL_HUBS if include_archived else _HUBS
+        return [_hub_view(r) for r in query.rows(reader, now=naive_now(store.now()))]
+
+
+@transaction
+def get_hub(store: Store, hub_id: int) -> HubView:
+    with store.query() as reader:
+        exists(reader, "hub", hub_id, "hub")
+        return hub_views(reader, [hub_id], store.now())[0]
+
+
+# -- occurrences --------------------------------------------------------------
+
+_SERIES = SQL("SELECT id, hub_id, name, timezone, location, host, status FROM series "
+              "WHERE id = :id")
+_OCCURRENCE_COLUMNS = """
+    SELECT o.id, o.series_id, o.slot_id, o.original_start, o.start_utc, o.end_utc, o.status,
+        o.capacity, o.location, o.host, o.edited, sl.host AS slot_host,
+        b.reason AS blackout_reason,
+        (SELECT sum(e.seats) FROM seat_entry e WHERE e.occurrence_id = o.id
+         AND e.status = 'confirmed') AS booked,
+        (SELECT sum(e.seats) FROM seat_entry e WHERE e.occurrence_id = o.id
+         AND e.status = 'waitlisted') AS waitlisted
+    FROM occurrence o LEFT JOIN slot sl ON sl.id = o.slot_id
+    LEFT JOIN blackout b ON b.id = o.blackout_id"""
+_OCC_TIMES = ("original_start", "start_utc", "end_utc")
+_SERIES_OCCURRENCES = SQL(f"""{_OCCURRENCE_COLUMNS} WHERE o.series_id = :series
+    AND o.start_utc >= :low AND o.start_utc < :high ORDER BY o.start_utc, o.id""",
+                          times=_OCC_TIMES)
+_OCCURRENCES_BY_ID = SQL(f"{_OCCURRENCE_COLUMNS} WHERE o.id IN (:ids)", times=_OCC_TIMES)
+
+
+def occurrence_view(occ: Any, series: Any, counts: tuple[int, int] = (0, 0),
+                    slot_host: str = "", blackout: str | None = None) -> OccurrenceView:
+    """An occurrence (a row or an object) as the edges show it, in its series' zone."""
+    tz = zone(series.timezone)
+    start = from_utc_naive(occ.start_utc, tz)
+    end = from_utc_naive(occ.end_utc, tz)
+    return OccurrenceView(
+        id=occ.id, series_id=occ.series_id,
+        start=start.isoformat(timespec="seconds"), end=end.isoformat(timespec="seconds"),
+        start_utc=iso_utc(occ.start_utc), end_utc=iso_utc(occ.end_utc), status=occ.status,
+        capacity=occ.capacity, booked=counts[0], waitlisted=counts[1],
+        original_start=from_utc_naive(occ.original_start, tz).isoformat(timespec="seconds"),
+        location=occ.location if occ.location is not None else series.location,
+        host=occ.host if occ.host is not None else (slot_host or series.host),
+        moved=occ.start_utc != occ.original_start,
+        edited=sorted(f for f in (occ.edited or "").split(",") if f),
+        timezone=series.timezone, blackout=blackout,
+    )
+
+
+def _occurrence_view(row: Any, series: Any) -> OccurrenceView:
+    return occurrence_view(row, series, (int(row.booked or 0), int(row.waitlisted or 0)),
+                           row.slot_host or "", row.blackout_reason)
+
+
+def occurrence_views(target: Any, series: Any, ids: Sequence[int]) -> list[OccurrenceView]:
+    """Views of these occurrences of one series (a row or an object), in this
+    order, with their seats (a Reader or an ORM session)."""
+    found: dict[int, OccurrenceView] = {}
+    for start in range(0, len(ids), 900):
+        for row in _OCCURRENCES_BY_ID.rows(target, ids=list(ids[start:start + 900])):
+            found[row.id] = _occurrence_view(row, series)
+    return [found[i] for i in ids]
+
+
+_LOWEST = datetime(1, 1, 1)  # noqa: DTZ001 - naive UTC, as the store keeps
+_HIGHEST = datetime(9999, 12, 31, 23, 59)  # noqa: DTZ001
+
+
+@transaction
+def list_occurrences(store: Store, series_id: int, *, start: date | None = None,
+                     end: date | None = None) -> list[OccurrenceView]:
+    """Occurrences of a series ordered by start; ``start``/``end`` are local dates, inclusive."""
+    with store.query() as reader:
+        if not isinstance(series_id, int) or isinstance(series_id, bool):
+            raise not_found("series", series_id)
+        series = _SERIES.first(reader, id=series_id)
+        if series is None:
+            raise not_found("series", series_id)
+        tz = zone(series.timezone)
+        low = _LOWEST if start is None else to_utc_naive(
+            datetime.combine(start, datetime.min.time(), tz))
+        high = _HIGHEST if end is None else to_utc_naive(
+            datetime.combine(end + timedelta(days=1), datetime.min.time(), tz))
+        return [_occurrence_view(r, series) for r in
+                _SERIES_OCCURRENCES.rows(reader, series=series_id, low=low, high=high)]
