@@ -1,5 +1,5 @@
 """Read commands start without the ORM: on a SQLite file, ``hub list``,
-``hub show``, ``occ list`` and ``agenda`` run their queries on the driver and
+``hub show``, ``occ list``, ``occ show``, ``agenda`` and ``log`` run their queries on the driver and
 never import SQLAlchemy, SQLModel, Textual or the interop libraries (importing
 SQLAlchemy alone costs several times what such a command does). The same reads
 give the same answers on PostgreSQL."""
@@ -23,6 +23,9 @@ READS = [
     ("occ", "list", "1", "--from", "2027-03-01", "--to", "2027-03-31"),
     ("agenda", "--from", "2027-03-01", "--to", "2027-03-07"),
     ("agenda", "--hub", "1"),
+    ("occ", "show", "2"),
+    ("log",),
+    ("log", "--series", "1", "--limit", "3"),
 ]
 PROBE = """
 import json, sys
@@ -87,6 +90,12 @@ def test_reads_answer_the_same_on_both_stores(seeded, capsys):
     items = read("agenda", "--from", "2027-03-01", "--to", "2027-03-03")
     assert [(i["id"], i["hub"], i["booked"], i["waitlisted"]) for i in items] == [
         (1, "Studio", 2, 1), (2, "Studio", 2, 1)]
+    shown = read("occ", "show", "2")
+    assert (shown["start"], shown["booked"], shown["waitlisted"]) == (
+        "2027-03-03T19:00:00+01:00", 2, 1)
+    log = read("log", "--series", "1", "--limit", "2")
+    assert [e["action"] for e in log] == ["occurrence.move", "registration.create"]
+    assert log[0]["before"]["start_utc"] == "2027-03-03T17:00:00Z"
     assert main(["--db", seeded, "occ", "list", "99", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["error"]["code"] == "not_found"
     assert main(["--db", seeded, "agenda", "--hub", "99", "--json"]) == 1

@@ -244,9 +244,9 @@ def _print_occurrences(rows):
 
 
 def occ_show(args, as_json):
-    from schedtui.services import occurrences
+    from schedtui.services import reads
 
-    _show(occurrences.get_occurrence(_store(args), args.id), as_json, _print_fields)
+    _show(reads.get_occurrence(_store(args), args.id), as_json, _print_fields)
 
 
 def occ_move(args, as_json):
@@ -378,10 +378,10 @@ def holidays_add(args, as_json):
 
 
 def log(args, as_json):
-    from schedtui.services import audit
+    from schedtui.services import reads
 
     limit = parse.parse_positive(args.limit, "--limit", 1, 100_000)
-    rows = audit.list_log(_store(args), series_id=args.series, limit=limit)
+    rows = reads.list_log(_store(args), series_id=args.series, limit=limit)
     _show(rows, as_json, lambda rs: output.table(
         ["ID", "When (UTC)", "Who", "Action", "Entity", "Change"],
         [[e.id, e.at, e.actor, e.action, f"{e.entity} {e.entity_id}", _change(e)] for e in rs]))

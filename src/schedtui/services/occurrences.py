@@ -13,7 +13,7 @@ from schedtui.domain.errors import DeskError, invalid
 from schedtui.domain.zones import localize, to_utc_naive, zone
 from schedtui.services import audit, notices, seats
 from schedtui.services.common import get, naive_now, occurrence_label, occurrence_views, sentence
-from schedtui.services.reads import list_occurrences  # noqa: F401 - the read service
+from schedtui.services.reads import get_occurrence, list_occurrences  # noqa: F401 - reads
 from schedtui.services.series import check_location
 from schedtui.services.views import OccurrenceView
 from schedtui.store import Store
@@ -21,13 +21,6 @@ from schedtui.store.engine import transaction
 from schedtui.store.models import AuditEntry, Occurrence, Series
 
 EDIT_FIELDS = ("start_utc", "end_utc", "status", "capacity", "location", "host", "edited")
-
-
-@transaction
-def get_occurrence(store: Store, occurrence_id: int) -> OccurrenceView:
-    with store.read() as session:
-        occ = get(session, Occurrence, occurrence_id, "occurrence")
-        return occurrence_views(session, session.get(Series, occ.series_id), [occ])[0]
 
 
 def _load(session: Session, occurrence_id: int) -> tuple[Occurrence, Series]:

@@ -6,12 +6,15 @@ on the driver, :meth:`Store.query`) for the read services, and inside an ORM
 session for the views a change returns, so both see the same rows the same
 way. Nothing here imports SQLAlchemy, SQLModel or the tables: a one-shot read
 command (``hub list``, ``occ list``, ``agenda``) starts without loading the
-ORM, which costs several times what the command itself does.
+ORM, which costs several times what the command itself does. The other
+services re-export the functions here under their old homes.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -167,3 +170,65 @@ def list_occurrences(store: Store, series_id: int, *, start: date | None = None,
             datetime.combine(end + timedelta(days=1), datetime.min.time(), tz))
         return [_occurrence_view(r, series) for r in
                 _SERIES_OCCURRENCES.rows(reader, series=series_id, low=low, high=high)]
+
+
+_SERIES_OF_OCCURRENCE = SQL("SELECT s.id, s.hub_id, s.name, s.timezone, s.location, s.host, "
+                            "s.status FROM occurrence o JOIN series s ON s.id = o.series_id "
+                            "WHERE o.id = :id")
+
+
+@transaction
+def get_occurrence(store: Store, occurrence_id: int) -> OccurrenceView:
+    with store.query() as reader:
+        if not isinstance(occurrence_id, int) or isinstance(occurrence_id, bool):
+            raise not_found("occurrence", occurrence_id)
+        series = _SERIES_OF_OCCURRENCE.first(reader, id=occurrence_id)
+        if series is None:
+            raise not_found("occurrence", occurrence_id)
+        return occurrence_views(reader, series, [occurrence_id])[0]
+
+
+# -- the audit log ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditView:
+    id: int
+    at: str
+    actor: str
+    action: str
+    entity: str
+    entity_id: int | None
+    series_id: int | None
+    before: dict | None
+    after: dict | None
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+_LOG_COLUMNS = 'SELECT id, at, actor, action, entity, entity_id, series_id, "before", "after" ' \
+               "FROM audit"
+_LOG = SQL(f"{_LOG_COLUMNS} ORDER BY id DESC LIMIT :limit", times=["at"])
+_SERIES_LOG = SQL(f"{_LOG_COLUMNS} WHERE series_id = :series ORDER BY id DESC LIMIT :limit",
+                  times=["at"])
+_LAST_CHANGE = SQL("SELECT max(id) AS last FROM audit")
+
+
+@transaction
+def list_log(store: Store, *, series_id: int | None = None, limit: int = 200) -> list[AuditView]:
+    """The newest entries first, optionally for one series."""
+    with store.query() as reader:
+        rows = (_LOG.rows(reader, limit=limit) if series_id is None
+                else _SERIES_LOG.rows(reader, series=series_id, limit=limit))
+        return [AuditView(e.id, iso_utc(e.at), e.actor, e.action, e.entity, e.entity_id,
+                          e.series_id, json.loads(e.before) if e.before else None,
+                          json.loads(e.after) if e.after else None) for e in rows]
+
+
+@transaction
+def last_change(store: Store) -> int:
+    """The id of the newest audit entry: a cheap token that changes with every
+    write (any process), so a screen can poll it and refresh when it moves."""
+    with store.query() as reader:
+        return _LAST_CHANGE.first(reader).last or 0
