@@ -1,5 +1,6 @@
 """Read commands start without the ORM: on a SQLite file, ``hub list``,
-``hub show``, ``occ list``, ``occ show``, ``agenda`` and ``log`` run their queries on the driver and
+``hub show``, ``occ list``, ``occ show``, ``series list`` and ``show``, ``overview``,
+``agenda`` and ``log`` run their queries on the driver and
 never import SQLAlchemy, SQLModel, Textual or the interop libraries (importing
 SQLAlchemy alone costs several times what such a command does). The same reads
 give the same answers on PostgreSQL."""
@@ -25,6 +26,10 @@ READS = [
     ("agenda", "--hub", "1"),
     ("occ", "show", "2"),
     ("log",),
+    ("series", "list"),
+    ("series", "list", "--hub", "1"),
+    ("series", "show", "1"),
+    ("overview",),
     ("log", "--series", "1", "--limit", "3"),
 ]
 PROBE = """
@@ -90,6 +95,11 @@ def test_reads_answer_the_same_on_both_stores(seeded, capsys):
     items = read("agenda", "--from", "2027-03-01", "--to", "2027-03-03")
     assert [(i["id"], i["hub"], i["booked"], i["waitlisted"]) for i in items] == [
         (1, "Studio", 2, 1), (2, "Studio", 2, 1)]
+    (yoga,) = read("series", "list")
+    assert (yoga["occurrence_count"], yoga["summary"], yoga["next_occurrence"]) == (
+        20, "Every Monday and Wednesday at 18:00, 20 times", "2027-03-01T18:00:00+01:00")
+    assert yoga["fill_rate"] is None  # the next four weeks start after the clock's
+    assert read("series", "show", "1") == yoga
     shown = read("occ", "show", "2")
     assert (shown["start"], shown["booked"], shown["waitlisted"]) == (
         "2027-03-03T19:00:00+01:00", 2, 1)

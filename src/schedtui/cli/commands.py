@@ -148,9 +148,9 @@ def series_add(args, as_json):
 
 
 def series_list(args, as_json):
-    from schedtui.services import series
+    from schedtui.services import reads
 
-    rows = series.list_series(_store(args), hub_id=args.hub)
+    rows = reads.list_series(_store(args), hub_id=args.hub)
     _show(rows, as_json, lambda rs: output.table(
         ["ID", "Hub", "Name", "Status", "Rule", "Next", "Occ."],
         [[s.id, s.hub_id, s.name, s.status, s.summary, s.next_occurrence, s.occurrence_count]
@@ -158,9 +158,9 @@ def series_list(args, as_json):
 
 
 def series_show(args, as_json):
-    from schedtui.services import series
+    from schedtui.services import reads
 
-    _show(series.get_series(_store(args), args.id), as_json, _print_series)
+    _show(reads.get_series(_store(args), args.id), as_json, _print_series)
 
 
 def series_edit(args, as_json):
@@ -394,10 +394,10 @@ def _change(entry) -> str:
 
 
 def overview(args, as_json):
-    from schedtui.services import hubs, series
+    from schedtui.services import reads
 
     store = _store(args)
-    data = [(h, series.list_series(store, hub_id=h.id)) for h in hubs.list_hubs(store)]
+    data = [(h, reads.list_series(store, hub_id=h.id)) for h in reads.list_hubs(store)]
     if as_json:
         output.emit_json([{"hub": h.to_json(), "series": [s.to_json() for s in ss]}
                           for h, ss in data])

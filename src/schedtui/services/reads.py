@@ -1,5 +1,5 @@
-"""The lists scripts and the desk read most: hubs and a series' occurrences,
-each written once as SQL text (:class:`schedtui.store.sql.SQL`).
+"""The reads scripts and the desk run most: hubs, series, a series'
+occurrences, the audit log, each written once as SQL text (:class:`schedtui.store.sql.SQL`).
 
 The queries run on a :class:`~schedtui.store.sql.Reader` (a read transaction
 on the driver, :meth:`Store.query`) for the read services, and inside an ORM
@@ -15,12 +15,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from schedtui.domain.errors import not_found
 from schedtui.domain.zones import from_utc_naive, iso_utc, to_utc_naive, zone
-from schedtui.services.views import HubView, OccurrenceView
+from schedtui.services.views import HubView, OccurrenceView, SeriesView, SlotView
 from schedtui.store.engine import Store, transaction
 from schedtui.store.sql import SQL
 
@@ -232,3 +232,122 @@ def last_change(store: Store) -> int:
     write (any process), so a screen can poll it and refresh when it moves."""
     with store.query() as reader:
         return _LAST_CHANGE.first(reader).last or 0
+
+
+# -- series -------------------------------------------------------------------
+
+_SERIES_VIEW_ROWS = SQL("""
+    SELECT s.id, s.hub_id, s.name, s.description, s.timezone, s.start_date, s.rrule,
+        s.rule_extra, s.duration_minutes, s.capacity, s.location, s.host, s.status,
+        s.registration_option, s.booking_min_hours, s.booking_max_days, s.horizon_weeks,
+        s.max_seats, s.require_approval, s.waitlist, s.on_blackout,
+        (SELECT count(*) FROM occurrence o WHERE o.series_id = s.id) AS occurrence_count,
+        (SELECT o.start_utc FROM occurrence o WHERE o.series_id = s.id
+         AND o.status = 'scheduled' AND o.start_utc >= :now ORDER BY o.start_utc LIMIT 1)
+            AS next_start
+    FROM series s WHERE s.id IN (:ids)""", times=["next_start"])
+_SLOTS = SQL("SELECT series_id, at, weekdays, capacity, fixed_capacity, host FROM slot "
+             "WHERE series_id IN (:ids) ORDER BY series_id, position, id")
+# Confirmed seats against capacity over the scheduled occurrences of the next days.
+_FILL = SQL("""
+    SELECT o.series_id, o.capacity,
+        (SELECT sum(e.seats) FROM seat_entry e WHERE e.occurrence_id = o.id
+         AND e.status = 'confirmed') AS confirmed
+    FROM occurrence o WHERE o.series_id IN (:ids) AND o.status = 'scheduled'
+    AND o.start_utc >= :low AND o.start_utc < :high""")
+_SERIES_IDS = "SELECT s.id FROM series s{where} ORDER BY s.name, s.id"
+_SERIES_LISTS = {
+    (hub, archived): SQL(_SERIES_IDS.format(where=" WHERE " + " AND ".join(conditions)
+                                            if conditions else ""))
+    for hub in (False, True) for archived in (False, True)
+    for conditions in [[c for c, wanted in (("s.hub_id = :hub", hub),
+                                            ("s.status <> 'archived'", not archived))
+                        if wanted]]}
+
+FILL_DAYS = 28
+"""A series' fill rate: confirmed seats over capacity in the next four weeks."""
+
+
+def _day(value: date | str) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def series_views(target: Any, ids: Sequence[int], now: datetime, *,
+                 fresh: bool = False) -> list[SeriesView]:
+    """Views of these series, in this order (a Reader or an ORM session): four
+    queries however many. ``fresh``: just created, so they hold no seats and
+    their fill rate needs no query."""
+    from schedtui.domain.describe import describe
+    from schedtui.domain.recurrence import RuleSet
+
+    moment = naive_now(now)
+    rows: dict[int, Any] = {}
+    slots: dict[int, list[Any]] = {i: [] for i in ids}
+    fill: dict[int, list[int | None]] = {}
+    for start in range(0, len(ids), 900):
+        chunk = list(ids[start:start + 900])
+        rows.update((r.id, r) for r in _SERIES_VIEW_ROWS.rows(target, ids=chunk, now=moment))
+        for slot in _SLOTS.rows(target, ids=chunk):
+            slots[slot.series_id].append(slot)
+        if not fresh:
+            for occ in _FILL.rows(target, ids=chunk, low=moment,
+                                  high=moment + timedelta(days=FILL_DAYS)):
+                pair = fill.setdefault(occ.series_id, [0, 0])
+                pair[0] = None if pair[0] is None or occ.capacity is None \
+                    else pair[0] + occ.capacity
+                pair[1] += int(occ.confirmed or 0)
+    views = []
+    for sid in ids:
+        s, times = rows[sid], slots[sid]
+        rule = RuleSet.from_text(s.rrule, s.rule_extra or "")
+        first = _day(s.start_date)
+        nxt = s.next_start
+        if fresh:
+            soon = nxt is not None and nxt < moment + timedelta(days=FILL_DAYS)
+            rate = 0.0 if soon and all(t.capacity is not None for t in times) else None
+        else:
+            capacity, taken = fill.get(sid, (None, 0))
+            rate = round(taken / capacity, 4) if capacity else None
+        views.append(SeriesView(
+            id=s.id, hub_id=s.hub_id, name=s.name, description=s.description,
+            timezone=s.timezone, start=first.isoformat(), rrule=s.rrule,
+            summary=describe(rule, [_clock(t.at) for t in times], first),
+            times=[SlotView(t.at, t.weekdays.split(",") if t.weekdays else None, t.capacity,
+                            bool(t.fixed_capacity), t.host) for t in times],
+            duration_minutes=s.duration_minutes, capacity=s.capacity, location=s.location,
+            virtual=s.location.startswith("https://"), host=s.host, status=s.status,
+            registration_option=s.registration_option,
+            booking_min_hours=s.booking_min_hours, booking_max_days=s.booking_max_days,
+            horizon_weeks=s.horizon_weeks, has_end=rule.has_end,
+            occurrence_count=s.occurrence_count,
+            next_occurrence=from_utc_naive(nxt, zone(s.timezone)).isoformat(timespec="seconds")
+            if nxt else None,
+            max_seats=s.max_seats, require_approval=bool(s.require_approval), fill_rate=rate,
+            waitlist=s.waitlist, rule_extra=s.rule_extra or "", on_blackout=s.on_blackout))
+    return views
+
+
+def _clock(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+@transaction
+def list_series(store: Store, *, hub_id: int | None = None,
+                include_archived: bool = True) -> list[SeriesView]:
+    """Series by name, of every hub or one's."""
+    with store.query() as reader:
+        params: dict[str, Any] = {}
+        if hub_id is not None:
+            exists(reader, "hub", hub_id, "hub")
+            params["hub"] = hub_id
+        ids = [r.id for r in _SERIES_LISTS[hub_id is not None, include_archived].rows(
+            reader, **params)]
+        return series_views(reader, ids, store.now())
+
+
+@transaction
+def get_series(store: Store, series_id: int) -> SeriesView:
+    with store.query() as reader:
+        exists(reader, "series", series_id, "series")
+        return series_views(reader, [series_id], store.now())[0]
