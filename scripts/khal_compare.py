@@ -7,9 +7,11 @@ next to schedtui (``python -m pip install khal``), then::
         --from 2026-04-01 --to 2026-04-30 --runs 9
 
 The series is exported with ``schedtui export ics --series`` into a vdir (the
-folder of .ics files khal reads), khal gets a configuration and a cache of its
-own in a temporary folder, and each command is started once unmeasured (khal
-fills its SQLite cache from the file, schedtui writes its bytecode). Then the
+folder of .ics files khal reads, one event with its overrides a file: the
+export's events, one per time of day, are split by UID), khal gets a
+configuration and a cache of its own in a temporary folder, and each command
+is started once unmeasured (khal fills its SQLite cache from the file, schedtui
+writes its bytecode). Then the
 two alternate, each timed from the parent as a fresh process (spawn to exit,
 its output read), and the medians are printed side by side with how many
 occurrences each listed.
@@ -64,6 +66,28 @@ def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
     return seconds, done.stdout
 
 
+def _to_vdir(ics: Path, vdir: Path) -> str:
+    """A vdir holds one event (one UID, with its overrides) a file: the export
+    makes one recurring event per time of day, so it is split by UID. Returns
+    the series' zone."""
+    from icalendar import Calendar
+
+    calendar = Calendar.from_ical(ics.read_bytes())
+    zones = [c for c in calendar.subcomponents if c.name == "VTIMEZONE"]
+    events: dict[str, list] = {}
+    for component in calendar.subcomponents:
+        if component.name == "VEVENT":
+            events.setdefault(str(component["UID"]), []).append(component)
+    for number, (_, parts) in enumerate(sorted(events.items())):
+        single = Calendar()
+        for key in ("VERSION", "PRODID"):
+            single.add(key.lower(), calendar[key])
+        for component in [*zones, *parts]:
+            single.add_component(component)
+        (vdir / f"event-{number}.ics").write_bytes(single.to_ical())
+    return str(zones[0]["TZID"]) if zones else "UTC"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="a schedtui database (only read)")
@@ -82,11 +106,10 @@ def main() -> int:
     try:
         vdir = work / "vdir"
         vdir.mkdir()
-        ics = vdir / f"series-{args.series}.ics"
+        ics = work / f"series-{args.series}.ics"
         _timed([*_schedtui(), "--db", args.db, "export", "ics", "--series", str(args.series),
                 "-o", str(ics)], env)
-        zone = re.search(r"^X-WR-TIMEZONE:(.+)$|^TZID:(.+)$", ics.read_text(), re.M)
-        tz = next(g for g in zone.groups() if g).strip() if zone else "UTC"
+        tz = _to_vdir(ics, vdir)
         config = work / "khal.conf"
         config.write_text(CONFIG.format(vdir=vdir, zone=tz, cache=work / "khal.db"))
         khal_argv = [khal, "-c", str(config), "list", args.first, args.last]
