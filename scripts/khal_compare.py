@@ -3,7 +3,7 @@
 Not part of the benchmark or the tests: khal is not a dependency. Install it
 next to schedtui (``python -m pip install khal``), then::
 
-    python scripts/khal_compare.py --db bench.db --series 1001 \\
+    python scripts/khal_compare.py --db bench.db --series 1000 \\
         --from 2026-04-01 --to 2026-04-30 --runs 9
 
 The series is exported with ``schedtui export ics --series`` into a vdir (the
@@ -11,10 +11,9 @@ folder of .ics files khal reads, one event with its overrides a file: the
 export's events, one per time of day, are split by UID), khal gets a
 configuration and a cache of its own in a temporary folder, and each command
 is started once unmeasured (khal fills its SQLite cache from the file, schedtui
-writes its bytecode). Then the
-two alternate, each timed from the parent as a fresh process (spawn to exit,
-its output read), and the medians are printed side by side with how many
-occurrences each listed.
+writes its bytecode). Then they alternate, each timed from the parent as a
+fresh process (spawn to exit, its output read), and the medians are printed
+side by side with how many occurrences each listed.
 """
 
 from __future__ import annotations
