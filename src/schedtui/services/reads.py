@@ -1,13 +1,15 @@
 """The reads scripts and the desk run most: hubs, series, a series'
-occurrences, the audit log, each written once as SQL text (:class:`schedtui.store.sql.SQL`).
+occurrences, the audit log, each written once as SQL text
+(:class:`schedtui.store.sql.SQL`).
 
 The queries run on a :class:`~schedtui.store.sql.Reader` (a read transaction
 on the driver, :meth:`Store.query`) for the read services, and inside an ORM
 session for the views a change returns, so both see the same rows the same
 way. Nothing here imports SQLAlchemy, SQLModel or the tables: a one-shot read
-command (``hub list``, ``occ list``, ``agenda``) starts without loading the
-ORM, which costs several times what the command itself does. The other
-services re-export the functions here under their old homes.
+command (``hub list``, ``series list``, ``occ list``, ``agenda``, ``log``)
+starts without loading the ORM, which costs several times what the command
+itself does. The services these reads belong to (hubs, series, occurrences,
+audit) re-export them, so callers keep their names.
 """
 
 from __future__ import annotations
