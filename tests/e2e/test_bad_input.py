@@ -369,7 +369,8 @@ def test_an_unreadable_file_is_refused(seeded, cli, db_path, tmp_path):
 @pytest.mark.postgres
 def test_an_id_beyond_postgres_keys_is_a_refusal(pg_url, clock):
     """Past the command line's bound (the desk and scripts importing the
-    services): PostgreSQL's numeric_value_out_of_range is a refusal too."""
+    services): PostgreSQL's numeric_value_out_of_range is a refusal too. (A
+    read runs on the driver, which sends the id as a bigint: no such hub.)"""
     from schedtui.domain.errors import DeskError
     from schedtui.services import hubs
     from schedtui.store import open_store
@@ -377,7 +378,10 @@ def test_an_id_beyond_postgres_keys_is_a_refusal(pg_url, clock):
     store = open_store(pg_url, clock=clock)
     try:
         with pytest.raises(DeskError) as refused:
-            hubs.get_hub(store, 2**40)
+            hubs.rename_hub(store, 2**40, name="Far")
         assert refused.value.code == "invalid_value"
+        with pytest.raises(DeskError) as refused:
+            hubs.get_hub(store, 2**40)
+        assert refused.value.code == "not_found"
     finally:
         store.dispose()

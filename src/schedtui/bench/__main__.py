@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from schedtui.bench import figures
+from schedtui.bench import figures, oneshot
 from schedtui.bench.data import build, landmarks, make_plan, open_bench_store
 
 QUICK_SCALE = 0.01
@@ -34,11 +34,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, help="runs per short figure (median)")
     parser.add_argument("--only", help="comma-separated figure groups: expansion, "
-                        "materialization, registration, desk, month, attendees")
+                        "materialization, registration, desk, month, attendees, oneshot")
     return parser.parse_args(argv)
 
 
-GROUPS = ("expansion", "materialization", "registration", "desk", "month", "attendees")
+GROUPS = ("expansion", "materialization", "registration", "desk", "month", "attendees",
+          "oneshot")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             _say(f"built in {built.seconds['total']:.1f} s: {built.counts}")
         store = open_bench_store(db, create=False)
         marks = landmarks(store)
+        targets = figures.registration_targets(store)
         rows: list[figures.Figure] = []
         started = time.perf_counter()
         if "expansion" in wanted:
@@ -93,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
         if "attendees" in wanted:
             _say("attendee list")
             rows.extend(figures.attendee_list(db, marks, list_runs))
+        if "oneshot" in wanted:
+            _say("one-shot commands")
+            shots = max(5, runs) if not args.quick else 3
+            rows.extend(oneshot.reads(db, marks, shots))
+            rows.append(oneshot.registration(db, workdir, *targets, shots))
         _say("done")
         print_table(rows, scale)
         if args.json:

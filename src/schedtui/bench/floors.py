@@ -290,3 +290,133 @@ def month_app(on_painted=None):
             self.fill()
 
     return BareMonth()
+
+
+# -- one-shot commands: `python -c` processes that print the same JSON -----------------
+# Each is started as `python -c SOURCE ARGS...`, as the command is started as
+# `schedtui ...`: process start, the same rows read (or the same registration
+# written) with sqlite3, the same JSON printed.
+
+_ONESHOT_HEAD = """
+import json, sqlite3, sys
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+UTC = timezone.utc
+def local(text, tz):
+    return datetime.fromisoformat(text).replace(tzinfo=UTC).astimezone(tz).isoformat(
+        timespec="seconds")
+def z(text):
+    return text[:19].replace(" ", "T") + "Z"
+def stamp(moment):
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+def emit(value):
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+con = sqlite3.connect(sys.argv[1])
+"""
+
+ONESHOT_OCC_LIST = _ONESHOT_HEAD + """
+sid = int(sys.argv[2])
+first, last = date.fromisoformat(sys.argv[3]), date.fromisoformat(sys.argv[4])
+tz_name, s_location, s_host = con.execute(
+    "SELECT timezone, location, host FROM series WHERE id = ?", (sid,)).fetchone()
+tz = ZoneInfo(tz_name)
+rows = con.execute(
+    "SELECT o.id, o.original_start, o.start_utc, o.end_utc, o.status, o.capacity, o.location, "
+    "o.host, o.edited, sl.host, b.reason, "
+    "(SELECT sum(e.seats) FROM seat_entry e WHERE e.occurrence_id = o.id "
+    "AND e.status = 'confirmed'), "
+    "(SELECT sum(e.seats) FROM seat_entry e WHERE e.occurrence_id = o.id "
+    "AND e.status = 'waitlisted') "
+    "FROM occurrence o LEFT JOIN slot sl ON sl.id = o.slot_id "
+    "LEFT JOIN blackout b ON b.id = o.blackout_id "
+    "WHERE o.series_id = ? AND o.start_utc >= ? AND o.start_utc < ? ORDER BY o.start_utc, o.id",
+    (sid, stamp(datetime.combine(first, datetime.min.time(), tz)),
+     stamp(datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)))).fetchall()
+emit([{"id": i, "series_id": sid, "start": local(start, tz), "end": local(end, tz),
+       "start_utc": z(start), "end_utc": z(end), "status": status, "capacity": capacity,
+       "booked": booked or 0, "waitlisted": waitlisted or 0,
+       "original_start": local(original, tz),
+       "location": s_location if location is None else location,
+       "host": (slot_host or s_host) if host is None else host, "moved": start != original,
+       "edited": sorted(f for f in edited.split(",") if f), "timezone": tz_name,
+       "blackout": reason}
+      for (i, original, start, end, status, capacity, location, host, edited, slot_host, reason,
+           booked, waitlisted) in rows])
+"""
+
+ONESHOT_HUB_LIST = _ONESHOT_HEAD + """
+now = stamp(datetime.fromisoformat(sys.argv[2]))
+rows = con.execute(
+    "SELECT h.id, h.name, h.timezone, h.archived, "
+    "(SELECT count(*) FROM series s WHERE s.hub_id = h.id AND s.status != 'archived'), "
+    "(SELECT min((SELECT o.start_utc FROM occurrence o WHERE o.series_id = s.id "
+    "AND o.status = 'scheduled' AND o.start_utc >= ? ORDER BY o.start_utc LIMIT 1)) "
+    "FROM series s WHERE s.hub_id = h.id AND s.status != 'archived') "
+    "FROM hub h WHERE NOT h.archived ORDER BY h.name, h.id", (now,)).fetchall()
+emit([{"id": i, "name": name, "timezone": zone, "archived": bool(archived),
+       "series_count": count, "next_occurrence": local(first, ZoneInfo(zone)) if first else None}
+      for i, name, zone, archived, count, first in rows])
+"""
+
+ONESHOT_AGENDA = _ONESHOT_HEAD + """
+first, last = date.fromisoformat(sys.argv[2]), date.fromisoformat(sys.argv[3])
+low = datetime.combine(first, datetime.min.time()) - timedelta(hours=15)
+high = datetime.combine(last + timedelta(days=1), datetime.min.time()) + timedelta(hours=13)
+rows = con.execute(
+    "SELECT o.id, o.series_id, s.name, s.hub_id, h.name, o.start_utc, o.end_utc, s.timezone, "
+    "o.status, o.capacity, "
+    "(SELECT sum(e.seats) FROM seat_entry e WHERE e.occurrence_id = o.id "
+    "AND e.status = 'confirmed'), "
+    "(SELECT sum(e.seats) FROM seat_entry e WHERE e.occurrence_id = o.id "
+    "AND e.status = 'waitlisted'), "
+    "o.host, sl.host, s.host, o.location, s.location, s.status "
+    "FROM occurrence o JOIN series s ON s.id = o.series_id JOIN hub h ON h.id = s.hub_id "
+    "LEFT JOIN slot sl ON sl.id = o.slot_id WHERE o.start_utc >= ? AND o.start_utc < ? "
+    "AND s.status IN ('published', 'paused') ORDER BY o.start_utc, o.id",
+    (stamp(low.replace(tzinfo=UTC)), stamp(high.replace(tzinfo=UTC)))).fetchall()
+zones, items = {}, []
+for (i, sid, series, hub_id, hub, start, end, tz_name, status, capacity, booked, waitlisted,
+     host, slot_host, s_host, location, s_location, s_status) in rows:
+    tz = zones.get(tz_name) or zones.setdefault(tz_name, ZoneInfo(tz_name))
+    shown = local(start, tz)
+    if not first.isoformat() <= shown[:10] <= last.isoformat():
+        continue
+    items.append({"id": i, "series_id": sid, "series": series, "hub_id": hub_id, "hub": hub,
+                  "start": shown, "end": local(end, tz), "start_utc": z(start),
+                  "timezone": tz_name, "status": status, "capacity": capacity,
+                  "booked": booked or 0, "waitlisted": waitlisted or 0,
+                  "host": (slot_host or s_host) if host is None else host,
+                  "location": s_location if location is None else location,
+                  "series_status": s_status})
+emit(items)
+"""
+
+ONESHOT_REG_ADD = _ONESHOT_HEAD + """
+sid, occ, email, name = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+now = stamp(datetime.fromisoformat(sys.argv[6]))
+con.isolation_level = None
+con.execute("PRAGMA foreign_keys = ON")
+con.execute("BEGIN IMMEDIATE")
+person = con.execute("INSERT INTO attendee (email_key, email, name, phone, created_at) "
+                     "VALUES (?, ?, ?, '', ?)", (email.lower(), email, name, now)).lastrowid
+reg = con.execute("INSERT INTO registration (series_id, attendee_id, seats, status, "
+                  "created_at, updated_at) VALUES (?, ?, 1, 'active', ?, ?)",
+                  (sid, person, now, now)).lastrowid
+capacity, taken, start, tz_name = con.execute(
+    "SELECT o.capacity, (SELECT coalesce(sum(e.seats), 0) FROM seat_entry e "
+    "WHERE e.occurrence_id = o.id AND e.status = 'confirmed'), o.start_utc, s.timezone "
+    "FROM occurrence o JOIN series s ON s.id = o.series_id WHERE o.id = ?", (occ,)).fetchone()
+fits = capacity is None or taken + 1 <= capacity
+status = "confirmed" if fits else "waitlisted"
+con.execute("INSERT INTO seat_entry (registration_id, occurrence_id, seats, status, attended, "
+            "queued_at, confirmed_at, cancel_reason) VALUES (?, ?, 1, ?, 0, ?, ?, '')",
+            (reg, occ, status, now, now if fits else None))
+con.execute("COMMIT")
+emit({"id": reg, "series_id": sid, "attendee_id": person, "email": email, "name": name,
+      "phone": "", "seats": 1, "status": status, "created_at": z(now),
+      "occurrences": [{"id": occ, "status": status, "attended": False,
+                       "start": local(start, ZoneInfo(tz_name))}]})
+"""
+"""The floor of ``reg add``: the registration transaction of the registration
+floor (the person, the registration, the capacity check, the seat), in a
+process of its own, and its JSON printed."""

@@ -24,7 +24,8 @@ IntType = Callable[[str], int]
 def _store(args: argparse.Namespace):
     from schedtui.store import open_store
 
-    return open_store(args.db)
+    # SQLAlchemy's engines only when a command needs a session: a read runs on the driver
+    return open_store(args.db, lazy=True)
 
 
 # -- hubs ---------------------------------------------------------------------
@@ -39,18 +40,18 @@ def hub_add(args, as_json):
 
 
 def hub_list(args, as_json):
-    from schedtui.services import hubs
+    from schedtui.services import reads
 
-    rows = hubs.list_hubs(_store(args), include_archived=args.all)
+    rows = reads.list_hubs(_store(args), include_archived=args.all)
     _show(rows, as_json, lambda rs: output.table(
         ["ID", "Name", "Time zone", "Series", "Next occurrence", "Archived"],
         [[h.id, h.name, h.timezone, h.series_count, h.next_occurrence, h.archived] for h in rs]))
 
 
 def hub_show(args, as_json):
-    from schedtui.services import hubs
+    from schedtui.services import reads
 
-    _show(hubs.get_hub(_store(args), args.id), as_json, _print_fields)
+    _show(reads.get_hub(_store(args), args.id), as_json, _print_fields)
 
 
 def hub_edit(args, as_json):
@@ -155,9 +156,9 @@ def series_add(args, as_json):
 
 
 def series_list(args, as_json):
-    from schedtui.services import series
+    from schedtui.services import reads
 
-    rows = series.list_series(_store(args), hub_id=args.hub)
+    rows = reads.list_series(_store(args), hub_id=args.hub)
     _show(rows, as_json, lambda rs: output.table(
         ["ID", "Hub", "Name", "Status", "Rule", "Next", "Occ."],
         [[s.id, s.hub_id, s.name, s.status, s.summary, s.next_occurrence, s.occurrence_count]
@@ -165,9 +166,9 @@ def series_list(args, as_json):
 
 
 def series_show(args, as_json):
-    from schedtui.services import series
+    from schedtui.services import reads
 
-    _show(series.get_series(_store(args), args.id), as_json, _print_series)
+    _show(reads.get_series(_store(args), args.id), as_json, _print_series)
 
 
 def series_edit(args, as_json):
@@ -233,13 +234,13 @@ def roll(args, as_json):
 
 
 def occ_list(args, as_json):
-    from schedtui.services import occurrences
+    from schedtui.services import reads
 
     start = parse.parse_date(args.from_, "--from", clamp=True) if args.from_ else None
     end = parse.parse_date(args.to, "--to", clamp=True) if args.to else None
     if start and end and end < start:
         raise invalid("--to is before --from.")
-    rows = occurrences.list_occurrences(_store(args), args.series_id, start=start, end=end)
+    rows = reads.list_occurrences(_store(args), args.series_id, start=start, end=end)
     _show(rows, as_json, _print_occurrences)
 
 
@@ -251,9 +252,9 @@ def _print_occurrences(rows):
 
 
 def occ_show(args, as_json):
-    from schedtui.services import occurrences
+    from schedtui.services import reads
 
-    _show(occurrences.get_occurrence(_store(args), args.id), as_json, _print_fields)
+    _show(reads.get_occurrence(_store(args), args.id), as_json, _print_fields)
 
 
 def occ_move(args, as_json):
@@ -385,10 +386,10 @@ def holidays_add(args, as_json):
 
 
 def log(args, as_json):
-    from schedtui.services import audit
+    from schedtui.services import reads
 
     limit = parse.parse_positive(args.limit, "--limit", 1, 100_000)
-    rows = audit.list_log(_store(args), series_id=args.series, limit=limit)
+    rows = reads.list_log(_store(args), series_id=args.series, limit=limit)
     _show(rows, as_json, lambda rs: output.table(
         ["ID", "When (UTC)", "Who", "Action", "Entity", "Change"],
         [[e.id, e.at, e.actor, e.action, f"{e.entity} {e.entity_id}", _change(e)] for e in rs]))
@@ -401,10 +402,10 @@ def _change(entry) -> str:
 
 
 def overview(args, as_json):
-    from schedtui.services import hubs, series
+    from schedtui.services import reads
 
     store = _store(args)
-    data = [(h, series.list_series(store, hub_id=h.id)) for h in hubs.list_hubs(store)]
+    data = [(h, reads.list_series(store, hub_id=h.id)) for h in reads.list_hubs(store)]
     if as_json:
         output.emit_json([{"hub": h.to_json(), "series": [s.to_json() for s in ss]}
                           for h, ss in data])

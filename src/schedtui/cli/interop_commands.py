@@ -15,7 +15,7 @@ IntType = Callable[[str], int]
 def _store(args: argparse.Namespace):
     from schedtui.store import open_store
 
-    return open_store(args.db)
+    return open_store(args.db, lazy=True)  # a read loads no ORM
 
 
 def export_ics_cmd(args, as_json):

@@ -19,7 +19,7 @@ IntType = Callable[[str], int]
 def _store(args: argparse.Namespace):
     from schedtui.store import open_store
 
-    return open_store(args.db)
+    return open_store(args.db, lazy=True)  # a read loads no ORM
 
 
 def _dates(args) -> dict[str, Any]:

@@ -17,15 +17,11 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_
-from sqlmodel import Session, col, func, select
-
 from schedtui.domain.errors import invalid
 from schedtui.domain.zones import LONGEST_SESSION, from_utc_naive, iso_utc, localize, zone
-from schedtui.services.common import get, naive_now
-from schedtui.store import Store
-from schedtui.store.engine import transaction
-from schedtui.store.models import Hub, Occurrence, SeatEntry, Series, Slot
+from schedtui.services.reads import exists, naive_now
+from schedtui.store.engine import Store, transaction
+from schedtui.store.sql import SQL
 
 DEFAULT_DAYS = 7
 """Without ``--to``: the first day and the six after it."""
@@ -143,6 +139,10 @@ def window_query(columns: tuple, span: Window, now: datetime, *, hub_id: int | N
     LONGEST_SESSION, so the range on the indexed start is widened by that and
     cut by the end), their series (and hub) joined, series filtered by status
     and hub."""
+    from sqlmodel import col, select
+
+    from schedtui.store.models import Occurrence, Series
+
     low, high = span.utc_bounds(now)
     earliest = low - LONGEST_SESSION if low > _FIRST + LONGEST_SESSION else low
     query = (select(*columns).select_from(Occurrence)
@@ -162,52 +162,55 @@ def agenda(store: Store, *, hub_id: int | None = None, start: date | None = None
     by start instant. Cancelled ones are listed with their status; archived
     series are left out, and draft series unless ``drafts``."""
     span = window(start, end)
-    with store.read() as session:
+    with store.query() as reader:
         if hub_id is not None:
-            get(session, Hub, hub_id, "hub")
-        return agenda_items(session, span, store.now(), hub_id=hub_id, drafts=drafts)
+            exists(reader, "hub", hub_id, "hub")
+        return agenda_items(reader, span, store.now(), hub_id=hub_id, drafts=drafts)
 
 
-def agenda_items(session: Session, span: Window, now: datetime, *, hub_id: int | None = None,
+# One query: the occurrences in the window's UTC range with their series, hub,
+# slot host and seat sums (each sum one seek in the (occurrence, status) index).
+_ITEMS = """
+    SELECT o.id, o.series_id, o.start_utc, o.end_utc, o.status, o.capacity, o.host AS occ_host,
+        o.location AS occ_location, s.name, s.hub_id, s.timezone, s.status AS series_status,
+        s.host, s.location, h.name AS hub_name, sl.host AS slot_host,
+        (SELECT sum(e.seats) FROM seat_entry e WHERE e.occurrence_id = o.id
+         AND e.status = 'confirmed') AS booked,
+        (SELECT sum(e.seats) FROM seat_entry e WHERE e.occurrence_id = o.id
+         AND e.status = 'waitlisted') AS waitlisted
+    FROM occurrence o JOIN series s ON s.id = o.series_id JOIN hub h ON h.id = s.hub_id
+    LEFT JOIN slot sl ON sl.id = o.slot_id
+    WHERE o.start_utc >= :earliest AND o.start_utc < :high AND o.end_utc > :low
+    AND s.status IN (:statuses)"""
+_ORDER = " ORDER BY o.start_utc, o.id"
+_TIMES = ("start_utc", "end_utc")
+_ALL_ITEMS = SQL(_ITEMS + _ORDER, times=_TIMES)
+_HUB_ITEMS = SQL(_ITEMS + " AND s.hub_id = :hub" + _ORDER, times=_TIMES)
+
+
+def agenda_items(target: Any, span: Window, now: datetime, *, hub_id: int | None = None,
                  drafts: bool = False) -> list[AgendaItem]:
-    """:func:`agenda` inside the caller's transaction: two queries."""
-    columns = (Occurrence.id, Occurrence.series_id, Occurrence.start_utc, Occurrence.end_utc,
-               Occurrence.status, Occurrence.capacity, Occurrence.host, Occurrence.location,
-               Series.name, Series.hub_id, Series.timezone, Series.status, Series.host,
-               Series.location, Hub.name, Slot.host)
-    query = (window_query(columns, span, now, hub_id=hub_id, drafts=drafts)
-             .join(Hub, Hub.id == Series.hub_id)
-             .outerjoin(Slot, Slot.id == Occurrence.slot_id)
-             .order_by(Occurrence.start_utc, Occurrence.id))
-    rows = [r for r in session.exec(query).all() if span.holds(r[2], r[3], r[10], now)]
-    counts = _seat_counts(session, span, now, hub_id=hub_id, drafts=drafts)
+    """:func:`agenda` inside the caller's transaction (a Reader or an ORM
+    session): one query."""
+    low, high = span.utc_bounds(now)
+    earliest = low - LONGEST_SESSION if low > _FIRST + LONGEST_SESSION else low
+    params: dict[str, Any] = {"low": low, "earliest": earliest, "high": high,
+                              "statuses": live_statuses(drafts)}
+    if hub_id is not None:
+        params["hub"] = hub_id
+    rows = (_ALL_ITEMS if hub_id is None else _HUB_ITEMS).rows(target, **params)
     items = []
-    for (occ_id, series_id, start_utc, end_utc, status, capacity, occ_host, occ_location,
-         name, hub, tz_name, series_status, host, location, hub_name, slot_host) in rows:
-        tz = _zone(tz_name)
-        booked, waitlisted = counts.get(occ_id, (0, 0))
+    for r in rows:
+        if not span.holds(r.start_utc, r.end_utc, r.timezone, now):
+            continue
+        tz = _zone(r.timezone)
         items.append(AgendaItem(
-            id=occ_id, series_id=series_id, series=name, hub_id=hub, hub=hub_name,
-            start=from_utc_naive(start_utc, tz).isoformat(timespec="seconds"),
-            end=from_utc_naive(end_utc, tz).isoformat(timespec="seconds"),
-            start_utc=iso_utc(start_utc), timezone=tz_name, status=status,
-            capacity=capacity, booked=booked, waitlisted=waitlisted,
-            host=occ_host if occ_host is not None else (slot_host or host),
-            location=occ_location if occ_location is not None else location,
-            series_status=series_status))
+            id=r.id, series_id=r.series_id, series=r.name, hub_id=r.hub_id, hub=r.hub_name,
+            start=from_utc_naive(r.start_utc, tz).isoformat(timespec="seconds"),
+            end=from_utc_naive(r.end_utc, tz).isoformat(timespec="seconds"),
+            start_utc=iso_utc(r.start_utc), timezone=r.timezone, status=r.status,
+            capacity=r.capacity, booked=int(r.booked or 0), waitlisted=int(r.waitlisted or 0),
+            host=r.occ_host if r.occ_host is not None else (r.slot_host or r.host),
+            location=r.occ_location if r.occ_location is not None else r.location,
+            series_status=r.series_status))
     return items
-
-
-def _seat_counts(session: Session, span: Window, now: datetime, *, hub_id: int | None,
-                 drafts: bool) -> dict[int, tuple[int, int]]:
-    """Confirmed and waitlisted seats of every occurrence in the window's UTC
-    range, in one query (the rows outside a zone's dates are simply not asked for)."""
-    query = (window_query((SeatEntry.occurrence_id, SeatEntry.status, func.sum(SeatEntry.seats)),
-                          span, now, hub_id=hub_id, drafts=drafts)
-             .join(SeatEntry, and_(SeatEntry.occurrence_id == Occurrence.id,
-                                   col(SeatEntry.status).in_(("confirmed", "waitlisted"))))
-             .group_by(SeatEntry.occurrence_id, SeatEntry.status))
-    counts: dict[int, list[int]] = {}
-    for occ_id, status, seats in session.exec(query).all():
-        counts.setdefault(occ_id, [0, 0])[0 if status == "confirmed" else 1] += int(seats or 0)
-    return {k: (v[0], v[1]) for k, v in counts.items()}

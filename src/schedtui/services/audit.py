@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from schedtui.domain.zones import iso_utc
+from schedtui.services.reads import AuditView, last_change, list_log  # noqa: F401 - reads
 from schedtui.store import Store
-from schedtui.store.engine import transaction
 from schedtui.store.hot import HotSQL
-from schedtui.store.models import AuditEntry
 
 # Every change writes one.
 _INSERT = HotSQL(
@@ -53,44 +51,3 @@ def record(session: Session, store: Store, action: str, entity: str, entity_id: 
         if after is not None else None,
         "batch": batch,
     })
-
-
-@dataclass(frozen=True)
-class AuditView:
-    id: int
-    at: str
-    actor: str
-    action: str
-    entity: str
-    entity_id: int | None
-    series_id: int | None
-    before: dict | None
-    after: dict | None
-
-    def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-@transaction
-def list_log(store: Store, *, series_id: int | None = None, limit: int = 200) -> list[AuditView]:
-    """The newest entries first, optionally for one series."""
-    with store.read() as session:
-        query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
-        if series_id is not None:
-            query = query.where(AuditEntry.series_id == series_id)
-        return [
-            AuditView(e.id, iso_utc(e.at), e.actor, e.action, e.entity, e.entity_id, e.series_id,
-                      json.loads(e.before) if e.before else None,
-                      json.loads(e.after) if e.after else None)
-            for e in session.exec(query)
-        ]
-
-
-@transaction
-def last_change(store: Store) -> int:
-    """The id of the newest audit entry: a cheap token that changes with every
-    write (any process), so a screen can poll it and refresh when it moves."""
-    from sqlmodel import func
-
-    with store.read() as session:
-        return session.exec(select(func.max(AuditEntry.id))).one() or 0

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel, col, func, select
 
-from schedtui.domain import policies
 from schedtui.domain import recurrence as rec
-from schedtui.domain.describe import describe
 from schedtui.domain.errors import not_found
 from schedtui.domain.recurrence import Slot as PlanSlot
-from schedtui.domain.zones import from_utc_naive, iso_utc, zone
-from schedtui.services.views import HubView, OccurrenceView, SeriesView, SlotView
+from schedtui.domain.zones import from_utc_naive, zone
+from schedtui.services import reads
+from schedtui.services.reads import FILL_DAYS, naive_now, occurrence_view  # noqa: F401 - shared
+from schedtui.services.views import HubView, OccurrenceView, SeriesView
 from schedtui.store.models import Hub, Occurrence, SeatEntry, Series, Slot
 
 T = TypeVar("T", bound=SQLModel)
@@ -48,11 +48,6 @@ def occurrence_label(occ: Occurrence | Any, series: Series | Any) -> str:
 def sentence(words: str) -> str:
     """``words`` starting with a capital, to open a message."""
     return words[:1].upper() + words[1:]
-
-
-def naive_now(now: datetime) -> datetime:
-    """An aware moment as the naive UTC the store keeps."""
-    return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
 
 
 def weekday_names(days: frozenset[int] | None) -> str | None:
@@ -121,154 +116,23 @@ def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
         yield items[i:i + size]
 
 
-def occurrence_view(occ: Occurrence, series: Series, counts: tuple[int, int] = (0, 0),
-                    slot_host: str = "", blackout: str | None = None) -> OccurrenceView:
-    tz = zone(series.timezone)
-    start = from_utc_naive(occ.start_utc, tz)
-    end = from_utc_naive(occ.end_utc, tz)
-    return OccurrenceView(
-        id=occ.id, series_id=occ.series_id,
-        start=start.isoformat(timespec="seconds"), end=end.isoformat(timespec="seconds"),
-        start_utc=iso_utc(occ.start_utc), end_utc=iso_utc(occ.end_utc), status=occ.status,
-        capacity=occ.capacity, booked=counts[0], waitlisted=counts[1],
-        original_start=from_utc_naive(occ.original_start, tz).isoformat(timespec="seconds"),
-        location=occ.location if occ.location is not None else series.location,
-        host=occ.host if occ.host is not None else (slot_host or series.host),
-        moved=occ.start_utc != occ.original_start, edited=sorted(occ.edited_fields()),
-        timezone=series.timezone, blackout=blackout,
-    )
-
-
 def occurrence_views(session: Session, series: Series, rows: Sequence[Occurrence]
                      ) -> list[OccurrenceView]:
-    counts = seat_counts(session, [o.id for o in rows])
-    hosts = {s.id: s.host for s in slots_of(session, series.id)}
-    marked = [o.blackout_id for o in rows if o.blackout_id is not None]
-    reasons: dict[int, str] = {}
-    if marked:
-        from schedtui.services.blackouts import blackout_reasons
-
-        reasons = blackout_reasons(session, marked)
-    return [occurrence_view(o, series, counts.get(o.id, (0, 0)), hosts.get(o.slot_id, ""),
-                            reasons.get(o.blackout_id) if o.blackout_id else None)
-            for o in rows]
+    """Views of these occurrences of one series, as the read services show them."""
+    return reads.occurrence_views(session, series, [o.id for o in rows])
 
 
-def _next_scheduled(now: datetime):
-    """The first scheduled start at or after ``now`` of the series of the outer
-    query: one seek in the (series, start) index per series, however many
-    occurrences it has (a scan from now on grows with the whole database)."""
-    return (select(Occurrence.start_utc).where(Occurrence.series_id == Series.id)
-            .where(Occurrence.status == "scheduled")
-            .where(Occurrence.start_utc >= naive_now(now))
-            .order_by(Occurrence.start_utc).limit(1).scalar_subquery())
-
-
-def next_start(session: Session, series_ids: Sequence[int], now: datetime) -> dict[int, datetime]:
-    if not series_ids:
-        return {}
-    found: dict[int, datetime] = {}
-    for chunk in _chunks(list(series_ids), 900):
-        rows = session.exec(select(Series.id, _next_scheduled(now))
-                            .where(col(Series.id).in_(chunk))).all()
-        found.update((sid, start) for sid, start in rows if start is not None)
-    return found
-
-
-FILL_DAYS = 28
-
-
-def fill_rates(session: Session, series_ids: Sequence[int], now: datetime,
-               days: int = FILL_DAYS) -> dict[int, float | None]:
-    """Confirmed seats over capacity across each series' scheduled occurrences
-    of the next ``days`` days (None where that includes an unlimited one, or
-    there are none)."""
-    if not series_ids:
-        return {}
-    start = naive_now(now)
-    window = (select(Occurrence.id, Occurrence.series_id, Occurrence.capacity)
-              .where(col(Occurrence.series_id).in_(series_ids))
-              .where(Occurrence.status == "scheduled")
-              .where(Occurrence.start_utc >= start)
-              .where(Occurrence.start_utc < start + timedelta(days=days)))
-    capacity: dict[int, int | None] = {}
-    ids: dict[int, int] = {}
-    for occ_id, series_id, cap in session.exec(window):
-        ids[occ_id] = series_id
-        if series_id not in capacity or capacity[series_id] is not None:
-            capacity[series_id] = None if cap is None else capacity.get(series_id, 0) + cap
-    taken: dict[int, int] = {}
-    for occ_id, (confirmed, _) in seat_counts(session, list(ids)).items():
-        taken[ids[occ_id]] = taken.get(ids[occ_id], 0) + confirmed
-    return {sid: round(taken.get(sid, 0) / cap, 4) if cap else None
-            for sid, cap in capacity.items()}
-
-
-_COMPUTE: Any = object()
-
-
-def series_view(session: Session, series: Series, now: datetime,
-                fill: float | None = _COMPUTE, *, fresh: bool = False) -> SeriesView:
-    """The view of a series. ``fresh``: it was just created, so it holds no
-    seats and its fill rate needs no query."""
-    rows = slots_of(session, series.id)
-    rule = rule_set(series)
-    count = session.exec(select(func.count()).select_from(Occurrence)
-                         .where(Occurrence.series_id == series.id)).one()
-    nxt = next_start(session, [series.id], now).get(series.id)
-    if fresh:
-        soon = nxt is not None and nxt < naive_now(now) + timedelta(days=FILL_DAYS)
-        fill = 0.0 if soon and all(r.capacity is not None for r in rows) else None
-    elif fill is _COMPUTE:
-        fill = fill_rates(session, [series.id], now).get(series.id)
-    tz = zone(series.timezone)
-    return SeriesView(
-        id=series.id, hub_id=series.hub_id, name=series.name, description=series.description,
-        timezone=series.timezone, start=series.start_date.isoformat(),
-        rrule=None if series.kind == "event" else series.rrule,
-        summary=(event_summary(series, rows) if series.kind == "event" else
-                 describe(rule, [_time(r.at) for r in rows], series.start_date)),
-        times=[SlotView(r.at, r.weekdays.split(",") if r.weekdays else None, r.capacity,
-                        r.fixed_capacity, r.host) for r in rows],
-        duration_minutes=series.duration_minutes, capacity=series.capacity,
-        location=series.location, virtual=series.location.startswith("https://"),
-        host=series.host, status=series.status,
-        registration_option=series.registration_option,
-        booking_min_hours=series.booking_min_hours, booking_max_days=series.booking_max_days,
-        horizon_weeks=series.horizon_weeks, has_end=rule.has_end, occurrence_count=count,
-        next_occurrence=from_utc_naive(nxt, tz).isoformat(timespec="seconds") if nxt else None,
-        max_seats=series.max_seats, require_approval=series.require_approval,
-        fill_rate=fill, waitlist=series.waitlist, rule_extra=series.rule_extra or "",
-        on_blackout=series.on_blackout, kind=series.kind, contact=series.contact,
-        private=series.private,
-        remind=policies.offsets_text(policies.stored_offsets(series.remind)).split(",")
-        if series.remind else [],
-    )
-
-
-def event_summary(series: Series, rows: Sequence[Slot]) -> str:
-    """A one-off event in words: "Once, on Mon 4 Jan 2027 at 10:00"."""
-    at = f" at {rows[0].at}" if rows else ""
-    day = series.start_date
-    return f"Once, on {day:%a} {day.day} {day:%b %Y}{at}"
+def series_view(session: Session, series: Series, now: datetime, *,
+                fresh: bool = False) -> SeriesView:
+    """The view of a series, as the read services show it. ``fresh``: it was
+    just created, so it holds no seats and its fill rate needs no query."""
+    return reads.series_views(session, [series.id], now, fresh=fresh)[0]
 
 
 def hub_views(session: Session, hubs: Sequence[Hub], now: datetime) -> list[HubView]:
-    """Views of several hubs in two queries; the cost grows with their series,
+    """Views of several hubs in one query; the cost grows with their series,
     not with their occurrences."""
-    ids = [h.id for h in hubs]
-    counts = dict(session.exec(select(Series.hub_id, func.count(Series.id))
-                               .where(col(Series.hub_id).in_(ids))
-                               .where(Series.status != "archived")
-                               .group_by(Series.hub_id)).all()) if ids else {}
-    nexts = (select(Series.hub_id, _next_scheduled(now).label("start"))
-             .where(col(Series.hub_id).in_(ids)).where(Series.status != "archived")
-             .subquery())
-    firsts = dict(session.exec(select(nexts.c.hub_id, func.min(nexts.c.start))
-                               .group_by(nexts.c.hub_id)).all()) if ids else {}
-    return [HubView(h.id, h.name, h.timezone, h.archived, counts.get(h.id, 0),
-                    from_utc_naive(firsts[h.id], zone(h.timezone)).isoformat(timespec="seconds")
-                    if firsts.get(h.id) else None, h.region or "") for h in hubs]
+    return reads.hub_views(session, [h.id for h in hubs], now)
 
 
 def hub_view(session: Session, hub: Hub, now: datetime) -> HubView:

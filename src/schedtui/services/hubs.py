@@ -10,7 +10,8 @@ from schedtui.domain import policies, text
 from schedtui.domain.errors import DeskError
 from schedtui.domain.zones import zone
 from schedtui.services import audit, idempotency
-from schedtui.services.common import get, hub_view, hub_views, naive_now
+from schedtui.services.common import get, hub_view, naive_now
+from schedtui.services.reads import get_hub, list_hubs  # noqa: F401 - the read services
 from schedtui.services.views import HubView
 from schedtui.store import Store
 from schedtui.store.engine import transaction
@@ -40,21 +41,6 @@ def create_hub(store: Store, name: str, timezone: str = "UTC", *,
         audit.record(session, store, "hub.create", "hub", hub.id, after=audit.snapshot(hub),
                      hub_id=hub.id)
         return hub_view(session, hub, store.now())
-
-
-@transaction
-def list_hubs(store: Store, *, include_archived: bool = False) -> list[HubView]:
-    with store.read() as session:
-        query = select(Hub).order_by(Hub.name, Hub.id)
-        if not include_archived:
-            query = query.where(Hub.archived == False)  # noqa: E712 - SQL expression
-        return hub_views(session, session.exec(query).all(), store.now())
-
-
-@transaction
-def get_hub(store: Store, hub_id: int) -> HubView:
-    with store.read() as session:
-        return hub_view(session, get(session, Hub, hub_id, "hub"), store.now())
 
 
 @dataclass(frozen=True)

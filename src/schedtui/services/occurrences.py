@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -13,6 +13,7 @@ from schedtui.domain.errors import DeskError, invalid
 from schedtui.domain.zones import from_utc_naive, localize, session_end, to_utc_naive, zone
 from schedtui.services import audit, notices, seats
 from schedtui.services.common import get, naive_now, occurrence_label, occurrence_views, sentence
+from schedtui.services.reads import get_occurrence, list_occurrences  # noqa: F401 - reads
 from schedtui.services.series import check_location
 from schedtui.services.views import OccurrenceView
 from schedtui.store import Store
@@ -20,31 +21,6 @@ from schedtui.store.engine import transaction
 from schedtui.store.models import AuditEntry, Occurrence, Series
 
 EDIT_FIELDS = ("start_utc", "end_utc", "status", "capacity", "location", "host", "edited")
-
-
-@transaction
-def list_occurrences(store: Store, series_id: int, *, start: date | None = None,
-                     end: date | None = None) -> list[OccurrenceView]:
-    """Occurrences of a series ordered by start; ``start``/``end`` are local dates, inclusive."""
-    with store.read() as session:
-        series = get(session, Series, series_id, "series")
-        tz = zone(series.timezone)
-        query = select(Occurrence).where(Occurrence.series_id == series_id)
-        if start is not None:
-            query = query.where(Occurrence.start_utc >= to_utc_naive(
-                datetime.combine(start, datetime.min.time(), tz)))
-        if end is not None:
-            query = query.where(Occurrence.start_utc < to_utc_naive(
-                datetime.combine(end + timedelta(days=1), datetime.min.time(), tz)))
-        rows = session.exec(query.order_by(Occurrence.start_utc, Occurrence.id)).all()
-        return occurrence_views(session, series, rows)
-
-
-@transaction
-def get_occurrence(store: Store, occurrence_id: int) -> OccurrenceView:
-    with store.read() as session:
-        occ = get(session, Occurrence, occurrence_id, "occurrence")
-        return occurrence_views(session, session.get(Series, occ.series_id), [occ])[0]
 
 
 def _load(session: Session, occurrence_id: int) -> tuple[Occurrence, Series]:

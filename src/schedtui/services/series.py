@@ -39,7 +39,6 @@ from schedtui.domain.zones import (
 )
 from schedtui.services import audit, idempotency, notices, seats
 from schedtui.services.common import (
-    fill_rates,
     get,
     horizon_for,
     naive_now,
@@ -50,6 +49,7 @@ from schedtui.services.common import (
     slots_of,
     weekday_names,
 )
+from schedtui.services.reads import get_series, list_series  # noqa: F401 - the read services
 from schedtui.services.views import SeriesView
 from schedtui.store import Store
 from schedtui.store.engine import transaction
@@ -706,27 +706,6 @@ def check_settings(**settings: Any) -> None:
     probe = Series(hub_id=0, name="", timezone="UTC", start_date=date.min, rrule="",
                    duration_minutes=1)
     _apply(probe, settings)
-
-
-@transaction
-def list_series(store: Store, *, hub_id: int | None = None,
-                include_archived: bool = True) -> list[SeriesView]:
-    with store.read() as session:
-        query = select(Series).order_by(Series.name, Series.id)
-        if hub_id is not None:
-            get(session, Hub, hub_id, "hub")
-            query = query.where(Series.hub_id == hub_id)
-        if not include_archived:
-            query = query.where(Series.status != "archived")
-        rows = session.exec(query).all()
-        fill = fill_rates(session, [s.id for s in rows], store.now())
-        return [series_view(session, s, store.now(), fill.get(s.id)) for s in rows]
-
-
-@transaction
-def get_series(store: Store, series_id: int) -> SeriesView:
-    with store.read() as session:
-        return series_view(session, get(session, Series, series_id, "series"), store.now())
 
 
 @transaction

@@ -16,21 +16,22 @@ import functools
 import getpass
 import os
 import sqlite3
+import sys
+import threading
 import time as _time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ParamSpec, TypeVar
-
-from sqlalchemy import event
-from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, create_engine
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from schedtui.domain.errors import DeskError
 from schedtui.store import migrate
+from schedtui.store.sql import Reader
+
+if TYPE_CHECKING:  # SQLAlchemy and SQLModel load when a session is first needed
+    from sqlalchemy.engine import URL, Engine
+    from sqlmodel import Session
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -64,26 +65,48 @@ def default_path() -> Path:
 
 def resolve_url(db: str | os.PathLike | None) -> URL:
     """A SQLAlchemy URL from ``--db`` (a path or URL), ``SCHEDTUI_DB`` or the default."""
+    from sqlalchemy.engine import make_url
+
+    raw = _raw(db)
+    if "://" not in raw:
+        path = _sqlite_target(raw)
+        return make_url(f"sqlite:///{path}" if path != ":memory:" else "sqlite://")
+    try:
+        url = make_url(raw)
+    except Exception:
+        raise DeskError("invalid_database", f'"{raw[:200]}" is not a database URL.') from None
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def _raw(db: str | os.PathLike | None) -> str:
+    """``--db``, ``SCHEDTUI_DB`` or empty (the default file), checked."""
     raw = os.fspath(db) if db is not None else os.environ.get("SCHEDTUI_DB") or ""
     if db is not None and not raw.strip():
         raise DeskError("invalid_database", "--db is empty: name a database file or URL.")
     if "\x00" in raw:
         raise DeskError("invalid_database", "The database path holds a NUL character.")
+    return raw
+
+
+def _sqlite_target(raw: str) -> Path | str | None:
+    """The SQLite file a ``--db`` value names (``:memory:`` for a memory store),
+    or None for a URL of another database. Reading it needs no SQLAlchemy."""
     if not raw:
         path = default_path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        return make_url(f"sqlite:///{path}")
+        return path
     if "://" in raw:
-        try:
-            url = make_url(raw)
-        except Exception:
-            raise DeskError("invalid_database", f'"{raw[:200]}" is not a database URL.') from None
-        if url.drivername == "postgresql":
-            url = url.set(drivername="postgresql+psycopg")
-        return url
+        scheme, _, rest = raw.partition("://")
+        if scheme not in ("sqlite", "sqlite+pysqlite") or "?" in rest:
+            return None
+        if rest in ("", "/", "/:memory:"):
+            return ":memory:"
+        return Path(rest[1:]) if rest.startswith("/") else None
     if raw == ":memory:":
-        return make_url("sqlite://")
-    return make_url(f"sqlite:///{Path(raw).expanduser()}")
+        return ":memory:"
+    return Path(raw).expanduser()
 
 
 def check_sqlite_file(path: Path) -> None:
@@ -143,6 +166,9 @@ small cache makes it spill and read them back."""
 
 
 def _configure_sqlite(engine: Engine, cache_kib: int, timeout_ms: int) -> None:
+    from sqlalchemy import event
+    from sqlalchemy.exc import DBAPIError
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
         dbapi_connection.isolation_level = None  # the desk issues BEGIN itself
@@ -167,7 +193,27 @@ def _configure_sqlite(engine: Engine, cache_kib: int, timeout_ms: int) -> None:
                                       dialect=connection.dialect) from exc
 
 
-def _is_retryable(exc: DBAPIError) -> bool:
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """What a database call can raise: the drivers' own errors (the read
+    queries run on the driver) and SQLAlchemy's, for the libraries loaded."""
+    found: list[type[BaseException]] = [sqlite3.Error]
+    for module, name in (("sqlalchemy.exc", "DBAPIError"), ("psycopg", "Error")):
+        if module in sys.modules:
+            found.append(getattr(sys.modules[module], name))
+    return tuple(found)
+
+
+def _driver_error(exc: BaseException) -> BaseException:
+    """The driver's own error: SQLAlchemy's wraps it as ``orig``."""
+    return getattr(exc, "orig", None) or exc
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    return (type(_driver_error(exc)).__name__ == "OperationalError"
+            or getattr(exc, "connection_invalidated", False))
+
+
+def _is_retryable(exc: BaseException) -> bool:
     """Lock contention that a fresh attempt resolves: SQLite busy, PG deadlock or
     serialization failure."""
     code = getattr(getattr(exc, "orig", None), "sqlstate", None)
@@ -177,7 +223,7 @@ def _is_retryable(exc: DBAPIError) -> bool:
     return "database is locked" in message or "database is busy" in message
 
 
-def _is_damage(exc: DBAPIError) -> bool:
+def _is_damage(exc: BaseException) -> bool:
     """A table or column the schema promises is missing, or the file is corrupt."""
     code = getattr(getattr(exc, "orig", None), "sqlstate", None)
     if code in ("42P01", "42703"):  # undefined table / column
@@ -205,7 +251,10 @@ def transaction(service: Callable[P, R]) -> Callable[P, R]:
         for attempt in range(ATTEMPTS):
             try:
                 return service(*args, **kwargs)
-            except DBAPIError as exc:
+            except Exception as exc:
+                if not isinstance(exc, _database_errors()):
+                    raise
+                orig = _driver_error(exc)
                 if _is_retryable(exc):
                     if attempt < ATTEMPTS - 1 and _time.monotonic() < deadline:
                         _time.sleep(0.02 * (2 ** attempt))
@@ -215,14 +264,14 @@ def transaction(service: Callable[P, R]) -> Callable[P, R]:
                                     "Try again.") from None
                 if _is_damage(exc):
                     raise DeskError("damaged_database", "The database is damaged or was "
-                                    f"changed by another program ({str(exc.orig).strip()[:200]}"
+                                    f"changed by another program ({str(orig).strip()[:200]}"
                                     "); nothing was saved.") from None
-                if getattr(exc.orig, "sqlstate", None) == "22003":
+                if getattr(orig, "sqlstate", None) == "22003":
                     raise DeskError("invalid_value", "A number is beyond what the database "
                                     "can hold; nothing was saved.") from None
-                if isinstance(exc, OperationalError) or exc.connection_invalidated:
+                if _connection_lost(exc):
                     raise DeskError("database_unavailable", "The connection to the database "
-                                    f"was lost ({str(exc.orig).strip()[:200]}); nothing was "
+                                    f"was lost ({str(orig).strip()[:200]}); nothing was "
                                     "saved. It reconnects on the next try.") from None
                 raise
         raise AssertionError("unreachable")
@@ -231,17 +280,53 @@ def transaction(service: Callable[P, R]) -> Callable[P, R]:
 
 
 class Store:
-    """An open database: sessions for reading and writing, the clock and the actor."""
+    """An open database: sessions for reading and writing, read transactions on
+    the driver, the clock and the actor.
 
-    def __init__(self, engine: Engine, *, writer: Engine | None = None,
+    SQLAlchemy's engines are made when first needed: a command that only runs
+    the driver-level read queries (``store/sql.py``) on a SQLite file never
+    loads SQLAlchemy or SQLModel, and reads through one plain sqlite3
+    connection until then."""
+
+    def __init__(self, make_engines: Callable[[], tuple[Engine, Engine | None]], *,
+                 dialect: str, label: str, sqlite_file: Path | None = None,
+                 timeout_ms: int = BUSY_TIMEOUT_MS,
                  clock: Callable[[], datetime] | None = None, actor: str | None = None) -> None:
-        self.engine = engine
-        """Reads (and writes too, unless ``writer`` is given)."""
-        self.is_sqlite = engine.dialect.name == "sqlite"
-        self._writer_engine = writer
-        self._writer = (writer or engine).execution_options(schedtui_write=True)
+        self._make_engines = make_engines
+        self._engine: Engine | None = None
+        self._writer_engine: Engine | None = None
+        self._writer_options: Engine | None = None
+        self.dialect = dialect
+        """``sqlite`` or ``postgresql``."""
+        self.is_sqlite = dialect == "sqlite"
+        self._label = label
+        self._sqlite_file = sqlite_file
+        self._timeout_ms = timeout_ms
+        self._plain: sqlite3.Connection | None = None
+        self._plain_lock = threading.RLock()
         self._clock = clock
         self.actor = actor or os.environ.get("SCHEDTUI_ORGANIZER") or _os_user()
+
+    @property
+    def engine(self) -> Engine:
+        """Reads (and writes too on a memory or PostgreSQL store)."""
+        if self._engine is None:
+            with self._plain_lock:
+                if self._engine is None:
+                    engine, writer = self._make_engines()
+                    self._writer_engine = writer
+                    self._writer_options = (writer or engine).execution_options(
+                        schedtui_write=True)
+                    self._engine = engine
+                    self._close_plain()
+        return self._engine
+
+    @property
+    def _writer(self) -> Engine:
+        if self._writer_options is None:
+            self.engine  # noqa: B018 - makes the engines
+        assert self._writer_options is not None
+        return self._writer_options
 
     # -- time ---------------------------------------------------------------
     def now(self) -> datetime:
@@ -258,8 +343,62 @@ class Store:
 
     # -- transactions -------------------------------------------------------
     @contextmanager
+    def query(self) -> Iterator[Reader]:
+        """A read transaction on the driver, with one consistent snapshot, for
+        the statements of ``store/sql.py``: a connection of the engine's pool
+        once there is an engine, before that a plain sqlite3 connection."""
+        if self._engine is None and self._sqlite_file is not None:
+            with self._plain_lock:
+                if self._engine is None:
+                    connection = self._plain_connection()
+                    nested = connection.in_transaction
+                    if not nested:
+                        connection.execute("BEGIN")
+                    try:
+                        yield Reader(connection, "sqlite")
+                    finally:
+                        if not nested and connection.in_transaction:
+                            connection.execute("ROLLBACK")
+                    return
+        raw = self.engine.raw_connection()
+        connection = raw.driver_connection
+        try:
+            if self.is_sqlite:
+                connection.execute("BEGIN")
+            yield Reader(connection, self.dialect)
+        except BaseException:
+            if getattr(connection, "broken", False):  # PostgreSQL: the connection was lost
+                raw.invalidate()
+            raise
+        finally:
+            try:
+                if not self.is_sqlite:
+                    connection.rollback()
+                elif connection.in_transaction:
+                    connection.execute("ROLLBACK")
+            except Exception:  # noqa: BLE001 - a lost connection: the pool drops it
+                raw.invalidate()
+            raw.close()
+
+    def _plain_connection(self) -> sqlite3.Connection:
+        if self._plain is None:
+            connection = sqlite3.connect(self._sqlite_file, timeout=self._timeout_ms / 1000,
+                                         isolation_level=None, check_same_thread=False)
+            connection.execute(f"PRAGMA busy_timeout = {self._timeout_ms}")
+            connection.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
+            self._plain = connection
+        return self._plain
+
+    def _close_plain(self) -> None:
+        if self._plain is not None:
+            self._plain.close()
+            self._plain = None
+
+    @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only transaction with one consistent snapshot."""
+        """A read-only ORM transaction with one consistent snapshot."""
+        from sqlmodel import Session
+
         with Session(self.engine, expire_on_commit=False) as session:
             with session.begin():
                 yield session
@@ -268,18 +407,32 @@ class Store:
     def write(self) -> Iterator[Session]:
         """A write transaction (``BEGIN IMMEDIATE`` on SQLite): committed when the
         block ends, rolled back if it raises."""
+        from sqlmodel import Session
+
         with Session(self._writer, expire_on_commit=False) as session:
             with session.begin():
                 yield session
 
+    def renew_readers(self) -> None:
+        """Close the reading connections (after the schema was created or
+        migrated, so none answers from what it cached of the old one); never
+        the one connection of a memory store."""
+        with self._plain_lock:
+            self._close_plain()
+        if self._writer_engine is not None and self._engine is not None:
+            self._engine.dispose()
+
     def dispose(self) -> None:
-        self.engine.dispose()
+        with self._plain_lock:
+            self._close_plain()
+        if self._engine is not None:
+            self._engine.dispose()
         if self._writer_engine is not None:
             self._writer_engine.dispose()
 
     @property
     def label(self) -> str:
-        return self.engine.url.render_as_string(hide_password=True)
+        return self._label
 
 
 def fixed_now(value: str) -> datetime:
@@ -306,48 +459,81 @@ def _os_user() -> str:
 
 
 def open_store(db: str | os.PathLike | None = None, *, create: bool = True,
-               clock: Callable[[], datetime] | None = None) -> Store:
-    """Open (and create or migrate) the store named by ``db``, ``SCHEDTUI_DB`` or the default."""
+               clock: Callable[[], datetime] | None = None, lazy: bool = False) -> Store:
+    """Open (and create or migrate) the store named by ``db``, ``SCHEDTUI_DB`` or
+    the default. ``lazy``: a SQLite file's SQLAlchemy engines are made only when
+    a session is first needed (a one-shot command that may only read)."""
     if clock is None and os.environ.get("SCHEDTUI_NOW"):
         fixed_now(os.environ["SCHEDTUI_NOW"])  # refused here, before anything is opened
-    url = resolve_url(db)
-    writer = None
-    if url.get_backend_name() == "sqlite":
-        memory = url.database in (None, "", ":memory:")
+    raw = _raw(db)
+    target = _sqlite_target(raw)
+    plain = target is not None  # a file sqlite3 can read as it is named
+    if target is None and resolve_url(db).get_backend_name() == "sqlite":
+        target = resolve_url(db).database or ":memory:"
+    if target is not None:
+        memory = target == ":memory:"
         if not memory:
-            check_sqlite_file(Path(url.database))
+            check_sqlite_file(Path(target))
         timeout_ms = busy_timeout_ms()
-        kwargs: dict = {"connect_args": {"timeout": timeout_ms / 1000,
-                                         "check_same_thread": False}}
-        if memory:
-            kwargs["poolclass"] = StaticPool
-        engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine, READ_CACHE_KIB if not memory else WRITE_CACHE_KIB,
-                          timeout_ms)
-        if not memory:  # writing connections of their own, with a larger page cache
-            writer = create_engine(url, **kwargs)
-            _configure_sqlite(writer, WRITE_CACHE_KIB, timeout_ms)
-    elif url.get_backend_name() == "postgresql":
-        engine = create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
+
+        def sqlite_engines() -> tuple[Engine, Engine | None]:
+            from sqlalchemy.pool import StaticPool
+            from sqlmodel import create_engine
+
+            url = resolve_url(db)
+            kwargs: dict[str, Any] = {"connect_args": {"timeout": timeout_ms / 1000,
+                                                       "check_same_thread": False}}
+            if memory:
+                kwargs["poolclass"] = StaticPool
+            engine = create_engine(url, **kwargs)
+            _configure_sqlite(engine, READ_CACHE_KIB if not memory else WRITE_CACHE_KIB,
+                              timeout_ms)
+            writer = None
+            if not memory:  # writing connections of their own, with a larger page cache
+                writer = create_engine(url, **kwargs)
+                _configure_sqlite(writer, WRITE_CACHE_KIB, timeout_ms)
+            return engine, writer
+
+        store = Store(sqlite_engines, dialect="sqlite",
+                      label="sqlite://" if memory else f"sqlite:///{target}",
+                      sqlite_file=Path(target) if plain and not memory else None,
+                      timeout_ms=timeout_ms,
+                      clock=clock)
+        if memory or not lazy:
+            store.engine  # noqa: B018 - made now
     else:
-        raise DeskError("invalid_database", f"Unsupported database: {url.get_backend_name()}. "
-                        "Use a SQLite file or a postgresql+psycopg:// URL.")
-    store = Store(engine, writer=writer, clock=clock)
+        url = resolve_url(db)
+        backend = url.get_backend_name()
+        if backend != "postgresql":
+            raise DeskError("invalid_database", f"Unsupported database: {backend}. "
+                            "Use a SQLite file or a postgresql+psycopg:// URL.")
+
+        def pg_engines() -> tuple[Engine, Engine | None]:
+            from sqlmodel import create_engine
+
+            return create_engine(url, pool_pre_ping=True,
+                                 isolation_level="READ COMMITTED"), None
+
+        store = Store(pg_engines, dialect="postgresql",
+                      label=url.render_as_string(hide_password=True), clock=clock)
+        store.engine  # noqa: B018 - made now
     try:
         migrate.prepare(store, create=create)
     except DeskError:
         store.dispose()
         raise
-    except OperationalError as exc:
+    except Exception as exc:
         store.dispose()
+        if not isinstance(exc, _database_errors()) or not _connection_lost(exc):
+            raise
+        orig = _driver_error(exc)
         if _is_retryable(exc):
             raise DeskError("database_busy", f"The database {store.label} is busy: another "
                             "program holds its write lock (an import, a migration); nothing "
                             "was changed. Try again.") from None
         if _is_damage(exc):
             raise DeskError("damaged_database", f"The database {store.label} is damaged "
-                            f"({exc.orig}); it was left untouched.") from None
+                            f"({orig}); it was left untouched.") from None
         raise DeskError("database_unavailable",
-                        f"Cannot open the database {store.label}: {exc.orig}") from None
+                        f"Cannot open the database {store.label}: {orig}") from None
     return store
-

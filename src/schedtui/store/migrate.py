@@ -9,13 +9,13 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection
-from sqlmodel import SQLModel
-
 from schedtui.domain.errors import DeskError
 
 if TYPE_CHECKING:
+    from sqlalchemy import inspect, text
+    from sqlalchemy.engine import Connection
+    from sqlmodel import SQLModel
+
     from schedtui.store.engine import Store
 
 APP_NAME = "schedtui"
@@ -157,6 +157,18 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v
                                                        3: _v3_to_v4, 4: _v4_to_v5}
 
 
+def _load_orm() -> None:
+    """SQLAlchemy's ``text`` and ``inspect``, SQLModel and the tables, for the
+    steps above: only creating or migrating a schema needs them. The usual open
+    (a database at the current version) is checked on the driver without them,
+    so a read command never loads the ORM."""
+    global inspect, text, SQLModel
+    from sqlalchemy import inspect, text  # noqa: F401
+    from sqlmodel import SQLModel
+
+    from schedtui.store import models  # noqa: F401 - registers the tables
+
+
 def prepare(store: Store, *, create: bool = True) -> int:
     """Create, check and migrate the schema. Returns the version found before.
 
@@ -165,18 +177,20 @@ def prepare(store: Store, *, create: bool = True) -> int:
     holds a long write (an import) and only waits if it writes itself. The write
     lock is taken only to create or migrate, and the check is repeated under it
     (another desk may have done the work meanwhile)."""
-    from schedtui.store import models  # noqa: F401 - registers the tables
-
-    with store.read() as session:
-        found = _check(store, session.connection(), create=create)
+    with store.query() as reader:  # on the driver: the usual open loads no ORM
+        cursor = reader.connection.cursor()
+        found = _check(store, reader.dialect, lambda sql: cursor.execute(sql).fetchall(),
+                       create=create)
     if found == SCHEMA_VERSION:
         return found
+    _load_orm()
     with store.write() as session:
         connection = session.connection()
         if connection.dialect.name == "postgresql":
             # One desk at a time creates or migrates the schema.
             connection.execute(text("SELECT pg_advisory_xact_lock(5455243)"))
-        found = _check(store, connection, create=create)
+        found = _check(store, connection.dialect.name,
+                       lambda sql: connection.exec_driver_sql(sql).all(), create=create)
         if found is None:
             SQLModel.metadata.create_all(connection)
             connection.execute(text(f"INSERT INTO {META_TABLE} (key, value) VALUES "
@@ -198,14 +212,25 @@ def prepare(store: Store, *, create: bool = True) -> int:
 def _fresh_readers(store: Store) -> None:
     """Reading connections that saw the schema before it was created or migrated
     are closed, so none answers from what it cached of the old one."""
-    if store._writer_engine is not None:  # never the one connection of a memory store
-        store.engine.dispose()
+    store.renew_readers()
 
 
-def _check(store: Store, connection: Connection, *, create: bool) -> int | None:
+_TABLES = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'table' "
+              "AND name NOT LIKE 'sqlite~_%' ESCAPE '~'",
+    "postgresql": "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+                  "ON n.oid = c.relnamespace WHERE n.nspname = current_schema() "
+                  "AND c.relkind IN ('r', 'p')",
+}
+
+
+def _check(store: Store, dialect: str, fetch: Callable[[str], list], *,
+           create: bool) -> int | None:
     """The schema version of the database, None when it is empty (to be created),
-    or a refusal: another program's tables, a newer or a damaged schema."""
-    names = set(inspect(connection).get_table_names())
+    or a refusal: another program's tables, a newer or a damaged schema.
+    ``fetch`` runs a statement and returns its rows (the statements are plain
+    SQL: the check runs on the driver when the store opens)."""
+    names = {r[0] for r in fetch(_TABLES[dialect])}
     if META_TABLE not in names:
         if names:
             raise DeskError("not_a_database", f"{store.label} holds tables of another "
@@ -213,7 +238,7 @@ def _check(store: Store, connection: Connection, *, create: bool) -> int | None:
         if not create:
             raise DeskError("not_a_database", f"{store.label} is empty.")
         return None
-    rows = dict(connection.execute(text(f"SELECT key, value FROM {META_TABLE}")).all())
+    rows = {k: v for k, v in fetch(f"SELECT key, value FROM {META_TABLE}")}
     if rows.get("app") != APP_NAME:
         raise DeskError("not_a_database", f"{store.label} is not a schedtui database; it "
                         "was left untouched.")
