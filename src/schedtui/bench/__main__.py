@@ -34,11 +34,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, help="runs per short figure (median)")
     parser.add_argument("--only", help="comma-separated figure groups: expansion, "
-                        "materialization, registration, desk, month, attendees")
+                        "materialization, registration, desk, month, attendees, agenda")
     return parser.parse_args(argv)
 
 
-GROUPS = ("expansion", "materialization", "registration", "desk", "month", "attendees")
+GROUPS = ("expansion", "materialization", "registration", "desk", "month", "attendees",
+          "agenda")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
         if "attendees" in wanted:
             _say("attendee list")
             rows.extend(figures.attendee_list(db, marks, list_runs))
+        if "agenda" in wanted:
+            _say("agenda")
+            rows.append(figures.agenda_open(db, max(6, runs * 2)))
         _say("done")
         print_table(rows, scale)
         if args.json:

@@ -537,6 +537,51 @@ def month_change(db: Path, marks: Landmarks, runs: int) -> Figure:
                   runs={"project_s": desk_times, "floor_s": floor_times})
 
 
+async def _desk_agenda_opens(db: Path, runs: int) -> tuple[list[float], int]:
+    """Push the agenda of the week (as the desk opens on it) from an idle hubs
+    screen: the time to its rows drawn."""
+    from schedtui.bench.data import open_bench_store
+    from schedtui.tui.screens.agenda import AgendaScreen
+
+    store = open_bench_store(db, create=False)
+    app = _desk_app(store)
+    times, rows = [], 0
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for _ in range(runs):
+            shown = asyncio.Event()
+            screen = AgendaScreen()
+            original = screen._show
+
+            def show(data, original=original, screen=screen, shown=shown) -> None:
+                original(data)
+                screen.call_after_refresh(shown.set)
+
+            screen._show = show  # the screen passes self._show to its loader at reload
+            await _idle(app)
+            start = time.perf_counter()
+            await app.push_screen(screen)
+            await asyncio.wait_for(shown.wait(), 120)
+            times.append(time.perf_counter() - start)
+            rows = len(screen.items)
+            app.pop_screen()
+            await pilot.pause()
+    store.dispose()
+    return times, rows
+
+
+def agenda_open(db: Path, runs: int) -> Figure:
+    """The desk's first screen on the whole data set, against the month change's
+    floor (a screen of data drawn from a key): issue 15's target."""
+    floor_times = asyncio.run(_floor_month_changes(runs))
+    desk_times, rows = asyncio.run(_desk_agenda_opens(db, runs))
+    return Figure("agenda_open", "agenda of the week across every hub opened, rows drawn "
+                  "(floor: the month change's)", "ms", statistics.median(desk_times) * 1000,
+                  statistics.median(floor_times) * 1000, 2.0,
+                  note=f"occurrences in the week: {rows:,}",
+                  runs={"project_s": desk_times, "floor_s": floor_times})
+
+
 def _desk_app(store):
     """The desk app for in-process figures: no change poll and no horizon roll in
     the background while it is measured (where the app offers that switch)."""
@@ -544,9 +589,12 @@ def _desk_app(store):
 
     from schedtui.tui.app import DeskApp
 
-    options = {"poll_seconds": None}
-    if "roll_on_start" in inspect.signature(DeskApp).parameters:
+    options: dict[str, Any] = {"poll_seconds": None}
+    parameters = inspect.signature(DeskApp).parameters
+    if "roll_on_start" in parameters:
         options["roll_on_start"] = False
+    if "start" in parameters:  # the screens measured are pushed by the figure itself
+        options["start"] = "hubs"
     return DeskApp(store, **options)
 
 

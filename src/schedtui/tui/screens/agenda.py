@@ -271,20 +271,24 @@ class AgendaScreen(DeskScreen):
                         place = (row, column)
                 else:
                     cells.append("")
-            table.add_row(*cells, key=str(row))
+            table.add_row(*cells, key=str(row), height=2)
         if place is not None:
             table.move_cursor(row=place[0], column=place[1], animate=False)
 
     def _grid_cell(self, item: AgendaItem, width: int) -> Text:
+        """Two lines: the mark, time, fill and seats; the series' name."""
         text = Text(PICKED, "bold green") if item.id in self.picked else Text(" ")
         start = Text(datetime.fromisoformat(item.start).strftime("%H:%M"))
         if item.status == "cancelled":
             start.stylize("strike")
         text.append_text(start)
         text.append_text(fill_glyph(item))
-        text.append(" ")
-        text.append_text(plain(item.series))
+        text.append(f" {seats(item)}" if item.status != "cancelled" else " cancelled", "dim")
         text.truncate(width, overflow="ellipsis")
+        name = plain(item.series)
+        name.truncate(width - 1, overflow="ellipsis")
+        text.append("\n ")
+        text.append_text(name)
         return text
 
     # -- the occurrence under the cursor -------------------------------------------

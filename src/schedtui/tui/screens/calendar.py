@@ -267,10 +267,11 @@ class CalendarScreen(DeskScreen):
                  if first <= datetime.fromisoformat(o.start).date() <= last]
         fmt = "%a %d %H:%M" if self.week_mode else "%H:%M"
 
-        def start(o: OccurrenceView) -> Text:
-            text = Text(PICKED, "bold green") if o.id in self.picked else Text("")
-            text.append(datetime.fromisoformat(o.start).strftime(fmt))
-            return text
+        def start(o: OccurrenceView) -> Text | str:
+            shown = datetime.fromisoformat(o.start).strftime(fmt)
+            if o.id not in self.picked:
+                return shown
+            return Text.assemble((PICKED, "bold green"), shown)
 
         if self.narrow:  # the glyph for the fill; location and host are in the detail
             rows = [(o.id, [start(o), fill_glyph(o),
