@@ -15,7 +15,8 @@ import sys
 
 FIGURES = ("expansion", "materialization", "registration", "desk_start", "desk_rows",
            "memory",
-           "month_change", "attendees_open", "attendees_jump", "agenda_open")
+           "month_change", "attendees_open", "attendees_jump", "agenda_open",
+           "agenda_week")
 
 
 def test_quick_run_prints_every_figure(tmp_path):

@@ -26,10 +26,22 @@ def table(app) -> DataTable:
 
 
 def list_rows(app) -> list[tuple[str, list[str]]]:
-    """(row key, plain cells) of the agenda's list."""
+    """(row key, cells) of the agenda's list, cut from each line as drawn by the
+    widths the screen laid it out with (a day's line: its date, then the note)."""
     t = table(app)
-    return [(row.key.value, [str(getattr(c, "plain", c)) for c in t.get_row(row.key)])
-            for row in t.ordered_rows]
+    widths = app.screen.list_widths
+    rows = []
+    for row in t.ordered_rows:
+        line = t.get_row(row.key)[0].plain
+        cells, at = [], 0
+        for n, width in enumerate(widths):
+            last = n == len(widths) - 1 or (row.key.value.startswith("day-") and n == 3)
+            cells.append(line[at:] if last else line[at:at + width])
+            at += width + 1
+            if last:
+                break
+        rows.append((row.key.value, [c.strip() for c in cells]))
+    return rows
 
 
 def occurrence_rows(app) -> dict[int, list[str]]:

@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.extend(figures.attendee_list(db, marks, list_runs))
         if "agenda" in wanted:
             _say("agenda")
-            rows.append(figures.agenda_open(db, max(6, runs * 2)))
+            rows.extend(figures.agenda(db, max(6, runs * 2)))
         _say("done")
         print_table(rows, scale)
         if args.json:

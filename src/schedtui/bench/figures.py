@@ -537,18 +537,19 @@ def month_change(db: Path, marks: Landmarks, runs: int) -> Figure:
                   runs={"project_s": desk_times, "floor_s": floor_times})
 
 
-async def _desk_agenda_opens(db: Path, runs: int) -> tuple[list[float], int]:
+async def _desk_agenda(db: Path, runs: int) -> tuple[list[float], list[float], int]:
     """Push the agenda of the week (as the desk opens on it) from an idle hubs
-    screen: the time to its rows drawn."""
+    screen: the time to its rows drawn; then, from idle, ``]`` to the next
+    week drawn."""
     from schedtui.bench.data import open_bench_store
     from schedtui.tui.screens.agenda import AgendaScreen
 
     store = open_bench_store(db, create=False)
     app = _desk_app(store)
-    times, rows = [], 0
+    opened, weeks, rows = [], [], 0
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        for _ in range(runs):
+        for index in range(runs):
             shown = asyncio.Event()
             screen = AgendaScreen()
             original = screen._show
@@ -562,24 +563,35 @@ async def _desk_agenda_opens(db: Path, runs: int) -> tuple[list[float], int]:
             start = time.perf_counter()
             await app.push_screen(screen)
             await asyncio.wait_for(shown.wait(), 120)
-            times.append(time.perf_counter() - start)
-            rows = len(screen.items)
+            opened.append(time.perf_counter() - start)
+            rows = len(screen.page.ids) if screen.page is not None else 0
+            shown.clear()
+            await _idle(app)
+            start = time.perf_counter()
+            send_key(app, "right_square_bracket" if index % 2 == 0 else "left_square_bracket")
+            await asyncio.wait_for(shown.wait(), 120)
+            weeks.append(time.perf_counter() - start)
             app.pop_screen()
             await pilot.pause()
     store.dispose()
-    return times, rows
+    return opened, weeks, rows
 
 
-def agenda_open(db: Path, runs: int) -> Figure:
-    """The desk's first screen on the whole data set, against the month change's
-    floor (a screen of data drawn from a key): issue 15's target."""
+def agenda(db: Path, runs: int) -> list[Figure]:
+    """The desk's first screen on the whole data set, and a week on, against the
+    month change's floor (a screen of data drawn from a key): issue 15's target."""
     floor_times = asyncio.run(_floor_month_changes(runs))
-    desk_times, rows = asyncio.run(_desk_agenda_opens(db, runs))
-    return Figure("agenda_open", "agenda of the week across every hub opened, rows drawn "
-                  "(floor: the month change's)", "ms", statistics.median(desk_times) * 1000,
-                  statistics.median(floor_times) * 1000, 2.0,
-                  note=f"occurrences in the week: {rows:,}",
-                  runs={"project_s": desk_times, "floor_s": floor_times})
+    opened, weeks, rows = asyncio.run(_desk_agenda(db, runs))
+    floor = statistics.median(floor_times) * 1000
+    note = f"occurrences in the week: {rows:,}; floor: the month change's"
+    return [
+        Figure("agenda_open", "agenda of the week across every hub: opened to its rows drawn",
+               "ms", statistics.median(opened) * 1000, floor, 2.0, note=note,
+               runs={"project_s": opened, "floor_s": floor_times}),
+        Figure("agenda_week", "agenda of the week across every hub: ] or [ to the next week "
+               "drawn", "ms", statistics.median(weeks) * 1000, floor, 2.0, note=note,
+               runs={"project_s": weeks, "floor_s": floor_times}),
+    ]
 
 
 def _desk_app(store):

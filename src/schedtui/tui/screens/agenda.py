@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -35,14 +36,18 @@ from schedtui.tui.format import (
     seats,
     when,
 )
-from schedtui.tui.screens.base import DeskScreen, fill_table, selected_key
+from schedtui.tui.screens.base import DeskScreen, selected_key
 from schedtui.tui.widgets.footer import DeskFooter
 from schedtui.tui.widgets.month_grid import BLACKOUT
 
 if TYPE_CHECKING:
-    from schedtui.services.agenda import AgendaItem
+    from schedtui.services.agenda import AgendaItem, AgendaPage
     from schedtui.services.blackouts import BlackoutView
 
+WINDOW = 60
+"""Occurrences the list holds at once; it pages as the cursor moves."""
+GRID_CHROME = 9
+"""Terminal lines the grid's screen spends on other things than its rows."""
 GRID_WIDTH = 140
 """From this terminal width on, the week is a grid with the days as columns."""
 DAYS = 7
@@ -82,7 +87,10 @@ class AgendaScreen(DeskScreen):
         self.hub_id: int | None = None
         """Only this hub's occurrences (None: every hub)."""
         self.hub_name = ""
-        self.items: list[AgendaItem] = []
+        self.page: AgendaPage | None = None
+        """The part of the week on screen (``services.agenda.agenda_page``)."""
+        self.start_row = 0
+        """The list: the first occurrence of the window; the grid: its first row."""
         self.blackouts: list[tuple[BlackoutView, str]] = []
         self.picked: set[int] = set()
         """Occurrence ids selected for a bulk edit (kept across weeks)."""
@@ -91,6 +99,10 @@ class AgendaScreen(DeskScreen):
         self.undo_series: list[int] = []
         """A series of each bulk edit made here, newest last (undo goes by series)."""
         self.loaded = False
+        self.drawn_grid: bool | None = None
+        """The layout the shown page was read for (None: nothing shown yet)."""
+        self.keep: int | None = None
+        """After a page move: the occurrence the cursor stays on."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -107,8 +119,16 @@ class AgendaScreen(DeskScreen):
         return self.query_one("#week", DataTable)
 
     @property
+    def items(self) -> list[AgendaItem]:
+        return self.page.items if self.page is not None else []
+
+    @property
     def grid_mode(self) -> bool:
         return self.app.size.width >= GRID_WIDTH
+
+    def grid_rows(self) -> int:
+        """Occurrences a day the grid shows at once (two lines each)."""
+        return max((self.app.size.height - GRID_CHROME) // 2, 2)
 
     def can_go_back(self) -> bool:
         return True  # to the hubs, under it (or pushed there if it is not)
@@ -130,29 +150,44 @@ class AgendaScreen(DeskScreen):
     def reload(self) -> None:
         if self.first is None:
             self.first = self.today()
-        first, hub_id = self.first, self.hub_id
-        self.load(lambda: self._fetch(first, hub_id), self._show)
+        grid = self.grid_mode
+        key = (self.first, self.hub_id, self.start_row, grid)
+        limit = self.grid_rows() if grid else WINDOW
+        self.load(lambda: (key, self._fetch(key, limit)), self._show)
 
-    def _fetch(self, first: date, hub_id: int | None) -> tuple:
+    def _fetch(self, key: tuple, limit: int) -> tuple:
         from schedtui.services import agenda, blackouts
 
+        first, hub_id, offset, grid = key
         last = first + timedelta(days=DAYS - 1)
-        items = agenda.agenda(self.store, hub_id=hub_id, start=first, end=last)
+        page = agenda.agenda_page(self.store, start=first, end=last, hub_id=hub_id,
+                                  offset=offset, limit=limit, per_day=grid)
         marks = blackouts.blackouts_between(self.store, first, last, hub_id=hub_id)
-        return first, hub_id, items, marks
+        return page, marks
 
     def _show(self, data: tuple) -> None:
-        first, hub_id, self.items, self.blackouts = data
-        if first != self.first or hub_id != self.hub_id:
+        key, (page, marks) = data
+        if key != (self.first, self.hub_id, self.start_row, self.grid_mode):
             return  # the person moved on meanwhile; that load is on its way
+        self.page, self.blackouts = page, marks
+        self.drawn_grid = key[3]
         self.draw()
         if not self.loaded:
             self.loaded = True
             self.app.first_rows_shown(self)  # type: ignore[attr-defined]
 
     def on_resize(self) -> None:
-        if self.loaded:
+        if not self.loaded:
+            return
+        if self.drawn_grid != self.grid_mode or (
+                self.grid_mode and self.page is not None and len(self.page.days)
+                and self.grid_rows() != self._grid_limit):
+            self.start_row = 0
+            self.reload()
+        else:
             self.draw()
+
+    _grid_limit = 0
 
     # -- drawing ------------------------------------------------------------------
     def days(self) -> list[date]:
@@ -178,22 +213,26 @@ class AgendaScreen(DeskScreen):
         return marks
 
     def draw(self) -> None:
-        if self.first is None:
+        if self.first is None or self.page is None:
             return
-        self.set_class(self.grid_mode, "-grid")
+        page = self.page
+        self.set_class(bool(self.drawn_grid), "-grid")
         marks = self.blackout_days()
-        if self.grid_mode:
+        if self.drawn_grid:
             self._draw_grid(marks)
         else:
             self._draw_list(marks)
         last = self.first + timedelta(days=DAYS - 1)
-        live = sum(1 for i in self.items if i.status != "cancelled")
+        count = len(page.ids)
         title = Text(f"Agenda {self.first:%a %d %b} – {last:%a %d %b %Y}", "bold")
-        gone = len(self.items) - live
-        title.append(f"  {live} occurrence{'s' if live != 1 else ''}"
-                     f"{f', {gone} cancelled' if gone else ''}"
+        title.append(f"  {count - page.cancelled} occurrence"
+                     f"{'s' if count - page.cancelled != 1 else ''}"
+                     f"{f', {page.cancelled} cancelled' if page.cancelled else ''}"
                      f"  {'hub ' + self.hub_name if self.hub_id is not None else 'every hub'}",
                      "dim")
+        if not self.drawn_grid and len(page.items) < count:
+            title.append(f"  rows {page.offset + 1}–{page.offset + len(page.items)} of {count}",
+                         "dim")
         if self.picked:
             title.append(f"  {len(self.picked)} selected (b: bulk edit)", "bold green")
         self.query_one("#title", Static).update(title)
@@ -207,28 +246,85 @@ class AgendaScreen(DeskScreen):
         self.show_detail()
 
     def _draw_list(self, marks: dict[date, list[str]]) -> None:
-        table = self.table
+        assert self.page is not None and self.first is not None
+        page, table = self.page, self.table
         if table.cursor_type != "row":
             table.cursor_type = "row"
         rows: list[tuple[int | str, list]] = []
-        for day, items in self.by_day().items():
-            note = Text("")
-            if day == self.today():
-                note.append("today ", "bold yellow")
-            if day in marks:
-                note.append(f"{BLACKOUT} blackout: {'; '.join(marks[day])}", "red")
-            elif not items:
-                note.append("nothing on", "dim")
-            note.no_wrap, note.overflow = True, "ellipsis"
-            rows.append((f"day-{day.isoformat()}",
-                         ["", Text(f"{day:%a %d}", "bold"), "", note, "", "", ""]))
-            for item in items:
-                rows.append((item.id, self._list_cells(item)))
-        fill_table(table, rows, max_width=20, labels=LIST_COLUMNS)
-        if not self.loaded or selected_key(table) in (None, f"day-{self.first.isoformat()}"):
+        end = page.offset + len(page.items)
+        at = 0  # where each day begins in the week's order
+        by_day = self.by_day()
+        for day in self.days():
+            if page.offset <= at <= end or by_day[day]:
+                note = Text("")
+                if day == self.today():
+                    note.append("today ", "bold yellow")
+                if day in marks:
+                    note.append(f"{BLACKOUT} blackout: {'; '.join(marks[day])}", "red")
+                elif not page.days.get(day):
+                    note.append("nothing on", "dim")
+                rows.append((f"day-{day.isoformat()}",
+                             ["", Text(f"{day:%a %d}", "bold"), "", note]))
+            rows += [(item.id, self._list_cells(item)) for item in by_day[day]]
+            at += page.days.get(day, 0)
+        self._fill_lines(rows)
+        if self.keep is not None:
+            keep, self.keep = str(self.keep), None
+            try:
+                table.move_cursor(row=table.get_row_index(keep), animate=False)
+            except Exception:  # noqa: BLE001 - gone meanwhile: the cursor stays
+                pass
+        elif not self.loaded or selected_key(table) in (None, f"day-{self.first.isoformat()}"):
             first = next((n for n, (key, _) in enumerate(rows) if isinstance(key, int)), None)
             if first is not None:  # on the first occurrence, not on a day's line
                 table.move_cursor(row=first, animate=False)
+
+    def _fill_lines(self, rows: list[tuple[int | str, list]]) -> None:
+        """The list as one column of whole lines, laid out here: Textual's table
+        measures and renders every cell on its own, which cost seven times as
+        much as the line (a week at scale 1: some 100 ms a page)."""
+        table = self.table
+        caps = [1, 6, 2, 28 if self.app.size.width >= 100 else 20,
+                18 if self.app.size.width >= 100 else 14, 9, 9]
+        lows = (1, 6, 2, 0, 0, 0, 0)  # the time column holds a day's date too
+        widths = [max(cell_len(label), low) for label, low in zip(LIST_COLUMNS, lows,
+                                                                  strict=True)]
+        for _key, cells in rows:
+            if len(cells) == len(LIST_COLUMNS):  # a day's line runs across the rest
+                for n, cell in enumerate(cells):
+                    size = cell_len(cell.plain if isinstance(cell, Text) else str(cell))
+                    widths[n] = max(widths[n], min(size, caps[n]))
+        self.list_widths = widths
+        line_width = max(sum(widths) + len(widths) - 1, self.app.size.width - 4)
+        current = selected_key(table)
+        table.clear(columns=True)
+        table.add_column(self._line(LIST_COLUMNS, widths, line_width), key="line",
+                         width=line_width)
+        for key, cells in rows:
+            table.add_row(self._line(cells, widths, line_width), key=str(key))
+        if current is not None and current in {str(key) for key, _ in rows}:
+            table.move_cursor(row=table.get_row_index(current), animate=False)
+
+    @staticmethod
+    def _line(cells: list, widths: list[int], width: int) -> Text:
+        parts: list[str | tuple[str, str] | Text] = []
+        for n, cell in enumerate(cells):
+            last = n == len(cells) - 1
+            if isinstance(cell, Text):
+                part = cell.copy()
+                if not last:
+                    part.truncate(widths[n], overflow="ellipsis", pad=True)
+                parts.append(part)
+            else:
+                parts.append(str(cell) if last else set_cell_size(str(cell), widths[n]))
+            if not last:
+                parts.append(" ")
+        line = Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
+        line.truncate(width, overflow="ellipsis")
+        return line
+
+    list_widths: list[int] = []
+    """The widths of the list's columns as last drawn (its lines are laid out here)."""
 
     def _list_cells(self, item: AgendaItem) -> list:
         start = datetime.fromisoformat(item.start)
@@ -244,8 +340,11 @@ class AgendaScreen(DeskScreen):
     def _draw_grid(self, marks: dict[date, list[str]]) -> None:
         table = self.table
         current = self.current()
+        keep_row = table.cursor_coordinate.row
+        keep_column = table.cursor_coordinate.column
         width = max((self.app.size.width - 2) // DAYS - 2, 8)
         by_day = self.by_day()
+        self._grid_limit = self.grid_rows()
         table.clear(columns=True)
         if table.cursor_type != "cell":
             table.cursor_type = "cell"
@@ -259,6 +358,8 @@ class AgendaScreen(DeskScreen):
         self.cells = {}
         height = max((len(v) for v in by_day.values()), default=0)
         place = None
+        wanted = self.keep if self.keep is not None else (current.id if current else None)
+        self.keep = None
         for row in range(height):
             cells = []
             for column, day in enumerate(self.days()):
@@ -267,11 +368,13 @@ class AgendaScreen(DeskScreen):
                     item = items[row]
                     self.cells[(row, column)] = item.id
                     cells.append(self._grid_cell(item, width))
-                    if current is not None and item.id == current.id:
+                    if item.id == wanted:
                         place = (row, column)
                 else:
                     cells.append("")
             table.add_row(*cells, key=str(row), height=2)
+        if place is None and height:
+            place = (min(keep_row, height - 1), keep_column)
         if place is not None:
             table.move_cursor(row=place[0], column=place[1], animate=False)
 
@@ -291,6 +394,29 @@ class AgendaScreen(DeskScreen):
         text.append_text(name)
         return text
 
+    # -- paging: the window follows the cursor ------------------------------------
+    def _page_edge(self, row: int) -> None:
+        """The cursor reached the first or last row shown: move the window on by
+        half, the cursor staying on its occurrence."""
+        page = self.page
+        if page is None or not self.loaded:
+            return
+        rows = self.table.row_count
+        step = (self._grid_limit if self.drawn_grid else WINDOW) // 2 or 1
+        shown = self._grid_limit if self.drawn_grid else len(page.items)
+        if row >= rows - 1 and page.offset + shown < page.total:
+            offset = page.offset + step
+        elif row == 0 and page.offset > 0:
+            offset = max(page.offset - step, 0)
+        else:
+            return
+        if offset == self.start_row:
+            return
+        current = self.current()
+        self.keep = current.id if current is not None else None
+        self.start_row = offset
+        self.reload()
+
     # -- the occurrence under the cursor -------------------------------------------
     def current(self) -> AgendaItem | None:
         table = self.table
@@ -307,10 +433,23 @@ class AgendaScreen(DeskScreen):
         return next((i for i in self.items if i.id == wanted), None)
 
     @on(DataTable.RowHighlighted, "#week")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_detail()
+        self._page_edge(event.cursor_row)
+
     @on(DataTable.CellHighlighted, "#week")
+    def _cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
+        self.show_detail()
+        self._page_edge(event.coordinate.row)
+
+    _offered: tuple | None = None
+
     def show_detail(self) -> None:
-        self.refresh_bindings()
         item = self.current()
+        offered = (item is None, bool(self.picked), bool(self.undo_series), self.hub_id)
+        if offered != self._offered:  # the footer's keys change: redraw it (it costs)
+            self._offered = offered
+            self.refresh_bindings()
         box = self.query_one("#agenda-detail", Static)
         if item is None:
             box.update(Text("Move to an occurrence: enter lists its attendees.", "dim")
@@ -345,12 +484,14 @@ class AgendaScreen(DeskScreen):
         if self.first is None or not self.store_open:
             return
         self.first += timedelta(days=DAYS * step)
+        self.start_row = 0
         self.reload()
 
     def action_today(self) -> None:
         if not self.store_open:
             return
         self.first = self.today()
+        self.start_row = 0
         self.reload()
 
     def action_hub(self) -> None:
@@ -362,6 +503,7 @@ class AgendaScreen(DeskScreen):
                 self.notify("Move to an occurrence of the hub to keep.", severity="warning")
                 return
             self.hub_id, self.hub_name = item.hub_id, item.hub
+        self.start_row = 0
         if self.store_open:
             self.reload()
 
@@ -388,7 +530,9 @@ class AgendaScreen(DeskScreen):
         self.draw()
 
     def action_pick_week(self) -> None:
-        shown = {i.id for i in self.items}
+        """Every occurrence of the week (or of the hub's week), not only those
+        the window holds."""
+        shown = set(self.page.ids) if self.page is not None else set()
         if shown and shown <= self.picked:
             self.picked -= shown
         else:
