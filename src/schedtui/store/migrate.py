@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 APP_NAME = "schedtui"
 META_TABLE = "schedtui_meta"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _v1_to_v2(connection: Connection) -> None:
@@ -129,9 +129,24 @@ def _v3_to_v4(connection: Connection) -> None:
         part(connection)
 
 
+def _agenda_index(connection: Connection) -> None:
+    """Seat counts by occurrence and status (the agenda's, the calendar's) read
+    from the index alone: (occurrence, status) becomes (occurrence, status,
+    seats), which serves every query the old one did, so it goes."""
+    connection.execute(text("CREATE INDEX IF NOT EXISTS ix_seat_occurrence_status_seats "
+                            "ON seat_entry (occurrence_id, status, seats)"))
+    connection.execute(text("DROP INDEX IF EXISTS ix_seat_occurrence_status"))
+
+
+def _v4_to_v5(connection: Connection) -> None:
+    """Schema 5: the agenda's covering index on seat entries."""
+    for part in (_agenda_index,):
+        part(connection)
+
+
 # MIGRATIONS[n] takes a database at version n to version n + 1.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3,
-                                                       3: _v3_to_v4}
+                                                       3: _v3_to_v4, 4: _v4_to_v5}
 
 
 def prepare(store: Store, *, create: bool = True) -> int:
