@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from schedtui.services.agenda import AgendaItem, AgendaPage
     from schedtui.services.blackouts import BlackoutView
 
+OPENING = "Agenda  (opening the database…)"
+"""The title while the desk opens its database after the first paint."""
 WINDOW = 60
 """Occurrences the list holds at once; it pages as the cursor moves."""
 GRID_CHROME = 9
@@ -106,8 +108,8 @@ class AgendaScreen(DeskScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Agenda" if self.store_open else "Agenda  (opening the database…)",
-                     classes="screen-title", id="title")
+        yield Static("Agenda" if self.store_open else OPENING, classes="screen-title",
+                     id="title")
         yield Static("", id="agenda-blackouts", classes="-hidden")
         yield DataTable(id="week", cursor_type="row")
         yield Static("", id="agenda-detail")

@@ -56,7 +56,7 @@ class HubsScreen(ListScreen):
     the desk opens on): it is done when this screen is shown."""
 
     def reload(self) -> None:
-        if not self.is_current:
+        if self.app.screen is not self:
             self.waiting = True
             return
         self.waiting = False
