@@ -235,7 +235,7 @@ async def test_select_edit_confirm_and_undo_as_one_step(make_app, desk_store, se
         await pilot.press("v")
         await settle(pilot)
         assert occurrence_rows(app)[standup.id][0] == "✓"
-        assert "2 selected" in text_of(app, "#title")
+        assert "2 selected" in text_of(app, "#agenda-legend")
         form = await bulk_form(pilot)
         form.query_one("#location", Input).value = "Room 9"
         await pilot.press("ctrl+s")
@@ -252,7 +252,7 @@ async def test_select_edit_confirm_and_undo_as_one_step(make_app, desk_store, se
         assert after[standup.id] == "Room 9"
         assert occurrences.get_occurrence(desk_store, webinar.id).location == "Room 9"
         assert any("Changed 2 occurrences; 3 people told" in m for m in app.told)
-        assert "selected" not in text_of(app, "#title")
+        assert "selected:" not in text_of(app, "#agenda-legend")
         await pilot.press("u")
         await settle(pilot)
         assert occurrences.get_occurrence(desk_store, standup.id).location == "Room 4"

@@ -235,9 +235,12 @@ class AgendaScreen(DeskScreen):
         if not self.drawn_grid and len(page.items) < count:
             title.append(f"  rows {page.offset + 1}–{page.offset + len(page.items)} of {count}",
                          "dim")
-        if self.picked:
-            title.append(f"  {len(self.picked)} selected (b: bulk edit)", "bold green")
         self.query_one("#title", Static).update(title)
+        legend = Text(LEGEND + f"  {BLACKOUT} blackout  {PICKED} selected")
+        if self.picked:  # in place of the legend: it stays in sight at 80 columns
+            legend = Text(f"{PICKED} {len(self.picked)} selected: b edits them all, "
+                          "v / V unselect", "bold green")
+        self.query_one("#agenda-legend", Static).update(legend)
         box = self.query_one("#agenda-blackouts", Static)
         box.set_class(not marks, "-hidden")
         if marks:
@@ -458,11 +461,11 @@ class AgendaScreen(DeskScreen):
                        if self.items else Text("Nothing on these days.", "dim"))
             return
         start = datetime.fromisoformat(item.start)
-        text = Text(f"{item.series}", "bold")
-        text.append(f" · {item.hub}\n")
-        text.append(f"{when(item.start)}–{item.end[11:16]} {offset(start)} ({item.timezone})  ")
+        text = Text(f"{item.series}", "bold", no_wrap=True, overflow="ellipsis")
+        text.append(f" · {item.hub}\n", "")
+        text.append(f"{when(item.start)}–{item.end[11:16]} {offset(start)} ({item.timezone})\n")
         text.append_text(fill_label(item))
-        text.append(f"  {seats(item)} booked, {item.waitlisted} waitlisted\n")
+        text.append(f"  {seats(item)} booked, {item.waitlisted} waitlisted · ")
         text.append(item.location or "(no location)")
         if item.host:
             text.append(f" · {item.host}")
