@@ -54,6 +54,16 @@ async def to_row(pilot, key: str) -> None:
     await pilot.pause()
 
 
+async def calm(pilot) -> None:
+    """Let the workers end, a replaced load (cancelled) included, and land."""
+    import asyncio
+
+    for _ in range(3):
+        await asyncio.gather(*(w.wait() for w in list(pilot.app.workers)),
+                             return_exceptions=True)
+        await pilot.pause()
+
+
 def text_of(app, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
 
@@ -410,3 +420,30 @@ def test_the_agenda_needs_no_database_library_to_draw():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+async def test_a_busy_week_is_read_a_window_at_a_time_as_the_cursor_moves(
+        make_app, desk_store, seeded):
+    busy = series.create_series(
+        desk_store, hub_id=seeded.hub_id, name="Open gym", start=date(2025, 3, 3),
+        rrule="FREQ=DAILY;COUNT=7", times=[(time(h, 0), None) for h in range(7, 19)],
+        duration_minutes=30, capacity=4)  # twelve a day: 84, and 2 more that week
+    app = make_app(start="agenda")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await calm(pilot)
+        screen = app.screen
+        assert screen.page.total == 86 and len(screen.page.items) == 60
+        assert "rows 1–60 of 86" in text_of(app, "#title")
+        last = screen.page.items[-1]
+        await pilot.press("ctrl+end")  # the window's last row: it moves on by half
+        await calm(pilot)
+        assert "rows 31–86 of 86" in text_of(app, "#title")
+        assert screen.current().id == last.id  # the cursor stayed on its occurrence
+        await pilot.press("V")  # the whole week, not only the window
+        await calm(pilot)
+        assert len(screen.picked) == 86
+        await pilot.press("ctrl+home")
+        await calm(pilot)
+        assert "rows 1–60 of 86" in text_of(app, "#title")
+        opened = [o.id for o in occurrences.list_occurrences(desk_store, busy.id)]
+        assert set(opened) <= screen.picked

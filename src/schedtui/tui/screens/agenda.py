@@ -438,14 +438,11 @@ class AgendaScreen(DeskScreen):
         return next((i for i in self.items if i.id == wanted), None)
 
     @on(DataTable.RowHighlighted, "#week")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.show_detail()
-        self._page_edge(event.cursor_row)
-
     @on(DataTable.CellHighlighted, "#week")
-    def _cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
+    def _highlighted(self) -> None:
         self.show_detail()
-        self._page_edge(event.coordinate.row)
+        # where the cursor is now: a refill posts highlights of rows it passed
+        self._page_edge(self.table.cursor_coordinate.row)
 
     _offered: tuple | None = None
 
