@@ -30,7 +30,7 @@ class HubsScreen(ListScreen):
                 "(shows what it touches first)", id="hubs.edit"),
         Binding("R", "roll", "Roll horizons", tooltip="Plan open-ended series up to their "
                 "horizon", id="hubs.roll"),
-        Binding("A", "agenda", "Agenda", tooltip="The week across every hub (what the desk "
+        Binding("A", "agenda", "Agenda", show=False, tooltip="The week across every hub (what the desk "
                 "opens on)", id="hubs.agenda"),
         Binding("X", "export_ics", "Export .ics", show=False,
                 tooltip="Write the hub's published series to an iCalendar file",
