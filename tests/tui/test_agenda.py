@@ -1,5 +1,5 @@
 """The desk's agenda of the week, driven by keys as a person would: the desk
-opens on it, over the hubs; a list at 80x24 and a week grid at 160x48;
+opens on it, the hubs one escape away; a list at 80x24 and a week grid at 160x48;
 weeks with ``[`` ``]`` and ``t`` (a week with New York's clock change), one hub
 with ``h``, attendees with ``enter``, blackout days marked, and bulk edits:
 select with ``v`` / ``V``, ``b``, confirm, ``u`` to undo."""
@@ -68,13 +68,12 @@ def text_of(app, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
 
 
-async def test_the_desk_opens_on_the_week_over_the_hubs(make_app, seeded):
+async def test_the_desk_opens_on_the_week_and_the_hubs_are_one_key_away(make_app, seeded):
     app = make_app(start="agenda")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert isinstance(app.screen, AgendaScreen)
-        assert [type(s).__name__ for s in app.screen_stack[1:]] == ["HubsScreen",
-                                                                   "AgendaScreen"]
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == ["AgendaScreen"]
+        agenda = app.screen
         rows = list_rows(app)
         days = [cells[1] for key, cells in rows if key.startswith("day-")]
         assert days == ["Mon 03", "Tue 04", "Wed 05", "Thu 06", "Fri 07", "Sat 08", "Sun 09"]
@@ -85,13 +84,18 @@ async def test_the_desk_opens_on_the_week_over_the_hubs(make_app, seeded):
         # the cursor starts on the first occurrence, with its detail under the list
         assert "Weekly standup" in text_of(app, "#agenda-detail")
         assert "10:00–10:15 -05:00 (America/New_York)" in text_of(app, "#agenda-detail")
+        await pilot.press("right_square_bracket")  # a week on, then to the hubs and back
+        await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, HubsScreen)
-        assert app.screen.query_one("#list", DataTable).row_count == 2  # loaded once shown
-        await pilot.press("A")
+        assert app.screen.query_one("#list", DataTable).row_count == 2
+        await pilot.press("escape")  # back to the agenda as it was left
         await settle(pilot)
-        assert isinstance(app.screen, AgendaScreen)
+        assert app.screen is agenda and "Mon 10 Mar" in text_of(app, "#title")
+        await pilot.press("escape", "A")  # A on the hubs comes back too
+        await settle(pilot)
+        assert app.screen is agenda and len(app.screen_stack) == 2
 
 
 async def test_weeks_today_and_a_clock_change_in_new_york(make_app, desk_store, seeded):

@@ -83,9 +83,7 @@ async def test_the_agenda_the_desk_opens_on_is_drawn_before_the_store_opens(
         await settle(pilot)
         assert app.store is desk_store
         assert screen.query_one("#week", DataTable).row_count == 9  # 7 days, 2 sessions
-        hubs = app.screen_stack[-2]
-        assert isinstance(hubs, HubsScreen)
-        assert hubs.query_one("#list", DataTable).row_count == 0  # read once it is shown
+        assert len(app.screen_stack) == 2  # one screen drawn at start: the hubs come later
         await pilot.pause()
     names = [next(iter(json.loads(line))) for line in marks.read_text().splitlines()]
     assert names == ["first_paint", "store_open", "rows_shown"]

@@ -5,7 +5,7 @@ lives in its own module under ``screens/``. ``run(opener)`` is what
 ``schedtui`` (``cli.commands.run_desk``) calls.
 
 The first screen does not wait for the database: the app paints the agenda of
-the week (over the hubs screen, one ``escape`` away), saying it is opening the
+the week (the hubs screen is one ``escape`` away), saying it is opening the
 database, then opens the store in a thread and loads the week; only after its
 rows are on screen does the horizon roll start. ``DeskApp(start="hubs")``
 opens on the hubs screen alone, as the desk did before it had an agenda.
@@ -115,11 +115,12 @@ class DeskApp(ServiceCalls, App[int]):
     def on_mount(self) -> None:
         from schedtui.tui.screens.hubs import HubsScreen
 
-        self.push_screen(HubsScreen())
-        if self.start == "agenda":
+        if self.start == "agenda":  # one screen to draw first; the hubs come on escape
             from schedtui.tui.screens.agenda import AgendaScreen
 
             self.push_screen(AgendaScreen())
+        else:
+            self.push_screen(HubsScreen())
         self.call_after_refresh(self.mark, "first_paint")
         if self.store is None:
             self._open_worker()

@@ -5,8 +5,8 @@ series, fed by ``services.agenda`` alone, with the calendar's fill glyphs,
 cancelled occurrences with their status and blackout days marked (from
 ``services.blackouts``). From ``GRID_WIDTH`` terminal columns on it is a week
 grid, the days as columns; below that a list, a line per day and one per
-occurrence. It sits over the hubs screen: ``escape`` goes back to the hubs,
-and ``A`` there comes back.
+occurrence. ``escape`` goes to the hubs (opened over the agenda the desk
+starts on, so ``escape`` there comes back) and ``A`` on the hubs returns.
 
 Several occurrences can be selected (``v`` one, ``V`` the whole week shown)
 and edited at once (``b``: the bulk form, through ``services.bulk``); ``u``
@@ -133,7 +133,7 @@ class AgendaScreen(DeskScreen):
         return max((self.app.size.height - GRID_CHROME) // 2, 2)
 
     def can_go_back(self) -> bool:
-        return True  # to the hubs, under it (or pushed there if it is not)
+        return True  # to the hubs: under it, or opened over it (the desk's start)
 
     def action_back(self) -> None:
         from schedtui.tui.screens.hubs import HubsScreen
@@ -141,8 +141,8 @@ class AgendaScreen(DeskScreen):
         below = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else None
         if isinstance(below, HubsScreen):
             self.app.pop_screen()
-        else:
-            self.app.switch_screen(HubsScreen())
+        else:  # the desk opened here: the hubs go over it, and escape there comes back
+            self.app.push_screen(HubsScreen())
 
     # -- loading -----------------------------------------------------------------
     def today(self) -> date:

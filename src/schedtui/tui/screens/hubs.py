@@ -30,8 +30,8 @@ class HubsScreen(ListScreen):
                 "(shows what it touches first)", id="hubs.edit"),
         Binding("R", "roll", "Roll horizons", tooltip="Plan open-ended series up to their "
                 "horizon", id="hubs.roll"),
-        Binding("A", "agenda", "Agenda", show=False, tooltip="The week across every hub (what the desk "
-                "opens on)", id="hubs.agenda"),
+        Binding("A", "agenda", "Agenda", show=False, tooltip="The week across every hub "
+                "(what the desk opens on)", id="hubs.agenda"),
         Binding("X", "export_ics", "Export .ics", show=False,
                 tooltip="Write the hub's published series to an iCalendar file",
                 id="hubs.export_ics"),
@@ -103,7 +103,11 @@ class HubsScreen(ListScreen):
     def action_agenda(self) -> None:
         from schedtui.tui.screens.agenda import AgendaScreen
 
-        self.app.push_screen(AgendaScreen())
+        stack = self.app.screen_stack
+        if len(stack) > 2 and isinstance(stack[-2], AgendaScreen):
+            self.app.pop_screen()  # the agenda the desk opened on, as it was left
+        else:
+            self.app.push_screen(AgendaScreen())
 
     def action_new(self) -> None:
         from schedtui.tui.screens.hub_form import HubForm
