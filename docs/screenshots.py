@@ -32,9 +32,9 @@ async def settle(pilot) -> None:
         await pilot.pause()
 
 
-async def shoot(store, name: str, steps) -> None:
-    app = DeskApp(store, poll_seconds=None, roll_on_start=False)
-    async with app.run_test(size=SIZE) as pilot:
+async def shoot(store, name: str, steps, *, start: str = "hubs", size=SIZE) -> None:
+    app = DeskApp(store, poll_seconds=None, roll_on_start=False, start=start)
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await steps(app, pilot)
         await pilot.pause(0.3)
@@ -100,6 +100,12 @@ async def main() -> None:
                         ("move", move), ("help", help_screen), ("outbox", outbox),
                         ("import", csv_import)]:
         await shoot(store, name, steps)
+
+    async def pick(app, pilot):
+        await pilot.press("down", "v", "down", "down", "v")  # two selected for a bulk edit
+
+    await shoot(store, "agenda", pick, start="agenda")  # what the desk opens on
+    await shoot(store, "agenda-week", nothing, start="agenda", size=(160, 40))
     store.dispose()
 
 

@@ -15,8 +15,8 @@ import sys
 
 FIGURES = ("expansion", "materialization", "registration", "desk_start", "desk_rows",
            "memory",
-           "month_change", "attendees_open", "attendees_jump",
-           "oneshot_occ", "oneshot_hubs", "oneshot_agenda", "oneshot_reg")
+           "month_change", "attendees_open", "attendees_jump", "agenda_open",
+           "agenda_week", "oneshot_occ", "oneshot_hubs", "oneshot_agenda", "oneshot_reg")
 
 
 def test_quick_run_prints_every_figure(tmp_path):

@@ -78,7 +78,21 @@ def desk(tmp_path):
     subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
 
 
+def to_hubs(desk) -> None:
+    """The desk opens on the week's agenda; the hubs are one escape away."""
+    desk.wait_for("Agenda Mon 03 Mar", "esc Hubs")
+    desk.keys("Escape")
+    desk.wait_for("Riverside studio", "Platform team", "America/New_York", "n New hub")
+
+
 def test_desk_in_a_real_terminal(desk):
+    desk.wait_for("Agenda Mon 03 Mar – Sun 09 Mar 2025", "Weekly team standup", "Mon 03",
+                  "today", "esc Hubs")  # the week, and its footer
+    desk.keys("]")
+    desk.wait_for("Agenda Mon 10 Mar – Sun 16 Mar 2025")
+    desk.keys("t")
+    desk.wait_for("Agenda Mon 03 Mar – Sun 09 Mar 2025")
+    desk.keys("Escape")
     desk.wait_for("Riverside studio", "Platform team", "America/New_York",
                   "n New hub")  # the footer too
     desk.keys("Enter")
@@ -98,7 +112,7 @@ def test_desk_in_a_real_terminal(desk):
 
 
 def test_another_process_change_shows_without_restart(desk):
-    desk.wait_for("Riverside studio")
+    to_hubs(desk)
     env = {**os.environ, "SCHEDTUI_NOW": NOW}
     subprocess.run([sys.executable, "-m", "schedtui", "--db", str(desk.db), "hub", "add",
                     "Added by a script"], check=True, env=env, capture_output=True)
@@ -106,7 +120,7 @@ def test_another_process_change_shows_without_restart(desk):
 
 
 def test_attendee_list_pages_and_exports_in_a_real_terminal(desk, tmp_path):
-    desk.wait_for("Riverside studio")
+    to_hubs(desk)
     desk.keys("Enter")
     desk.wait_for("Weekly team standup")
     desk.keys("Down", "Enter")

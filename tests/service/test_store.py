@@ -175,7 +175,7 @@ def _indexes(store, table: str) -> set[str]:
         return {i["name"] for i in inspect(session.connection()).get_indexes(table)}
 
 
-SEAT_INDEXES = {"ix_seat_entry_registration_id", "ix_seat_occurrence_status",
+SEAT_INDEXES = {"ix_seat_entry_registration_id", "ix_seat_occurrence_status_seats",
                 "ix_seat_occurrence_registration"}
 
 
@@ -183,6 +183,22 @@ def test_a_new_store_has_only_the_indexes_queries_read(store):
     assert _indexes(store, "audit") == {"ix_audit_series_id"}
     assert _indexes(store, "notice") == set()
     assert _indexes(store, "seat_entry") == SEAT_INDEXES
+
+
+def test_a_schema_4_store_gets_the_agendas_covering_index_of_schema_5(store_url, clock):
+    from sqlalchemy import text
+
+    opened = open_store(store_url, clock=clock)
+    with opened.write() as session:
+        conn = session.connection()
+        conn.execute(text("DROP INDEX ix_seat_occurrence_status_seats"))
+        conn.execute(text("CREATE INDEX ix_seat_occurrence_status ON seat_entry "
+                          "(occurrence_id, status)"))
+        conn.execute(text("UPDATE schedtui_meta SET value = '4' WHERE key = 'schema_version'"))
+    opened.dispose()
+    reopened = open_store(store_url, clock=clock)
+    assert _indexes(reopened, "seat_entry") == SEAT_INDEXES
+    reopened.dispose()
 
 
 def test_a_schema_2_store_gets_the_indexes_of_schema_3(store_url, clock):

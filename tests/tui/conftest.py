@@ -74,6 +74,7 @@ def seeded(desk_store) -> Seeded:
 def make_app(desk_store):
     def build(**kwargs) -> StillDesk:
         kwargs.setdefault("poll_seconds", None)
+        kwargs.setdefault("start", "hubs")  # the agenda has tests of its own (test_agenda.py)
         return StillDesk(desk_store, **kwargs)
     return build
 

@@ -70,7 +70,7 @@ async def open_list(app, pilot, series_id: int, occ: int) -> AttendeesScreen:
 
 async def test_a_window_of_rows_and_jumps_to_both_ends(big):
     store, series_id, occ = big
-    app = StillDesk(store, poll_seconds=None)
+    app = StillDesk(store, poll_seconds=None, start="hubs")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_list(app, pilot, series_id, occ)
         table = screen.table
@@ -96,7 +96,7 @@ async def test_a_window_of_rows_and_jumps_to_both_ends(big):
 
 async def test_end_swaps_in_the_last_window_fetched_ahead(big, monkeypatch):
     store, series_id, occ = big
-    app = StillDesk(store, poll_seconds=None)
+    app = StillDesk(store, poll_seconds=None, start="hubs")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_list(app, pilot, series_id, occ)
         assert screen.last_window is not None  # fetched with the first rows
@@ -113,7 +113,7 @@ async def test_end_swaps_in_the_last_window_fetched_ahead(big, monkeypatch):
 
 async def test_a_list_that_fits_one_window_only_moves_the_cursor(big, monkeypatch):
     store, series_id, occ = big
-    app = StillDesk(store, poll_seconds=None)
+    app = StillDesk(store, poll_seconds=None, start="hubs")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_list(app, pilot, series_id, occ)
         await pilot.press("slash", *"person 029", "enter")
@@ -135,7 +135,7 @@ async def test_a_list_that_fits_one_window_only_moves_the_cursor(big, monkeypatc
 
 async def test_the_window_slides_when_the_cursor_reaches_an_edge(big):
     store, series_id, occ = big
-    app = StillDesk(store, poll_seconds=None)
+    app = StillDesk(store, poll_seconds=None, start="hubs")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_list(app, pilot, series_id, occ)
         table = screen.table
@@ -171,7 +171,7 @@ async def test_filter_is_a_service_query_after_typing_pauses(big, monkeypatch):
         return real_page(*args, **kwargs)
 
     monkeypatch.setattr(registrations, "registration_page", page)
-    app = StillDesk(store, poll_seconds=None)
+    app = StillDesk(store, poll_seconds=None, start="hubs")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_list(app, pilot, series_id, occ)
         asked.clear()

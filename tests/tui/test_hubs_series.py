@@ -331,7 +331,7 @@ async def test_horizon_roll_runs_after_the_first_paint_with_a_progress_bar(
         return real_roll(store, progress=held, **kwargs)
 
     monkeypatch.setattr(series, "roll_horizons", slow_roll)
-    app = StillDesk(later, poll_seconds=None)
+    app = StillDesk(later, poll_seconds=None, start="hubs")
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             for _ in range(200):  # the hubs are shown while the roll waits

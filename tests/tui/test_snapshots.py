@@ -61,5 +61,5 @@ def test_screen(snap_compare, desk_store, size, screen, tmp_path, monkeypatch):
     (tmp_path / "people.csv").write_text("name,email\nZoe Park,zoe@example.org\n"
                                          "Person 1,person1@example.org\n", encoding="utf-8")
     world = rich_world(desk_store)
-    app = StillDesk(desk_store, poll_seconds=None)
+    app = StillDesk(desk_store, poll_seconds=None, start="hubs")
     assert snap_compare(app, terminal_size=size, run_before=opener(world, screen))

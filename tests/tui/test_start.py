@@ -15,12 +15,15 @@ from textual.widgets import DataTable, Static
 
 from schedtui.domain.errors import DeskError
 from schedtui.tui.app import DeskApp, run
+from schedtui.tui.screens import agenda
+from schedtui.tui.screens.agenda import AgendaScreen
 from schedtui.tui.screens.hubs import OPENING, HubsScreen
 from tests.tui.conftest import StillDesk, settle
 
 
 def test_importing_the_desk_imports_no_database_library():
-    code = ("import sys, schedtui.tui.app, schedtui.tui.screens.hubs; "
+    code = ("import sys, schedtui.tui.app, schedtui.tui.screens.hubs, "
+            "schedtui.tui.screens.agenda; "
             "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'schedtui.store') "
             "if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -40,7 +43,7 @@ async def test_the_hubs_screen_is_drawn_before_the_store_opens(desk_store, seede
         gate.wait(10)
         return desk_store
 
-    app = StillDesk(opener, poll_seconds=None, roll_on_start=False)
+    app = StillDesk(opener, poll_seconds=None, roll_on_start=False, start="hubs")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -52,6 +55,35 @@ async def test_the_hubs_screen_is_drawn_before_the_store_opens(desk_store, seede
         assert app.store is desk_store
         assert screen.query_one("#list", DataTable).row_count == 2
         assert str(screen.query_one("#title", Static).render()) == "Hubs"
+        await pilot.pause()
+    names = [next(iter(json.loads(line))) for line in marks.read_text().splitlines()]
+    assert names == ["first_paint", "store_open", "rows_shown"]
+
+
+async def test_the_agenda_the_desk_opens_on_is_drawn_before_the_store_opens(
+        desk_store, seeded, tmp_path, monkeypatch):
+    import threading
+
+    marks = tmp_path / "marks.jsonl"
+    monkeypatch.setenv("SCHEDTUI_FIRST_PAINT_FILE", str(marks))
+    gate = threading.Event()
+
+    def opener():
+        gate.wait(10)
+        return desk_store
+
+    app = StillDesk(opener, poll_seconds=None, roll_on_start=False)  # the real default
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AgendaScreen) and app.store is None
+        assert str(screen.query_one("#title", Static).render()) == agenda.OPENING
+        assert screen.query_one("#week", DataTable).row_count == 0
+        gate.set()
+        await settle(pilot)
+        assert app.store is desk_store
+        assert screen.query_one("#week", DataTable).row_count == 9  # 7 days, 2 sessions
+        assert len(app.screen_stack) == 2  # one screen drawn at start: the hubs come later
         await pilot.pause()
     names = [next(iter(json.loads(line))) for line in marks.read_text().splitlines()]
     assert names == ["first_paint", "store_open", "rows_shown"]

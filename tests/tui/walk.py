@@ -8,7 +8,8 @@ characters, right-to-left text, emoji, nonsense dates and numbers), submits a
 form empty, or resizes the terminal. Meanwhile another thread, with its own
 connection, changes the same database through the services (registrations,
 cancellations, moves, new hubs), so the desk's poll reloads under the walker's
-feet.
+feet; it also edits several occurrences at once and adds and lifts blackout
+days, which the agenda the desk opens on shows.
 
 The walk fails on an unhandled exception, on a worker error the desk could
 only report as "Something went wrong", on a step that hangs, or when the desk
@@ -106,7 +107,7 @@ class Meddler(threading.Thread):
         self.changes = 0
 
     def run(self) -> None:
-        from schedtui.services import hubs, occurrences, registrations, series
+        from schedtui.services import blackouts, bulk, hubs, occurrences, registrations, series
 
         store = open_store(self.path, clock=lambda: NOW)
         rng = self.rng
@@ -117,7 +118,7 @@ class Meddler(threading.Thread):
                     one = rng.choice(every) if every else None
                     occs = occurrences.list_occurrences(store, one.id) if one else []
                     occ = rng.choice(occs) if occs else None
-                    kind = rng.randrange(8)
+                    kind = rng.randrange(10)
                     n = rng.randrange(10_000)
                     if kind == 0 and one:
                         registrations.register(store, one.id, email=f"m{n}@example.org",
@@ -143,6 +144,17 @@ class Meddler(threading.Thread):
                                         rng.choice(["UTC", "Europe/Berlin", "Asia/Tokyo"]))
                     elif kind == 7 and one:
                         series.set_status(store, one.id, rng.choice(["pause", "resume"]))
+                    elif kind == 8 and len(occs) > 1:
+                        picked = [o.id for o in rng.sample(occs, 2)]
+                        bulk.set_occurrences(store, picked, host=rng.choice(HOSTILE[:12]))
+                    elif kind == 9 and one:
+                        found = blackouts.list_blackouts(store, one.hub_id)
+                        if found and rng.random() < 0.5:
+                            blackouts.remove_blackout(store, found[0].id)
+                        else:
+                            day = NOW.date() + timedelta(days=rng.randrange(14))
+                            blackouts.add_blackout(store, one.hub_id, day, reason=rng.choice(
+                                HOSTILE[:12]), confirm=True)
                     self.changes += 1
                 except DeskError:
                     pass  # refused, as the desk would be: not a failure
@@ -206,7 +218,8 @@ async def step(pilot, rng: random.Random, outcome: Outcome) -> None:
 
 async def walk(seed: int, steps: int, size: tuple[int, int], *,
                step_timeout: float = 90.0) -> Outcome:
-    """Walk ``steps`` steps from the hubs screen; the outcome's failure is empty if clean."""
+    """Walk ``steps`` steps from the screen the desk opens on (the week's agenda,
+    over the hubs); the outcome's failure is empty if clean."""
     outcome = Outcome(seed, size)
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="schedtui-walk-") as folder:

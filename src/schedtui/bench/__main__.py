@@ -34,12 +34,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, help="runs per short figure (median)")
     parser.add_argument("--only", help="comma-separated figure groups: expansion, "
-                        "materialization, registration, desk, month, attendees, oneshot")
+                        "materialization, registration, desk, month, attendees, agenda, oneshot")
     return parser.parse_args(argv)
 
 
 GROUPS = ("expansion", "materialization", "registration", "desk", "month", "attendees",
-          "oneshot")
+          "agenda", "oneshot")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         if "attendees" in wanted:
             _say("attendee list")
             rows.extend(figures.attendee_list(db, marks, list_runs))
+        if "agenda" in wanted:
+            _say("agenda")
+            rows.extend(figures.agenda(db, max(6, runs * 2)))
         if "oneshot" in wanted:
             _say("one-shot commands")
             shots = max(5, runs) if not args.quick else 3

@@ -439,7 +439,8 @@ def desk_start_and_memory(db: Path, marks: Landmarks, runs: int) -> list[Figure]
                statistics.median(desk_start) * 1000, statistics.median(floor_start) * 1000,
                2.0, note=_phase_note(phases),
                runs={"project_s": desk_start, "floor_s": floor_start}),
-        Figure("desk_rows", "process start to the hubs screen drawn with its rows", "ms",
+        Figure("desk_rows", "process start to the first screen (the agenda) drawn with its rows",
+               "ms",
                statistics.median(desk_rows) * 1000, statistics.median(floor_rows) * 1000,
                2.0, runs={"project_s": desk_rows, "floor_s": floor_rows}),
         Figure("memory", "resident set size, data set open on the busiest calendar", "MiB",
@@ -537,6 +538,63 @@ def month_change(db: Path, marks: Landmarks, runs: int) -> Figure:
                   runs={"project_s": desk_times, "floor_s": floor_times})
 
 
+async def _desk_agenda(db: Path, runs: int) -> tuple[list[float], list[float], int]:
+    """Push the agenda of the week (as the desk opens on it) from an idle hubs
+    screen: the time to its rows drawn; then, from idle, ``]`` to the next
+    week drawn."""
+    from schedtui.bench.data import open_bench_store
+    from schedtui.tui.screens.agenda import AgendaScreen
+
+    store = open_bench_store(db, create=False)
+    app = _desk_app(store)
+    opened, weeks, rows = [], [], 0
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for index in range(runs):
+            shown = asyncio.Event()
+            screen = AgendaScreen()
+            original = screen._show
+
+            def show(data, original=original, screen=screen, shown=shown) -> None:
+                original(data)
+                screen.call_after_refresh(shown.set)
+
+            screen._show = show  # the screen passes self._show to its loader at reload
+            await _idle(app)
+            start = time.perf_counter()
+            await app.push_screen(screen)
+            await asyncio.wait_for(shown.wait(), 120)
+            opened.append(time.perf_counter() - start)
+            rows = len(screen.page.ids) if screen.page is not None else 0
+            shown.clear()
+            await _idle(app)
+            start = time.perf_counter()
+            send_key(app, "right_square_bracket" if index % 2 == 0 else "left_square_bracket")
+            await asyncio.wait_for(shown.wait(), 120)
+            weeks.append(time.perf_counter() - start)
+            app.pop_screen()
+            await pilot.pause()
+    store.dispose()
+    return opened, weeks, rows
+
+
+def agenda(db: Path, runs: int) -> list[Figure]:
+    """The desk's first screen on the whole data set, and a week on, against the
+    month change's floor (a screen of data drawn from a key): issue 15's target."""
+    floor_times = asyncio.run(_floor_month_changes(runs))
+    opened, weeks, rows = asyncio.run(_desk_agenda(db, runs))
+    floor = statistics.median(floor_times) * 1000
+    note = f"occurrences in the week: {rows:,}; floor: the month change's"
+    return [
+        Figure("agenda_open", "agenda of the week across every hub: opened to its rows drawn",
+               "ms", statistics.median(opened) * 1000, floor, 2.0, note=note,
+               runs={"project_s": opened, "floor_s": floor_times}),
+        Figure("agenda_week", "agenda of the week across every hub: ] or [ to the next week "
+               "drawn", "ms", statistics.median(weeks) * 1000, floor, 2.0, note=note,
+               runs={"project_s": weeks, "floor_s": floor_times}),
+    ]
+
+
 def _desk_app(store):
     """The desk app for in-process figures: no change poll and no horizon roll in
     the background while it is measured (where the app offers that switch)."""
@@ -544,9 +602,12 @@ def _desk_app(store):
 
     from schedtui.tui.app import DeskApp
 
-    options = {"poll_seconds": None}
-    if "roll_on_start" in inspect.signature(DeskApp).parameters:
+    options: dict[str, Any] = {"poll_seconds": None}
+    parameters = inspect.signature(DeskApp).parameters
+    if "roll_on_start" in parameters:
         options["roll_on_start"] = False
+    if "start" in parameters:  # the screens measured are pushed by the figure itself
+        options["start"] = "hubs"
     return DeskApp(store, **options)
 
 

@@ -351,11 +351,12 @@ rows = con.execute(
     "(SELECT count(*) FROM series s WHERE s.hub_id = h.id AND s.status != 'archived'), "
     "(SELECT min((SELECT o.start_utc FROM occurrence o WHERE o.series_id = s.id "
     "AND o.status = 'scheduled' AND o.start_utc >= ? ORDER BY o.start_utc LIMIT 1)) "
-    "FROM series s WHERE s.hub_id = h.id AND s.status != 'archived') "
+    "FROM series s WHERE s.hub_id = h.id AND s.status != 'archived'), h.region "
     "FROM hub h WHERE NOT h.archived ORDER BY h.name, h.id", (now,)).fetchall()
 emit([{"id": i, "name": name, "timezone": zone, "archived": bool(archived),
-       "series_count": count, "next_occurrence": local(first, ZoneInfo(zone)) if first else None}
-      for i, name, zone, archived, count, first in rows])
+       "series_count": count, "next_occurrence": local(first, ZoneInfo(zone)) if first else None,
+       "region": region or ""}
+      for i, name, zone, archived, count, first, region in rows])
 """
 
 ONESHOT_AGENDA = _ONESHOT_HEAD + """

@@ -11,14 +11,22 @@ are dropped here: the cost follows the window, not the number of series.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from schedtui.domain.errors import invalid
-from schedtui.domain.zones import LONGEST_SESSION, from_utc_naive, iso_utc, localize, zone
+from schedtui.domain.zones import (
+    LONGEST_SESSION,
+    from_utc_naive,
+    iso_utc,
+    localize,
+    to_utc_naive,
+    zone,
+)
 from schedtui.services.reads import exists, naive_now
 from schedtui.store.engine import Store, transaction
 from schedtui.store.sql import SQL
@@ -169,8 +177,9 @@ def agenda(store: Store, *, hub_id: int | None = None, start: date | None = None
 
 
 # One query: the occurrences in the window's UTC range with their series, hub,
-# slot host and seat sums (each sum one seek in the (occurrence, status) index).
-_ITEMS = """
+# slot host and seat sums (each sum read from the (occurrence, status, seats)
+# index alone).
+_SELECT = """
     SELECT o.id, o.series_id, o.start_utc, o.end_utc, o.status, o.capacity, o.host AS occ_host,
         o.location AS occ_location, s.name, s.hub_id, s.timezone, s.status AS series_status,
         s.host, s.location, h.name AS hub_name, sl.host AS slot_host,
@@ -179,38 +188,142 @@ _ITEMS = """
         (SELECT sum(e.seats) FROM seat_entry e WHERE e.occurrence_id = o.id
          AND e.status = 'waitlisted') AS waitlisted
     FROM occurrence o JOIN series s ON s.id = o.series_id JOIN hub h ON h.id = s.hub_id
-    LEFT JOIN slot sl ON sl.id = o.slot_id
+    LEFT JOIN slot sl ON sl.id = o.slot_id"""
+_WINDOW = """
     WHERE o.start_utc >= :earliest AND o.start_utc < :high AND o.end_utc > :low
     AND s.status IN (:statuses)"""
+_IN_HUB = " AND s.hub_id = :hub"
 _ORDER = " ORDER BY o.start_utc, o.id"
 _TIMES = ("start_utc", "end_utc")
-_ALL_ITEMS = SQL(_ITEMS + _ORDER, times=_TIMES)
-_HUB_ITEMS = SQL(_ITEMS + " AND s.hub_id = :hub" + _ORDER, times=_TIMES)
+_ALL_ITEMS = SQL(_SELECT + _WINDOW + _ORDER, times=_TIMES)
+_HUB_ITEMS = SQL(_SELECT + _WINDOW + _IN_HUB + _ORDER, times=_TIMES)
+_ITEMS_BY_ID = SQL(_SELECT + " WHERE o.id IN (:ids)", times=_TIMES)
+# A page's first pass: the week's occurrences as (id, start, zone, status) only.
+_LIGHT = "SELECT o.id, o.start_utc, o.end_utc, s.timezone, o.status FROM occurrence o " \
+         "JOIN series s ON s.id = o.series_id" + _WINDOW
+_ALL_LIGHT = SQL(_LIGHT, times=_TIMES)
+_HUB_LIGHT = SQL(_LIGHT + _IN_HUB, times=_TIMES)
 
 
-def agenda_items(target: Any, span: Window, now: datetime, *, hub_id: int | None = None,
-                 drafts: bool = False) -> list[AgendaItem]:
-    """:func:`agenda` inside the caller's transaction (a Reader or an ORM
-    session): one query."""
+def _window_params(span: Window, now: datetime, hub_id: int | None,
+                   drafts: bool) -> dict[str, Any]:
     low, high = span.utc_bounds(now)
     earliest = low - LONGEST_SESSION if low > _FIRST + LONGEST_SESSION else low
     params: dict[str, Any] = {"low": low, "earliest": earliest, "high": high,
                               "statuses": live_statuses(drafts)}
     if hub_id is not None:
         params["hub"] = hub_id
-    rows = (_ALL_ITEMS if hub_id is None else _HUB_ITEMS).rows(target, **params)
-    items = []
-    for r in rows:
-        if not span.holds(r.start_utc, r.end_utc, r.timezone, now):
-            continue
-        tz = _zone(r.timezone)
-        items.append(AgendaItem(
-            id=r.id, series_id=r.series_id, series=r.name, hub_id=r.hub_id, hub=r.hub_name,
-            start=from_utc_naive(r.start_utc, tz).isoformat(timespec="seconds"),
-            end=from_utc_naive(r.end_utc, tz).isoformat(timespec="seconds"),
-            start_utc=iso_utc(r.start_utc), timezone=r.timezone, status=r.status,
-            capacity=r.capacity, booked=int(r.booked or 0), waitlisted=int(r.waitlisted or 0),
-            host=r.occ_host if r.occ_host is not None else (r.slot_host or r.host),
-            location=r.occ_location if r.occ_location is not None else r.location,
-            series_status=r.series_status))
-    return items
+    return params
+
+
+def agenda_items(target: Any, span: Window, now: datetime, *, hub_id: int | None = None,
+                 drafts: bool = False) -> list[AgendaItem]:
+    """:func:`agenda` inside the caller's transaction (a Reader or an ORM
+    session): one query."""
+    rows = (_ALL_ITEMS if hub_id is None else _HUB_ITEMS).rows(
+        target, **_window_params(span, now, hub_id, drafts))
+    return [_item(r) for r in rows if span.holds(r.start_utc, r.end_utc, r.timezone, now)]
+
+
+def _item(r: Any) -> AgendaItem:
+    tz = _zone(r.timezone)
+    return AgendaItem(
+        id=r.id, series_id=r.series_id, series=r.name, hub_id=r.hub_id, hub=r.hub_name,
+        start=from_utc_naive(r.start_utc, tz).isoformat(timespec="seconds"),
+        end=from_utc_naive(r.end_utc, tz).isoformat(timespec="seconds"),
+        start_utc=iso_utc(r.start_utc), timezone=r.timezone, status=r.status,
+        capacity=r.capacity, booked=int(r.booked or 0), waitlisted=int(r.waitlisted or 0),
+        host=r.occ_host if r.occ_host is not None else (r.slot_host or r.host),
+        location=r.occ_location if r.occ_location is not None else r.location,
+        series_status=r.series_status)
+
+
+# -- a window of the week, for a screen that shows part of it -------------------------
+
+
+MAX_PAGE_DAYS = 366
+
+
+@dataclass(frozen=True)
+class AgendaPage:
+    """Part of an agenda, as a screen shows it: the occurrences of every day
+    are in order of their local date, then start instant. ``per_day`` None:
+    ``items`` are rows ``offset`` to ``offset + limit`` of that order, of
+    ``total``; otherwise each day's rows ``offset`` to ``offset + limit``, and
+    ``total`` is the most any day has. ``days`` counts each day's occurrences;
+    ``ids`` are every occurrence of the window, in that order."""
+
+    first: date
+    last: date
+    days: dict[date, int]
+    total: int
+    offset: int
+    items: list[AgendaItem]
+    ids: list[int]
+    cancelled: int
+
+
+@transaction
+def agenda_page(store: Store, *, start: date, end: date, hub_id: int | None = None,
+                offset: int = 0, limit: int = 100, per_day: bool = False,
+                drafts: bool = False) -> AgendaPage:
+    """A page of :func:`agenda` (see :class:`AgendaPage`). Its cost follows the
+    page, not the week: the week's occurrences are read as (id, start, zone)
+    from the start index, and only the page's rows and seat counts in full. A
+    session of days that began before the window is listed on its first day."""
+    span = window(start, end)
+    if (end - start).days >= MAX_PAGE_DAYS:
+        raise invalid(f"A page of the agenda spans at most {MAX_PAGE_DAYS} days.")
+    now = store.now()
+    with store.query() as reader:
+        if hub_id is not None:
+            exists(reader, "hub", hub_id, "hub")
+        first_days = [start + timedelta(days=n) for n in range((end - start).days + 2)]
+        edges: dict[str, list[datetime]] = {}
+        keyed = []
+        cancelled = 0
+        # Each start's local date found among its zone's midnights by bisection.
+        light = _ALL_LIGHT if hub_id is None else _HUB_LIGHT
+        for r in light.rows(reader, **_window_params(span, now, hub_id, drafts)):
+            if r.timezone not in edges:
+                edges[r.timezone] = _midnights(first_days, r.timezone)
+            at = bisect_right(edges[r.timezone], r.start_utc) - 1
+            if at < 0:  # began before the window: a session of days still running
+                if not span.holds(r.start_utc, r.end_utc, r.timezone, now):
+                    continue
+                at = 0
+            if at < len(first_days) - 1:
+                keyed.append((first_days[at], r.start_utc, r.id))
+                cancelled += r.status == "cancelled"
+        keyed.sort()
+        days: dict[date, int] = {}
+        for day, _, _ in keyed:
+            days[day] = days.get(day, 0) + 1
+        offset = max(offset, 0)
+        if per_day:
+            wanted, at = [], 0
+            for day in sorted(days):
+                wanted += [k[2] for k in keyed[at + offset:at + min(days[day], offset + limit)]]
+                at += days[day]
+            total = max(days.values(), default=0)
+        else:
+            wanted = [k[2] for k in keyed[offset:offset + limit]]
+            total = len(keyed)
+        found = {}
+        for n in range(0, len(wanted), 900):
+            found.update((r.id, _item(r)) for r in _ITEMS_BY_ID.rows(
+                reader, ids=wanted[n:n + 900]))
+        return AgendaPage(start, end, days, total, offset, [found[i] for i in wanted],
+                          [k[2] for k in keyed], cancelled)
+
+
+def _midnights(days: list[date], tz_name: str) -> list[datetime]:
+    """The naive-UTC instant each of ``days`` begins in a zone."""
+    tz = _zone(tz_name)
+    out = []
+    for day in days:
+        try:
+            out.append(to_utc_naive(localize(day, time(0), tz)))
+        except OverflowError:
+            out.append(datetime.min if day.year < 2 else datetime.max)  # noqa: DTZ901
+    return out

@@ -338,3 +338,19 @@ def blackout_reasons(session: Session, ids: Sequence[int]) -> dict[int, str]:
         return {}
     return dict(session.exec(select(Blackout.id, Blackout.reason)
                              .where(col(Blackout.id).in_(wanted))).all())
+
+
+@transaction
+def blackouts_between(store: Store, first: date, last: date, *,
+                      hub_id: int | None = None) -> list[tuple[BlackoutView, str]]:
+    """The blackouts of every hub (or one) that cover any local date from
+    ``first`` to ``last`` inclusive, earliest first, each with its hub's name:
+    what the agenda and the calendar mark (without the occurrences each one
+    cancelled or moved)."""
+    with store.read() as session:
+        query = (select(Blackout, Hub.name).join(Hub, Hub.id == Blackout.hub_id)
+                 .where(Blackout.start_date <= last).where(Blackout.end_date >= first)
+                 .order_by(Blackout.start_date, Blackout.id))
+        if hub_id is not None:
+            query = query.where(Blackout.hub_id == hub_id)
+        return [(_view(row), name) for row, name in session.exec(query).all()]

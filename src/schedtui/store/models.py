@@ -184,7 +184,9 @@ class SeatEntry(SQLModel, table=True):
     on restore) from a person's own cancellation."""
 
     __tablename__ = "seat_entry"
-    __table_args__ = (Index("ix_seat_occurrence_status", "occurrence_id", "status"),
+    # seat counts by occurrence and status read from the index alone (schema 5)
+    __table_args__ = (Index("ix_seat_occurrence_status_seats", "occurrence_id", "status",
+                            "seats"),
                       # an occurrence's attendee list, a window at a time (schema 3)
                       Index("ix_seat_occurrence_registration", "occurrence_id",
                             "registration_id"))

@@ -4,10 +4,12 @@ The app owns the store, the change poll and the app-wide keys; each screen
 lives in its own module under ``screens/``. ``run(opener)`` is what
 ``schedtui`` (``cli.commands.run_desk``) calls.
 
-The first screen does not wait for the database: the app paints the hubs
-screen (saying it is opening the database), then opens the store in a thread
-and loads the hubs; only after the hub rows are on screen does the horizon roll
-start. Importing this module therefore imports neither SQLAlchemy nor SQLModel
+The first screen does not wait for the database: the app paints the agenda of
+the week (the hubs screen is one ``escape`` away), saying it is opening the
+database, then opens the store in a thread and loads the week; only after its
+rows are on screen does the horizon roll start. ``DeskApp(start="hubs")``
+opens on the hubs screen alone, as the desk did before it had an agenda.
+Importing this module therefore imports neither SQLAlchemy nor SQLModel
 (the services are imported inside workers and methods); a test checks that.
 """
 
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
     from schedtui.store import Store
 
 POLL_SECONDS = 1.0
+START_SCREENS = ("agenda", "hubs")
+"""What the desk can open on (``DeskApp(start=...)``)."""
 FIRST_PAINT_FILE = "SCHEDTUI_FIRST_PAINT_FILE"
 """Environment variable naming a file the desk appends its start marks to, one
 JSON object a line: ``first_paint``, ``store_open`` and ``rows_shown``, each a
@@ -63,8 +67,13 @@ class DeskApp(ServiceCalls, App[int]):
         return [*super().get_line_filters(), TERMINAL_SAFE]
 
     def __init__(self, store: Store | Callable[[], Store], *,
-                 poll_seconds: float | None = POLL_SECONDS, roll_on_start: bool = True) -> None:
+                 poll_seconds: float | None = POLL_SECONDS, roll_on_start: bool = True,
+                 start: str = "agenda") -> None:
         super().__init__()
+        if start not in START_SCREENS:
+            raise ValueError(f"start must be one of {', '.join(START_SCREENS)}")
+        self.start = start
+        """The first screen: the week's agenda (over the hubs) or the hubs."""
         opener = store if callable(store) and not hasattr(store, "engine") else None
         self.store: Store | None = None if opener else store  # type: ignore[assignment]
         """The open database every screen reads and writes through the services;
@@ -82,7 +91,8 @@ class DeskApp(ServiceCalls, App[int]):
         self.roll_progress: tuple[int, int] | None = None
         """(done, total) series of a running horizon roll; None when none runs."""
         self.hubs_shown = False
-        """The hub rows have been on screen once (the start roll waits for that)."""
+        """The first screen's rows have been on screen once (the start roll waits
+        for that)."""
         self.mark_file = os.environ.get(FIRST_PAINT_FILE) or None
         """Where the start marks go (see FIRST_PAINT_FILE); None: nowhere."""
         self.crash: BaseException | None = None
@@ -105,7 +115,12 @@ class DeskApp(ServiceCalls, App[int]):
     def on_mount(self) -> None:
         from schedtui.tui.screens.hubs import HubsScreen
 
-        self.push_screen(HubsScreen())
+        if self.start == "agenda":  # one screen to draw first; the hubs come on escape
+            from schedtui.tui.screens.agenda import AgendaScreen
+
+            self.push_screen(AgendaScreen())
+        else:
+            self.push_screen(HubsScreen())
         self.call_after_refresh(self.mark, "first_paint")
         if self.store is None:
             self._open_worker()
@@ -151,10 +166,11 @@ class DeskApp(ServiceCalls, App[int]):
     def _set_token(self, token: int) -> None:
         self.change_token = token
 
-    def hub_rows_shown(self) -> None:
-        """The hubs screen has put its loaded rows in: once, after they are drawn,
-        note the mark and start the horizon roll (so it never delays them)."""
-        if self.hubs_shown:
+    def first_rows_shown(self, screen: object) -> None:
+        """A screen has put its loaded rows in: the first time that is the screen
+        on top, once they are drawn, note the mark and start the horizon roll
+        (so it never delays them)."""
+        if self.hubs_shown or screen is not self.screen:
             return
         self.hubs_shown = True
         self.call_after_refresh(self._after_hub_rows)

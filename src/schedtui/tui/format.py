@@ -26,6 +26,9 @@ FILL = {
 }
 """Fill indicator glyphs and colours, keyed by state."""
 
+PICKED = "✓"
+"""The mark of an occurrence selected for a bulk edit."""
+
 LEGEND = "○ free  ◐ nearly full  ● full  ◍ waitlist  ✕ cancelled  ↷ moved"
 
 
@@ -99,7 +102,7 @@ def fill_state(occ: OccurrenceView) -> str:
 def fill_glyph(occ: OccurrenceView) -> Text:
     glyph, colour = FILL[fill_state(occ)]
     text = Text(glyph, style=colour)
-    if occ.moved:
+    if getattr(occ, "moved", False):  # an agenda item does not say
         text.append(FILL["moved"][0], style=FILL["moved"][1])
     return text
 
@@ -108,7 +111,7 @@ def fill_label(occ: OccurrenceView) -> Text:
     state = fill_state(occ)
     label = {"nearly": "nearly full"}.get(state, state)
     text = Text(f"{FILL[state][0]} {label}", style=FILL[state][1])
-    if occ.moved:
+    if getattr(occ, "moved", False):
         text.append(" ↷ moved", style=FILL["moved"][1])
     return text
 

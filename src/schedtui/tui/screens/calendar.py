@@ -18,6 +18,7 @@ from schedtui.services import occurrences, series
 from schedtui.services.views import OccurrenceView, SeriesView
 from schedtui.tui.format import (
     LEGEND,
+    PICKED,
     affected,
     covers,
     fill_glyph,
@@ -32,7 +33,7 @@ from schedtui.tui.messages import DayChanged
 from schedtui.tui.screens.base import DeskScreen, fill_table, selected_key
 from schedtui.tui.screens.occurrence_forms import offer_demote
 from schedtui.tui.widgets.footer import DeskFooter
-from schedtui.tui.widgets.month_grid import MonthGrid, grid_range
+from schedtui.tui.widgets.month_grid import BLACKOUT, MonthGrid, grid_range
 
 COLUMNS = ["When", "Fill", "Seats", "Wait", "Location", "Host"]
 NARROW_COLUMNS = ["When", "", "Seats", "Wait"]
@@ -87,6 +88,12 @@ class CalendarScreen(DeskScreen):
                 id="cal.series_attendees"),
         Binding("tab", "app.focus_next", "Grid or agenda", show=False,
                 tooltip="Move between the month grid and the day's agenda", id="cal.focus"),
+        Binding("v", "pick", "Select", show=False, tooltip="Select the occurrence for a bulk "
+                "edit (again: unselect)", id="cal.pick"),
+        Binding("V", "pick_week", "Select week", show=False, tooltip="Select every occurrence "
+                "of the cursor's week (again: unselect them)", id="cal.pick_week"),
+        Binding("b", "bulk", "Bulk edit", show=False, tooltip="Capacity, location, host, "
+                "cancel, restore or move of every selected occurrence", id="cal.bulk"),
     ]
 
     def __init__(self, series_id: int, name: str = "") -> None:
@@ -101,6 +108,10 @@ class CalendarScreen(DeskScreen):
         self.loaded_month: date | None = None
         self.series_pending = True
         """A reload of the series view is on its way (a month change fetches it too)."""
+        self.picked: set[int] = set()
+        """Occurrence ids selected for a bulk edit."""
+        self.blackout_days: dict[date, str] = {}
+        """The hub's blackout days, with their reasons (loaded with the series)."""
         self.months: dict[date, tuple[tuple[date, date], list[OccurrenceView]]] = {}
         """Grid range and occurrences of the month shown and of the months beside it
         (fetched ahead, so ``[`` and ``]`` need no database call), by first day."""
@@ -164,6 +175,7 @@ class CalendarScreen(DeskScreen):
     def _fetch(self, day: date | None, view: SeriesView | None = None) -> tuple:
         if view is None:
             view = series.get_series(self.store, self.series_id)
+            self._fetch_blackouts(view.hub_id)
         today = self.store.now().astimezone(zone(view.timezone)).date()
         if day is None:
             day = datetime.fromisoformat(view.next_occurrence).date() \
@@ -171,6 +183,23 @@ class CalendarScreen(DeskScreen):
         first, last = grid_range(day)
         rows = occurrences.list_occurrences(self.store, self.series_id, start=first, end=last)
         return view, today, day, (first, last), rows
+
+    def _fetch_blackouts(self, hub_id: int) -> None:
+        """The hub's blackout days (few: read whole with the series, so a month
+        change needs no more than its occurrences)."""
+        from schedtui.services import blackouts
+
+        days: dict[date, str] = {}
+        for view, _hub in blackouts.blackouts_between(self.store, date.min, date.max,
+                                                      hub_id=hub_id):
+            first, last = date.fromisoformat(view.start), date.fromisoformat(view.end)
+            for n in range((last - first).days + 1):
+                days.setdefault(first + timedelta(days=n), view.reason or "blackout")
+        self.app.call_from_thread(self._set_blackouts, days)
+
+    def _set_blackouts(self, days: dict[date, str]) -> None:
+        self.blackout_days = days
+        self.grid.blackouts = days
 
     def _show(self, data: tuple) -> None:
         view, today, day, self.loaded_range, self.month_occurrences = data
@@ -238,17 +267,30 @@ class CalendarScreen(DeskScreen):
         first, last = self.agenda_days()
         shown = [o for o in self.month_occurrences if covers(o.start, o.end, first, last)]
         fmt = "%a %d %H:%M" if self.week_mode else "%H:%M"
+
+        def start(o: OccurrenceView) -> Text | str:
+            shown = datetime.fromisoformat(o.start).strftime(fmt)
+            if o.id not in self.picked:
+                return shown
+            return Text.assemble((PICKED, "bold green"), shown)
+
         if self.narrow:  # the glyph for the fill; location and host are in the detail
-            rows = [(o.id, [datetime.fromisoformat(o.start).strftime(fmt), fill_glyph(o),
+            rows = [(o.id, [start(o), fill_glyph(o),
                             seats(o), str(o.waitlisted)]) for o in shown]
         else:
-            rows = [(o.id, [datetime.fromisoformat(o.start).strftime(fmt), fill_label(o),
+            rows = [(o.id, [start(o), fill_label(o),
                             seats(o), str(o.waitlisted), plain(o.location), plain(o.host)])
                     for o in shown]
         fill_table(self.agenda, rows, labels=NARROW_COLUMNS if self.narrow else COLUMNS)
         label = (f"Week of {first:%a %d %b}" if self.week_mode else f"{day:%a %d %b %Y}")
         count = f"{len(shown)} occurrence{'s' if len(shown) != 1 else ''}"
-        self.query_one("#agenda-title", Static).update(Text(f"{label}: {count}", "bold"))
+        title = Text(f"{label}: {count}", "bold")
+        if self.picked:
+            title.append(f", {len(self.picked)} selected", "bold green")
+        closed = sorted({self.blackout_days[d] for d in self.blackout_days if first <= d <= last})
+        if closed:
+            title.append(f"\n{BLACKOUT} blackout: {', '.join(closed)}", "red")
+        self.query_one("#agenda-title", Static).update(title)
         self.show_detail()
 
     @on(DataTable.RowHighlighted, "#agenda")
@@ -270,10 +312,16 @@ class CalendarScreen(DeskScreen):
             text.append(f"\nmoved from {when(occ.original_start)}", "cyan")
         box.update(text)
 
-    ON_OCCURRENCE = {"move", "cancel", "capacity", "edit", "split", "attendees"}
+    ON_OCCURRENCE = {"move", "cancel", "capacity", "edit", "split", "attendees", "pick"}
     """Actions on the selected occurrence (``restore`` only on a cancelled one)."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "bulk":
+            return True if self.picked else None
+        return self._check_occurrence_action(action, parameters)
+
+    def _check_occurrence_action(self, action: str,
+                                 parameters: tuple[object, ...]) -> bool | None:
         """On a cancelled occurrence ``r`` restore is offered and ``c`` cancel is
         not; with no occurrence on the day, its actions are shown greyed."""
         if action in self.ON_OCCURRENCE or action == "restore":
@@ -283,7 +331,7 @@ class CalendarScreen(DeskScreen):
             cancelled = occ.status == "cancelled"
             if action == "restore":
                 return cancelled
-            if action == "attendees":
+            if action in ("attendees", "pick"):
                 return True
             return not cancelled
         return super().check_action(action, parameters)
@@ -377,11 +425,46 @@ class CalendarScreen(DeskScreen):
                  done, refused)
 
     def action_undo(self) -> None:
-        def undone(result: tuple[str, OccurrenceView]) -> None:
-            action, occ = result
-            self.edited(f"Undid the {action} of the occurrence of {when(occ.start)}.")
+        def undone(result: tuple[str, list[OccurrenceView]]) -> None:
+            action, views = result
+            if len(views) == 1:
+                self.edited(f"Undid the {action} of the occurrence of {when(views[0].start)}.")
+            else:
+                self.edited(f"Undid the bulk {action} of {len(views)} occurrences.")
 
-        self.act(lambda: occurrences.undo_last_edit(self.store, self.series_id), undone)
+        self.act(lambda: occurrences.undo_last(self.store, self.series_id), undone)
+
+    # -- selection and bulk edits (the form is the desk agenda's) -------------------
+    def action_pick(self) -> None:
+        occ = self.selected()
+        if occ is not None:
+            self.picked.symmetric_difference_update({occ.id})
+            self.show_agenda()
+
+    def action_pick_week(self) -> None:
+        day = self.grid.cursor
+        monday = day - timedelta(days=day.weekday())
+        week = {o.id for o in self.month_occurrences
+                if monday <= datetime.fromisoformat(o.start).date() <= monday + timedelta(6)}
+        if week and week <= self.picked:
+            self.picked -= week
+        else:
+            self.picked |= week
+        self.show_agenda()
+
+    def action_bulk(self) -> None:
+        if not self.picked:
+            self.notify("Select occurrences first: v the one under the cursor, V its whole "
+                        "week.", severity="warning")
+            return
+        from schedtui.tui.screens.bulk_form import BulkForm, done_message
+
+        def done(result) -> None:
+            if result is not None:
+                self.picked.clear()
+                self.edited(done_message(result))
+
+        self.app.push_screen(BulkForm(sorted(self.picked)), done)
 
     def action_edit(self) -> None:
         occ = self._need()

@@ -30,6 +30,8 @@ class HubsScreen(ListScreen):
                 "(shows what it touches first)", id="hubs.edit"),
         Binding("R", "roll", "Roll horizons", tooltip="Plan open-ended series up to their "
                 "horizon", id="hubs.roll"),
+        Binding("A", "agenda", "Agenda", show=False, tooltip="The week across every hub "
+                "(what the desk opens on)", id="hubs.agenda"),
         Binding("X", "export_ics", "Export .ics", show=False,
                 tooltip="Write the hub's published series to an iCalendar file",
                 id="hubs.export_ics"),
@@ -49,8 +51,20 @@ class HubsScreen(ListScreen):
         yield self.filter_input()
         yield DeskFooter()
 
+    waiting = False
+    """A load was asked for while another screen covered this one (the agenda
+    the desk opens on): it is done when this screen is shown."""
+
     def reload(self) -> None:
+        if self.app.screen is not self:
+            self.waiting = True
+            return
+        self.waiting = False
         self.load(self._list_hubs, self.show_items)
+
+    def on_screen_resume(self) -> None:  # DeskScreen's runs too (Textual calls both)
+        if self.waiting and self.store_open:
+            self.call_later(self.reload)
 
     def _list_hubs(self) -> list[HubView]:
         from schedtui.services import hubs
@@ -59,7 +73,7 @@ class HubsScreen(ListScreen):
 
     def show_items(self, items: list[HubView]) -> None:
         super().show_items(items)
-        self.app.hub_rows_shown()  # type: ignore[attr-defined]
+        self.app.first_rows_shown(self)  # type: ignore[attr-defined]
 
     def row(self, hub: HubView) -> tuple[int, list]:
         return hub.id, [plain(hub.name), plain(hub.timezone), str(hub.series_count),
@@ -85,6 +99,15 @@ class HubsScreen(ListScreen):
         from schedtui.tui.screens.series_list import SeriesScreen
 
         self.app.push_screen(SeriesScreen(hub.id, hub.name))
+
+    def action_agenda(self) -> None:
+        from schedtui.tui.screens.agenda import AgendaScreen
+
+        stack = self.app.screen_stack
+        if len(stack) > 2 and isinstance(stack[-2], AgendaScreen):
+            self.app.pop_screen()  # the agenda the desk opened on, as it was left
+        else:
+            self.app.push_screen(AgendaScreen())
 
     def action_new(self) -> None:
         from schedtui.tui.screens.hub_form import HubForm

@@ -16,6 +16,8 @@ from schedtui.services.views import OccurrenceView
 from schedtui.tui.format import fill_glyph
 from schedtui.tui.messages import DayChanged
 
+BLACKOUT = "■"
+"""The mark of a blackout day (the hub holds no sessions)."""
 DAY_HEADERS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -46,6 +48,8 @@ class MonthGrid(Widget, can_focus=True):
         super().__init__(id=id)
         self.today = date(2000, 1, 1)
         self.by_day: dict[date, list[OccurrenceView]] = {}
+        self.blackouts: dict[date, str] = {}
+        """Blackout days of the series' hub, with their reasons."""
 
     def show(self, occurrences: list[OccurrenceView], today: date) -> None:
         """Put a month's occurrences (local dates of the series' zone) on the grid."""
@@ -89,6 +93,8 @@ class MonthGrid(Widget, can_focus=True):
             if day == self.today:
                 text.stylize("bold reverse yellow")
                 text.append(" today" if inside >= 8 else "•", "bold yellow")
+            if day in self.blackouts:
+                text.append(f" {BLACKOUT}", "bold red")
         else:
             occs = self.by_day.get(day, [])
             index = line - 1
