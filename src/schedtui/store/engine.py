@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
@@ -242,6 +242,8 @@ class Store:
         self._writer = (writer or engine).execution_options(schedtui_write=True)
         self._clock = clock
         self.actor = actor or os.environ.get("SCHEDTUI_ORGANIZER") or _os_user()
+        self._shared: Connection | None = None
+        """The connection of :meth:`one_transaction` while it runs."""
 
     # -- time ---------------------------------------------------------------
     def now(self) -> datetime:
@@ -260,6 +262,10 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only transaction with one consistent snapshot."""
+        if self._shared is not None:
+            with self._joined() as session:
+                yield session
+            return
         with Session(self.engine, expire_on_commit=False) as session:
             with session.begin():
                 yield session
@@ -268,9 +274,44 @@ class Store:
     def write(self) -> Iterator[Session]:
         """A write transaction (``BEGIN IMMEDIATE`` on SQLite): committed when the
         block ends, rolled back if it raises."""
+        if self._shared is not None:
+            with self._joined() as session:
+                yield session
+            return
         with Session(self._writer, expire_on_commit=False) as session:
             with session.begin():
                 yield session
+
+    @contextmanager
+    def _joined(self) -> Iterator[Session]:
+        """Inside :meth:`one_transaction`: a savepoint of the shared transaction,
+        released when the block ends, rolled back alone if it raises."""
+        with Session(bind=self._shared, expire_on_commit=False,
+                     join_transaction_mode="create_savepoint") as session:
+            with session.begin():
+                yield session
+
+    @contextmanager
+    def one_transaction(self) -> Iterator[None]:
+        """Run every read and write of the block in one write transaction,
+        committed when the block ends and rolled back whole if it raises: each
+        service call inside is a savepoint of it (an error of one call undoes
+        only that call; the caller decides whether the whole goes on). Not
+        nestable; for one thread."""
+        if self._shared is not None:
+            raise RuntimeError("one_transaction() does not nest")
+        with self._writer.connect() as connection:
+            outer = connection.begin()  # BEGIN IMMEDIATE on SQLite: the writer from here on
+            self._shared = connection
+            try:
+                yield
+            except BaseException:
+                outer.rollback()
+                raise
+            else:
+                outer.commit()
+            finally:
+                self._shared = None
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -305,9 +346,11 @@ def _os_user() -> str:
         return "organizer"
 
 
-def open_store(db: str | os.PathLike | None = None, *, create: bool = True,
+def open_store(db: str | os.PathLike | Store | None = None, *, create: bool = True,
                clock: Callable[[], datetime] | None = None) -> Store:
     """Open (and create or migrate) the store named by ``db``, ``SCHEDTUI_DB`` or the default."""
+    if isinstance(db, Store):  # already open (a batch runs its commands on one store)
+        return db
     if clock is None and os.environ.get("SCHEDTUI_NOW"):
         fixed_now(os.environ["SCHEDTUI_NOW"])  # refused here, before anything is opened
     url = resolve_url(db)
