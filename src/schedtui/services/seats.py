@@ -71,8 +71,14 @@ _SERIES_ROW = HotSQL("SELECT id, hub_id, name, timezone, location, status, "
 
 
 def _forget(session: Session, _transaction) -> None:
-    for key in ("seat_ledger", "wait_ledger", "locked", "pinned", "series_rows"):
+    for key in ("seat_ledger", "wait_ledger", "locked", "pinned", "series_rows", "upcoming"):
         session.info.pop(key, None)
+
+
+def forget(session: Session) -> None:
+    """Drop what the transaction remembers of seats (after rolling back a
+    savepoint taken outside the session, which it does not see)."""
+    _forget(session, None)
 
 
 def pinned(session: Session, model, ident: int, kind: str):
@@ -185,10 +191,23 @@ def rows_for_booking(session: Session, ids: Iterable[int]) -> dict[int, tuple]:
 
 def upcoming_for_booking(session: Session, series_id: int, now: datetime) -> list[tuple]:
     """A series' scheduled occurrences after ``now`` as plain rows, locked in id order."""
+    held = session.info.get("upcoming")
+    if held is not None and series_id in held:  # see hold_upcoming
+        return [row for row in held[series_id] if row.start_utc > now]
     # A transaction that has booked before most likely knows these already.
     known = bool(_ledger(session))
-    return _read_for_booking(session, _UPCOMING_FOR_BOOKING, _UPCOMING_COUNTED, known,
+    rows = _read_for_booking(session, _UPCOMING_FOR_BOOKING, _UPCOMING_COUNTED, known,
                              series=series_id, now=now)
+    if held is not None:
+        held[series_id] = rows
+    return rows
+
+
+def hold_upcoming(session: Session) -> None:
+    """Keep a series' upcoming occurrences, once read and locked, for the rest
+    of the transaction: for work that only registers people (an import), which
+    changes no occurrence. Dropped on any rollback, as the ledger is."""
+    session.info.setdefault("upcoming", {})
 
 
 def _read_for_booking(session: Session, plain: HotSQL, counted: HotSQL, known: bool,

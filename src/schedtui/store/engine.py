@@ -323,8 +323,10 @@ class Store:
         return self.engine.url.render_as_string(hide_password=True)
 
 
+@functools.lru_cache(maxsize=8)
 def fixed_now(value: str) -> datetime:
-    """``SCHEDTUI_NOW`` as an aware UTC moment, or a refusal naming it."""
+    """``SCHEDTUI_NOW`` as an aware UTC moment, or a refusal naming it (read once
+    per value: a bulk import asks for the time thousands of times)."""
     from schedtui.domain.parse import FIRST_DAY, LAST_DAY
 
     try:

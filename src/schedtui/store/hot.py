@@ -91,7 +91,7 @@ class HotSQL:
 
     def _cursor(self, session: Session):
         session.flush()  # pending ORM changes first: a driver statement cannot see them
-        connection = session.connection()
+        connection = transaction_connection(session)
         return connection, connection.connection.driver_connection.cursor()
 
     def rows(self, session: Session, **params: Any) -> list:
@@ -139,6 +139,49 @@ class HotSQL:
             raise _wrapped(sql, flat, exc, connection) from exc
         finally:
             cursor.close()
+
+
+def transaction_connection(session: Session):
+    """The session's connection, looked up once per transaction (the session's
+    own lookup costs more than a statement on SQLite; an import makes tens of
+    thousands)."""
+    root = session.get_transaction()
+    known = session.info.get("hot_connection")
+    if known is not None and known[0] is root:
+        return known[1]
+    connection = session.connection()
+    session.info["hot_connection"] = (session.get_transaction(), connection)
+    return connection
+
+
+class RowSavepoint:
+    """A savepoint taken on the driver, for work made of hot statements only (a
+    row of an import): the same SQL SQLAlchemy's ``begin_nested`` sends, at a
+    tenth of its cost. The caller drops whatever it remembers of the
+    transaction when it rolls one back (no ORM state is involved)."""
+
+    NAME = "hot_row"
+
+    def __init__(self, session: Session) -> None:
+        session.flush()
+        self._connection = transaction_connection(session)
+        self._run(f"SAVEPOINT {self.NAME}")
+
+    def _run(self, sql: str) -> None:
+        cursor = self._connection.connection.driver_connection.cursor()
+        try:
+            cursor.execute(sql)
+        except self._connection.dialect.loaded_dbapi.Error as exc:
+            raise _wrapped(sql, (), exc, self._connection) from exc
+        finally:
+            cursor.close()
+
+    def release(self) -> None:
+        self._run(f"RELEASE SAVEPOINT {self.NAME}")
+
+    def rollback(self) -> None:
+        self._run(f"ROLLBACK TO SAVEPOINT {self.NAME}")
+        self._run(f"RELEASE SAVEPOINT {self.NAME}")
 
 
 def sqlite_executemany(session: Session, sql: str, rows: Sequence[tuple]) -> None:

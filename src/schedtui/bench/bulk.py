@@ -1,0 +1,104 @@
+"""The bulk figures: a batch of commands against the same commands one process
+each, a CSV import of 50,000 people, and iCalendar export and import of the
+benchmark's 1,000 series; each against its floor in the same run."""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from functools import partial
+from pathlib import Path
+
+from schedtui.bench import bulk_floors
+from schedtui.bench.data import BENCH_NOW, open_bench_store
+from schedtui.bench.figures import Figure, _remove_db, _timed, copy_db
+
+# -- CSV import -------------------------------------------------------------------------
+
+
+def csv_people(count: int) -> int:
+    """Rows of the CSV import figure at a scale's count of people."""
+    return max(500, count)
+
+
+def _csv_store(path: Path, people: int) -> tuple[int, int]:
+    """A store with one hub and one series of four weekly sessions whose
+    capacity holds four in five of the people (the rest wait)."""
+    from schedtui.domain import parse
+    from schedtui.services import hubs, series
+
+    _remove_db(path)
+    store = open_bench_store(path)
+    try:
+        hub = hubs.create_hub(store, "Imports", "Europe/Berlin")
+        start, at = parse.parse_start("2026-04-06T18:00")
+        made = series.create_series(store, hub_id=hub.id, name="Open evening", start=start,
+                                    start_time=at, duration_minutes=90,
+                                    rrule="FREQ=WEEKLY;COUNT=4",
+                                    capacity=min(10_000, people * 4 // 5))
+        return made.id, made.occurrence_count
+    finally:
+        store.dispose()
+
+
+def write_people_csv(path: Path, people: int, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("Full name,E-mail address,Seats\r\n")
+        for i in range(people):
+            handle.write(f"Person {i} {rng.choice('ABCDEFGH')},person{i}@example.org,1\r\n")
+
+
+def csv_import(workdir: Path, people: int, runs: int = 1) -> Figure:
+    """Import ``people`` rows into one series through the service (every rule,
+    the per-row report, a notice and an audit entry each), against
+    :func:`bulk_floors.csv_import` on a copy of the same store."""
+    from schedtui.interop.csvio import import_attendees
+
+    base, floor_db, project_db = (workdir / "csv-base.db", workdir / "csv-floor.db",
+                                  workdir / "csv-project.db")
+    table = workdir / "people.csv"
+    write_people_csv(table, people)
+    series_id, sessions = _csv_store(base, people)
+    f_runs, p_runs, counts = [], [], {}
+    for _ in range(runs):
+        copy_db(base, floor_db)
+        copy_db(base, project_db)
+        seconds, counts["floor"] = _timed(lambda: bulk_floors.csv_import(
+            str(floor_db), str(table), series_id, BENCH_NOW))
+        f_runs.append(seconds)
+        store = open_bench_store(project_db, create=False)
+        seconds, report = _timed(partial(import_attendees, store, table, series_id))
+        store.dispose()
+        p_runs.append(seconds)
+        counts["project"] = report.counts()
+        for path in (floor_db, project_db):
+            _remove_db(path)
+    _remove_db(base)
+    p, f = statistics.median(p_runs), statistics.median(f_runs)
+    return Figure("csv_import", f"CSV import of {people:,} people into one series of "
+                  f"{sessions} sessions ({people * sessions:,} seats)", "rows/s",
+                  people / p, people / f, 10.0,
+                  note=f"project {p:.2f} s {counts['project']}, floor {f:.2f} s "
+                  f"{counts['floor']} (medians of {runs})",
+                  runs={"project_s": p_runs, "floor_s": f_runs})
+
+
+def _say(message: str) -> None:
+    print(f"# {message}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":  # python -m schedtui.bench.bulk PEOPLE: the CSV figure alone
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="schedtui-bulk-"))
+    started = time.perf_counter()
+    figure = csv_import(folder, int(sys.argv[1]) if len(sys.argv) > 1 else 50_000)
+    print(figure.what, f"{figure.ratio:.2f}x", figure.note,
+          f"{time.perf_counter() - started:.0f} s", sep="\n")
+    os.rmdir(folder) if not any(folder.iterdir()) else None
+    subprocess.run(["rm", "-rf", str(folder)], check=False)
