@@ -122,7 +122,8 @@ def _number(value: float) -> str:
 def print_table(rows: list[figures.Figure], scale: float) -> None:
     header = ("figure", "measured", "project", "floor", "ratio", "target", "holds")
     lines = [(f.key, f.what, f"{_number(f.project)} {f.unit}", f"{_number(f.floor)} {f.unit}",
-              f"{f.ratio:.2f}x", f"<= {f.target:g}x", "yes" if f.holds else "NO")
+              f"{f.ratio:.2f}x", f"{'>=' if f.at_least else '<='} {f.target:g}x",
+              "yes" if f.holds else "NO")
              for f in rows]
     widths = [max(len(str(line[i])) for line in [header, *lines]) for i in range(len(header))]
     print(f"schedtui bench, scale {scale:g}")

@@ -102,3 +102,97 @@ if __name__ == "__main__":  # python -m schedtui.bench.bulk PEOPLE: the CSV figu
           f"{time.perf_counter() - started:.0f} s", sep="\n")
     os.rmdir(folder) if not any(folder.iterdir()) else None
     subprocess.run(["rm", "-rf", str(folder)], check=False)
+
+
+# -- a batch of commands against the same commands one process each -----------------
+
+
+def batch_commands(count: int) -> list[str]:
+    """``count`` commands in a fixed pattern of five (three registrations, a
+    change of an occurrence, a cancellation of a registration made earlier),
+    so any first part of the list is a fair sample of the whole."""
+    lines = []
+    made = 0
+    for i in range(count):
+        kind = i % 5
+        if kind < 3:
+            made += 1
+            lines.append(f"reg add 1 --email batch{made}@example.org --name 'Batch {made}' "
+                         f"--occ {1 + made % 20}")
+        elif kind == 3:
+            lines.append(f"occ set {1 + i % 20} --location 'Room {i % 7}'")
+        else:
+            lines.append(f"reg cancel {made - 1}")
+    return lines
+
+
+def _batch_store(path: Path) -> None:
+    """One hub and one weekly series whose people choose sessions, capacity 30."""
+    from schedtui.domain import parse
+    from schedtui.services import hubs, series
+
+    _remove_db(path)
+    store = open_bench_store(path)
+    try:
+        hub = hubs.create_hub(store, "Scripts", "Europe/Berlin")
+        start, at = parse.parse_start("2026-04-06T18:00")
+        series.create_series(store, hub_id=hub.id, name="Drop-in", start=start, start_time=at,
+                             duration_minutes=60, rrule="FREQ=WEEKLY;COUNT=20",
+                             capacity=30, registration_option="multiple_sessions")
+    finally:
+        store.dispose()
+
+
+def _cli_env() -> dict[str, str]:
+    env = {**os.environ, "SCHEDTUI_NOW": BENCH_NOW.isoformat()}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as an installed command starts
+    return env
+
+
+def _one_shot(db: Path, line: str) -> float:
+    import shlex
+
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "schedtui", "--db", str(db),
+                           *shlex.split(line), "--json"], capture_output=True, env=_cli_env())
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"one-shot {line!r} failed: {done.stderr.decode()[-500:]}")
+    return seconds
+
+
+def _batch(db: Path, lines: list[str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "schedtui", "--db", str(db), "batch", "--json"],
+                          input="\n".join(lines).encode() + b"\n", capture_output=True,
+                          env=_cli_env())
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"the batch failed: {done.stdout.decode()[-800:]}"
+                           f"{done.stderr.decode()[-500:]}")
+    return seconds
+
+
+def batch(workdir: Path, count: int, sample: int, runs: int = 1) -> Figure:
+    """``count`` mixed commands in one ``schedtui batch`` process, against the
+    same commands run one process each: the first ``sample`` of them (the
+    pattern repeats every five), timed one by one, scaled to ``count``."""
+    base, one, many = workdir / "batch-base.db", workdir / "batch-one.db", workdir / "batch.db"
+    _batch_store(base)
+    lines = batch_commands(count)
+    b_runs, o_runs = [], []
+    for _ in range(runs):  # alternate, so both see the same machine
+        copy_db(base, one)
+        _one_shot(one, "hub list")  # bytecode written, files in the page cache
+        o_runs.append(sum(_one_shot(one, line) for line in lines[:sample]) / sample * count)
+        copy_db(base, many)
+        b_runs.append(_batch(many, lines))
+        for path in (one, many):
+            _remove_db(path)
+    _remove_db(base)
+    b, o = statistics.median(b_runs), statistics.median(o_runs)
+    return Figure("batch", f"{count:,} mixed commands (reg add, occ set, reg cancel) in one "
+                  "batch, against one process each", "cmd/s", count / b, count / o, 50.0,
+                  note=f"batch {b:.2f} s; one-shot {o / count * 1000:.0f} ms a command, "
+                  f"timed on the first {sample} and scaled to {count:,} (medians of {runs})",
+                  runs={"project_s": b_runs, "floor_s": o_runs}, at_least=True)

@@ -71,7 +71,8 @@ _SERIES_ROW = HotSQL("SELECT id, hub_id, name, timezone, location, status, "
 
 
 def _forget(session: Session, _transaction) -> None:
-    for key in ("seat_ledger", "wait_ledger", "locked", "pinned", "series_rows", "upcoming"):
+    for key in ("seat_ledger", "wait_ledger", "locked", "pinned", "series_rows", "upcoming",
+                "servable"):
         session.info.pop(key, None)
 
 
@@ -138,6 +139,12 @@ def queue_ahead(session: Session, occ: Occurrence | tuple) -> bool:
         return False
     if not _waiting(session).get(occ.id):
         return False
+    servable = session.info.get("servable")
+    if servable is not None:  # an import (see hold_upcoming): it only adds entries, by book()
+        if occ.id not in servable:
+            servable[occ.id] = _SERVABLE.first(session, id=occ.id,
+                                               capacity=occ.capacity) is not None
+        return servable[occ.id]
     return _SERVABLE.first(session, id=occ.id, capacity=occ.capacity) is not None
 
 
@@ -205,9 +212,12 @@ def upcoming_for_booking(session: Session, series_id: int, now: datetime) -> lis
 
 def hold_upcoming(session: Session) -> None:
     """Keep a series' upcoming occurrences, once read and locked, for the rest
-    of the transaction: for work that only registers people (an import), which
-    changes no occurrence. Dropped on any rollback, as the ledger is."""
+    of the transaction, and whether someone waiting in each could be served:
+    for work that only registers people (an import), which changes no
+    occurrence and adds entries only through :func:`book`. Dropped on any
+    rollback, as the ledger is."""
     session.info.setdefault("upcoming", {})
+    session.info.setdefault("servable", {})  # whether someone waiting could be served
 
 
 def _read_for_booking(session: Session, plain: HotSQL, counted: HotSQL, known: bool,
@@ -239,6 +249,9 @@ def book(session: Session, occ: tuple, seats: int, series: Series | tuple) -> st
         return "confirmed"
     waiting = _waiting(session)
     waiting[occ.id] = waiting.get(occ.id, 0) + 1
+    servable = session.info.get("servable")
+    if servable is not None and fits(occ, 0, seats):
+        servable[occ.id] = True  # this entry could be served
     return "waitlisted"
 
 
