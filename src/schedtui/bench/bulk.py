@@ -196,3 +196,95 @@ def batch(workdir: Path, count: int, sample: int, runs: int = 1) -> Figure:
                   note=f"batch {b:.2f} s; one-shot {o / count * 1000:.0f} ms a command, "
                   f"timed on the first {sample} and scaled to {count:,} (medians of {runs})",
                   runs={"project_s": b_runs, "floor_s": o_runs}, at_least=True)
+
+
+# -- iCalendar export and import -------------------------------------------------------
+
+
+def _hub_ids(store) -> list[tuple[int, str, str]]:
+    from sqlalchemy import text
+
+    with store.read() as session:
+        return [tuple(r) for r in session.execute(text(
+            "SELECT id, name, timezone FROM hub ORDER BY id"))]
+
+
+def export_all(store) -> list[bytes]:
+    """Every hub's calendar through the desk's export (as ``export ics --hub``)."""
+    from schedtui.interop.ics import export_ics
+
+    return [export_ics(store, None, hub_id=hub_id).encode("utf-8")
+            for hub_id, _, _ in _hub_ids(store)]
+
+
+def ics_export(db: Path, runs: int) -> tuple[Figure, list[bytes]]:
+    """Export every hub's series through the service, against building the same
+    VEVENTs with icalendar from sqlite3 rows. Returns the desk's files too."""
+    store = open_bench_store(db, create=False)
+    p_runs, f_runs, made = [], [], {}
+    try:
+        for _ in range(runs):
+            seconds, made["floor"] = _timed(lambda: bulk_floors.ics_export(str(db), BENCH_NOW))
+            f_runs.append(seconds)
+            seconds, made["project"] = _timed(partial(export_all, store))
+            p_runs.append(seconds)
+    finally:
+        store.dispose()
+    p, f = statistics.median(p_runs), statistics.median(f_runs)
+    events = sum(data.count(b"BEGIN:VEVENT") for data in made["project"])
+    floor_events = sum(data.count(b"BEGIN:VEVENT") for data in made["floor"])
+    return Figure("ics_export", f"iCalendar export of every hub ({events:,} VEVENTs)",
+                  "events/s", events / p, floor_events / f, 2.0,
+                  note=f"project {p:.2f} s, floor {f:.2f} s for {floor_events:,} VEVENTs "
+                  f"(medians of {runs})", runs={"project_s": p_runs, "floor_s": f_runs}), \
+        made["project"]
+
+
+def _import_store(path: Path, hubs_of: list[tuple[int, str, str]]):
+    from schedtui.services import hubs
+
+    _remove_db(path)
+    store = open_bench_store(path)
+    for _, name, timezone in hubs_of:
+        hubs.create_hub(store, name, timezone)
+    return store
+
+
+def ics_import(db: Path, files: list[bytes], workdir: Path, runs: int) -> Figure:
+    """Import the export of every hub into an empty store with the same hubs,
+    against parsing the files with icalendar and writing the same rows with
+    sqlite3 (:func:`bulk_floors.ics_import`)."""
+    from schedtui.interop.ics import import_ics
+
+    source = open_bench_store(db, create=False)
+    hubs_of = _hub_ids(source)
+    source.dispose()
+    paths = []
+    for (hub_id, _, _), data in zip(hubs_of, files, strict=True):
+        paths.append(workdir / f"hub-{hub_id}.ics")
+        paths[-1].write_bytes(data)
+    floor_db, project_db = workdir / "ics-floor.db", workdir / "ics-project.db"
+    p_runs, f_runs, counts = [], [], {}
+    for _ in range(runs):
+        _import_store(floor_db, hubs_of).dispose()
+        seconds, counts["floor"] = _timed(lambda: bulk_floors.ics_import(
+            str(floor_db), [p.read_bytes() for p in paths], BENCH_NOW))
+        f_runs.append(seconds)
+        store = _import_store(project_db, hubs_of)
+
+        def run_import(store=store) -> int:
+            return sum(sum(e.occurrences for e in import_ics(store, path, i).events)
+                       for i, path in enumerate(paths, 1))
+
+        seconds, counts["project"] = _timed(run_import)
+        store.dispose()
+        p_runs.append(seconds)
+        for path in (floor_db, project_db):
+            _remove_db(path)
+    p, f = statistics.median(p_runs), statistics.median(f_runs)
+    return Figure("ics_import", f"iCalendar import of that export ({len(paths)} files, "
+                  f"{counts['project']:,} occurrences)", "occ/s", counts["project"] / p,
+                  counts["floor"] / f, 3.0,
+                  note=f"project {p:.2f} s, floor {f:.2f} s for {counts['floor']:,} "
+                  f"occurrences (medians of {runs})", runs={"project_s": p_runs,
+                                                             "floor_s": f_runs})
