@@ -15,7 +15,8 @@ import sys
 
 FIGURES = ("expansion", "materialization", "registration", "desk_start", "desk_rows",
            "memory",
-           "month_change", "attendees_open", "attendees_jump")
+           "month_change", "attendees_open", "attendees_jump",
+           "batch", "csv_import", "ics_export", "ics_import")
 
 
 def test_quick_run_prints_every_figure(tmp_path):
