@@ -145,6 +145,7 @@ def postgres_main(args: argparse.Namespace, url: str, workdir: Path, scale: floa
     plan = make_plan(scale, args.seed)
     rows: list[figures.Figure] = []
     with server.private_schema(url) as data_url:
+        schema = data_url.rsplit("%3D", 1)[-1]
         _say(f"building the data set at scale {scale} on PostgreSQL")
         store = open_store(data_url, clock=lambda: BENCH_NOW)
         built = build(store, plan, progress=_say)
@@ -163,7 +164,8 @@ def postgres_main(args: argparse.Namespace, url: str, workdir: Path, scale: floa
     server.print_scaling(scaling)
     if args.json:
         Path(args.json).write_text(json.dumps({
-            "store": "postgresql", "scale": scale, "seed": args.seed, "runs": runs,
+            "store": "postgresql", "schema": schema, "scale": scale, "seed": args.seed,
+            "runs": runs,
             "seconds": round(time.perf_counter() - started, 1), "build": built.to_json(),
             "figures": [f.to_json() for f in rows],
             "scaling": [r.to_json() for r in scaling]}, indent=2) + "\n")
