@@ -64,27 +64,23 @@ def batch(args: argparse.Namespace, as_json: bool) -> int:
     store = open_store(args.db)
     runner = _Runner(store, as_json, atomic=args.atomic)
     lines = _lines(sys.stdin)
+    total = failed = 0
     try:
-        if args.atomic:
-            results = runner.run_atomic(lines)
-        else:
-            results = []
-            for result in runner.run_each(lines):
-                runner.write(result)
-                results.append(result)
-    finally:
-        store.dispose()
-    if args.atomic:
+        # An atomic batch answers at its end; otherwise each line is answered
+        # (and forgotten) as soon as it is done.
+        results = runner.run_atomic(lines) if args.atomic else runner.run_each(lines)
         for result in results:
             runner.write(result)
-    failed = sum(r.error is not None for r in results)
+            total += 1
+            failed += result.error is not None
+    finally:
+        store.dispose()
     if not as_json:
         if args.atomic and failed:
-            print(f"{len(results):,} commands: nothing was saved (line {runner.refused_line} "
+            print(f"{total:,} commands: nothing was saved (line {runner.refused_line} "
                   "was refused).")
         else:
-            print(f"{len(results):,} commands: {len(results) - failed:,} done, "
-                  f"{failed:,} refused.")
+            print(f"{total:,} commands: {total - failed:,} done, {failed:,} refused.")
     sys.stdout.flush()
     return 1 if failed else 0
 
