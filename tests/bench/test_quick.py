@@ -16,7 +16,8 @@ import sys
 FIGURES = ("expansion", "materialization", "registration", "desk_start", "desk_rows",
            "memory",
            "month_change", "attendees_open", "attendees_jump", "agenda_open",
-           "agenda_week", "oneshot_occ", "oneshot_hubs", "oneshot_agenda", "oneshot_reg")
+           "agenda_week", "oneshot_occ", "oneshot_hubs", "oneshot_agenda", "oneshot_reg",
+           "batch", "csv_import", "ics_export", "ics_import")
 
 
 def test_quick_run_prints_every_figure(tmp_path):

@@ -38,6 +38,9 @@ class Figure:
     target: float
     note: str = ""
     runs: dict[str, list[float]] = field(default_factory=dict)
+    at_least: bool = False
+    """A speed-up: the ratio is how many times faster than the "floor" (the
+    slower way it replaces) the project is, and must reach the target."""
 
     @property
     def rate(self) -> bool:
@@ -46,13 +49,16 @@ class Figure:
 
     @property
     def ratio(self) -> float:
-        """How many times the floor's cost the project's is (1.0: at the floor)."""
+        """How many times the floor's cost the project's is (1.0: at the floor);
+        for a speed-up, how many times faster the project is."""
         high, low = (self.floor, self.project) if self.rate else (self.project, self.floor)
+        if self.at_least:
+            high, low = low, high
         return high / low if low else float("inf")
 
     @property
     def holds(self) -> bool:
-        return self.ratio <= self.target
+        return self.ratio >= self.target if self.at_least else self.ratio <= self.target
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -102,7 +102,7 @@ class _GuardedOutput:
 
 
 def build_parser() -> Parser:
-    from schedtui.cli import commands, completion_commands
+    from schedtui.cli import batch_commands, commands, completion_commands
 
     parser = Parser(prog="schedtui", description="A scheduling desk for recurring events. "
                     "Add --json to any command for its output as JSON.",
@@ -117,6 +117,7 @@ def build_parser() -> Parser:
                                 help="a scripting command; with none, the desk opens")
     commands.register(sub, _int)
     completion_commands.register(sub)
+    batch_commands.register(sub)
     return parser
 
 
@@ -168,15 +169,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - no traceback ever reaches the user
-        where = _log_crash(exc)
         if args.command is None:  # the desk: what it saved before the error stays saved
+            where = _log_crash(exc)
             return _fail("internal_error", f"The desk stopped on an error inside schedtui "
                          f"({type(exc).__name__}); everything saved before it is kept. "
                          f"Details were written to {where}.", as_json, status=1)
-        return _fail("internal_error", f"Something went wrong inside schedtui ({type(exc).__name__}"
-                     "); a change is saved whole or not at all, never in part. Details were "
-                     f"written to {where}.", as_json,
-                     status=1)
+        return _fail("internal_error", crash_message(exc), as_json, status=1)
     finally:
         sys.stdout = real
 
@@ -193,6 +191,13 @@ def _silence(stream: Any) -> None:
             os.close(devnull)
     except (OSError, ValueError, AttributeError):
         pass
+
+
+def crash_message(exc: BaseException) -> str:
+    """What a command says of an error inside schedtui, once its traceback is logged."""
+    where = _log_crash(exc)
+    return (f"Something went wrong inside schedtui ({type(exc).__name__}); a change is saved "
+            f"whole or not at all, never in part. Details were written to {where}.")
 
 
 def _log_crash(exc: BaseException) -> str:

@@ -24,12 +24,27 @@ def to_data(value: Any) -> Any:
 _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
+captured: list[Any] | None = None
+"""While a batch runs a command: the documents it emits, kept as data (the
+batch writes them as one line each) instead of printed."""
+
+
 def emit_json(value: Any) -> None:
     """One JSON document. JSON escapes C0 controls itself; DEL, C1 controls and
     bidi marks are escaped too (``\\u009b``), so the document is the same data
     and still safe to show on a terminal."""
-    text = json.dumps(to_data(value), ensure_ascii=False, indent=2)
-    sys.stdout.write(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + "\n")
+    if captured is not None:
+        captured.append(to_data(value))
+        return
+    sys.stdout.write(json_text(value, indent=2) + "\n")
+
+
+def json_text(value: Any, *, indent: int | None = None) -> str:
+    """``value`` as JSON text, escaped as :func:`emit_json` escapes it (one
+    line without ``indent``)."""
+    text = json.dumps(to_data(value), ensure_ascii=False, indent=indent,
+                      separators=None if indent else (",", ":"))
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 def data(text: str) -> None:

@@ -75,6 +75,9 @@ CODES: dict[str, str] = {
     # the command line itself
     "output_failed": "the command was carried out, but its output could not be written",
     "usage": "a malformed command line (exit status 2)",
+    # batches
+    "not_in_batch": "a command that cannot run on a batch line (the desk, another batch...)",
+    "batch_rolled_back": "an atomic batch's line undone or not run: another line was refused",
     "internal_error": "a defect in schedtui (details in the crash log)",
 }
 """Every code the desk gives, with what it means. The README's list is checked

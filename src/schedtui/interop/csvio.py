@@ -40,9 +40,11 @@ from schedtui.domain import text
 from schedtui.domain.errors import DeskError, invalid
 from schedtui.interop.common import Progress, read_input, tick, write_atomically
 from schedtui.services import registrations
+from schedtui.services import seats as seat_rules
 from schedtui.services.registrations import EMAIL
 from schedtui.store import Store
 from schedtui.store.engine import transaction
+from schedtui.store.hot import RowSavepoint
 
 HEADERS = ["Name", "Email", "Phone", "Seats", "Status", "Attended", "Occurrence", "Start"]
 # What a spreadsheet may run as a formula at the start of a cell, full-width
@@ -491,20 +493,22 @@ def _register_all(store: Store, series_id: int, occurrence_ids: list[int] | None
     with store.write() as session:
         total = len(rows)
         for done, row in enumerate(rows, 1):
-            point = session.begin_nested()
+            seat_rules.hold_upcoming(session)  # registrations only: no occurrence changes
+            point = RowSavepoint(session)  # hot statements only: the driver's savepoint
             try:
                 view = registrations.add_registration(
                     session, store, series_id, email=row.email, name=row.name,
                     occurrence_ids=occurrence_ids, seats=row.seats, phone=row.phone)
             except DeskError as exc:
                 point.rollback()
+                seat_rules.forget(session)
                 if exc.code in FILE_LEVEL:
                     raise DeskError(exc.code, f"{exc.message} Nothing was imported.",
                                     **exc.details) from None
                 results.append(RowResult(row.line, row.email, "refused",
                                          f"{exc.code}: {exc.message}"))
             else:
-                point.commit()
+                point.release()
                 results.append(RowResult(row.line, row.email, view.status, "", view.id))
             tick(progress, done, total, every=200)
         report.rows.extend(results)

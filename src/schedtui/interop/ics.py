@@ -33,7 +33,13 @@ from sqlmodel import Session, col, select
 from schedtui.domain.errors import DeskError, invalid, not_found
 from schedtui.domain.recurrence import ByDay, Planned, Rule, RuleSet, expand
 from schedtui.domain.recurrence import Slot as PlanSlot
-from schedtui.domain.zones import from_utc_naive, session_end, to_utc_naive, zone
+from schedtui.domain.zones import (
+    DAY_MINUTES,
+    from_utc_naive,
+    session_end,
+    to_utc_naive,
+    zone,
+)
 from schedtui.interop.common import write_atomically
 from schedtui.interop.ics_import import IcsImportReport, import_ics
 from schedtui.services.common import get, horizon_for, plan, plan_slots, rule_set, slots_of
@@ -199,6 +205,9 @@ def slot_rule(rule: Rule, start: date, weekdays: frozenset[int] | None,
 
 
 def _changed(occ: Occurrence, series: Series) -> bool:
+    if series.duration_minutes != DAY_MINUTES:  # not a whole day: the length is exact
+        return (occ.start_utc != occ.original_start or occ.location is not None
+                or occ.end_utc - occ.start_utc != timedelta(minutes=series.duration_minutes))
     planned_end = session_end(from_utc_naive(occ.original_start, zone(series.timezone)),
                               series.duration_minutes)  # a whole day ends at midnight
     return (occ.start_utc != occ.original_start
@@ -224,12 +233,20 @@ def _slot_rules(rules: RuleSet, series: Series, plan_slot: PlanSlot, tz, horizon
     return exported
 
 
+_OCCURRENCE_COLUMNS = (Occurrence.id, Occurrence.slot_id, Occurrence.original_start,
+                       Occurrence.start_utc, Occurrence.end_utc, Occurrence.status,
+                       Occurrence.location)
+"""What an export reads of an occurrence."""
+
+
 def _export_series(session: Session, cal: icalendar.Calendar, series: Series, now: datetime,
                    report: IcsExportReport) -> tuple[date, date] | None:
     tz = zone(series.timezone)
     rules = rule_set(series)
     rows = slots_of(session, series.id)
-    stored = list(session.exec(select(Occurrence).where(Occurrence.series_id == series.id)
+    # Plain rows (read only: thousands per series, and ORM objects cost ten times more).
+    stored = list(session.exec(select(*_OCCURRENCE_COLUMNS)
+                               .where(Occurrence.series_id == series.id)
                                .order_by(Occurrence.start_utc, Occurrence.id)))
     by_original = {o.original_start: o for o in stored if o.slot_id is not None}
     last_stored = max((o.original_start for o in stored), default=None)

@@ -925,8 +925,13 @@ def _create(session, store: Store, hub: Hub, event: ImportedEvent,
     if not EXPORTED_UID.match(event.uid) and not event.uid.startswith("(no UID"):
         series.ics_uid = event.uid[:500]
         session.add(series)
-    stored = {o.original_start: o for o in session.exec(
-        select(Occurrence).where(Occurrence.series_id == series.id))}
+    # Only the occurrences the event cancels or changes (a few of its thousands).
+    named = sorted(set(event._exdates) | {change.original for change in event._changes})
+    stored = {}
+    for start in range(0, len(named), 900):
+        stored.update((o.original_start, o) for o in session.exec(
+            select(Occurrence).where(Occurrence.series_id == series.id)
+            .where(col(Occurrence.original_start).in_(named[start:start + 900]))))
     _apply_changes(session, series, event, stored, lambda occ: True)
     session.flush()
     audit.record(session, store, "series.import", "series", series.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,8 +50,14 @@ STATUS_WORDS = {"confirmed": "confirmed seat", "waitlisted": "on the waitlist",
 
 def when(occ: Occurrence, series: Series) -> str:
     """An occurrence's start in the series' zone, for people."""
-    start = from_utc_naive(occ.start_utc, zone(series.timezone))
-    return f"{start:%a %d %b %Y, %H:%M} ({series.timezone})"
+    return _when(occ.start_utc, series.timezone)
+
+
+@functools.lru_cache(maxsize=4096)
+def _when(start_utc, timezone: str) -> str:
+    """(An import writes the same few sessions into thousands of notices.)"""
+    start = from_utc_naive(start_utc, zone(timezone))
+    return f"{start:%a %d %b %Y, %H:%M} ({timezone})"
 
 
 def notify(session: Session, store: Store, kind: str, *, attendee: Attendee,

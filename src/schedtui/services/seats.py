@@ -72,8 +72,15 @@ _SERIES_ROW = HotSQL("SELECT id, hub_id, name, timezone, location, status, "
 
 
 def _forget(session: Session, _transaction) -> None:
-    for key in ("seat_ledger", "wait_ledger", "locked", "pinned", "series_rows"):
+    for key in ("seat_ledger", "wait_ledger", "locked", "pinned", "series_rows", "upcoming",
+                "servable"):
         session.info.pop(key, None)
+
+
+def forget(session: Session) -> None:
+    """Drop what the transaction remembers of seats (after rolling back a
+    savepoint taken outside the session, which it does not see)."""
+    _forget(session, None)
 
 
 def pinned(session: Session, model, ident: int, kind: str):
@@ -133,6 +140,12 @@ def queue_ahead(session: Session, occ: Occurrence | tuple) -> bool:
         return False
     if not _waiting(session).get(occ.id):
         return False
+    servable = session.info.get("servable")
+    if servable is not None:  # an import (see hold_upcoming): it only adds entries, by book()
+        if occ.id not in servable:
+            servable[occ.id] = _SERVABLE.first(session, id=occ.id,
+                                               capacity=occ.capacity) is not None
+        return servable[occ.id]
     return _SERVABLE.first(session, id=occ.id, capacity=occ.capacity) is not None
 
 
@@ -186,10 +199,26 @@ def rows_for_booking(session: Session, ids: Iterable[int]) -> dict[int, tuple]:
 
 def upcoming_for_booking(session: Session, series_id: int, now: datetime) -> list[tuple]:
     """A series' scheduled occurrences after ``now`` as plain rows, locked in id order."""
+    held = session.info.get("upcoming")
+    if held is not None and series_id in held:  # see hold_upcoming
+        return [row for row in held[series_id] if row.start_utc > now]
     # A transaction that has booked before most likely knows these already.
     known = bool(_ledger(session))
-    return _read_for_booking(session, _UPCOMING_FOR_BOOKING, _UPCOMING_COUNTED, known,
+    rows = _read_for_booking(session, _UPCOMING_FOR_BOOKING, _UPCOMING_COUNTED, known,
                              series=series_id, now=now)
+    if held is not None:
+        held[series_id] = rows
+    return rows
+
+
+def hold_upcoming(session: Session) -> None:
+    """Keep a series' upcoming occurrences, once read and locked, for the rest
+    of the transaction, and whether someone waiting in each could be served:
+    for work that only registers people (an import), which changes no
+    occurrence and adds entries only through :func:`book`. Dropped on any
+    rollback, as the ledger is."""
+    session.info.setdefault("upcoming", {})
+    session.info.setdefault("servable", {})  # whether someone waiting could be served
 
 
 def _read_for_booking(session: Session, plain: HotSQL, counted: HotSQL, known: bool,
@@ -221,6 +250,9 @@ def book(session: Session, occ: tuple, seats: int, series: Series | tuple) -> st
         return "confirmed"
     waiting = _waiting(session)
     waiting[occ.id] = waiting.get(occ.id, 0) + 1
+    servable = session.info.get("servable")
+    if servable is not None and fits(occ, 0, seats):
+        servable[occ.id] = True  # this entry could be served
     return "waitlisted"
 
 

@@ -30,7 +30,7 @@ from schedtui.store import migrate
 from schedtui.store.sql import Reader
 
 if TYPE_CHECKING:  # SQLAlchemy and SQLModel load when a session is first needed
-    from sqlalchemy.engine import URL, Engine
+    from sqlalchemy.engine import URL, Connection, Engine
     from sqlmodel import Session
 
 P = ParamSpec("P")
@@ -306,6 +306,8 @@ class Store:
         self._plain_lock = threading.RLock()
         self._clock = clock
         self.actor = actor or os.environ.get("SCHEDTUI_ORGANIZER") or _os_user()
+        self._shared: Connection | None = None
+        """The connection of :meth:`one_transaction` while it runs."""
 
     @property
     def engine(self) -> Engine:
@@ -346,7 +348,12 @@ class Store:
     def query(self) -> Iterator[Reader]:
         """A read transaction on the driver, with one consistent snapshot, for
         the statements of ``store/sql.py``: a connection of the engine's pool
-        once there is an engine, before that a plain sqlite3 connection."""
+        once there is an engine, before that a plain sqlite3 connection. Inside
+        :meth:`one_transaction`, the shared transaction's own connection, so a
+        read sees what the block has written so far."""
+        if self._shared is not None:
+            yield Reader(self._shared.connection.driver_connection, self.dialect)
+            return
         if self._engine is None and self._sqlite_file is not None:
             with self._plain_lock:
                 if self._engine is None:
@@ -399,6 +406,10 @@ class Store:
         """A read-only ORM transaction with one consistent snapshot."""
         from sqlmodel import Session
 
+        if self._shared is not None:
+            with self._joined() as session:
+                yield session
+            return
         with Session(self.engine, expire_on_commit=False) as session:
             with session.begin():
                 yield session
@@ -409,6 +420,10 @@ class Store:
         block ends, rolled back if it raises."""
         from sqlmodel import Session
 
+        if self._shared is not None:
+            with self._joined() as session:
+                yield session
+            return
         with Session(self._writer, expire_on_commit=False) as session:
             with session.begin():
                 yield session
@@ -421,6 +436,39 @@ class Store:
             self._close_plain()
         if self._writer_engine is not None and self._engine is not None:
             self._engine.dispose()
+
+    @contextmanager
+    def _joined(self) -> Iterator[Session]:
+        """Inside :meth:`one_transaction`: a savepoint of the shared transaction,
+        released when the block ends, rolled back alone if it raises."""
+        from sqlmodel import Session
+
+        with Session(bind=self._shared, expire_on_commit=False,
+                     join_transaction_mode="create_savepoint") as session:
+            with session.begin():
+                yield session
+
+    @contextmanager
+    def one_transaction(self) -> Iterator[None]:
+        """Run every read and write of the block in one write transaction,
+        committed when the block ends and rolled back whole if it raises: each
+        service call inside is a savepoint of it (an error of one call undoes
+        only that call; the caller decides whether the whole goes on). Not
+        nestable; for one thread."""
+        if self._shared is not None:
+            raise RuntimeError("one_transaction() does not nest")
+        with self._writer.connect() as connection:
+            outer = connection.begin()  # BEGIN IMMEDIATE on SQLite: the writer from here on
+            self._shared = connection
+            try:
+                yield
+            except BaseException:
+                outer.rollback()
+                raise
+            else:
+                outer.commit()
+            finally:
+                self._shared = None
 
     def dispose(self) -> None:
         with self._plain_lock:
@@ -435,8 +483,10 @@ class Store:
         return self._label
 
 
+@functools.lru_cache(maxsize=8)
 def fixed_now(value: str) -> datetime:
-    """``SCHEDTUI_NOW`` as an aware UTC moment, or a refusal naming it."""
+    """``SCHEDTUI_NOW`` as an aware UTC moment, or a refusal naming it (read once
+    per value: a bulk import asks for the time thousands of times)."""
     from schedtui.domain.parse import FIRST_DAY, LAST_DAY
 
     try:
@@ -458,11 +508,14 @@ def _os_user() -> str:
         return "organizer"
 
 
-def open_store(db: str | os.PathLike | None = None, *, create: bool = True,
+def open_store(db: str | os.PathLike | Store | None = None, *, create: bool = True,
                clock: Callable[[], datetime] | None = None, lazy: bool = False) -> Store:
     """Open (and create or migrate) the store named by ``db``, ``SCHEDTUI_DB`` or
     the default. ``lazy``: a SQLite file's SQLAlchemy engines are made only when
-    a session is first needed (a one-shot command that may only read)."""
+    a session is first needed (a one-shot command that may only read). A store
+    given is returned as it is (a batch runs its commands on one store)."""
+    if isinstance(db, Store):
+        return db
     if clock is None and os.environ.get("SCHEDTUI_NOW"):
         fixed_now(os.environ["SCHEDTUI_NOW"])  # refused here, before anything is opened
     raw = _raw(db)

@@ -19,9 +19,40 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from schedtui.store.sql import SQL as HotSQL
-from schedtui.store.sql import from_db_time, sqlite_time, to_db_time
+from schedtui.store.sql import from_db_time, sqlite_time, to_db_time, transaction_connection
 
-__all__ = ["HotSQL", "from_db_time", "sqlite_executemany", "sqlite_time", "to_db_time"]
+__all__ = ["HotSQL", "RowSavepoint", "from_db_time", "sqlite_executemany", "sqlite_time",
+           "to_db_time", "transaction_connection"]
+
+
+class RowSavepoint:
+    """A savepoint taken on the driver, for work made of hot statements only (a
+    row of an import): the same SQL SQLAlchemy's ``begin_nested`` sends, at a
+    tenth of its cost. The caller drops whatever it remembers of the
+    transaction when it rolls one back (no ORM state is involved)."""
+
+    NAME = "hot_row"
+
+    def __init__(self, session: Session) -> None:
+        session.flush()
+        self._connection = transaction_connection(session)
+        self._run(f"SAVEPOINT {self.NAME}")
+
+    def _run(self, sql: str) -> None:
+        cursor = self._connection.connection.driver_connection.cursor()
+        try:
+            cursor.execute(sql)
+        except self._connection.dialect.loaded_dbapi.Error as exc:
+            raise _wrapped(sql, (), exc, self._connection) from exc
+        finally:
+            cursor.close()
+
+    def release(self) -> None:
+        self._run(f"RELEASE SAVEPOINT {self.NAME}")
+
+    def rollback(self) -> None:
+        self._run(f"ROLLBACK TO SAVEPOINT {self.NAME}")
+        self._run(f"RELEASE SAVEPOINT {self.NAME}")
 
 
 def sqlite_executemany(session: Session, sql: str, rows: Sequence[tuple]) -> None:
@@ -37,3 +68,8 @@ def sqlite_executemany(session: Session, sql: str, rows: Sequence[tuple]) -> Non
                                   dialect=connection.dialect) from exc
     finally:
         cursor.close()
+
+
+def _wrapped(sql: str, params: object, exc: Exception, connection) -> BaseException:
+    return DBAPIError.instance(sql, params, exc, connection.dialect.loaded_dbapi.Error,
+                               dialect=connection.dialect)

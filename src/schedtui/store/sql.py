@@ -133,6 +133,19 @@ class SQL:
             run.execute(self._text(run.dialect, ()), flat, many=True)
 
 
+def transaction_connection(session: Any):
+    """The session's connection, looked up once per transaction (the session's
+    own lookup costs more than a statement on SQLite; an import makes tens of
+    thousands)."""
+    root = session.get_transaction()
+    known = session.info.get("hot_connection")
+    if known is not None and known[0] is root:
+        return known[1]
+    connection = session.connection()
+    session.info["hot_connection"] = (session.get_transaction(), connection)
+    return connection
+
+
 class _Run:
     """A driver cursor for one statement: a Reader's, or the connection of an
     ORM session (flushed first: a driver statement cannot see pending changes)."""
@@ -148,7 +161,7 @@ class _Run:
             self.cursor = target.connection.cursor()
             return self
         target.flush()
-        self.connection = connection = target.connection()
+        self.connection = connection = transaction_connection(target)
         self.dialect = connection.dialect.name
         self.cursor = connection.connection.driver_connection.cursor()
         return self
