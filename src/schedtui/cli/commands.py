@@ -116,6 +116,8 @@ def _series_settings(args, *, creating: bool) -> dict[str, Any]:
         settings["waitlist"] = args.waitlist
     if getattr(args, "on_blackout", None) is not None:
         settings["on_blackout"] = args.on_blackout
+    if getattr(args, "refundable_hours", None) is not None:
+        settings["refundable_hours"] = args.refundable_hours
     return settings
 
 
@@ -624,6 +626,9 @@ def _series_options(parser: argparse.ArgumentParser, int_type: IntType, *, creat
     parser.add_argument("--on-blackout", dest="on_blackout", choices=("skip", "shift", "ignore"),
                         help="on the hub's blackout days: skip (the default), shift to the "
                         "next free day, or ignore")
+    parser.add_argument("--refundable-hours", dest="refundable_hours", type=int_type,
+                        metavar="HOURS", help="a cancellation this many hours or more before "
+                        "the next session is refunded (default: 24; 0: until the start)")
     parser.add_argument("--booking-min-hours", dest="booking_min_hours", metavar="HOURS",
                         help="bookings close this many hours before a session (off: never)")
     parser.add_argument("--booking-max-days", dest="booking_max_days", metavar="DAYS",

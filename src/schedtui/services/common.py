@@ -236,7 +236,7 @@ def series_view(session: Session, series: Series, now: datetime,
         next_occurrence=from_utc_naive(nxt, tz).isoformat(timespec="seconds") if nxt else None,
         max_seats=series.max_seats, require_approval=series.require_approval,
         fill_rate=fill, waitlist=series.waitlist, rule_extra=series.rule_extra or "",
-        on_blackout=series.on_blackout,
+        on_blackout=series.on_blackout, refundable_hours=series.refundable_hours,
     )
 
 

@@ -65,6 +65,7 @@ class SeriesView:
     waitlist: str = "strict"  # strict (first come first served) or first_fit
     rule_extra: str = ""  # the rule set's other RRULE, RDATE, EXRULE, EXDATE lines
     on_blackout: str = "skip"  # on a hub's blackout days: skip, shift or ignore
+    refundable_hours: int = 24  # cancelling later than this before a session is late
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 APP_NAME = "schedtui"
 META_TABLE = "schedtui_meta"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _v1_to_v2(connection: Connection) -> None:
@@ -129,9 +129,40 @@ def _v3_to_v4(connection: Connection) -> None:
         part(connection)
 
 
+def _tickets(connection: Connection) -> None:
+    """Tickets and payments: ticket types and the payment record; each
+    registration's ticket, price when sold, sums paid and refunded and how a
+    cancellation left it; each series' refundable hours (existing series: 24,
+    existing registrations: free)."""
+    from schedtui.store import models
+
+    SQLModel.metadata.create_all(connection, tables=[models.TicketType.__table__,
+                                                     models.Payment.__table__])
+    found = inspect(connection)
+    if "refundable_hours" not in {c["name"] for c in found.get_columns("series")}:
+        connection.execute(text("ALTER TABLE series ADD COLUMN refundable_hours INTEGER NOT NULL "
+                                "DEFAULT 24"))
+    false = "false" if connection.dialect.name == "postgresql" else "0"
+    present = {c["name"] for c in found.get_columns("registration")}
+    for column in ("ticket_id INTEGER REFERENCES ticket_type (id)",
+                   "unit_price BIGINT NOT NULL DEFAULT 0",
+                   "currency VARCHAR(3) NOT NULL DEFAULT ''",
+                   "paid BIGINT NOT NULL DEFAULT 0", "refunded BIGINT NOT NULL DEFAULT 0",
+                   f"late_cancel BOOLEAN NOT NULL DEFAULT {false}",
+                   f"refund_on_cancel BOOLEAN NOT NULL DEFAULT {false}"):
+        if column.split()[0] not in present:
+            connection.execute(text(f"ALTER TABLE registration ADD COLUMN {column}"))
+
+
+def _v4_to_v5(connection: Connection) -> None:
+    """Schema 5: tickets and payments. Each part adds only what is missing."""
+    for part in (_tickets,):
+        part(connection)
+
+
 # MIGRATIONS[n] takes a database at version n to version n + 1.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3,
-                                                       3: _v3_to_v4}
+                                                       3: _v3_to_v4, 4: _v4_to_v5}
 
 
 def prepare(store: Store, *, create: bool = True) -> int:
