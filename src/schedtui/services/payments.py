@@ -114,7 +114,7 @@ def money_fields(session: Session, registrations: list[Registration],
     """:func:`money_of` for several registrations, their ticket names in one query."""
     ids = {r.ticket_id for r in registrations if r.ticket_id is not None}
     names = dict(session.exec(select(TicketType.id, TicketType.name)
-                              .where(col(TicketType.id).in_(ids)))) if ids else {}
+                              .where(col(TicketType.id).in_(ids))).all()) if ids else {}
     return {r.id: money_of(r, [(e.status, e.cancel_reason) for e in entries.get(r.id, [])],
                            names.get(r.ticket_id)) for r in registrations}
 
