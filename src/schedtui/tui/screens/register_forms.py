@@ -89,7 +89,7 @@ class RegisterForm(FormScreen[RegistrationView]):
             if not chosen and self.occurrence_id:
                 chosen = [self.occurrence_id]
         ticket = self.query_one("#ticket", Select).value
-        ticket_id = None if ticket is Select.BLANK else int(ticket)
+        ticket_id = ticket if isinstance(ticket, int) else None  # no ticket on offer
         return lambda: registrations.register(self.store, self.series_id, email=email,
                                               name=name, occurrence_ids=chosen, seats=count,
                                               ticket_id=ticket_id)
