@@ -58,8 +58,37 @@ def load(store: Store, *, seed: int = 7) -> None:
                 times=parse.parse_times(spec["at"]), duration_minutes=spec["duration"],
                 capacity=parse.parse_capacity(spec["capacity"]), location=spec["location"],
                 host=spec["host"], registration_option=spec["registration"],
-                horizon_weeks=spec.get("horizon_weeks", 26))
+                horizon_weeks=spec.get("horizon_weeks", 26),
+                **({"refundable_hours": spec["refundable_hours"]}
+                   if "refundable_hours" in spec else {}))
+            if spec.get("tickets"):
+                sell_demo_tickets(store, created.id, people, spec, random.Random(seed + 16))
+                continue
             register_demo_attendees(store, created.id, people, spec["attendees"], rng)
+
+
+def sell_demo_tickets(store: Store, series_id: int, people: list[tuple[str, str]],
+                      spec: dict[str, Any], rng: random.Random) -> None:
+    """A paid series: its ticket types, people registered with one, and payments
+    (most paid in full, some in part, some not yet). Its own random numbers, so
+    the other series' demo data stays as it was."""
+    from schedtui.domain import money
+    from schedtui.domain.errors import DeskError
+    from schedtui.services import payments, registrations, tickets
+
+    sold = [tickets.add_ticket(store, series_id, **ticket) for ticket in spec["tickets"]]
+    for n, (name, email) in enumerate(people[-spec["attendees"]:]):
+        ticket = sold[1] if n % 4 == 3 else sold[0]
+        try:
+            made = registrations.register(store, series_id, email=email, name=name,
+                                          ticket_id=ticket.id)
+        except DeskError:  # sold out, or already registered: skip, as an organizer would
+            continue
+        due = money.to_minor(made.amount_due, made.currency)
+        share = rng.choice((1, 1, 1, 0.5, 0))
+        if share:
+            payments.pay(store, made.id, money.to_text(int(due * share), made.currency),
+                         method=rng.choice(("card", "transfer", "cash")))
 
 
 def register_demo_attendees(store: Store, series_id: int, people: list[tuple[str, str]],

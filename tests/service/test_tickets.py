@@ -383,3 +383,17 @@ def test_switch_keeps_the_ticket(store, hub):
     other, other_occs = make(store, hub, name="Other")
     tickets.add_ticket(store, other.id, name="Other ticket", price="5")
     refused("ticket_mismatch", registrations.switch, store, reg.id, occs[1], other_occs[0])
+
+
+def test_the_demo_has_a_paid_series_with_two_tickets_and_payments(store):
+    from schedtui import demo
+
+    demo.load(store)
+    paid = [v for v in series.list_series(store)
+            if len(tickets.list_tickets(store, v.id)) == 2]
+    assert len(paid) == 1 and paid[0].refundable_hours == 48
+    sold = registrations.list_registrations(store, series_id=paid[0].id)
+    assert {r.payment_status for r in sold} >= {"paid", "partly_paid"}
+    revenue = registrations.series_stats(store, paid[0].id).revenue
+    assert revenue.currency == "EUR" and revenue.paid != "0.00"
+    assert [t.seats > 0 for t in revenue.tickets] == [True, True]
