@@ -181,3 +181,26 @@ async def test_the_cancel_question_says_late(seeded, make_app, desk_store):
         await settle(pilot)
     done = registrations.get_registration(desk_store, reg.id)
     assert (done.status, done.late, done.refund_due) == ("cancelled", True, "0.00")
+
+
+async def test_the_series_form_sets_the_refundable_hours(seeded, make_app, desk_store):
+    from schedtui.tui.screens.series_form import SeriesForm
+
+    view = series.get_series(desk_store, seeded.standup_id)
+    assert view.refundable_hours == 24
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        form = SeriesForm(hub_id=seeded.hub_id, existing=view)
+        await app.push_screen(form)
+        await settle(pilot)
+        form.query_one("#refundable", Input).value = "-1"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form and "Refundable" in str(
+            form.query_one("#form-error", Static).render())
+        form.query_one("#refundable", Input).value = "72"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is not form
+    assert series.get_series(desk_store, seeded.standup_id).refundable_hours == 72

@@ -182,6 +182,10 @@ class SeriesForm(FormScreen[Any]):
                      "Weeks ahead an open-ended series is planned")
         yield from f("Description", Input(s.description if s else "", id="description"),
                      "Shown to people in notices and the calendar export")
+        yield from f("Refundable", Input(str(s.refundable_hours) if s else "24",
+                                         id="refundable"),
+                     "Hours before a session that a cancellation is still refunded (0: "
+                     "until it starts)")
         if s is None:
             yield from f("Publish", Select(PUBLISH, value=False, allow_blank=False,
                                            compact=True, id="draft"),
@@ -296,6 +300,8 @@ class SeriesForm(FormScreen[Any]):
             "horizon_weeks": parse.parse_positive(self.value("horizon").strip(),
                                                   "Horizon (weeks)", 1, series.MAX_HORIZON_WEEKS),
             "description": self.value("description"),
+            "refundable_hours": parse.parse_positive(self.value("refundable").strip(),
+                                                     "Refundable (hours before)", 0, 24 * 365),
         }
 
     def changes(self, settings: dict[str, Any]) -> dict[str, Any]:
@@ -311,7 +317,7 @@ class SeriesForm(FormScreen[Any]):
                "require_approval": s.require_approval, "max_seats": s.max_seats,
                "booking_min_hours": s.booking_min_hours,
                "booking_max_days": s.booking_max_days, "horizon_weeks": s.horizon_weeks,
-               "description": s.description}
+               "description": s.description, "refundable_hours": s.refundable_hours}
         return {k: v for k, v in settings.items() if v != now.get(k)}
 
     def build(self) -> Callable[[], Any]:
