@@ -271,7 +271,7 @@ def test_a_schema_4_store_gets_the_audit_batch(store_url, clock):
         with reopened.read() as session:
             version = session.connection().execute(text(
                 "SELECT value FROM schedtui_meta WHERE key = 'schema_version'")).scalar()
-        assert version == str(migrate.SCHEMA_VERSION) == "4"
+        assert version == str(migrate.SCHEMA_VERSION) == "5"
         bulk.cancel_occurrences(reopened, occs[2:4])
         assert occurrences.undo_last(reopened, view.id)[1][0].id == occs[2]
         action, views = occurrences.undo_last(reopened, view.id)
