@@ -119,9 +119,15 @@ def money_fields(session: Session, registrations: list[Registration],
                            names.get(r.ticket_id)) for r in registrations}
 
 
+FREE = Money(ticket=None, amount_due="0", paid="0", refunded="0", refund_due="0",
+             currency=None, payment_status="free", late=False)
+
+
 def fresh_money(unit_price: int, seats: int, currency: str, ticket_id: int | None,
                 ticket_name: str | None) -> Money:
     """A registration just made: owes its price, has paid nothing."""
+    if ticket_id is None and not currency:
+        return FREE  # the usual case, on the registration's hot path
     due = unit_price * seats
     return Money(ticket=None if ticket_id is None else {"id": ticket_id, "name": ticket_name},
                  amount_due=_text(due, currency), paid=_text(0, currency),

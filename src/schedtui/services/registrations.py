@@ -181,7 +181,7 @@ def _views(session: Session, registrations: Sequence[Registration]) -> list[Regi
             status=overall_status(r, entries[r.id]), created_at=iso_utc(r.created_at),
             occurrences=[SeatView(e.occurrence_id, e.status, e.attended,
                                   starts[e.occurrence_id], places.get(e.id))
-                         for e in entries[r.id]], **asdict(owed[r.id])))
+                         for e in entries[r.id]], **vars(owed[r.id])))
     return result
 
 
@@ -505,7 +505,7 @@ def _register(session: Session, store: Store, series_id: int, email: str, name: 
         occurrences=[SeatView(o.id, entry, False,
                               from_utc_naive(o.start_utc, tz).isoformat(timespec="seconds"))
                      for o, entry in zip(chosen, statuses, strict=True)],
-        **asdict(payments.fresh_money(sale.unit_price, count, sale.currency, sale.ticket_id,
+        **vars(payments.fresh_money(sale.unit_price, count, sale.currency, sale.ticket_id,
                                       sale.name)))
 
 
