@@ -52,8 +52,9 @@ def load(store: Store, *, seed: int = 7) -> None:
         hub = hubs.create_hub(store, hub_def["name"], hub_def["timezone"])
         today = store.now().astimezone(zone(hub.timezone)).date()
         for spec in hub_def["series"]:
-            # A series' policies (a one-off event, privacy, contact, reminders) when given.
-            policies = {k: spec[k] for k in ("contact", "private", "remind") if k in spec}
+            # A series' policies (privacy, contact, reminders, refunds) when given.
+            policies = {k: spec[k] for k in ("contact", "private", "remind", "refundable_hours")
+                        if k in spec}
             common = dict(
                 hub_id=hub.id, name=spec["name"], description=spec["description"],
                 start=today + timedelta(days=spec["start_offset_days"]),
@@ -66,7 +67,34 @@ def load(store: Store, *, seed: int = 7) -> None:
                 created = series.create_series(
                     store, rrule=spec["rrule"], registration_option=spec["registration"],
                     horizon_weeks=spec.get("horizon_weeks", 26), **common)
+            if spec.get("tickets"):
+                sell_demo_tickets(store, created.id, people, spec, random.Random(seed + 16))
+                continue
             register_demo_attendees(store, created.id, people, spec["attendees"], rng)
+
+
+def sell_demo_tickets(store: Store, series_id: int, people: list[tuple[str, str]],
+                      spec: dict[str, Any], rng: random.Random) -> None:
+    """A paid series: its ticket types, people registered with one, and payments
+    (most paid in full, some in part, some not yet). Its own random numbers, so
+    the other series' demo data stays as it was."""
+    from schedtui.domain import money
+    from schedtui.domain.errors import DeskError
+    from schedtui.services import payments, registrations, tickets
+
+    sold = [tickets.add_ticket(store, series_id, **ticket) for ticket in spec["tickets"]]
+    for n, (name, email) in enumerate(people[-spec["attendees"]:]):
+        ticket = sold[1] if n % 4 == 3 else sold[0]
+        try:
+            made = registrations.register(store, series_id, email=email, name=name,
+                                          ticket_id=ticket.id)
+        except DeskError:  # sold out, or already registered: skip, as an organizer would
+            continue
+        due = money.to_minor(made.amount_due, made.currency)
+        share = rng.choice((1, 1, 1, 0.5, 0))
+        if share:
+            payments.pay(store, made.id, money.to_text(int(due * share), made.currency),
+                         method=rng.choice(("card", "transfer", "cash")))
 
 
 def register_demo_attendees(store: Store, series_id: int, people: list[tuple[str, str]],

@@ -13,7 +13,15 @@ from datetime import datetime
 from sqlmodel import select
 
 from schedtui.services.common import naive_now
-from schedtui.store.models import Notice, Occurrence, Registration, SeatEntry, Series
+from schedtui.store.models import (
+    Notice,
+    Occurrence,
+    Payment,
+    Registration,
+    SeatEntry,
+    Series,
+    TicketType,
+)
 
 REGISTRATION_NOTICES = {"confirmed", "waitlisted", "partial", "pending"}
 """The notice a new registration writes (one of them, once)."""
@@ -29,6 +37,8 @@ def problems(store, now: datetime) -> list[str]:
         regs = {r.id: r for r in session.exec(select(Registration))}
         entries = session.exec(select(SeatEntry).order_by(SeatEntry.id)).all()
         notices = session.exec(select(Notice)).all()
+        ticket_types = {t.id: t for t in session.exec(select(TicketType))}
+        payment_rows = session.exec(select(Payment)).all()
 
     future = {i for i, o in occs.items() if o.start_utc > cutoff}
     confirmed: Counter[int] = Counter()
@@ -90,6 +100,7 @@ def problems(store, now: datetime) -> list[str]:
         if missing:
             found.append(f"all-sessions registration {reg.id} ({reg.status}) holds no seat "
                          f"in occurrences {missing}")
+    found += _ticket_problems(regs, ticket_types, payment_rows)
     made = Counter(n.registration_id for n in notices if n.kind in REGISTRATION_NOTICES)
     for reg_id, count in made.items():
         if count > 1:
@@ -99,6 +110,47 @@ def problems(store, now: datetime) -> list[str]:
         for reg_id, count in sent.items():
             if count > 1:
                 found.append(f"registration {reg_id} got {count} '{kind}' notices")
+    return found
+
+
+def _ticket_problems(regs: dict, ticket_types: dict, payment_rows: list) -> list[str]:
+    """Tickets and money: no ticket sells more seats than its quantity (active
+    and pending registrations), a registration's ticket is of its series and
+    its price in the ticket's currency, and its paid and refunded sums are its
+    payment rows, never more paid than due nor more refunded than paid."""
+    found = []
+    sold: Counter[int] = Counter()
+    for reg in regs.values():
+        if reg.ticket_id is None:
+            continue
+        ticket = ticket_types[reg.ticket_id]
+        if ticket.series_id != reg.series_id:
+            found.append(f"registration {reg.id} holds ticket {ticket.id} of series "
+                         f"{ticket.series_id}")
+        if reg.currency != ticket.currency:
+            found.append(f"registration {reg.id} is in {reg.currency!r}, its ticket in "
+                         f"{ticket.currency}")
+        if reg.status in ("active", "pending"):
+            sold[ticket.id] += reg.seats
+    for ticket_id, seats in sold.items():
+        quantity = ticket_types[ticket_id].quantity
+        if quantity is not None and seats > quantity:
+            found.append(f"ticket {ticket_id} sold {seats} seats over its quantity {quantity}")
+    sums: defaultdict[int, Counter[str]] = defaultdict(Counter)
+    for payment in payment_rows:
+        sums[payment.registration_id][payment.kind] += payment.amount
+        if payment.amount <= 0:
+            found.append(f"payment {payment.id} is {payment.amount}")
+    for reg in regs.values():
+        paid, refunded = sums[reg.id]["payment"], sums[reg.id]["refund"]
+        if (reg.paid, reg.refunded) != (paid, refunded):
+            found.append(f"registration {reg.id} says paid {reg.paid}, refunded {reg.refunded}; "
+                         f"its payments say {paid}, {refunded}")
+        if reg.paid - reg.refunded > reg.unit_price * reg.seats:
+            found.append(f"registration {reg.id} holds {reg.paid - reg.refunded} of "
+                         f"{reg.unit_price * reg.seats} due")
+        if reg.refunded > reg.paid:
+            found.append(f"registration {reg.id} refunded {reg.refunded} of {reg.paid} paid")
     return found
 
 

@@ -21,7 +21,7 @@ from datetime import date, time
 from sqlmodel import select
 
 from schedtui.domain.errors import DeskError
-from schedtui.services import hubs, occurrences, registrations, series
+from schedtui.services import hubs, occurrences, payments, registrations, series, tickets
 from schedtui.store import open_store
 from schedtui.store.models import Notice, Occurrence
 from tests.conftest import NOW
@@ -40,17 +40,22 @@ SETTINGS = [
 ]
 
 
-def _world(store) -> list[int]:
+def _world(store) -> tuple[list[int], dict[int, int]]:
     hub = hubs.create_hub(store, "Mixed", "UTC")
-    return [series.create_series(store, hub_id=hub.id, name=f"Mixed {n}",
-                                 start=date(2030, 1, 7), rrule=RULES[0], duration_minutes=60,
-                                 times=[(time(9), None)], **extra).id
-            for n, extra in enumerate(SETTINGS)]
+    ids = [series.create_series(store, hub_id=hub.id, name=f"Mixed {n}",
+                                start=date(2030, 1, 7), rrule=RULES[0], duration_minutes=60,
+                                times=[(time(9), None)], **extra).id
+           for n, extra in enumerate(SETTINGS)]
+    # The last series sells a ticket of few seats: its quantity is raced for too.
+    sold = {ids[-1]: tickets.add_ticket(store, ids[-1], name="Few", price="7.50",
+                                        quantity=6).id}
+    return ids, sold
 
 
 class Run:
-    def __init__(self, series_ids: list[int]) -> None:
+    def __init__(self, series_ids: list[int], sold: dict[int, int]) -> None:
         self.series = series_ids
+        self.tickets = sold  # series id -> the ticket its registrations need
         self.lock = threading.Lock()
         self.done: Counter[tuple[int, str]] = Counter()  # (registration, notice kind)
         self.codes: Counter[str] = Counter()
@@ -73,8 +78,8 @@ def _step(store, run: Run, rng: random.Random) -> None:
     regs = {r.id: r.status for r in registrations.list_registrations(store, series_id=sid)}
     action = rng.choices(
         ["add", "cancel", "approve", "decline", "switch", "checkin", "capacity",
-         "occ_cancel", "occ_restore", "edit"],
-        weights=[10, 4, 3, 2, 3, 1, 3, 1, 1, 2])[0]
+         "occ_cancel", "occ_restore", "edit", "pay", "refund"],
+        weights=[10, 4, 3, 2, 3, 1, 3, 1, 1, 2, 2, 1])[0]
     if action == "add" or not regs:
         option = SETTINGS[run.series.index(sid)]["registration_option"]
         chosen = None
@@ -84,7 +89,8 @@ def _step(store, run: Run, rng: random.Random) -> None:
             chosen = rng.sample(occs, rng.randint(1, len(occs)))
         who = rng.randrange(PEOPLE)
         made = registrations.register(store, sid, email=f"p{who}@example.org", name=f"P{who}",
-                                      occurrence_ids=chosen, seats=rng.randint(1, 2))
+                                      occurrence_ids=chosen, seats=rng.randint(1, 2),
+                                      ticket_id=run.tickets.get(sid))
         run.ok(made.id, "registered")
         return
     # Mostly a registration the change applies to; now and then any (a refusal).
@@ -97,6 +103,10 @@ def _step(store, run: Run, rng: random.Random) -> None:
     if action == "cancel":
         registrations.cancel_registration(store, reg)
         run.ok(reg, "cancelled")
+    elif action == "pay":  # at times more than is due: refused
+        payments.pay(store, reg, rng.choice(["2.50", "7.50", "15.00"]))
+    elif action == "refund":
+        payments.refund(store, reg, rng.choice(["2.50", "7.50"]))
     elif action == "approve":
         registrations.approve(store, reg)
         run.ok(reg, "approved")
@@ -157,7 +167,7 @@ def test_a_mixed_run_keeps_every_invariant(store_url):
     seed = int(os.environ.get("SCHEDTUI_MIXED_SEED") or random.randrange(2**32))
     store = open_store(store_url, clock=lambda: NOW)
     try:
-        run = Run(_world(store))
+        run = Run(*_world(store))
         deadline = clock.monotonic() + BUDGET_SECONDS
         threads = [threading.Thread(target=_worker, args=(store_url, run, seed + n, deadline))
                    for n in range(THREADS)]

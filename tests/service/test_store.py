@@ -232,7 +232,8 @@ def test_an_older_schema_is_migrated_forward_on_both_stores(store_url, clock):
                                 times=[(time(9), None)])
     with opened.write() as session:
         conn = session.connection()
-        for table in ("idempotency_key", "notice", "seat_entry", "registration", "attendee"):
+        for table in ("payment", "idempotency_key", "notice", "seat_entry", "registration",
+                      "attendee"):
             conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(text("ALTER TABLE series DROP COLUMN max_seats"))
         conn.execute(text("ALTER TABLE series DROP COLUMN require_approval"))

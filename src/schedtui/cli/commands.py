@@ -12,6 +12,7 @@ from schedtui.cli import (
     interop_commands,
     mail_commands,
     output,
+    ticket_commands,
     week_commands,
 )
 from schedtui.cli.helptext import command
@@ -125,6 +126,8 @@ def _series_settings(args, *, creating: bool) -> dict[str, Any]:
         settings["waitlist"] = args.waitlist
     if getattr(args, "on_blackout", None) is not None:
         settings["on_blackout"] = args.on_blackout
+    if getattr(args, "refundable_hours", None) is not None:
+        settings["refundable_hours"] = args.refundable_hours
     return settings | event_commands.policy_settings(args)
 
 
@@ -424,13 +427,15 @@ def reg_add(args, as_json):
 
     view = registrations.register(_store(args), args.series_id, email=args.email, name=args.name,
                                   occurrence_ids=args.occ or None, seats=args.seats,
-                                  phone=args.phone or "", idempotency_key=args.idempotency_key)
+                                  phone=args.phone or "", idempotency_key=args.idempotency_key,
+                                  ticket_id=args.ticket)
     _show(view, as_json, _print_registration)
 
 
 def _print_registration(view) -> None:
     output.fields([("id", view.id), ("series", view.series_id), ("name", view.name),
                    ("email", view.email), ("seats", view.seats), ("status", view.status)])
+    ticket_commands.print_money(view)
     output.table(["Occurrence", "Start", "Status", "Attended"],
                  [[s.id, s.start[:16].replace("T", " "), s.status, s.attended]
                   for s in view.occurrences])
@@ -458,10 +463,22 @@ def reg_action(name: str):
     def handler(args, as_json):
         from schedtui.services import registrations
 
-        call = {"cancel": registrations.cancel_registration, "approve": registrations.approve,
-                "decline": registrations.decline}[name]
+        if name == "cancel":
+            view = registrations.cancel_registration(_store(args), args.id, refund=args.refund)
+            _show(view, as_json, _print_cancelled)
+            return
+        call = {"approve": registrations.approve, "decline": registrations.decline}[name]
         _show(call(_store(args), args.id), as_json, _print_registration)
     return handler
+
+
+def _print_cancelled(view) -> None:
+    _print_registration(view)
+    if view.late:
+        print("Late cancellation (after the series' refundable hours)"
+              + (f"; refund due {view.refund_due} {view.currency}." if view.currency else "."))
+    elif view.currency:
+        print(f"Cancelled in time; refund due {view.refund_due} {view.currency}.")
 
 
 def reg_switch(args, as_json):
@@ -497,6 +514,7 @@ def series_stats(args, as_json):
                    o.waitlisted, o.pending, o.attended,
                    "-" if o.fill_rate is None else f"{o.fill_rate:.0%}"]
                   for o in figures.occurrences])
+    ticket_commands.print_revenue(figures.revenue)
 
 
 def outbox_export(args, as_json):
@@ -624,6 +642,9 @@ def _series_options(parser: argparse.ArgumentParser, int_type: IntType, *, creat
     parser.add_argument("--on-blackout", dest="on_blackout", choices=("skip", "shift", "ignore"),
                         help="on the hub's blackout days: skip (the default), shift to the "
                         "next free day, or ignore")
+    parser.add_argument("--refundable-hours", dest="refundable_hours", type=int_type,
+                        metavar="HOURS", help="a cancellation this many hours or more before "
+                        "the next session is refunded (default: 24; 0: until the start)")
     parser.add_argument("--booking-min-hours", dest="booking_min_hours", metavar="HOURS",
                         help="bookings close this many hours before a session (off: never)")
     parser.add_argument("--booking-max-days", dest="booking_max_days", metavar="DAYS",
@@ -818,6 +839,8 @@ def register(sub, int_type: IntType) -> None:
     p.add_argument("--name", required=True, help="the person's name")
     p.add_argument("--phone", help="a phone number (+49 30 901820, or without the country "
                    "code in the hub's region); required by --contact email_and_phone")
+    p.add_argument("--ticket", type=int_type, metavar="ID",
+                   help="the ticket type (needed where the series sells tickets)")
     p.add_argument("--occ", type=int_type, action="append", default=[], metavar="ID",
                    help="a chosen occurrence (repeat for several)")
     p.add_argument("--seats", type=int_type, default=1, metavar="N",
@@ -837,6 +860,9 @@ def register(sub, int_type: IntType) -> None:
                           ("decline", "decline a registration waiting for approval")):
         p = command(reg, name, summary, f"schedtui reg {name} 7")
         p.add_argument("id", type=int_type, help="the registration's id")
+        if name == "cancel":
+            p.add_argument("--refund", action="store_true",
+                           help="after the cutoff too, owe back what was paid")
         p.set_defaults(handler=reg_action(name))
     p = command(reg, "switch", "move a seat to another occurrence in one step",
                 "schedtui reg switch 7 --from 41 --to 42")
@@ -846,6 +872,7 @@ def register(sub, int_type: IntType) -> None:
     p.add_argument("--to", dest="to_occ", type=int_type, required=True, metavar="OCC",
                    help="the occurrence it moves to")
     p.set_defaults(handler=reg_switch)
+    ticket_commands.register(sub, int_type, reg)
 
     p = command(sub, "checkin", "mark a seat attended",
                 "schedtui checkin 7 --occ 41", "schedtui checkin 7 --occ 41 --undo")

@@ -39,6 +39,18 @@ CODES: dict[str, str] = {
     "invalid_phone": "not a phone number, or not a valid one for its region",
     "contact_required": "the series asks for a contact the registration lacks (email, phone)",
     "one_off_event": "a one-off event has no rule: split, rule edits and the horizon do not apply",
+    # tickets and payments
+    "invalid_amount": "an amount that is negative, not a number, or has more decimals than "
+                      "its currency",
+    "unknown_currency": "not an ISO 4217 currency code",
+    "currency_mismatch": "a series sells in one currency; a sold ticket keeps its currency",
+    "quantity_below_sold": "a ticket quantity below the seats already sold",
+    "ticket_required": "the series sells tickets: choose one (--ticket)",
+    "ticket_not_on_sale": "the ticket is archived or outside its sales window",
+    "ticket_sold_out": "the ticket's quantity cannot hold the seats asked for",
+    "ticket_mismatch": "the ticket is not sold for that series",
+    "overpayment": "a payment above what is still due",
+    "over_refund": "a refund above what was paid",
     # files
     "invalid_path": "a path that names a folder, a device or nothing",
     "file_exists": "the file exists (add --force to replace it)",

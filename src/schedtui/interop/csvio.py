@@ -13,7 +13,8 @@ Import reads files as spreadsheets write them, in one encoding per file found
 by :func:`decode` (byte order marks, strict UTF-8, Windows-1252 only when the
 whole file fits it, else a refusal naming the line and the byte), comma,
 semicolon or tab separated,
-header names matched loosely (``Full name``, ``E-mail address``, ``Tickets``;
+header names matched loosely (``Full name``, ``E-mail address``, ``Tickets``, a
+``Ticket`` type by name or id;
 ``First name`` plus ``Last name``). Every row goes through
 :func:`services.registrations.add_registration` (capacity, waitlist, the
 registration option, duplicates, the seat limit) inside one write transaction,
@@ -46,7 +47,9 @@ from schedtui.store import Store
 from schedtui.store.engine import transaction
 from schedtui.store.hot import RowSavepoint
 
-HEADERS = ["Name", "Email", "Phone", "Seats", "Status", "Attended", "Occurrence", "Start"]
+HEADERS = ["Name", "Email", "Phone", "Seats", "Status", "Attended", "Occurrence", "Start",
+           # tickets and money: the registration's, repeated on each of its rows
+           "Ticket", "Amount due", "Paid", "Currency", "Payment status", "Late cancellation"]
 # What a spreadsheet may run as a formula at the start of a cell, full-width
 # and small forms included (Excel folds them to the ASCII ones).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r",
@@ -169,7 +172,10 @@ def export_attendees(store: Store, path: str | os.PathLike | None, *,
                 continue
             lines.append((view.name, view.email, view.phone, view.seats, seat.status,
                           "yes" if seat.attended else "no", seat.id,
-                          seat.start[:16].replace("T", " ")))
+                          seat.start[:16].replace("T", " "),
+                          view.ticket["name"] if view.ticket else "", view.amount_due,
+                          view.paid, view.currency or "", view.payment_status,
+                          "yes" if view.late else "no"))
         tick(progress, done, total, every=500)
     rows = len(lines) - 1
     data = spreadsheet_csv(lines)
@@ -188,8 +194,11 @@ _ALIASES = {
              "displayname", "contact", "contactname"),
     "first": ("firstname", "givenname", "first", "forename"),
     "last": ("lastname", "surname", "familyname", "last"),
-    "seats": ("seats", "seat", "places", "tickets", "ticket", "quantity", "qty", "spots",
+    "seats": ("seats", "seat", "places", "tickets", "quantity", "qty", "spots",
               "numberofseats", "seatcount", "count"),
+    # the ticket type, by name or id ("Tickets" is a number of seats, as before)
+    "ticket": ("ticket", "tickettype", "tickettypename", "ticketname", "tickettypeid",
+               "ticketid"),
     "phone": ("phone", "phonenumber", "telephone", "tel", "mobile", "mobilephone", "cell",
               "cellphone"),
 }
@@ -346,9 +355,10 @@ class _Row:
     phone: str
     seats: int
     problem: str = ""
+    ticket: str = ""
 
 
-_USED = ("email", "name", "first", "last", "phone", "seats")
+_USED = ("email", "name", "first", "last", "phone", "seats", "ticket")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -382,7 +392,8 @@ def _read_rows(content: str, report: CsvImportReport) -> list[_Row]:
     def person(raw: list[str], line: int) -> _Row:
         name = cell(raw, "name") or " ".join(
             p for p in (cell(raw, "first"), cell(raw, "last")) if p)
-        return _Row(line, cell(raw, "email"), name, cell(raw, "phone"), 1)
+        return _Row(line, cell(raw, "email"), name, cell(raw, "phone"), 1,
+                    ticket=cell(raw, "ticket"))
 
     physical: list[str] = []
 
@@ -486,19 +497,49 @@ def import_attendees(store: Store, path: str | os.PathLike, series_id: int, *,
     return report
 
 
+def _tickets_sold(session, series_id: int, has_column: bool) -> dict[str, int]:
+    """The series' ticket types by name (without case) and by id. A series that
+    sells tickets needs a Ticket column: without one every row would be refused."""
+    from sqlmodel import select
+
+    from schedtui.store.models import TicketType
+
+    found: dict[str, int] = {}
+    active = False
+    for ticket in session.exec(select(TicketType).where(TicketType.series_id == series_id)
+                               .order_by(TicketType.id)):
+        found.setdefault(ticket.name.casefold(), ticket.id)
+        found[str(ticket.id)] = ticket.id
+        active = active or not ticket.archived
+    if active and not has_column:
+        raise DeskError("ticket_required", "The series sells tickets; the file needs a Ticket "
+                        "column (a ticket's name or id on each row). Nothing was imported.")
+    return found
+
+
 def _register_all(store: Store, series_id: int, occurrence_ids: list[int] | None,
                   rows: list[_Row], report: CsvImportReport, dry_run: bool,
                   progress: Progress | None) -> None:
     results: list[RowResult] = []
     with store.write() as session:
+        sold = _tickets_sold(session, series_id, "ticket" in report.columns)
         total = len(rows)
         for done, row in enumerate(rows, 1):
+            ticket_id = None
+            if row.ticket:
+                ticket_id = sold.get(row.ticket.strip().casefold())
+                if ticket_id is None:
+                    results.append(RowResult(row.line, row.email, "refused",
+                                             f'ticket_mismatch: no ticket "{row.ticket[:40]}" '
+                                             "is sold for this series"))
+                    continue
             seat_rules.hold_upcoming(session)  # registrations only: no occurrence changes
             point = RowSavepoint(session)  # hot statements only: the driver's savepoint
             try:
                 view = registrations.add_registration(
                     session, store, series_id, email=row.email, name=row.name,
-                    occurrence_ids=occurrence_ids, seats=row.seats, phone=row.phone)
+                    occurrence_ids=occurrence_ids, seats=row.seats, phone=row.phone,
+                    ticket_id=ticket_id)
             except DeskError as exc:
                 point.rollback()
                 seat_rules.forget(session)

@@ -243,7 +243,7 @@ _SERIES_VIEW_ROWS = SQL("""
         s.rule_extra, s.duration_minutes, s.capacity, s.location, s.host, s.status,
         s.registration_option, s.booking_min_hours, s.booking_max_days, s.horizon_weeks,
         s.max_seats, s.require_approval, s.waitlist, s.on_blackout,
-        s.kind, s.contact, s.private, s.remind,
+        s.kind, s.contact, s.private, s.remind, s.refundable_hours,
         (SELECT count(*) FROM occurrence o WHERE o.series_id = s.id) AS occurrence_count,
         (SELECT o.start_utc FROM occurrence o WHERE o.series_id = s.id
          AND o.status = 'scheduled' AND o.start_utc >= :now ORDER BY o.start_utc LIMIT 1)
@@ -330,7 +330,7 @@ def series_views(target: Any, ids: Sequence[int], now: datetime, *,
             max_seats=s.max_seats, require_approval=bool(s.require_approval), fill_rate=rate,
             waitlist=s.waitlist, rule_extra=s.rule_extra or "", on_blackout=s.on_blackout,
             kind=s.kind, contact=s.contact, private=bool(s.private),
-            remind=_offsets_text(s.remind)))
+            remind=_offsets_text(s.remind), refundable_hours=s.refundable_hours))
     return views
 
 

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, func, select
 from schedtui.domain import parse, policies, text
 from schedtui.domain.errors import DeskError, invalid, not_found
 from schedtui.domain.zones import from_utc_naive, iso_utc, zone
-from schedtui.services import audit, idempotency, notices, seats
+from schedtui.services import audit, idempotency, notices, payments, seats, tickets
 from schedtui.services.common import get, naive_now, occurrence_label, sentence
 from schedtui.store import Store
 from schedtui.store.engine import transaction
@@ -40,8 +40,10 @@ _NEW_ATTENDEE = HotSQL(
 _ATTENDEE_BY_KEY = HotSQL("SELECT id, email, name, phone FROM attendee WHERE email_key = :key")
 _ATTENDEE_PHONE = HotSQL("UPDATE attendee SET phone = :phone WHERE id = :id")
 _NEW_REGISTRATION = HotSQL(
-    "INSERT INTO registration (series_id, attendee_id, seats, status, created_at, updated_at) "
-    "VALUES (:series_id, :attendee_id, :seats, :status, :now, :now) RETURNING id")
+    "INSERT INTO registration (series_id, attendee_id, seats, status, created_at, updated_at, "
+    "ticket_id, unit_price, currency, paid, refunded, late_cancel, refund_on_cancel) "
+    "VALUES (:series_id, :attendee_id, :seats, :status, :now, :now, :ticket_id, :unit_price, "
+    ":currency, 0, 0, :no, :no) RETURNING id")
 _NEW_SEATS = HotSQL(
     "INSERT INTO seat_entry (registration_id, occurrence_id, seats, status, attended, "
     "queued_at, confirmed_at, cancel_reason) VALUES (:registration_id, :occurrence_id, "
@@ -85,6 +87,15 @@ class RegistrationView:
     occurrences: list[SeatView] = field(default_factory=list)
     promoted: list[str] = field(default_factory=list)
     """Who got a seat from the waitlist through this change (a cancel, a switch)."""
+    # Tickets and money (see schedtui.services.payments): amounts are decimal strings.
+    ticket: dict[str, Any] | None = None  # {"id", "name"} of its ticket type
+    amount_due: str = "0"  # price when sold x seats
+    paid: str = "0"  # paid less refunded
+    refunded: str = "0"
+    refund_due: str = "0"
+    currency: str | None = None
+    payment_status: str = "free"
+    late: bool = False  # cancelled after its series' cutoff
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -116,6 +127,7 @@ class SeriesFigures:
     fill_rate: float | None
     registrations: int
     occurrences: list[OccurrenceFigures]
+    revenue: payments.Revenue | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -161,6 +173,7 @@ def _views(session: Session, registrations: Sequence[Registration]) -> list[Regi
     people = {a.id: a for a in session.exec(select(Attendee).where(col(Attendee.id).in_(
         {r.attendee_id for r in registrations})))}
     places = _queue_places(session, [e for es in entries.values() for e in es])
+    owed = payments.money_fields(session, list(registrations), entries)
     result = []
     for r in registrations:
         person = people[r.attendee_id]
@@ -170,7 +183,7 @@ def _views(session: Session, registrations: Sequence[Registration]) -> list[Regi
             status=overall_status(r, entries[r.id]), created_at=iso_utc(r.created_at),
             occurrences=[SeatView(e.occurrence_id, e.status, e.attended,
                                   starts[e.occurrence_id], places.get(e.id))
-                         for e in entries[r.id]]))
+                         for e in entries[r.id]], **vars(owed[r.id])))
     return result
 
 
@@ -421,16 +434,18 @@ def _duplicates(session: Session, attendee_id: int, occ_ids: Sequence[int],
 @transaction
 def register(store: Store, series_id: int, *, email: str | None, name: str,
              occurrence_ids: Sequence[int] | None = None, seats: int = 1, phone: str = "",
-             idempotency_key: str | None = None) -> RegistrationView:
+             idempotency_key: str | None = None, ticket_id: int | None = None
+             ) -> RegistrationView:
     """Register a person for a series. Each covered occurrence gets a seat if
-    it fits, or a waitlist place; a series that requires approval holds none yet."""
+    it fits, or a waitlist place; a series that requires approval holds none yet.
+    A series that sells tickets needs ``ticket_id`` (see :mod:`tickets`)."""
     key = idempotency.clean_key(idempotency_key)
 
     def attempt() -> RegistrationView:
         with store.write() as session:
             return add_registration(session, store, series_id, email=email, name=name,
                                     occurrence_ids=occurrence_ids, seats=seats, phone=phone,
-                                    idempotency_key=key)
+                                    idempotency_key=key, ticket_id=ticket_id)
 
     try:
         return attempt()
@@ -441,7 +456,8 @@ def register(store: Store, series_id: int, *, email: str | None, name: str,
 def add_registration(session: Session, store: Store, series_id: int, *, email: str | None,
                      name: str,
                      occurrence_ids: Sequence[int] | None = None, seats: int = 1,
-                     phone: str = "", idempotency_key: str | None = None) -> RegistrationView:
+                     phone: str = "", idempotency_key: str | None = None,
+                     ticket_id: int | None = None) -> RegistrationView:
     """:func:`register` inside the caller's write transaction (bulk imports use
     it to make a whole file one transaction). Same rules, same errors."""
     clean_email, clean_phone = _contact(session, series_id, email, phone)
@@ -449,12 +465,14 @@ def add_registration(session: Session, store: Store, series_id: int, *, email: s
     count = parse.parse_positive(seats, "Seats", 1, 1_000_000)  # the series' maximum is a rule
     params = {"series": series_id, "email": clean_email.lower(), "name": clean_name,
               "occurrences": sorted(occurrence_ids or ()), "seats": count, "phone": clean_phone}
+    if ticket_id is not None:
+        params["ticket"] = ticket_id
     earlier = idempotency.claim(session, idempotency_key, "reg.add", params,
                                 naive_now(store.now()))
     if earlier is not None:
         return _views(session, [session.get(Registration, earlier)])[0]
     return _register(session, store, series_id, clean_email, clean_name, clean_phone, count,
-                     occurrence_ids, idempotency_key, params)
+                     occurrence_ids, idempotency_key, params, ticket_id)
 
 
 class _Booked(NamedTuple):
@@ -466,13 +484,16 @@ class _Booked(NamedTuple):
 
 def _register(session: Session, store: Store, series_id: int, email: str, name: str,
               phone: str, count: int, occurrence_ids, key: str | None,
-              params: dict[str, Any]) -> RegistrationView:
+              params: dict[str, Any], ticket_id: int | None = None) -> RegistrationView:
     # The busiest write of the desk: plain rows and statements built once, no ORM objects.
     series = seats.series_row(session, series_id)
     _open(series)
     if count > series.max_seats:
         raise DeskError("too_many_seats", f"One registration may take at most "
                         f"{series.max_seats} seats in \"{series.name}\"; asked for {count}.")
+    # The ticket's row is locked before the occurrences (the desk's lock order).
+    sale = tickets.take(session, store, series, ticket_id, count) \
+        if ticket_id is not None or series.tickets else tickets.FREE
     chosen = _chosen(session, store, series, occurrence_ids)
     person, known = _attendee(session, store, email, name, phone)
     clash = _duplicates(session, person.id, [o.id for o in chosen]) if known else []
@@ -484,7 +505,8 @@ def _register(session: Session, store: Store, series_id: int, email: str, name: 
     status = "pending" if series.require_approval else "active"
     registration = _Booked(_NEW_REGISTRATION.first(
         session, series_id=series.id, attendee_id=person.id, seats=count, status=status,
-        now=now).id, count)
+        now=now, ticket_id=sale.ticket_id, unit_price=sale.unit_price, currency=sale.currency,
+        no=False).id, count)
     statuses = ([seats.book(session, occ, count, series) for occ in chosen] if status == "active"
                 else ["pending"] * len(chosen))
     _NEW_SEATS.run_many(session, [
@@ -496,9 +518,12 @@ def _register(session: Session, store: Store, series_id: int, email: str, name: 
     notices.notify(session, store, state, attendee=person, registration=registration,
                    series=series, lines=list(zip(chosen, statuses, strict=True)))
     idempotency.remember(session, key, registration.id)
+    after: dict[str, Any] = {"email": email, "seats": count, "status": state,
+                             "occurrences": [o.id for o in chosen]}
+    if sale.ticket_id is not None:
+        after["ticket"] = sale.ticket_id
     audit.record(session, store, "registration.create", "registration", registration.id,
-                 after={"email": email, "seats": count, "status": state,
-                        "occurrences": [o.id for o in chosen]},
+                 after=after,
                  series_id=series.id, hub_id=series.hub_id)
     tz = zone(series.timezone)
     return RegistrationView(
@@ -507,7 +532,9 @@ def _register(session: Session, store: Store, series_id: int, email: str, name: 
         created_at=iso_utc(now),
         occurrences=[SeatView(o.id, entry, False,
                               from_utc_naive(o.start_utc, tz).isoformat(timespec="seconds"))
-                     for o, entry in zip(chosen, statuses, strict=True)])
+                     for o, entry in zip(chosen, statuses, strict=True)],
+        **vars(payments.fresh_money(sale.unit_price, count, sale.currency, sale.ticket_id,
+                                      sale.name)))
 
 
 # -- changing -------------------------------------------------------------------
@@ -586,12 +613,17 @@ def _who(person: Attendee) -> str:
 
 
 @transaction
-def cancel_registration(store: Store, registration_id: int, *,
-                        dry_run: bool = False) -> RegistrationView:
+def cancel_registration(store: Store, registration_id: int, *, dry_run: bool = False,
+                        refund: bool = False) -> RegistrationView:
     """Cancel a registration; its seats in occurrences still to come are freed
     and go to the waitlist at once. With ``dry_run`` the same change is made and
     rolled back: the result says what it would do (who would get a seat), and
-    nothing is kept."""
+    nothing is kept.
+
+    Money: a cancellation before the cutoff of the first session still to come
+    (its start less the series' refundable hours) is owed back what was paid
+    (``refund_due``); after it, the result says ``late`` and nothing is owed
+    back unless ``refund`` (sessions the organizer cancelled excepted)."""
     try:
         with store.write() as session:
             registration, series, person = _load(session, registration_id)
@@ -602,6 +634,9 @@ def cancel_registration(store: Store, registration_id: int, *,
             locked = seats.lock_occurrences(session, _held_occurrences(session, registration))
             entries = {e.occurrence_id: e for e in _live_entries(session, registration)}
             freed = [o for o in locked if o.id in entries and o.start_utc > now]
+            first = min((o.start_utc for o in freed if o.status == "scheduled"), default=None)
+            registration.late_cancel = payments.is_late(now, first, series)
+            registration.refund_on_cancel = not registration.late_cancel or refund
             for occ in freed:
                 seats.set_status(session, entries[occ.id], "cancelled", "registration")
             session.flush()
@@ -691,6 +726,12 @@ def switch(store: Store, registration_id: int, from_occurrence: int,
                             f"occurrence {from_occurrence} any more.")
         if target is None:
             raise not_found("occurrence", to_occurrence)
+        if registration.ticket_id is not None and target.series_id != series.id:
+            raise DeskError("ticket_mismatch", f"The registration of {_who(person)} holds a "
+                            f'ticket for "{series.name}"; '
+                            f"{occurrence_label(target, session.get(Series, target.series_id))} "
+                            "belongs to another series, with other tickets.",
+                            ticket=registration.ticket_id)
         if target.series_id != series.id:
             raise invalid(f"Occurrence {to_occurrence} is not in series {series.id}.")
         now = naive_now(store.now())
@@ -813,4 +854,4 @@ def series_stats(store: Store, series_id: int) -> SeriesFigures:
             series_id, capacity, confirmed, sum(f.waitlisted for f in live),
             sum(f.pending for f in live), sum(f.attended for f in figures),
             round(sum(f.confirmed for f in limited) / sum(f.capacity for f in limited), 4)
-            if limited else None, registrations, figures)
+            if limited else None, registrations, figures, payments.revenue(session, series_id))

@@ -67,8 +67,9 @@ _SERVABLE = HotSQL("SELECT 1 AS found FROM seat_entry WHERE occurrence_id = :id 
                    "AND status = 'waitlisted' AND seats <= :capacity LIMIT 1")
 _SERIES_ROW = HotSQL("SELECT id, hub_id, name, timezone, location, status, "
                      "registration_option, booking_min_hours, booking_max_days, max_seats, "
-                     "require_approval, waitlist, contact, remind FROM series "
-                     "WHERE id = :id FOR SHARE")
+                     "require_approval, waitlist, contact, remind, (SELECT count(*) "
+                     "FROM ticket_type t WHERE t.series_id = series.id AND NOT t.archived) "
+                     "AS tickets FROM series WHERE id = :id FOR SHARE")
 
 
 def _forget(session: Session, _transaction) -> None:
@@ -350,9 +351,13 @@ def occurrence_moved(session: Session, store: Store, occ: Occurrence, series: Se
 def occurrence_cancelled(session: Session, store: Store, occ: Occurrence,
                          series: Series) -> None:
     """Cancel the seats of a cancelled occurrence and tell each person."""
+    from schedtui.services.payments import refund_note
+
     for entry in _entries(session, occ.id, ACTIVE + ("pending",)):
         set_status(session, entry, "cancelled", "occurrence")
-        _tell(session, store, "occurrence_cancelled", entry, occ, series)
+        session.flush()
+        _tell(session, store, "occurrence_cancelled", entry, occ, series,
+              note=refund_note(session, session.get(Registration, entry.registration_id)))
     session.flush()
 
 

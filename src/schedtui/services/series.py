@@ -79,7 +79,7 @@ SERIES_FIELDS = ("name", "description", "timezone", "start", "rrule", "duration_
                  "capacity", "location", "host", "registration_option", "booking_min_hours",
                  "booking_max_days", "horizon_weeks", "times", "max_seats", "require_approval",
                  "waitlist", "on_blackout", "rrules", "rdates", "exrules", "exdates",
-                 *POLICY_FIELDS)
+                 "refundable_hours", *POLICY_FIELDS)
 # What a one-off event has no use for: it is one occurrence, without a rule.
 RULE_ONLY = {"rrule", "rrules", "rdates", "exrules", "exdates", "horizon_weeks", "on_blackout"}
 EVENT_RULE = "FREQ=DAILY;COUNT=1"
@@ -179,6 +179,9 @@ def _apply(series: Series, changes: dict[str, Any]) -> tuple[list[TimeSpec] | No
                 raise invalid("The waitlist rule must be one of "
                               f"{', '.join(seats.WAITLIST_RULES)}.", field="waitlist")
             series.waitlist = value
+        elif key == "refundable_hours":
+            series.refundable_hours = parse.parse_positive(value, "Refundable hours", 0,
+                                                           24 * 365)
         elif key == "on_blackout":
             from schedtui.services.blackouts import check_policy
 
@@ -599,12 +602,15 @@ def on_occurrences_cancelled(session: Session, store: Store, series: Series,
             registration = session.get(Registration, entry.registration_id)
             told.setdefault(registration.attendee_id, []).append((occ, entry))
     session.flush()
+    from schedtui.services.payments import refund_note
+
     for attendee_id, held in told.items():
         held.sort(key=lambda pair: (pair[0].start_utc, pair[0].id))
+        registration = session.get(Registration, held[0][1].registration_id)
         notices.notify(session, store, "occurrence_cancelled",
-                       attendee=session.get(Attendee, attendee_id),
-                       registration=session.get(Registration, held[0][1].registration_id),
-                       series=series, lines=[(occ, entry.status) for occ, entry in held])
+                       attendee=session.get(Attendee, attendee_id), registration=registration,
+                       series=series, lines=[(occ, entry.status) for occ, entry in held],
+                       note=refund_note(session, registration))
 
 
 def _serve_waitlists(session: Session, store: Store, series: Series) -> None:

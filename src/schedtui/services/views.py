@@ -70,6 +70,7 @@ class SeriesView:
     contact: str = "email"  # what a registration must give: none, email, email_and_phone
     private: bool = False  # left out of shared calendar exports
     remind: list[str] = field(default_factory=list)  # reminder offsets, as "1d", "1h"
+    refundable_hours: int = 24  # cancelling later than this before a session is late
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -155,9 +155,35 @@ def _agenda_index(connection: Connection) -> None:
     connection.execute(text("DROP INDEX IF EXISTS ix_seat_occurrence_status"))
 
 
+def _tickets(connection: Connection) -> None:
+    """Tickets and payments: ticket types and the payment record; each
+    registration's ticket, price when sold, sums paid and refunded and how a
+    cancellation left it; each series' refundable hours (existing series: 24,
+    existing registrations: free)."""
+    from schedtui.store import models
+
+    SQLModel.metadata.create_all(connection, tables=[models.TicketType.__table__,
+                                                     models.Payment.__table__])
+    found = inspect(connection)
+    if "refundable_hours" not in {c["name"] for c in found.get_columns("series")}:
+        connection.execute(text("ALTER TABLE series ADD COLUMN refundable_hours INTEGER NOT NULL "
+                                "DEFAULT 24"))
+    false = "false" if connection.dialect.name == "postgresql" else "0"
+    present = {c["name"] for c in found.get_columns("registration")}
+    for column in ("ticket_id INTEGER REFERENCES ticket_type (id)",
+                   "unit_price BIGINT NOT NULL DEFAULT 0",
+                   "currency VARCHAR(3) NOT NULL DEFAULT ''",
+                   "paid BIGINT NOT NULL DEFAULT 0", "refunded BIGINT NOT NULL DEFAULT 0",
+                   f"late_cancel BOOLEAN NOT NULL DEFAULT {false}",
+                   f"refund_on_cancel BOOLEAN NOT NULL DEFAULT {false}"):
+        if column.split()[0] not in present:
+            connection.execute(text(f"ALTER TABLE registration ADD COLUMN {column}"))
+
+
 def _v4_to_v5(connection: Connection) -> None:
-    """Schema 5: each part adds only what is missing."""
-    for part in (_policies, _agenda_index):
+    """Schema 5: policies, the agenda's covering index, tickets and payments. Each part
+    adds only what is missing."""
+    for part in (_policies, _agenda_index, _tickets):
         part(connection)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import DateTime, Index, false
+from sqlalchemy import BigInteger, DateTime, Index, false
 from sqlmodel import Field, SQLModel
 
 
@@ -76,6 +76,9 @@ class Series(SQLModel, table=True):
                          sa_column_kwargs={"server_default": "email"})
     private: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     remind: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
+    # A registration cancelled this many hours or more before its next session
+    # is refunded; later is a late cancellation (0: until the start) (schema 5).
+    refundable_hours: int = Field(default=24, sa_column_kwargs={"server_default": "24"})
 
 
 class Slot(SQLModel, table=True):
@@ -103,6 +106,39 @@ class Blackout(SQLModel, table=True):
     end_date: date
     reason: str = Field(default="", max_length=200)
     created_at: datetime = Utc()
+
+
+class TicketType(SQLModel, table=True):
+    """What a series sells (schema 5): a price in the currency's minor unit, a
+    quantity (None: unlimited) counting the seats of active and pending
+    registrations, and a sales window (naive UTC; None: open on that side)."""
+
+    __tablename__ = "ticket_type"
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(foreign_key="series.id", index=True)
+    name: str = Field(max_length=200)
+    price: int = Field(default=0, sa_type=BigInteger)  # minor units: cents, yen, fils
+    currency: str = Field(default="EUR", max_length=3)
+    quantity: int | None = None
+    sales_from: datetime | None = Utc(default=None, nullable=True)
+    sales_until: datetime | None = Utc(default=None, nullable=True)
+    archived: bool = False
+    created_at: datetime = Utc()
+
+
+class Payment(SQLModel, table=True):
+    """Money recorded against a registration (schema 5): a payment or a refund,
+    in minor units of the registration's currency. Recorded, not processed."""
+
+    __tablename__ = "payment"
+    id: int | None = Field(default=None, primary_key=True)
+    registration_id: int = Field(foreign_key="registration.id", index=True)
+    kind: str = Field(max_length=8)  # payment or refund
+    amount: int = Field(sa_type=BigInteger)
+    currency: str = Field(max_length=3)
+    method: str = Field(default="", max_length=16)  # cash, card, transfer, other
+    reference: str = Field(default="", max_length=200)
+    at: datetime = Utc()
 
 
 class Occurrence(SQLModel, table=True):
@@ -175,6 +211,18 @@ class Registration(SQLModel, table=True):
     status: str = Field(default="active", max_length=16)
     created_at: datetime = Utc()
     updated_at: datetime = Utc()
+    # Tickets and money (schema 5): the ticket type and its price when sold
+    # (minor units; a later price change does not touch it), what was paid and
+    # refunded (the sums of its payments), and how a cancellation left it.
+    ticket_id: int | None = Field(default=None, foreign_key="ticket_type.id")
+    unit_price: int = Field(default=0, sa_type=BigInteger,
+                            sa_column_kwargs={"server_default": "0"})
+    currency: str = Field(default="", max_length=3, sa_column_kwargs={"server_default": ""})
+    paid: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
+    refunded: int = Field(default=0, sa_type=BigInteger,
+                          sa_column_kwargs={"server_default": "0"})
+    late_cancel: bool = False  # cancelled after the cutoff
+    refund_on_cancel: bool = False  # what was paid is owed back (in time, or --refund)
 
 
 class SeatEntry(SQLModel, table=True):
@@ -240,4 +288,4 @@ class IdempotencyKey(SQLModel, table=True):
 
 
 __all__ = ["Attendee", "AuditEntry", "Hub", "IdempotencyKey", "Meta", "Notice", "Occurrence",
-           "Registration", "SeatEntry", "Series", "Slot"]
+           "Payment", "Registration", "SeatEntry", "Series", "Slot", "TicketType"]

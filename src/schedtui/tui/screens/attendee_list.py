@@ -89,6 +89,33 @@ def sessions(reg: RegistrationView) -> Text:
     return text
 
 
+def money_note(reg: RegistrationView) -> str:
+    """`` · unpaid`` after the status of a registration sold with a ticket."""
+    if reg.currency is None:
+        return ""
+    return f" · {reg.payment_status.replace('_', ' ')}"
+
+
+def cancel_terms(preview: RegistrationView) -> Text:
+    """What a cancellation does to the money, from the service's dry run: in
+    time or late, and what would be owed back."""
+    text = Text()
+    if preview.currency is None:
+        return text
+    owed = f"{preview.refund_due} {preview.currency}"
+    if preview.late:
+        text.append("\n\nLate cancellation", "bold yellow")
+        text.append(" (after the series' refundable hours): "
+                    + (f"{owed} would be owed back (sessions the organizer cancelled)."
+                       if preview.refund_due.strip("0.") else
+                       f"nothing is owed back; {preview.paid} {preview.currency} paid is "
+                       "kept (a refund can still be recorded with r)."))
+    else:
+        text.append("\n\nIn time", "bold green")
+        text.append(f": {owed} would be owed back.")
+    return text
+
+
 def got_seats(promoted: list[str]) -> str:
     """`` Ann and Bob got a seat from the waitlist.`` (empty when nobody did)."""
     if not promoted:
@@ -129,6 +156,10 @@ class AttendeesScreen(ListScreen):
                 tooltip="Decline the pending registration (the person is told)", id="att.decline"),
         Binding("s", "switch", "Switch", show=False, tooltip="Move the seat to another occurrence",
                 id="att.switch"),
+        Binding("m", "pay", "Pay", show=False,
+                tooltip="Record a payment for the registration's ticket", id="att.pay"),
+        Binding("r", "refund", "Refund", show=False,
+                tooltip="Record a refund of what was paid", id="att.refund"),
         Binding("E", "export", "Export CSV", show=False, tooltip="Write this list to a CSV file",
                 id="att.export"),
         Binding("I", "import_csv", "Import CSV", show=False,
@@ -291,12 +322,13 @@ class AttendeesScreen(ListScreen):
                 status = f"waitlisted {ordinal(seat.place)}"
             attended = "✓" if seat and seat.attended else ""
             return reg.id, [plain(reg.name), plain(reg.email), str(reg.seats),
-                            Text(status, STATUS_STYLE.get(status.split()[0], "")), attended]
+                            Text(status + money_note(reg),
+                                 STATUS_STYLE.get(status.split()[0], "")), attended]
         status = reg.status
         done = sum(1 for s in reg.occurrences if s.attended)
         attended = f"{done}/{len(reg.occurrences)}" if done else ""
         return reg.id, [plain(reg.name), plain(reg.email), str(reg.seats),
-                        Text(status, STATUS_STYLE.get(status, "")), attended,
+                        Text(status + money_note(reg), STATUS_STYLE.get(status, "")), attended,
                         sessions(reg)]
 
     def current_item(self) -> RegistrationView | None:
@@ -349,6 +381,9 @@ class AttendeesScreen(ListScreen):
             return self.door and self.query_one("#filter", Input).has_focus
         if action == "door":
             return bool(self.occurrence_id)
+        if action in ("pay", "refund"):
+            reg = self.current_item()
+            return None if reg is None or reg.currency is None else True
         if action not in ("approve", "decline", "check_in", "switch", "cancel"):
             return super().check_action(action, parameters)
         if action == "check_in" and not self.occurrence_id:
@@ -393,6 +428,7 @@ class AttendeesScreen(ListScreen):
             message.append(got_seats(preview.promoted).replace(" got a seat", " would get a "
                                                                 "seat") or
                            " Nobody is waiting for the seat.")
+            message.append_text(cancel_terms(preview))
             self.app.push_screen(ConfirmScreen("Cancel registration", message, "Cancel it"),
                                  answered)
 
@@ -400,7 +436,9 @@ class AttendeesScreen(ListScreen):
             if yes:
                 self.act(lambda: registrations.cancel_registration(self.store, reg.id),
                          lambda r: self.done(f"Registration of {r.name} cancelled."
-                                             + got_seats(r.promoted)))
+                                             + got_seats(r.promoted) + (
+                                                 f" Refund due: {r.refund_due} {r.currency}."
+                                                 if r.currency else "")))
 
         self.act(lambda: registrations.cancel_registration(self.store, reg.id, dry_run=True),
                  ask)
@@ -514,6 +552,23 @@ class AttendeesScreen(ListScreen):
         if reg is not None:
             self.act(lambda: registrations.decline(self.store, reg.id),
                      lambda r: self.done(f"{r.name} declined."))
+
+    def action_pay(self) -> None:
+        self._money("payment")
+
+    def action_refund(self) -> None:
+        self._money("refund")
+
+    def _money(self, kind: str) -> None:
+        reg = self._need()
+        if reg is None or reg.currency is None:
+            return
+        from schedtui.tui.screens.tickets import PaymentForm
+
+        done = "Payment" if kind == "payment" else "Refund"
+        self.app.push_screen(PaymentForm(reg, kind), lambda r: r and self.done(
+            f"{done} recorded for {r.name}: paid {r.paid} of {r.amount_due} {r.currency}, "
+            f"{r.payment_status.replace('_', ' ')}."))
 
     def action_switch(self) -> None:
         reg = self._need()

@@ -12,7 +12,7 @@ from textual.widgets.selection_list import Selection
 from schedtui.domain import parse
 from schedtui.domain.errors import invalid
 from schedtui.domain.zones import zone
-from schedtui.services import occurrences, registrations, series
+from schedtui.services import occurrences, registrations, series, tickets
 from schedtui.services.registrations import RegistrationView
 from schedtui.services.views import OccurrenceView
 from schedtui.tui.format import seats, when
@@ -49,11 +49,25 @@ class RegisterForm(FormScreen[RegistrationView]):
         yield Input(id="phone", placeholder="+49 30 901820, or a number in the hub's region",
                     classes="-hidden")
         yield from field("Seats", Input("1", id="seats"))
+        yield Select([], prompt="Ticket", id="ticket", classes="-hidden")
         yield Static("", id="option-hint", classes="field-hint")
         yield SelectionList[int](id="pick", classes="-hidden")
 
     def on_mount(self) -> None:
         self.load(lambda: upcoming(self.store, self.series_id), self._options)
+        self.load(lambda: tickets.list_tickets(self.store, self.series_id,
+                                               include_archived=False), self._tickets,
+                  group="tickets")
+
+    def _tickets(self, sold: list) -> None:
+        """A series that sells tickets: the ticket is picked here (the first by default)."""
+        if not sold:
+            return
+        pick = self.query_one("#ticket", Select)
+        pick.set_options([(f"{t.name}  {t.price} {t.currency}" + (
+            "" if t.available is None else f"  ({t.available} left)"), t.id) for t in sold])
+        pick.value = sold[0].id
+        pick.remove_class("-hidden")
 
     def _options(self, data: tuple) -> None:
         view, occs = data
@@ -82,9 +96,11 @@ class RegisterForm(FormScreen[RegistrationView]):
             chosen = list(self.query_one("#pick", SelectionList).selected)
             if not chosen and self.occurrence_id:
                 chosen = [self.occurrence_id]
+        ticket = self.query_one("#ticket", Select).value
+        ticket_id = ticket if isinstance(ticket, int) else None  # no ticket on offer
         return lambda: registrations.register(self.store, self.series_id, email=email,
                                               name=name, occurrence_ids=chosen, seats=count,
-                                              phone=phone)
+                                              phone=phone, ticket_id=ticket_id)
 
 
 class SwitchForm(FormScreen[RegistrationView]):

@@ -199,6 +199,10 @@ class SeriesForm(FormScreen[Any]):
                      "Left out of the hub's calendar export and people's feeds")
         yield from f("Reminders", Input(",".join(s.remind) if s else "", id="remind"),
                      "Before each session: 24h,1h (m, h, d; blank: none)")
+        yield from f("Refundable", Input(str(s.refundable_hours) if s else "24",
+                                         id="refundable"),
+                     "Hours before a session that a cancellation is still refunded (0: "
+                     "until it starts)")
         if s is None:
             yield from f("Publish", Select(PUBLISH, value=False, allow_blank=False,
                                            compact=True, id="draft"),
@@ -316,6 +320,8 @@ class SeriesForm(FormScreen[Any]):
             "private": self.query_one("#private", Select).value,
             "remind": offsets_text(parse_offsets(self.value("remind"))),
             "kind": "event" if self.query_one("#freq", Select).value == "NONE" else "series",
+            "refundable_hours": parse.parse_positive(self.value("refundable").strip(),
+                                                     "Refundable (hours before)", 0, 24 * 365),
         }
 
     def changes(self, settings: dict[str, Any]) -> dict[str, Any]:
@@ -333,7 +339,7 @@ class SeriesForm(FormScreen[Any]):
                "require_approval": s.require_approval, "max_seats": s.max_seats,
                "booking_min_hours": s.booking_min_hours,
                "booking_max_days": s.booking_max_days, "horizon_weeks": s.horizon_weeks,
-               "description": s.description}
+               "description": s.description, "refundable_hours": s.refundable_hours}
         return {k: v for k, v in settings.items() if v != now.get(k)}
 
     def build(self) -> Callable[[], Any]:

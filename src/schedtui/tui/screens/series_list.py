@@ -34,6 +34,9 @@ class SeriesScreen(ListScreen):
                 id="series.archive"),
         Binding("a", "attendees", "Attendees", tooltip="Everyone registered for the series",
                 id="series.attendees"),
+        Binding("t", "tickets", "Tickets", show=False,
+                tooltip="The series' ticket types: prices, quantities, sales windows",
+                id="series.tickets"),
         Binding("X", "export_ics", "Export .ics", show=False,
                 tooltip="Write the series to an iCalendar file", id="series.export_ics"),
         Binding("I", "import_ics", "Import .ics", show=False,
@@ -85,11 +88,13 @@ class SeriesScreen(ListScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """An archived series can be opened and exported, not changed."""
-        if action in ("edit", "pause", "archive", "open", "attendees", "export_ics"):
+        if action in ("edit", "pause", "archive", "open", "attendees", "export_ics",
+                      "tickets"):
             view = self.current_item()
             if view is None:
                 return None
-            return action not in ("edit", "pause", "archive") or view.status != "archived"
+            return action not in ("edit", "pause", "archive", "tickets") or \
+                view.status != "archived"
         return super().check_action(action, parameters)
 
     @on(DataTable.RowSelected, "#list")
@@ -165,6 +170,13 @@ class SeriesScreen(ListScreen):
             from schedtui.tui.screens.attendees import open_attendees
 
             open_attendees(self.app, series_id=view.id, title=view.name)
+
+    def action_tickets(self) -> None:
+        view = self.current_item()
+        if view is not None:
+            from schedtui.tui.screens.tickets import TicketsScreen
+
+            self.app.push_screen(TicketsScreen(view.id, view.name))
 
     def action_export_ics(self) -> None:
         view = self.current_item()
