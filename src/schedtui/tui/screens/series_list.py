@@ -34,6 +34,8 @@ class SeriesScreen(ListScreen):
                 id="series.archive"),
         Binding("a", "attendees", "Attendees", tooltip="Everyone registered for the series",
                 id="series.attendees"),
+        Binding("g", "grid", "Attendance", tooltip="Who came: people by sessions, check-in "
+                "per cell", id="series.grid"),
         Binding("X", "export_ics", "Export .ics", show=False,
                 tooltip="Write the series to an iCalendar file", id="series.export_ics"),
         Binding("I", "import_ics", "Import .ics", show=False,
@@ -81,7 +83,7 @@ class SeriesScreen(ListScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """An archived series can be opened and exported, not changed."""
-        if action in ("edit", "pause", "archive", "open", "attendees", "export_ics"):
+        if action in ("edit", "pause", "archive", "open", "attendees", "export_ics", "grid"):
             view = self.current_item()
             if view is None:
                 return None
@@ -161,6 +163,13 @@ class SeriesScreen(ListScreen):
             from schedtui.tui.screens.attendees import open_attendees
 
             open_attendees(self.app, series_id=view.id, title=view.name)
+
+    def action_grid(self) -> None:
+        view = self.current_item()
+        if view is not None:
+            from schedtui.tui.screens.attendance_grid import AttendanceScreen
+
+            self.app.push_screen(AttendanceScreen(view.id, view.name))
 
     def action_export_ics(self) -> None:
         view = self.current_item()
