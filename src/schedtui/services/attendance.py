@@ -125,17 +125,21 @@ def _occurrence_filter(series: Series, start: date | None, end: date | None):
 
 @transaction
 def attendance_window(store: Store, series_id: int, *, offset: int = 0, limit: int = 150,
-                      first_column: int = 0, columns: int = 30) -> Grid:
+                      first_column: int = 0, columns: int = 30,
+                      totals: bool = False) -> Grid:
     """One window of the grid for a screen: rows ``offset`` to ``offset + limit``
     (by name) and occurrences ``first_column`` to ``first_column + columns`` (by
-    start) with their totals. Each person's totals (held, attended) count every
-    occurrence of the series, not just the window's; ``sessions`` says how many
-    columns there are in all. Its cost follows the window, not the series."""
+    start). Each person's totals (held, attended) count every occurrence of the
+    series, not just the window's; ``sessions`` says how many columns there are
+    in all. Its cost follows the window, not the series. The columns' totals
+    (booked, attended, no-shows) read every seat of those columns, thousands
+    each in a big series, so they come only with ``totals``: a screen asks for
+    them a column at a time (``limit=0, columns=1``), for the one it shows."""
     if offset < 0 or limit < 0 or first_column < 0 or columns < 0:
         raise invalid("A window of the grid needs non-negative offsets and sizes.")
     with store.read() as session:
         return grid_in(session, store.now(), series_id, None, None, offset, limit,
-                       column_window=(first_column, columns))
+                       totals=totals, column_window=(first_column, columns))
 
 
 def _person_totals(session: Session, series_id: int, attendee_ids: list[int],

@@ -104,6 +104,10 @@ class AttendanceScreen(DeskScreen):
         self.first_column = 0
         self.early_ok = False
         """Checking in more than a day before the start was confirmed once here."""
+        self.totals: dict[int, Column] = {}
+        """Sessions with their totals, fetched one at a time as the cursor shows them."""
+        self.placed: tuple[int, int] | None = None
+        """Where a refill put the cursor: its highlight does not slide the window."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -124,6 +128,7 @@ class AttendanceScreen(DeskScreen):
 
     # -- loading a window ----------------------------------------------------------
     def reload(self) -> None:
+        self.totals = {}
         self.fetch(self.first_row, self.first_column)
 
     def fetch(self, first_row: int | None, first_column: int | None,
@@ -190,6 +195,7 @@ class AttendanceScreen(DeskScreen):
             column = min(at_column, FIXED + len(keys) - 1)
         if table.row_count:
             table.move_cursor(row=max(row, 0), column=max(column, 0), animate=False)
+            self.placed = (table.cursor_row, table.cursor_column)
         self.show_detail()
         self.refresh_bindings()
 
@@ -223,11 +229,17 @@ class AttendanceScreen(DeskScreen):
             if column.status == "cancelled":
                 detail.append(" cancelled", "bright_black")
             detail.append(f" · {here.value or 'no seat'}")
-            detail.append(f" · {column.booked} booked, {column.attended} attended")
-            if column.held:
-                detail.append(f", {column.no_shows} no-show{'s' if column.no_shows != 1 else ''}")
+            sums = self.totals.get(column.id)
+            if sums is None:
+                detail.append(" · counting…", "dim")
+                self.count(column)
             else:
-                detail.append(" (not held yet)" if column.status != "cancelled" else "", "dim")
+                detail.append(f" · {sums.booked} booked, {sums.attended} attended")
+                if sums.held:
+                    detail.append(f", {sums.no_shows} no-show"
+                                  f"{'s' if sums.no_shows != 1 else ''}")
+                elif sums.status != "cancelled":
+                    detail.append(" (not held yet)", "dim")
         self.query_one("#detail", Static).update(detail)
         rows = len(grid.rows)
         counts = Text(f"people {grid.offset + 1}–{grid.offset + rows} of {grid.people}"
@@ -237,16 +249,36 @@ class AttendanceScreen(DeskScreen):
                           f"{grid.first_column + len(grid.columns)} of {grid.sessions}")
         self.query_one("#counts", Static).update(counts)
 
+    def count(self, column: Column) -> None:
+        """The totals of one session (booked, attended, no-shows), for the detail."""
+        store, series_id = self.store, self.series_id
+        index = self.first_column + self.grid.columns.index(column)
+
+        def run() -> Column | None:
+            found = attendance.attendance_window(store, series_id, limit=0,
+                                                 first_column=index, columns=1, totals=True)
+            return found.columns[0] if found.columns else None
+
+        def show(found: Column | None) -> None:
+            if found is not None and found.id == column.id:
+                self.totals[found.id] = found
+                self.show_detail()
+
+        self.load(run, show, group="totals")
+
     @on(DataTable.CellHighlighted, "#list")
     def _moved(self, event: DataTable.CellHighlighted) -> None:
-        """Slide the window when the cursor sits on an edge of it; the cursor is
-        read now, not from the event (a refill moves it)."""
+        """Slide the window when the cursor moves onto an edge of it (not where
+        a refill put it); the cursor is read now, not from the event."""
         grid, table = self.grid, self.table
         self.show_detail()
         self.refresh_bindings()
         if grid is None or not table.row_count:
             return
         row, column = table.cursor_coordinate
+        if (row, column) == self.placed:
+            return
+        self.placed = None
         last_row = self.first_row + len(grid.rows)
         last_column = self.first_column + len(grid.columns)
         if row >= table.row_count - 1 and last_row < grid.people:
@@ -255,7 +287,7 @@ class AttendanceScreen(DeskScreen):
             self.fetch(self.first_row - ROW_STEP, self.first_column)
         elif column >= FIXED + len(grid.columns) - 1 and last_column < grid.sessions:
             self.fetch(self.first_row, self.first_column + COLUMN_STEP)
-        elif column == FIXED and self.first_column > 0:
+        elif column <= FIXED and self.first_column > 0:
             self.fetch(self.first_row, self.first_column - COLUMN_STEP)
 
     @on(WindowTable.Edge)
@@ -350,7 +382,7 @@ class AttendanceScreen(DeskScreen):
         def done(_view) -> None:
             self.notify(f"{person.name} {'checked in' if attended else 'not checked in'} "
                         f"for {when(column.start)}.", markup=False)
-            self.reload()
+            self.reload()  # the cell, the person's totals and the session's
 
         def refused(exc: DeskError) -> None:
             self.show_error(exc)
