@@ -28,6 +28,8 @@ class HubsScreen(ListScreen):
         Binding("n", "new", "New hub", tooltip="Add a hub", id="hubs.new"),
         Binding("e", "edit", "Edit hub", tooltip="Rename the hub or change its time zone "
                 "(shows what it touches first)", id="hubs.edit"),
+        Binding("b", "blackouts", "Blackouts", tooltip="The hub's blackout days and public "
+                "holidays", id="hubs.blackouts"),
         Binding("R", "roll", "Roll horizons", tooltip="Plan open-ended series up to their "
                 "horizon", id="hubs.roll"),
         Binding("X", "export_ics", "Export .ics", show=False,
@@ -85,6 +87,14 @@ class HubsScreen(ListScreen):
         from schedtui.tui.screens.series_list import SeriesScreen
 
         self.app.push_screen(SeriesScreen(hub.id, hub.name))
+
+    def action_blackouts(self) -> None:
+        hub = self.current_item()
+        if hub is None:
+            return
+        from schedtui.tui.screens.blackouts import BlackoutsScreen
+
+        self.app.push_screen(BlackoutsScreen(hub.id, hub.name))
 
     def action_new(self) -> None:
         from schedtui.tui.screens.hub_form import HubForm
