@@ -28,8 +28,8 @@ class HubsScreen(ListScreen):
         Binding("n", "new", "New hub", tooltip="Add a hub", id="hubs.new"),
         Binding("e", "edit", "Edit hub", tooltip="Rename the hub or change its time zone "
                 "(shows what it touches first)", id="hubs.edit"),
-        Binding("b", "blackouts", "Blackouts", tooltip="The hub's blackout days and public "
-                "holidays", id="hubs.blackouts"),
+        Binding("b", "blackouts", "Blackouts", show=False,
+                tooltip="The hub's blackout days and public holidays", id="hubs.blackouts"),
         Binding("R", "roll", "Roll horizons", tooltip="Plan open-ended series up to their "
                 "horizon", id="hubs.roll"),
         Binding("X", "export_ics", "Export .ics", show=False,

@@ -33,6 +33,12 @@ def clash_text(found: list[dict[str, Any]]) -> Text:
     return text
 
 
+def show_clashes(box: Static, found: list[dict[str, Any]]) -> None:
+    """The form's double-bookings line: hidden (no room taken) when there are none."""
+    box.update(clash_text(found))
+    box.set_class(not found, "-hidden")
+
+
 class WarnsWhenSaved:
     """A form whose saved occurrence's ``double_booked`` warnings (computed in
     the save's worker) are told once the form closes."""
@@ -106,7 +112,7 @@ class MoveForm(WarnsWhenSaved, FormScreen[OccurrenceView]):
                          Input(start.strftime("%Y-%m-%d %H:%M"), id="start"))
         yield from field("Duration (minutes)", Input(str(minutes), id="duration"))
         yield Static("", id="move-preview")
-        yield Static("", id="clashes")
+        yield Static("", id="clashes", classes="-hidden")
 
     NAMED = 12
     """People named in the preview; the rest are counted."""
@@ -173,7 +179,7 @@ class MoveForm(WarnsWhenSaved, FormScreen[OccurrenceView]):
         store, occ_id = self.store, self.occ.id
         self.load(lambda: conflicts.occurrence_change_warnings(
             store, occ_id, start=local, duration_minutes=duration),
-            lambda found: box.update(clash_text(found)), lambda exc: box.update(""),
+            lambda found: show_clashes(box, found), lambda exc: show_clashes(box, []),
             group="clashes")
 
     def build(self) -> Callable[[], OccurrenceView]:
@@ -204,7 +210,7 @@ class OccurrenceForm(WarnsWhenSaved, FormScreen[OccurrenceView]):
         yield from field("Location", Input(occ.location, id="location"),
                          "a place, or an https:// address")
         yield from field("Host", Input(occ.host, id="host"))
-        yield Static("", id="clashes")
+        yield Static("", id="clashes", classes="-hidden")
 
     @on(Input.Changed, "#location, #host")
     def _clashes(self) -> None:
@@ -213,11 +219,11 @@ class OccurrenceForm(WarnsWhenSaved, FormScreen[OccurrenceView]):
         store, occ_id = self.store, self.occ.id
         host, location = self.value("host"), self.value("location")
         if (host, location) == (self.occ.host, self.occ.location):
-            box.update("")
+            show_clashes(box, [])
             return
         self.load(lambda: conflicts.occurrence_change_warnings(
             store, occ_id, host=host, location=location),
-            lambda found: box.update(clash_text(found)), lambda exc: box.update(""),
+            lambda found: show_clashes(box, found), lambda exc: show_clashes(box, []),
             group="clashes")
 
     def build(self) -> Callable[[], OccurrenceView]:

@@ -34,8 +34,8 @@ class SeriesScreen(ListScreen):
                 id="series.archive"),
         Binding("a", "attendees", "Attendees", tooltip="Everyone registered for the series",
                 id="series.attendees"),
-        Binding("g", "grid", "Attendance", tooltip="Who came: people by sessions, check-in "
-                "per cell", id="series.grid"),
+        Binding("g", "grid", "Attendance", show=False,
+                tooltip="Who came: people by sessions, check-in per cell", id="series.grid"),
         Binding("X", "export_ics", "Export .ics", show=False,
                 tooltip="Write the series to an iCalendar file", id="series.export_ics"),
         Binding("I", "import_ics", "Import .ics", show=False,
