@@ -2,13 +2,14 @@
 holds one window (ROWS people by COLUMNS sessions) that the service pages
 through as the cursor reaches an edge; ``end`` and ``]`` reach the last
 person and sessions, and space checks in there. (The database is written
-with plain SQL once, 500,000 seats, and copied for each test.)"""
+with plain SQL once, 500,000 seats, and copied for each test. How long a
+window takes is the service's to keep flat: its statements do not grow with
+the series, tests/service/test_attendance_window.py.)"""
 
 from __future__ import annotations
 
 import shutil
 import sqlite3
-import time
 from datetime import date
 from datetime import time as clock_time
 
@@ -78,16 +79,13 @@ async def test_the_grid_of_100_sessions_and_5000_people_pages_by_window(big):
     app = StillDesk(store, poll_seconds=None)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        began = time.perf_counter()
         await app.push_screen(AttendanceScreen(series_id, "Course"))
         await settle(pilot)
-        opened = time.perf_counter() - began
         screen = app.screen
         table = screen.table
         assert table.row_count == ROWS and len(table.columns) == FIXED + COLUMNS
         assert f"people 1–{ROWS} of {PEOPLE}" in counts(screen)
         assert f"sessions 1–{COLUMNS} of {SESSIONS}" in counts(screen)
-        assert opened < 5, f"opening took {opened:.1f} s"  # generous: a shared machine
         # the person's totals count every held session, not the window's 24
         whole = attendance_grid(store, series_id, offset=0, limit=1).rows[0]
         assert whole.held == HELD

@@ -106,6 +106,11 @@ class AttendanceScreen(DeskScreen):
         """Checking in more than a day before the start was confirmed once here."""
         self.totals: dict[int, Column] = {}
         """Sessions with their totals, fetched one at a time as the cursor shows them."""
+        self.asked: set[int] = set()
+        """Sessions whose totals were asked for since the grid was loaded (once each)."""
+        self.stale = False
+        """The grid was reloaded for sessions that changed under it (not again until
+        the cursor moves)."""
         self.placed: tuple[int, int] | None = None
         """Where a refill put the cursor: its highlight does not slide the window."""
 
@@ -162,6 +167,7 @@ class AttendanceScreen(DeskScreen):
         keep_column = here.column.id if here.column else None
         at_column = table.cursor_column
         self.grid = grid
+        self.asked = set(self.totals)
         self.first_row, self.first_column = grid.offset, grid.first_column
         self.title_text = grid.series
         self.query_one("#title", Static).update(
@@ -232,7 +238,9 @@ class AttendanceScreen(DeskScreen):
             sums = self.totals.get(column.id)
             if sums is None:
                 detail.append(" · counting…", "dim")
-                self.count(column)
+                if column.id not in self.asked:
+                    self.asked.add(column.id)
+                    self.count(column)
             else:
                 detail.append(f" · {sums.booked} booked, {sums.attended} attended")
                 if sums.held:
@@ -263,6 +271,9 @@ class AttendanceScreen(DeskScreen):
             if found is not None and found.id == column.id:
                 self.totals[found.id] = found
                 self.show_detail()
+            elif not self.stale:  # the sessions changed meanwhile: the grid is old
+                self.stale = True  # (once, until the cursor moves: no loop of reloads)
+                self.reload()
 
         self.load(run, show, group="totals")
 
@@ -279,6 +290,7 @@ class AttendanceScreen(DeskScreen):
         if (row, column) == self.placed:
             return
         self.placed = None
+        self.stale = False
         last_row = self.first_row + len(grid.rows)
         last_column = self.first_column + len(grid.columns)
         if row >= table.row_count - 1 and last_row < grid.people:
