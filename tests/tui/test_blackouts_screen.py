@@ -76,6 +76,10 @@ async def test_saying_no_changes_nothing_and_empty_days_need_no_question(desk_st
         screen = await open_list(app, pilot)
         await pilot.press("n")
         await settle(pilot)
+        await fill(app, pilot, **{"from": "NaN"})  # refused in the form, not a crash
+        assert isinstance(app.screen, BlackoutForm) and app.is_running
+        assert 'From "NaN" is not a date' in str(
+            app.screen.query_one("#form-error", Static).render())
         await fill(app, pilot, **{"from": "2025-03-17", "to": "2025-03-10"})
         assert isinstance(app.screen, BlackoutForm)  # backwards: refused in the form
         assert "before it starts" in str(app.screen.query_one("#form-error", Static).render())

@@ -76,7 +76,24 @@ def ask_to_confirm(screen: Any, exc: DeskError, what: str, call: Callable[[], An
     return True
 
 
-class BlackoutForm(FormScreen[list[BlackoutView]]):
+class Confirmable:
+    """A form whose change the service may refuse for want of ``confirm``."""
+
+    def change(self, confirm: bool) -> Callable[[], list[BlackoutView]]:
+        raise NotImplementedError
+
+    def confirmed(self, exc: DeskError) -> Callable[[], list[BlackoutView]] | None:
+        """The same change, confirmed, where the refusal asks for that (None:
+        another refusal, or the fields no longer read: the refusal is shown)."""
+        if exc.code != "has_registrations":
+            return None
+        try:
+            return self.change(True)
+        except DeskError:
+            return None
+
+
+class BlackoutForm(Confirmable, FormScreen[list[BlackoutView]]):
     """From, to and reason; dismisses the new blackout (in a list)."""
 
     form_title = "Black out days"
@@ -104,12 +121,14 @@ class BlackoutForm(FormScreen[list[BlackoutView]]):
         return self.change(False)
 
     def refused(self, exc: DeskError) -> None:
-        if not ask_to_confirm(self, exc, "These days hold sessions people have seats in.",
-                              self.change(True), self.saved, super().refused):
+        confirmed = self.confirmed(exc)
+        if confirmed is None or not ask_to_confirm(
+                self, exc, "These days hold sessions people have seats in.", confirmed,
+                self.saved, super().refused):
             super().refused(exc)
 
 
-class HolidaysForm(FormScreen[list[BlackoutView]]):
+class HolidaysForm(Confirmable, FormScreen[list[BlackoutView]]):
     """Country, subdivision and years; dismisses the blackouts added."""
 
     form_title = "Import public holidays"
@@ -142,8 +161,10 @@ class HolidaysForm(FormScreen[list[BlackoutView]]):
         return self.change(False)
 
     def refused(self, exc: DeskError) -> None:
-        if not ask_to_confirm(self, exc, "Some holidays fall on sessions people have seats "
-                              "in.", self.change(True), self.saved, super().refused):
+        confirmed = self.confirmed(exc)
+        if confirmed is None or not ask_to_confirm(
+                self, exc, "Some holidays fall on sessions people have seats in.", confirmed,
+                self.saved, super().refused):
             super().refused(exc)
 
 
