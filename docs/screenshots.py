@@ -106,7 +106,33 @@ async def main() -> None:
 
     await shoot(store, "agenda", pick, start="agenda")  # what the desk opens on
     await shoot(store, "agenda-week", nothing, start="agenda", size=(160, 40))
+    await week_shots(store, hub, standup)
     store.dispose()
+
+
+async def week_shots(store, hub, standup) -> None:
+    """The attendance grid (a few people checked in) and the hub's blackouts."""
+    from schedtui.services import blackouts, registrations
+    from schedtui.tui.screens.attendance_grid import AttendanceScreen
+    from schedtui.tui.screens.blackouts import BlackoutsScreen
+
+    today = occurrences.list_occurrences(store, standup.id, start=NOW.date())[0]
+    for reg in registrations.list_registrations(store, occurrence_id=today.id)[::2]:
+        registrations.check_in(store, reg.id, today.id)
+    blackouts.add_holidays(store, hub.id, "US", [2025], confirm=True)
+
+    async def grid(app, pilot):
+        await app.push_screen(AttendanceScreen(standup.id, standup.name))
+        await settle(pilot)
+        await pilot.press("down", *["right"] * 5)  # today's session
+
+    async def blackout_list(app, pilot):
+        await app.push_screen(BlackoutsScreen(hub.id, hub.name))
+        await settle(pilot)
+        await pilot.press("down", "down", "down")
+
+    for name, steps in [("attendance", grid), ("blackouts", blackout_list)]:
+        await shoot(store, name, steps)
 
 
 if __name__ == "__main__":

@@ -18,3 +18,13 @@ async def test_a_restless_person_cannot_break_the_desk(size):
     outcome = await walk(SEED, STEPS, size)
     assert not outcome.failure, outcome.report()
     assert len(outcome.steps) == STEPS
+
+
+@pytest.mark.parametrize("start", ["attendance", "blackouts"])
+async def test_a_restless_person_on_the_grid_and_the_blackouts(start):
+    outcome = await walk(SEED, STEPS // 2, (80, 24), start=start)
+    assert not outcome.failure, outcome.report()
+    walked = [s for s in outcome.steps if not s.endswith("(start)")]
+    assert len(walked) == STEPS // 2
+    begun = {"attendance": "AttendanceScreen", "blackouts": "BlackoutsScreen"}[start]
+    assert walked[0].startswith(begun)  # the walk began there

@@ -62,6 +62,12 @@ MOVES = ["tab", "shift+tab", "up", "down", "left", "right", "enter", "escape", "
          "home", "end", "pageup", "pagedown", "backspace", "ctrl+s"]
 """Keys that move focus or the cursor, confirm, close or save, wherever one is."""
 
+STARTS = {"agenda": [], "attendance": ["escape", "enter", "down", "g"],
+          "blackouts": ["escape", "b"]}
+"""Where a walk begins: keys pressed on the hubs screen first (the attendance
+grid of the seeded standup; the first hub's blackout list), so the screens a
+walk from the hubs would seldom reach are walked too."""
+
 QUIT_ACTIONS = {"quit", "app.quit", "suspend_process", "app.suspend_process"}
 """Actions never chosen: leaving is the one thing the walk must not see."""
 
@@ -85,11 +91,14 @@ class Outcome:
     size: tuple[int, int]
     steps: list[str] = field(default_factory=list)
     failure: str = ""
+    start: str = "agenda"
 
     def report(self) -> str:
+        walked = len([s for s in self.steps if not s.endswith("(start)")])
         lines = [f"walk seed={self.seed} size={self.size[0]}x{self.size[1]}: {self.failure}",
                  f"replay: python -m tests.tui.walk --seed {self.seed} "
-                 f"--size {self.size[0]}x{self.size[1]} --steps {len(self.steps)}",
+                 f"--size {self.size[0]}x{self.size[1]} --steps {walked} "
+                 f"--start {self.start}",
                  "steps:"]
         lines += [f"  {n:4} {step}" for n, step in enumerate(self.steps, 1)]
         return "\n".join(lines)
@@ -217,10 +226,11 @@ async def step(pilot, rng: random.Random, outcome: Outcome) -> None:
 
 
 async def walk(seed: int, steps: int, size: tuple[int, int], *,
-               step_timeout: float = 90.0) -> Outcome:
+               step_timeout: float = 90.0, start: str = "agenda") -> Outcome:
     """Walk ``steps`` steps from the screen the desk opens on (the week's agenda,
-    over the hubs); the outcome's failure is empty if clean."""
-    outcome = Outcome(seed, size)
+    over the hubs), or from ``start``, one of STARTS; the outcome's failure is
+    empty if clean."""
+    outcome = Outcome(seed, size, start=start)
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="schedtui-walk-") as folder:
         home = Path(folder)
@@ -234,6 +244,10 @@ async def walk(seed: int, steps: int, size: tuple[int, int], *,
         try:
             async with app.run_test(size=size) as pilot:
                 await settle(pilot)
+                for key in STARTS[start]:
+                    outcome.steps.append(f"{type(app.screen).__name__}: press {key} (start)")
+                    await pilot.press(key)
+                    await settle(pilot)
                 meddler.start()
                 for _ in range(steps):
                     try:
@@ -277,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, help="one walk with this seed (replay)")
     parser.add_argument("--steps", type=int, default=300, help="steps in each walk")
     parser.add_argument("--size", help="WxH, e.g. 80x24 (default: both sizes in turn)")
+    parser.add_argument("--start", choices=list(STARTS),
+                        help="the screen to begin on (default: each in turn)")
     args = parser.parse_args(argv)
     sizes = [tuple(int(n) for n in args.size.split("x"))] if args.size else SIZES
     deadline = time.monotonic() + args.seconds
@@ -286,7 +302,9 @@ def main(argv: list[str] | None = None) -> int:
         seed = args.seed if args.seed is not None else random.randrange(2**32)
         size = sizes[run % len(sizes)]
         run += 1
-        outcome = asyncio.run(walk(seed, args.steps, size))
+        start = args.start or ("agenda" if args.seed is not None
+                               else list(STARTS)[run % len(STARTS)])
+        outcome = asyncio.run(walk(seed, args.steps, size, start=start))
         if outcome.failure:
             print(outcome.report(), file=sys.stderr)
             print(f"{clean} steps in {walks} walks ran clean before this one.", file=sys.stderr)

@@ -215,8 +215,15 @@ def series_status(action: str):
     def handler(args, as_json):
         from schedtui.services import series
 
-        _show(series.set_status(_store(args), args.id, action), as_json,
-              lambda s: print(f"Series {s.id} is now {s.status}."))
+        store = _store(args)
+        view = series.set_status(store, args.id, action)
+        if action != "publish":
+            _show(view, as_json, lambda s: print(f"Series {s.id} is now {s.status}."))
+            return
+        # a draft counted for nobody: published, it may double-book others
+        week_commands.show_with_warnings(view, week_commands.series_warnings(store, view.id),
+                                         as_json,
+                                         lambda s: print(f"Series {s.id} is now {s.status}."))
     return handler
 
 
@@ -292,11 +299,17 @@ def occ_cancel(args, as_json):
 def occ_restore(args, as_json):
     from schedtui.services import bulk, occurrences
 
+    store = _store(args)
     if len(args.ids) > 1:
-        _show_bulk(bulk.restore_occurrences(_store(args), args.ids), args, as_json, "restored")
+        result = bulk.restore_occurrences(store, args.ids)
+        _show_bulk(result, args, as_json, "restored")
+        if not as_json:  # the JSON list has no room for them
+            week_commands.print_warnings(week_commands.occurrence_warnings(
+                store, [o.id for o in result.occurrences]))
         return
-    _show(occurrences.restore_occurrence(_store(args), args.ids[0]), as_json,
-          lambda o: print(f"Occurrence {o.id} restored."))
+    view = occurrences.restore_occurrence(store, args.ids[0])
+    week_commands.show_with_warnings(view, week_commands.occurrence_warnings(store, [view.id]),
+                                     as_json, lambda o: print(f"Occurrence {o.id} restored."))
 
 
 def occ_set(args, as_json):

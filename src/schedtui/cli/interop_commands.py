@@ -70,6 +70,7 @@ def import_ics_cmd(args, as_json):
     for skipped in report.skipped:
         print(f"left out {output.cell(skipped['summary'] or skipped['uid'])}: "
               f"{output.cell(skipped['reason'])}")
+    week_commands.print_warnings(report.warnings)
 
 
 def import_csv_cmd(args, as_json):

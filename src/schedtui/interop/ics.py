@@ -255,6 +255,16 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
         planned = plan(series, rows, now).items if rows else []
     except DeskError:  # a rule that plans nothing now: the stored rows still exist
         planned = []
+    # An occurrence a blackout shifted stands for the rule's instance it left:
+    # written as that instance's override (RECURRENCE-ID), not an event of its own.
+    # (A blackout's skipped dates hold no occurrence, or a cancelled one: EXDATE.)
+    origin = _shifted_origins(session, series, stored, planned)
+    for occ_id, key in origin.items():
+        occ = next(o for o in stored if o.id == occ_id)
+        if key not in by_original or by_original[key].id == occ_id:
+            by_original[key] = occ
+        else:
+            origin.pop(occ_id)
     horizon = None if rules.has_end else horizon_for(series, now)
     span: tuple[date, date] | None = None
     if series.kind == "event":  # one VEVENT, no rule: its one occurrence as it is now
@@ -316,7 +326,7 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
             covered.add(occ.id)
             if occ.status == "cancelled":
                 exdates.append(_nominal(item, tz))
-            elif _changed(occ, series) or _in_gap(item, tz):
+            elif _changed(occ, series) or _in_gap(item, tz) or occ.id in origin:
                 # A DST-gap instance is written out too: calendars disagree on
                 # the end of an instance whose nominal start does not exist.
                 override = _event(series, uid_for_slot(series.id, row.id), now)
@@ -348,6 +358,25 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
         report.single_events += 1
         span = _widen(span, (day, day))
     return span
+
+
+def _shifted_origins(session: Session, series: Series, stored: Sequence[Occurrence],
+                     planned: Sequence[Planned]) -> dict[int, datetime]:
+    """The rule instance (naive UTC start) each occurrence a blackout shifted
+    came from: the start it had when the blackout moved it, or, for one
+    planned shifted, the instance the plan shifted it from."""
+    from schedtui.services.blackouts import shift_origins
+
+    found: dict[int, datetime] = {}
+    planned_from = shift_origins(session, series, planned)
+    for occ in stored:
+        if occ.slot_id is None or occ.status != "scheduled":
+            continue
+        if occ.blackout_id is not None and occ.blackout_start is not None:
+            found[occ.id] = occ.blackout_start
+        elif occ.original_start in planned_from:
+            found[occ.id] = planned_from[occ.original_start]
+    return found
 
 
 def _single_event(cal: icalendar.Calendar, series: Series, occ: Occurrence, uid: str,

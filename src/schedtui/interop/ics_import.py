@@ -74,7 +74,15 @@ from schedtui.interop.common import Progress, read_input, tick
 from schedtui.interop.ics_zones import resolve
 from schedtui.services import audit
 from schedtui.services import series as series_service
-from schedtui.services.common import get, horizon_for, plan, rule_set, seat_counts, slots_of
+from schedtui.services.common import (
+    get,
+    horizon_for,
+    naive_now,
+    plan,
+    rule_set,
+    seat_counts,
+    slots_of,
+)
 from schedtui.store import Store
 from schedtui.store.engine import transaction
 from schedtui.store.models import Hub, Occurrence, Series
@@ -140,6 +148,9 @@ class IcsImportReport:
     problems: list[dict[str, str]] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    """The ``double_booked`` warnings of the series made or changed, as series
+    add and edit return them (a dry run: those the import would make)."""
 
     @property
     def occurrences(self) -> int:
@@ -167,7 +178,8 @@ class IcsImportReport:
                 "imported": self.imported, "summary": self.summary(),
                 "encoding": self.encoding, "notes": self.notes,
                 "occurrences": self.occurrences, "events": [e.to_json() for e in self.events],
-                "problems": self.problems, "skipped": self.skipped}
+                "problems": self.problems, "skipped": self.skipped,
+                "warnings": self.warnings}
 
 
 class _Unsupported(Exception):
@@ -883,8 +895,24 @@ def _write(store: Store, hub_id: int, report: IcsImportReport, progress: Progres
             raise _Refused("; ".join(f'"{p["summary"] or p["uid"]}": {p["reason"]}'
                                      for p in report.problems[:5]))
         report.events = kept
+        report.warnings = _double_bookings(session, store, kept)
         if dry_run:
             raise _DryRun
+
+
+def _double_bookings(session, store: Store, events: list[ImportedEvent]) -> list[dict]:
+    """The double-bookings of the series the import made or changed, for the
+    occurrences that have not ended (the past is not anybody's problem now)."""
+    from schedtui.services.conflicts import warnings
+
+    touched = sorted({e.series_id for e in events
+                      if e.series_id is not None and e.action in ("create", "update")})
+    if not touched:
+        return []
+    session.flush()
+    ids = session.exec(select(Occurrence.id).where(col(Occurrence.series_id).in_(touched))
+                       .where(Occurrence.end_utc > naive_now(store.now()))).all()
+    return warnings(session, ids)
 
 
 def _matches(session, hub_id: int, events: list[ImportedEvent]) -> dict[int, Series]:

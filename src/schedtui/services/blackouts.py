@@ -105,8 +105,23 @@ def apply_to_plan(session: Session, series: Series, items: Sequence[Planned],
     return _shift(series, items, windows)
 
 
+def shift_origins(session: Session, series: Series, items: Sequence[Planned]
+                  ) -> dict[datetime, datetime]:
+    """For a series that shifts: the planned start (naive UTC) each shifted
+    occurrence of ``items`` (its rule's plan) moves to, mapped to the rule's
+    start it came from (an export writes it as an override of that instance)."""
+    if series.on_blackout != "shift" or not items:
+        return {}
+    windows = _windows(session, session.get(Hub, series.hub_id))
+    origins: dict[datetime, datetime] = {}
+    if windows:
+        _shift(series, items, windows, origins)
+    return origins
+
+
 def _shift(series: Series, items: Sequence[Planned],
-           windows: Sequence[tuple[datetime, datetime]]) -> list[Planned]:
+           windows: Sequence[tuple[datetime, datetime]],
+           origins: dict[datetime, datetime] | None = None) -> list[Planned]:
     tz = zone(series.timezone)
     free = [i for i in items if not _blocked(windows, to_utc_naive(i.start_utc))]
     taken = {i.day for i in free}
@@ -124,6 +139,8 @@ def _shift(series: Series, items: Sequence[Planned],
             continue  # nowhere to go within reach: skipped
         start = localize(day, item.at, tz)
         out.append(Planned(item.slot, day, start, start.astimezone(UTC), item.at))
+        if origins is not None:
+            origins[to_utc_naive(start)] = to_utc_naive(item.start_utc)
     out.sort(key=lambda p: (p.start_utc, p.slot.key))
     return out
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_
@@ -258,8 +258,17 @@ def warnings(session: Session, occurrence_ids: Iterable[int]) -> list[dict[str, 
     """The ``double_booked`` warnings a change that made or moved these
     occurrences returns: one per host or place and pair of series, naming how
     many times they clash and the first."""
+    return _warnings_of(double_bookings(session, occurrence_ids))
+
+
+def _series_label(booked: Booked) -> str:
+    return f"{booked.series} (series {booked.series_id})" if booked.series_id > 0 else \
+        f"{booked.series or 'the new series'} (not saved yet)"
+
+
+def _warnings_of(clashes: Iterable[DoubleBooking]) -> list[dict[str, Any]]:
     groups: dict[tuple[str, str, int, int], list[DoubleBooking]] = {}
-    for clash in double_bookings(session, occurrence_ids):
+    for clash in clashes:
         pair = sorted((clash.first.series_id, clash.second.series_id))
         groups.setdefault((clash.kind, clash.name.casefold(), pair[0], pair[1]),
                           []).append(clash)
@@ -268,13 +277,12 @@ def warnings(session: Session, occurrence_ids: Iterable[int]) -> list[dict[str, 
         first = clashes[0]
         what = "Host" if kind == "host" else "Location"
         if first.first.series_id == first.second.series_id:
-            between = f"{first.first.series} (series {first.first.series_id}) with itself"
+            between = f"{_series_label(first.first)} with itself"
         else:
-            between = (f"{first.first.series} (series {first.first.series_id}) and "
-                       f"{first.second.series} (series {first.second.series_id})")
+            between = f"{_series_label(first.first)} and {_series_label(first.second)}"
         when = from_utc_naive(first.first.start, zone(first.first.timezone))
         times = "once" if len(clashes) == 1 else f"{len(clashes)} times"
-        ids = sorted({i for c in clashes for i in c.occurrences})
+        ids = sorted({i for c in clashes for i in c.occurrences if i > 0})
         found.append({
             "code": "double_booked",
             "message": f'{what} "{first.name}" is booked twice: {between} overlap {times}, '
@@ -322,3 +330,124 @@ def conflicts_in(session: Session, span: Window, now: datetime, *,
     if not checked:
         return []
     return _pairs(checked, _around(session, checked))
+
+
+# -- what a change not yet saved would double-book (the desk's form previews) -----------
+
+
+@dataclass(frozen=True)
+class Proposed:
+    """An occurrence as a change would make it: UTC instants (aware or naive),
+    the host and the place it would have."""
+
+    start: datetime
+    end: datetime
+    host: str = ""
+    location: str = ""
+    id: int = 0  # a stored occurrence the change moves or changes (0: a new one)
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def proposed_in(session: Session, proposed: Sequence[Proposed], *, series_id: int = 0,
+                name: str = "", timezone: str = "UTC",
+                replacing: Iterable[int] = ()) -> list[DoubleBooking]:
+    """The double-bookings occurrences not saved yet would make with those
+    stored (and with each other), inside the caller's transaction. The stored
+    occurrences in ``replacing`` (those the change moves or re-plans) do not
+    count, nor those the proposed ones stand for (their ``id``). New ones
+    carry ids -1, -2, ... and ``series_id`` (0: a new series)."""
+    checked = [Booked(p.id or -n, series_id, name, "published", timezone, _naive(p.start),
+                      _naive(p.end), p.host, p.location)
+               for n, p in enumerate(proposed, 1)]
+    if not checked:
+        return []
+    gone = set(replacing) | {p.id for p in proposed if p.id}
+    others = [b for b in _around(session, checked) if b.id not in gone]
+    return _pairs(checked, others + checked)
+
+
+@transaction
+def change_warnings(store: Store, proposed: Sequence[Proposed], *, series_id: int = 0,
+                    name: str = "", timezone: str = "UTC",
+                    replacing: Sequence[int] = ()) -> list[dict[str, Any]]:
+    """The ``double_booked`` warnings a change would bring, before it is made
+    (a move, a new host or place of one occurrence): :func:`proposed_in`
+    grouped as the change's result would report them."""
+    with store.read() as session:
+        return _warnings_of(proposed_in(session, proposed, series_id=series_id, name=name,
+                                        timezone=timezone, replacing=replacing))
+
+
+@transaction
+def plan_warnings(store: Store, *, rrule: str, start: date, timezone: str,
+                  times: Sequence[Any], duration_minutes: int, host: str = "",
+                  location: str = "", horizon_weeks: int = 26, series_id: int = 0,
+                  name: str = "", since: datetime | None = None) -> list[dict[str, Any]]:
+    """The ``double_booked`` warnings a series planned with these settings would
+    bring (the series form's preview), before anything is saved: its
+    occurrences that have not ended (from ``since``, a split's point, if
+    given) against those stored. For an edit (``series_id``), the series' own
+    occurrences from then on are the ones the plan replaces."""
+    from schedtui.domain import parse
+    from schedtui.domain.recurrence import RuleSet, expand
+    from schedtui.domain.recurrence import Slot as PlanSlot
+    from schedtui.domain.zones import session_end
+
+    now = naive_now(store.now())
+    since = _naive(since) if since is not None else now
+    rule = RuleSet.build(rrule, (), (), (), ())
+    tz = zone(timezone)
+    today = from_utc_naive(now, tz).date()
+    horizon = None if rule.has_end else max(start, today) + timedelta(weeks=horizon_weeks)
+    specs = [parse.slot_spec(t) for t in times]
+    result = expand(rule, start, tz, [PlanSlot(t.at, t.weekdays, i) for i, t in enumerate(specs)],
+                    horizon=horizon, duration=timedelta(minutes=duration_minutes))
+    proposed = []
+    for item in result.items:
+        begin = _naive(item.start)
+        end = _naive(session_end(item.start, duration_minutes))
+        if end <= since:
+            continue
+        proposed.append(Proposed(begin, end, specs[item.slot.key].host or host, location))
+    with store.read() as session:
+        replacing: list[int] = []
+        if series_id:  # a planned time the series holds now keeps its occurrence
+            stored = dict(session.exec(
+                select(Occurrence.original_start, Occurrence.id)
+                .where(Occurrence.series_id == series_id)
+                .where(Occurrence.end_utc > since)).all())
+            replacing = list(stored.values())
+            proposed = [replace(p, id=stored.get(p.start, 0)) for p in proposed]
+        return _warnings_of(proposed_in(session, proposed, series_id=series_id, name=name,
+                                        timezone=timezone, replacing=replacing))
+
+
+@transaction
+def occurrence_change_warnings(store: Store, occurrence_id: int, *,
+                               start: datetime | None = None,
+                               duration_minutes: int | None = None, host: str | None = None,
+                               location: str | None = None) -> list[dict[str, Any]]:
+    """The ``double_booked`` warnings moving one occurrence (``start``: local
+    wall-clock time in its series' zone, as ``occ move`` takes it) or giving it
+    another host or place would bring, before the change is made: the same
+    warnings the change's result will carry. A cancelled occurrence, or one
+    of an archived series, books nobody: none."""
+    from schedtui.domain.zones import localize, to_utc_naive
+
+    with store.read() as session:
+        found = _load(session, [occurrence_id])
+        if not found:
+            return []
+        now = found[0]
+        begin, end = now.start, now.end
+        if start is not None:
+            begin = to_utc_naive(localize(start.date(), start.time(), zone(now.timezone)))
+            end = begin + (timedelta(minutes=duration_minutes) if duration_minutes
+                           else now.end - now.start)
+        change = Proposed(begin, end, now.host if host is None else host,
+                          now.location if location is None else location, id=now.id)
+        return _warnings_of(proposed_in(session, [change], series_id=now.series_id,
+                                        name=now.series, timezone=now.timezone))

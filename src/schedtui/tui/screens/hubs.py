@@ -28,6 +28,8 @@ class HubsScreen(ListScreen):
         Binding("n", "new", "New hub", tooltip="Add a hub", id="hubs.new"),
         Binding("e", "edit", "Edit hub", tooltip="Rename the hub or change its time zone "
                 "(shows what it touches first)", id="hubs.edit"),
+        Binding("b", "blackouts", "Blackouts", show=False,
+                tooltip="The hub's blackout days and public holidays", id="hubs.blackouts"),
         Binding("R", "roll", "Roll horizons", tooltip="Plan open-ended series up to their "
                 "horizon", id="hubs.roll"),
         Binding("A", "agenda", "Agenda", show=False, tooltip="The week across every hub "
@@ -108,6 +110,14 @@ class HubsScreen(ListScreen):
             self.app.pop_screen()  # the agenda the desk opened on, as it was left
         else:
             self.app.push_screen(AgendaScreen())
+
+    def action_blackouts(self) -> None:
+        hub = self.current_item()
+        if hub is None:
+            return
+        from schedtui.tui.screens.blackouts import BlackoutsScreen
+
+        self.app.push_screen(BlackoutsScreen(hub.id, hub.name))
 
     def action_new(self) -> None:
         from schedtui.tui.screens.hub_form import HubForm

@@ -259,6 +259,9 @@ def ics_import_report(report) -> Text:
         text.append("\nLeft out:\n", "bold")
         _listing(text, [f"{s.get('summary') or s.get('uid')}: {s.get('reason')}"
                         for s in report.skipped])
+    if report.warnings:
+        text.append("\nDouble-booked:\n", "bold yellow")
+        _listing(text, [w["message"] for w in report.warnings])
     return text
 
 

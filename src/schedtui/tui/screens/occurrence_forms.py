@@ -15,10 +15,51 @@ from textual.widgets import Input, Static
 from schedtui.domain import parse
 from schedtui.domain.errors import DeskError, invalid
 from schedtui.domain.zones import localize, zone
-from schedtui.services import occurrences
+from schedtui.services import conflicts, occurrences
 from schedtui.services.views import OccurrenceView
 from schedtui.tui.format import affected, offset, seats, when
 from schedtui.tui.screens.form import FormScreen, field
+
+
+def clash_text(found: list[dict[str, Any]]) -> Text:
+    """The double-bookings a change would make, for a form's preview."""
+    text = Text()
+    if found:
+        text.append(f"\nDouble-booked ({len(found)}):", "bold yellow")
+        for warning in found[:3]:
+            text.append(f"\n{warning['message']}", "yellow")
+        if len(found) > 3:
+            text.append(f"\nand {len(found) - 3} more", "yellow")
+    return text
+
+
+def show_clashes(box: Static, found: list[dict[str, Any]]) -> None:
+    """The form's double-bookings line: hidden (no room taken) when there are none."""
+    box.update(clash_text(found))
+    box.set_class(not found, "-hidden")
+
+
+class WarnsWhenSaved:
+    """A form whose saved occurrence's ``double_booked`` warnings (computed in
+    the save's worker) are told once the form closes."""
+
+    saved_warnings: list[dict[str, Any]] = []
+
+    def with_warnings(self, call: Callable[[], OccurrenceView]) -> Callable[[], OccurrenceView]:
+        store = self.store  # type: ignore[attr-defined]
+
+        def run() -> OccurrenceView:
+            view = call()
+            self.saved_warnings = conflicts.occurrence_warnings(store, [view.id])
+            return view
+
+        return run
+
+    def saved(self, result: Any) -> None:
+        for warning in self.saved_warnings:
+            self.app.notify(warning["message"], title="Double-booked",  # type: ignore
+                            severity="warning", markup=False, timeout=10)
+        super().saved(result)  # type: ignore[misc]
 
 
 def offer_demote(screen: Any, exc: DeskError, occ: OccurrenceView, changes: dict[str, Any],
@@ -54,7 +95,7 @@ def offer_demote(screen: Any, exc: DeskError, occ: OccurrenceView, changes: dict
     return True
 
 
-class MoveForm(FormScreen[OccurrenceView]):
+class MoveForm(WarnsWhenSaved, FormScreen[OccurrenceView]):
     """A new date and time, shown in the series' zone with who will be told."""
 
     form_title = "Move occurrence"
@@ -71,6 +112,7 @@ class MoveForm(FormScreen[OccurrenceView]):
                          Input(start.strftime("%Y-%m-%d %H:%M"), id="start"))
         yield from field("Duration (minutes)", Input(str(minutes), id="duration"))
         yield Static("", id="move-preview")
+        yield Static("", id="clashes", classes="-hidden")
 
     NAMED = 12
     """People named in the preview; the rest are counted."""
@@ -116,14 +158,38 @@ class MoveForm(FormScreen[OccurrenceView]):
                         f"it becomes {moment:%H:%M}.", "yellow")
         text.append_text(told)
         box.update(text)
+        self._clashes(local)
+
+    @on(Input.Changed, "#duration")
+    def _duration_changed(self) -> None:
+        try:
+            local = parse.parse_local_datetime(self.value("start"), "New start")
+        except DeskError:
+            return
+        self._clashes(local)
+
+    def _clashes(self, local: datetime) -> None:
+        """Who the move would double-book, from the service (nothing saved)."""
+        box = self.query_one("#clashes", Static)
+        try:
+            duration = parse.parse_positive(self.value("duration"), "Duration (minutes)",
+                                            1, 1440)
+        except DeskError:
+            duration = None
+        store, occ_id = self.store, self.occ.id
+        self.load(lambda: conflicts.occurrence_change_warnings(
+            store, occ_id, start=local, duration_minutes=duration),
+            lambda found: show_clashes(box, found), lambda exc: show_clashes(box, []),
+            group="clashes")
 
     def build(self) -> Callable[[], OccurrenceView]:
         start = parse.parse_local_datetime(self.value("start"), "New start")
         duration = parse.parse_duration(self.value("duration"))
-        return lambda: occurrences.move_occurrence(self.store, self.occ.id, start, duration)
+        return self.with_warnings(
+            lambda: occurrences.move_occurrence(self.store, self.occ.id, start, duration))
 
 
-class OccurrenceForm(FormScreen[OccurrenceView]):
+class OccurrenceForm(WarnsWhenSaved, FormScreen[OccurrenceView]):
     """Capacity, location and host of this one occurrence."""
 
     form_title = "Edit occurrence"
@@ -144,6 +210,21 @@ class OccurrenceForm(FormScreen[OccurrenceView]):
         yield from field("Location", Input(occ.location, id="location"),
                          "a place, or an https:// address")
         yield from field("Host", Input(occ.host, id="host"))
+        yield Static("", id="clashes", classes="-hidden")
+
+    @on(Input.Changed, "#location, #host")
+    def _clashes(self) -> None:
+        """Who the new host or place would double-book (nothing saved)."""
+        box = self.query_one("#clashes", Static)
+        store, occ_id = self.store, self.occ.id
+        host, location = self.value("host"), self.value("location")
+        if (host, location) == (self.occ.host, self.occ.location):
+            show_clashes(box, [])
+            return
+        self.load(lambda: conflicts.occurrence_change_warnings(
+            store, occ_id, host=host, location=location),
+            lambda found: show_clashes(box, found), lambda exc: show_clashes(box, []),
+            group="clashes")
 
     def build(self) -> Callable[[], OccurrenceView]:
         changes: dict[str, Any] = {}
@@ -156,7 +237,8 @@ class OccurrenceForm(FormScreen[OccurrenceView]):
         if not changes:
             raise invalid("Nothing changed.")
         self.changes = changes
-        return lambda: occurrences.set_occurrence(self.store, self.occ.id, **changes)
+        return self.with_warnings(
+            lambda: occurrences.set_occurrence(self.store, self.occ.id, **changes))
 
     def action_submit(self) -> None:
         self.changes = {}

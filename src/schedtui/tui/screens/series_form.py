@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -25,7 +25,7 @@ from schedtui.domain.errors import DeskError, invalid
 from schedtui.domain.policies import offsets_text, parse_offsets
 from schedtui.domain.recurrence import MAX_INTERVAL, MAX_OCCURRENCES, WEEKDAYS, Rule
 from schedtui.domain.zones import zone
-from schedtui.services import series
+from schedtui.services import conflicts, series
 from schedtui.services.views import OccurrenceView, SeriesView
 from schedtui.tui.format import offset, when
 from schedtui.tui.screens.form import FormScreen, row_field
@@ -123,6 +123,12 @@ class SeriesForm(FormScreen[Any]):
         self.timezone = existing.timezone if existing else timezone
         self.generated = ""
         self.confirm = False
+        self.plan_text = Text()
+        """The preview's rule and next occurrences (the conflicts come apart)."""
+        self.clashes: list[dict[str, Any]] = []
+        """The double-bookings the settings as typed would make (the preview)."""
+        self.saved_warnings: list[dict[str, Any]] = []
+        """The double-bookings the saved change reported (told once it closes)."""
         if split_at is not None:
             self.form_title = f"Edit this and following (from {when(split_at.start)})"
         else:
@@ -270,15 +276,42 @@ class SeriesForm(FormScreen[Any]):
                 "times": parse.parse_times(self.value("times"))}
 
     def _preview(self) -> None:
-        box = self.query_one("#preview", Static)
         try:
             inputs = self._inputs()
         except DeskError as exc:
-            box.update(Text(exc.message, "red"))
+            self._plan_error(exc)
             return
         now = self.store.now()
         self.load(lambda: series.preview(now=now, **inputs), self._show_preview,
-                  lambda exc: box.update(Text(exc.message, "red")))
+                  self._plan_error)
+        self._check_conflicts(inputs)
+
+    def _check_conflicts(self, inputs: dict[str, Any]) -> None:
+        """The double-bookings the series as typed would make, from the service
+        (nothing saved), beside the preview; fields that do not parse yet ask
+        nothing (the preview says what is wrong)."""
+        try:
+            duration = parse.parse_positive(self.value("duration"), "Duration (minutes)",
+                                            1, 1440)
+            horizon = parse.parse_positive(self.value("horizon").strip() or "26",
+                                           "Horizon (weeks)", 1, series.MAX_HORIZON_WEEKS)
+        except DeskError:
+            return
+        store = self.store
+        ask = dict(inputs, duration_minutes=duration, host=self.value("host"),
+                   location=self.value("location"), horizon_weeks=horizon,
+                   name=self.value("name").strip())
+        if self.existing is not None:
+            ask["series_id"] = self.existing.id
+        if self.split_at is not None:
+            ask["since"] = datetime.fromisoformat(self.split_at.start)
+
+        def show(found: list[dict[str, Any]]) -> None:
+            self.clashes = found
+            self._render_preview()
+
+        self.load(lambda: conflicts.plan_warnings(store, **ask), show,
+                  lambda exc: show([]), group="conflicts")
 
     def _show_preview(self, result: tuple[str, list]) -> None:
         summary, starts = result
@@ -294,6 +327,22 @@ class SeriesForm(FormScreen[Any]):
             text.append("\n")
         if not starts:
             text.append("(no occurrences)", "yellow")
+        self.plan_text = text
+        self._render_preview()
+
+    def _plan_error(self, exc: DeskError) -> None:
+        self.plan_text = Text(exc.message, "red")
+        self.clashes = []
+        self._render_preview()
+
+    def _render_preview(self) -> None:
+        text = self.plan_text.copy()
+        if self.clashes:
+            text.append(f"\nDouble-booked ({len(self.clashes)}):\n", "bold yellow")
+            for warning in self.clashes[:3]:
+                text.append(f"{warning['message']}\n", "yellow")
+            if len(self.clashes) > 3:
+                text.append(f"and {len(self.clashes) - 3} more\n", "yellow")
         self.query_one("#preview", Static).update(text)
 
     # -- saving --------------------------------------------------------------------
@@ -343,6 +392,26 @@ class SeriesForm(FormScreen[Any]):
         return {k: v for k, v in settings.items() if v != now.get(k)}
 
     def build(self) -> Callable[[], Any]:
+        call = self._build()
+        store = self.store
+
+        def run() -> Any:
+            result = call()
+            # the series the change made or re-planned: new, (view, re-plan), (earlier, later)
+            view = result if not isinstance(result, tuple) else \
+                result[1] if self.split_at is not None else result[0]
+            self.saved_warnings = conflicts.series_warnings(store, view.id)
+            return result
+
+        return run
+
+    def saved(self, result: Any) -> None:
+        for warning in self.saved_warnings:
+            self.app.notify(warning["message"], title="Double-booked", severity="warning",
+                            markup=False, timeout=10)
+        super().saved(result)
+
+    def _build(self) -> Callable[[], Any]:
         settings = self.settings()
         confirm = self.confirm
         if self.existing is None:

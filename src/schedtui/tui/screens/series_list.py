@@ -37,6 +37,8 @@ class SeriesScreen(ListScreen):
         Binding("t", "tickets", "Tickets", show=False,
                 tooltip="The series' ticket types: prices, quantities, sales windows",
                 id="series.tickets"),
+        Binding("g", "grid", "Attendance", show=False,
+                tooltip="Who came: people by sessions, check-in per cell", id="series.grid"),
         Binding("X", "export_ics", "Export .ics", show=False,
                 tooltip="Write the series to an iCalendar file", id="series.export_ics"),
         Binding("I", "import_ics", "Import .ics", show=False,
@@ -89,7 +91,7 @@ class SeriesScreen(ListScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """An archived series can be opened and exported, not changed."""
         if action in ("edit", "pause", "archive", "open", "attendees", "export_ics",
-                      "tickets"):
+                      "tickets", "grid"):
             view = self.current_item()
             if view is None:
                 return None
@@ -177,6 +179,13 @@ class SeriesScreen(ListScreen):
             from schedtui.tui.screens.tickets import TicketsScreen
 
             self.app.push_screen(TicketsScreen(view.id, view.name))
+
+    def action_grid(self) -> None:
+        view = self.current_item()
+        if view is not None:
+            from schedtui.tui.screens.attendance_grid import AttendanceScreen
+
+            self.app.push_screen(AttendanceScreen(view.id, view.name))
 
     def action_export_ics(self) -> None:
         view = self.current_item()
