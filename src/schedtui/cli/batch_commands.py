@@ -86,7 +86,19 @@ def batch(args: argparse.Namespace, as_json: bool) -> int:
 
 
 def _lines(stream: Any) -> Iterator[tuple[int, str | None]]:
-    """(number, text) of each line; text None for a line that is not UTF-8."""
+    """(number, text) of each line; text None for a line that is not UTF-8. A
+    stream that cannot be read ends the batch with ``read_failed``."""
+    try:
+        yield from _read(stream)
+    except OSError as exc:
+        from schedtui.domain.errors import DeskError
+
+        raise DeskError("read_failed", f"Standard input could not be read ({exc}). Without "
+                        "--atomic the lines answered before it were saved; with --atomic "
+                        "nothing was.") from None
+
+
+def _read(stream: Any) -> Iterator[tuple[int, str | None]]:
     raw = getattr(stream, "buffer", None)
     if raw is None:  # a text stream (tests): already decoded
         for number, text in enumerate(stream, 1):

@@ -221,8 +221,10 @@ class Registration(SQLModel, table=True):
     paid: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
     refunded: int = Field(default=0, sa_type=BigInteger,
                           sa_column_kwargs={"server_default": "0"})
-    late_cancel: bool = False  # cancelled after the cutoff
-    refund_on_cancel: bool = False  # what was paid is owed back (in time, or --refund)
+    late_cancel: bool = Field(default=False,  # cancelled after the cutoff
+                              sa_column_kwargs={"server_default": false()})
+    refund_on_cancel: bool = Field(default=False,  # paid is owed back (in time, or --refund)
+                                   sa_column_kwargs={"server_default": false()})
 
 
 class SeatEntry(SQLModel, table=True):
