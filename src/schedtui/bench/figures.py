@@ -571,7 +571,7 @@ async def _desk_agenda(db: Path, runs: int) -> tuple[list[float], list[float], i
             await app.push_screen(screen)
             await asyncio.wait_for(shown.wait(), 120)
             opened.append(time.perf_counter() - start)
-            rows = len(screen.page.ids) if screen.page is not None else 0
+            rows = screen.page.count if screen.page is not None else 0
             shown.clear()
             await _idle(app)
             start = time.perf_counter()
