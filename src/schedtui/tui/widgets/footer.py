@@ -33,8 +33,8 @@ def _identity(key: FooterKey) -> tuple:
 class DeskFooter(Footer):
     def compose(self) -> ComposeResult:
         keys = list(super().compose())
-        for key in keys:
-            if isinstance(key, FooterKey):  # mounted as it is bound: no class flip
+        for key in keys:  # a key bound to the footer's compact mounts as it is bound
+            if isinstance(key, FooterKey) and "compact" in (key._reactive_connect or {}):
                 key.set_reactive(FooterKey.compact, self.compact)
 
         def rank(widget) -> int:
