@@ -25,9 +25,10 @@ PINNED = ("quit", "help")
 
 
 def _identity(key: FooterKey) -> tuple:
-    """What a key shows, apart from whether it can be used."""
+    """What a key shows, apart from whether it can be used (and the compact
+    style a mounted key takes from its ``compact`` reactive)."""
     return (key.key, key.key_display, key.description, key.action, key.tooltip,
-            frozenset(key.classes - {"-disabled"}))
+            frozenset(key.classes - {"-disabled", "-compact"}))
 
 
 class DeskFooter(Footer):
