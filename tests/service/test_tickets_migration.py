@@ -63,7 +63,7 @@ def test_a_schema_4_database_gains_tickets(store_url, clock):
             found = sa.inspect(conn)
             tables = set(found.get_table_names())
             columns = {t: {c["name"] for c in found.get_columns(t)} for t in NEW_COLUMNS}
-        assert version == str(migrate.SCHEMA_VERSION) == "5"
+        assert version == str(migrate.SCHEMA_VERSION)
         assert set(NEW_TABLES) <= tables
         for table, added in NEW_COLUMNS.items():
             assert added <= columns[table]

@@ -183,8 +183,9 @@ def test_agenda_and_conflict_queries_use_the_start_index_on_sqlite(store, week):
             plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
                 "EXPLAIN QUERY PLAN " + statement, params))
             # by start, or by series and start for the series that share a host
-            assert re.search(r"SEARCH (occurrence|o) USING INDEX ix_occurrence_(start_utc|"
-                             r"series_start) \(.*start_utc>\? AND start_utc<\?\)", plan), plan
+            assert re.search(r"SEARCH (occurrence|o) USING (COVERING )?INDEX ix_occurrence_("
+                             r"start_end|series_start) \(.*start_utc>\? AND start_utc<\?\)",
+                             plan), plan
             assert "SCAN occurrence" not in plan, plan
 
 
@@ -383,3 +384,51 @@ def test_a_time_of_day_with_its_own_host_double_books_by_that_host(store, week):
         assert [c.occurrences for c in double_bookings(session, [pilates])] == [
             [yoga, pilates], [occs["15:15"], pilates]]
         assert double_bookings(session, [occs["08:00"]]) == []
+
+
+def test_agenda_pages_match_the_agenda_day_by_day_across_the_widest_zones(store, clock):
+    """The page counts and picks in the database what ``agenda`` gives: each
+    occurrence on its local date in its own zone (UTC+14 and UTC-11 at the
+    window's edges, New York through its clock change), a session of days that
+    began before the window on the first day, cancelled ones counted apart."""
+    from schedtui.services.agenda import agenda_ids, agenda_page
+
+    clock.now = datetime(2027, 3, 1, tzinfo=UTC)
+    east = hubs.create_hub(store, "Line Islands", "Pacific/Kiritimati")
+    west = hubs.create_hub(store, "Samoa", "Pacific/Pago_Pago")
+    ny = hubs.create_hub(store, "New York", "America/New_York")
+    daily(store, east, "Early", time(0, 30))
+    daily(store, west, "Late", time(23, 30))
+    _, occs = daily(store, ny, "Yoga", time(10))
+    occurrences.cancel_occurrence(store, occs[4].id)  # 2027-03-12
+    retreat = series.create_series(  # two days and more, from the evening before the window
+        store, hub_id=ny.id, name="Retreat", start=date(2027, 3, 10), rrule="FREQ=DAILY;COUNT=1",
+        duration_minutes=3000, times=[(time(20), None)])
+    first, last = date(2027, 3, 11), date(2027, 3, 17)
+    items = agenda(store, start=first, end=last)
+
+    def day(item) -> date:
+        return max(date.fromisoformat(item.start[:10]), first)
+
+    order = [i.id for i in sorted(items, key=lambda i: (day(i), i.start_utc, i.id))]
+    assert retreat.id in {i.series_id for i in items} and len(order) == 22
+    page = agenda_page(store, start=first, end=last, offset=0, limit=100)
+    assert [i.id for i in page.items] == order == agenda_ids(store, start=first, end=last)
+    counts: dict[date, int] = {}
+    for item in items:
+        counts[day(item)] = counts.get(day(item), 0) + 1
+    assert page.days == counts and page.days[first] == 4  # the retreat, on the first day
+    assert (page.count, page.total, page.cancelled) == (22, 22, 1)
+    window = agenda_page(store, start=first, end=last, offset=5, limit=7)
+    assert [i.id for i in window.items] == order[5:12]
+    tail = agenda_page(store, start=first, end=last, offset=20, limit=7)
+    assert [i.id for i in tail.items] == order[20:]
+    grid = agenda_page(store, start=first, end=last, offset=1, limit=2, per_day=True)
+    by_day: dict[date, list[int]] = {}
+    for item_id in order:
+        by_day.setdefault(day(next(i for i in items if i.id == item_id)), []).append(item_id)
+    assert [i.id for i in grid.items] == [n for d in sorted(by_day) for n in by_day[d][1:3]]
+    assert grid.total == 4
+    only_ny = agenda_page(store, start=first, end=last, hub_id=ny.id, offset=0, limit=100)
+    assert [i.series for i in only_ny.items][:2] == ["Retreat", "Yoga"]
+    assert only_ny.count == 8

@@ -48,7 +48,8 @@ def big_file(tmp_path_factory):
                    [(n + 1, f"p{n:05d}@example.org", f"p{n:05d}@example.org",
                      f"Person {n:05d}", stamp) for n in range(PEOPLE)])
     db.executemany("INSERT INTO registration (id, series_id, attendee_id, seats, status, "
-                   "created_at, updated_at) VALUES (?, ?, ?, 1, 'active', ?, ?)",
+                   "created_at, updated_at, late_cancel, refund_on_cancel) "
+                   "VALUES (?, ?, ?, 1, 'active', ?, ?, 0, 0)",
                    [(n + 1, course.id, n + 1, stamp, stamp) for n in range(PEOPLE)])
     # every third held session attended
     db.executemany("INSERT INTO seat_entry (registration_id, occurrence_id, seats, status, "

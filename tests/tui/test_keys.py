@@ -167,3 +167,24 @@ async def test_ctrl_p_offers_the_screens_actions_beside_the_jumps(seeded, make_a
         await pilot.pause(0.3)
         await settle(pilot)
         assert isinstance(app.screen, SeriesForm)
+
+
+async def test_the_footer_greys_and_lights_its_keys_in_place(seeded, make_app):
+    """Selecting an occurrence and unselecting it only lights and greys ``b``:
+    the footer's keys stay the widgets they were (Textual's footer mounted
+    every key anew), and the palette key keeps its compact look."""
+    app = make_app(start="agenda")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        keys = list(app.screen.query("FooterKey"))
+        bulk = next(k for k in keys if k.action == "bulk")
+        assert bulk.has_class("-disabled") and "Bulk edit" not in names(app)
+        await pilot.press("v")  # selected: the bulk edit can be used
+        await settle(pilot)
+        assert list(app.screen.query("FooterKey")) == keys
+        assert not bulk.has_class("-disabled") and "Bulk edit" in names(app)
+        await pilot.press("v")
+        await settle(pilot)
+        assert list(app.screen.query("FooterKey")) == keys
+        assert bulk.has_class("-disabled") and "Bulk edit" not in names(app)
+        assert all(k.has_class("-compact") == (k.action == "command_palette") for k in keys)

@@ -11,7 +11,6 @@ are dropped here: the cost follows the window, not the number of series.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -198,11 +197,6 @@ _TIMES = ("start_utc", "end_utc")
 _ALL_ITEMS = SQL(_SELECT + _WINDOW + _ORDER, times=_TIMES)
 _HUB_ITEMS = SQL(_SELECT + _WINDOW + _IN_HUB + _ORDER, times=_TIMES)
 _ITEMS_BY_ID = SQL(_SELECT + " WHERE o.id IN (:ids)", times=_TIMES)
-# A page's first pass: the week's occurrences as (id, start, zone, status) only.
-_LIGHT = "SELECT o.id, o.start_utc, o.end_utc, s.timezone, o.status FROM occurrence o " \
-         "JOIN series s ON s.id = o.series_id" + _WINDOW
-_ALL_LIGHT = SQL(_LIGHT, times=_TIMES)
-_HUB_LIGHT = SQL(_LIGHT + _IN_HUB, times=_TIMES)
 
 
 def _window_params(span: Window, now: datetime, hub_id: int | None,
@@ -250,8 +244,9 @@ class AgendaPage:
     are in order of their local date, then start instant. ``per_day`` None:
     ``items`` are rows ``offset`` to ``offset + limit`` of that order, of
     ``total``; otherwise each day's rows ``offset`` to ``offset + limit``, and
-    ``total`` is the most any day has. ``days`` counts each day's occurrences;
-    ``ids`` are every occurrence of the window, in that order."""
+    ``total`` is the most any day has. ``days`` counts each day's occurrences,
+    ``count`` all of them (``cancelled`` of those are cancelled);
+    :func:`agenda_ids` gives every one's id, in that order."""
 
     first: date
     last: date
@@ -259,8 +254,92 @@ class AgendaPage:
     total: int
     offset: int
     items: list[AgendaItem]
-    ids: list[int]
+    count: int
     cancelled: int
+
+
+# The page is worked out in the database: each occurrence's local date is the
+# number of its zone's midnights at or before its start (a CASE on the series'
+# zone, then on the start against that zone's midnights, over the start index),
+# so only the days' counts and the page's ids come back, not the whole week.
+# The day is computed once a row (grouped or sorted on, never filtered on): the
+# rows of the UTC range that fall before or after the window in their zone are
+# counted as days -1 and ``days`` and skipped by the offset.
+_FROM = " FROM occurrence o JOIN series s ON s.id = o.series_id"
+_LIVE = " AND s.status IN (:statuses)"
+_ZONES = "SELECT DISTINCT s.timezone FROM series s WHERE s.status IN (:statuses)"
+# Sessions that began before the window and may still run into it, and those
+# the UTC range holds that start before their zone's first day (a few hours).
+_BEFORE = ("SELECT o.id, o.start_utc, o.end_utc, s.timezone" + _FROM +
+           " WHERE o.start_utc >= :earliest AND o.start_utc < :edge AND o.end_utc > :low"
+           + _LIVE)
+
+
+@lru_cache(maxsize=64)
+def _page_sql(zones: int, days: int, hub: bool, early: bool, kind: str) -> SQL:
+    """The statement of one kind (``zones``, ``before``, ``counts``, ``list``,
+    ``per_day``, ``ids``) for ``zones`` zones and ``days`` days."""
+    in_hub = " AND s.hub_id = :hub" if hub else ""
+    if kind == "zones":
+        return SQL(_ZONES + in_hub)
+    if kind == "before":
+        return SQL(_BEFORE + in_hub, times=_TIMES)
+    case = " ".join(
+        f"WHEN :z{z} THEN CASE "
+        + " ".join(f"WHEN o.start_utc < :m{z}_{d} THEN {d - 1}" for d in range(days + 1))
+        + f" ELSE {days} END" for z in range(zones))
+    day = f"CASE s.timezone {case} END"
+    rows = "o.start_utc >= :low AND o.start_utc < :high"
+    if early:  # the sessions of days from before, on the first day
+        day = f"CASE WHEN o.id IN (:early) THEN 0 ELSE {day} END"
+        rows = f"(({rows}) OR o.id IN (:early))"
+    inner = (f"SELECT o.id, o.start_utc, o.status, {day} AS day" + _FROM + f" WHERE {rows}"
+             + _LIVE + in_hub)
+    if kind == "counts":
+        return SQL("SELECT t.day, count(*) AS n, sum(CASE WHEN t.status = 'cancelled' THEN 1 "
+                   f"ELSE 0 END) AS cancelled FROM ({inner}) t GROUP BY t.day")
+    if kind == "per_day":
+        return SQL("SELECT t.id, t.day FROM (SELECT i.id, i.day, row_number() OVER "
+                   f"(PARTITION BY i.day ORDER BY i.start_utc, i.id) AS n FROM ({inner}) i) t "
+                   "WHERE t.n > :offset AND t.n <= :stop ORDER BY t.day, t.n")
+    order = f"SELECT t.id FROM ({inner}) t ORDER BY t.day, t.start_utc, t.id"
+    return SQL(order + (" LIMIT :limit OFFSET :offset" if kind == "list" else ""))
+
+
+def _day_params(reader: Any, span: Window, now: datetime, hub_id: int | None,
+                drafts: bool) -> tuple[dict[str, Any], int, list[date]] | None:
+    """The parameters of a page's statements (the window's range, each live
+    zone with its midnights, the sessions of days from before as ``early``),
+    the number of zones and the window's days; None: no live series."""
+    params = _window_params(span, now, hub_id, drafts)
+    hub = hub_id is not None
+    zones = sorted(r.timezone for r in _page_sql(0, 0, hub, False, "zones").rows(
+        reader, **{k: v for k, v in params.items() if k in ("statuses", "hub")}))
+    if not zones:
+        return None
+    assert span.start is not None and span.end is not None
+    days = [span.start + timedelta(days=n) for n in range((span.end - span.start).days + 2)]
+    edges = {}
+    for z, name in enumerate(zones):
+        edges[name] = _midnights(days, name)
+        params[f"z{z}"] = name
+        params.update((f"m{z}_{d}", edge) for d, edge in enumerate(edges[name]))
+    params["days"] = len(days) - 1
+    before = _page_sql(0, 0, hub, False, "before").rows(
+        reader, **params, edge=max(e[0] for e in edges.values()))
+    params["early"] = [r.id for r in sorted(before, key=lambda r: (r.start_utc, r.id))
+                       if r.start_utc < edges[r.timezone][0]
+                       and span.holds(r.start_utc, r.end_utc, r.timezone, now)]
+    return params, len(zones), days[:-1]
+
+
+def _statement(params: dict[str, Any], zones: int, days: list[date], hub_id: int | None,
+               kind: str) -> SQL:
+    return _page_sql(zones, len(days), hub_id is not None, bool(params["early"]), kind)
+
+
+def _used(params: dict[str, Any]) -> dict[str, Any]:
+    return params if params["early"] else {k: v for k, v in params.items() if k != "early"}
 
 
 @transaction
@@ -268,53 +347,64 @@ def agenda_page(store: Store, *, start: date, end: date, hub_id: int | None = No
                 offset: int = 0, limit: int = 100, per_day: bool = False,
                 drafts: bool = False) -> AgendaPage:
     """A page of :func:`agenda` (see :class:`AgendaPage`). Its cost follows the
-    page, not the week: the week's occurrences are read as (id, start, zone)
-    from the start index, and only the page's rows and seat counts in full. A
-    session of days that began before the window is listed on its first day."""
+    page, not the week: the database counts each day's occurrences and picks
+    the page's ids, and only the page's rows and seat counts are read in full.
+    A session of days that began before the window is listed on its first day."""
     span = window(start, end)
     if (end - start).days >= MAX_PAGE_DAYS:
         raise invalid(f"A page of the agenda spans at most {MAX_PAGE_DAYS} days.")
     now = store.now()
+    offset = max(offset, 0)
     with store.query() as reader:
         if hub_id is not None:
             exists(reader, "hub", hub_id, "hub")
-        first_days = [start + timedelta(days=n) for n in range((end - start).days + 2)]
-        edges: dict[str, list[datetime]] = {}
-        keyed = []
-        cancelled = 0
-        # Each start's local date found among its zone's midnights by bisection.
-        light = _ALL_LIGHT if hub_id is None else _HUB_LIGHT
-        for r in light.rows(reader, **_window_params(span, now, hub_id, drafts)):
-            if r.timezone not in edges:
-                edges[r.timezone] = _midnights(first_days, r.timezone)
-            at = bisect_right(edges[r.timezone], r.start_utc) - 1
-            if at < 0:  # began before the window: a session of days still running
-                if not span.holds(r.start_utc, r.end_utc, r.timezone, now):
-                    continue
-                at = 0
-            if at < len(first_days) - 1:
-                keyed.append((first_days[at], r.start_utc, r.id))
-                cancelled += r.status == "cancelled"
-        keyed.sort()
-        days: dict[date, int] = {}
-        for day, _, _ in keyed:
-            days[day] = days.get(day, 0) + 1
-        offset = max(offset, 0)
+        found = _day_params(reader, span, now, hub_id, drafts)
+        if found is None:
+            return AgendaPage(start, end, {}, 0, offset, [], 0, 0)
+        params, zones, days = found
+        counts = _statement(params, zones, days, hub_id, "counts").rows(reader, **_used(params))
+        inside = [r for r in counts if 0 <= r.day < len(days)]
+        per = {days[r.day]: int(r.n) for r in sorted(inside)}
+        cancelled = sum(int(r.cancelled or 0) for r in inside)
+        count = sum(per.values())
+        ahead = sum(int(r.n) for r in counts if r.day < 0)  # before the window's days
         if per_day:
-            wanted, at = [], 0
-            for day in sorted(days):
-                wanted += [k[2] for k in keyed[at + offset:at + min(days[day], offset + limit)]]
-                at += days[day]
-            total = max(days.values(), default=0)
+            wanted = [r.id for r in _statement(params, zones, days, hub_id, "per_day").rows(
+                reader, **_used(params), offset=offset, stop=offset + limit)
+                if 0 <= r.day < len(days)]
+            total = max(per.values(), default=0)
         else:
-            wanted = [k[2] for k in keyed[offset:offset + limit]]
-            total = len(keyed)
-        found = {}
+            size = min(limit, count - offset)
+            wanted = [r.id for r in _statement(params, zones, days, hub_id, "list").rows(
+                reader, **_used(params), offset=ahead + offset, limit=size)] if size > 0 else []
+            total = count
+        items = {}
         for n in range(0, len(wanted), 900):
-            found.update((r.id, _item(r)) for r in _ITEMS_BY_ID.rows(
+            items.update((r.id, _item(r)) for r in _ITEMS_BY_ID.rows(
                 reader, ids=wanted[n:n + 900]))
-        return AgendaPage(start, end, days, total, offset, [found[i] for i in wanted],
-                          [k[2] for k in keyed], cancelled)
+        return AgendaPage(start, end, per, total, offset, [items[i] for i in wanted], count,
+                          cancelled)
+
+
+@transaction
+def agenda_ids(store: Store, *, start: date, end: date, hub_id: int | None = None,
+               drafts: bool = False) -> list[int]:
+    """Every occurrence id of :func:`agenda_page`'s window, in its order."""
+    span = window(start, end)
+    if (end - start).days >= MAX_PAGE_DAYS:
+        raise invalid(f"A page of the agenda spans at most {MAX_PAGE_DAYS} days.")
+    with store.query() as reader:
+        if hub_id is not None:
+            exists(reader, "hub", hub_id, "hub")
+        found = _day_params(reader, span, store.now(), hub_id, drafts)
+        if found is None:
+            return []
+        params, zones, days = found
+        counts = _statement(params, zones, days, hub_id, "counts").rows(reader, **_used(params))
+        ahead = sum(int(r.n) for r in counts if r.day < 0)
+        count = sum(int(r.n) for r in counts if 0 <= r.day < len(days))
+        return [r.id for r in _statement(params, zones, days, hub_id, "ids").rows(
+            reader, **_used(params))][ahead:ahead + count]
 
 
 def _midnights(days: list[date], tz_name: str) -> list[datetime]:

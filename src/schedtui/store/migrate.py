@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 APP_NAME = "schedtui"
 META_TABLE = "schedtui_meta"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _v1_to_v2(connection: Connection) -> None:
@@ -187,9 +187,26 @@ def _v4_to_v5(connection: Connection) -> None:
         part(connection)
 
 
+def _agenda_window_index(connection: Connection) -> None:
+    """The occurrences of a window of days read from the index alone (the
+    agenda's page, its sessions of days from before, double-bookings): the
+    start index becomes (start, end, series, status), which serves every query
+    the old one did, so it goes."""
+    connection.execute(text("CREATE INDEX IF NOT EXISTS ix_occurrence_start_end ON occurrence "
+                            "(start_utc, end_utc, series_id, status)"))
+    connection.execute(text("DROP INDEX IF EXISTS ix_occurrence_start_utc"))
+
+
+def _v5_to_v6(connection: Connection) -> None:
+    """Schema 6: the agenda's window index. Each part adds only what is missing."""
+    for part in (_agenda_window_index,):
+        part(connection)
+
+
 # MIGRATIONS[n] takes a database at version n to version n + 1.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3,
-                                                       3: _v3_to_v4, 4: _v4_to_v5}
+                                                       3: _v3_to_v4, 4: _v4_to_v5,
+                                                       5: _v5_to_v6}
 
 
 def _load_orm() -> None:

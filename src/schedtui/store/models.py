@@ -146,12 +146,15 @@ class Occurrence(SQLModel, table=True):
     for, its identity across edits; ``edited`` names the fields set by hand."""
 
     __tablename__ = "occurrence"
-    __table_args__ = (Index("ix_occurrence_series_start", "series_id", "start_utc"),)
+    __table_args__ = (Index("ix_occurrence_series_start", "series_id", "start_utc"),
+                      # a window of days read from the index alone (schema 6)
+                      Index("ix_occurrence_start_end", "start_utc", "end_utc", "series_id",
+                            "status"))
     id: int | None = Field(default=None, primary_key=True)
     series_id: int = Field(foreign_key="series.id")
     slot_id: int | None = Field(default=None, foreign_key="slot.id")
     original_start: datetime = Utc()
-    start_utc: datetime = Utc(index=True)
+    start_utc: datetime = Utc()
     end_utc: datetime = Utc()
     status: str = Field(default="scheduled", max_length=16)
     capacity: int | None = None  # None: unlimited

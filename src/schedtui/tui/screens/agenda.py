@@ -225,7 +225,7 @@ class AgendaScreen(DeskScreen):
         else:
             self._draw_list(marks)
         last = self.first + timedelta(days=DAYS - 1)
-        count = len(page.ids)
+        count = page.count
         title = Text(f"Agenda {self.first:%a %d %b} – {last:%a %d %b %Y}", "bold")
         title.append(f"  {count - page.cancelled} occurrence"
                      f"{'s' if count - page.cancelled != 1 else ''}"
@@ -533,8 +533,17 @@ class AgendaScreen(DeskScreen):
 
     def action_pick_week(self) -> None:
         """Every occurrence of the week (or of the hub's week), not only those
-        the window holds."""
-        shown = set(self.page.ids) if self.page is not None else set()
+        the window holds: their ids are read now (the page holds the window's)."""
+        if self.page is None or not self.store_open:
+            return
+        from schedtui.services import agenda
+
+        page, hub_id = self.page, self.hub_id
+        self.load(lambda: agenda.agenda_ids(self.store, start=page.first, end=page.last,
+                                            hub_id=hub_id), self._pick_all, group="pick")
+
+    def _pick_all(self, ids: list[int]) -> None:
+        shown = set(ids)
         if shown and shown <= self.picked:
             self.picked -= shown
         else:
