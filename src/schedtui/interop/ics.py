@@ -21,6 +21,7 @@ zone database by icalendar.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -37,7 +38,6 @@ from schedtui.domain.zones import (
     DAY_MINUTES,
     from_utc_naive,
     session_end,
-    to_utc_naive,
     zone,
 )
 from schedtui.interop.common import write_atomically
@@ -108,8 +108,7 @@ def export_ics(store: Store, path: str | os.PathLike | None, *, series_id: int |
                 span = _widen(span, _export_series(session, cal, series, now, report))
                 report.series += 1
     if span is not None:
-        cal.add_missing_timezones(first_date=span[0] - timedelta(days=1),
-                                  last_date=max(span[1] + timedelta(days=400), date(2038, 1, 1)))
+        _add_timezones(cal, span)
     data = cal.to_ical()
     if path is None:
         return data.decode("utf-8")
@@ -126,6 +125,29 @@ def _calendar() -> icalendar.Calendar:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     return cal
+
+
+def _add_timezones(cal: icalendar.Calendar, span: tuple[date, date]) -> None:
+    """The VTIMEZONE of every zone the calendar names, before its events, covering
+    the zone's rules from the year before ``span`` through 400 days after it (and at
+    least through 2038). A zone database's rules for a span do not change while
+    the desk runs, so each block is built once per zone and span of whole years."""
+    first = date(span[0].year - 1, 1, 1)
+    last = date(max(span[1] + timedelta(days=400), date(2038, 1, 1)).year, 12, 31)
+    at = len(cal.timezones)
+    for tzid in sorted(cal.get_missing_tzids()):
+        block = _timezone_block(tzid, first, last)
+        if block is not None:
+            cal.subcomponents.insert(at, block)
+            at += 1
+
+
+@functools.lru_cache(maxsize=256)
+def _timezone_block(tzid: str, first: date, last: date) -> icalendar.Timezone | None:
+    try:
+        return icalendar.Timezone.from_tzid(tzid, first_date=first, last_date=last)
+    except ValueError:  # a zone icalendar does not know: left out, as it leaves it
+        return None
 
 
 def _widen(span, other):
@@ -170,7 +192,8 @@ def _nominal(item: Planned, tz) -> datetime:
 
 
 def _in_gap(item: Planned, tz) -> bool:
-    return _nominal(item, tz).replace(tzinfo=None) != item.start.replace(tzinfo=None)
+    return datetime.combine(item.day, item.at).replace(tzinfo=None) != \
+        item.start.replace(tzinfo=None)
 
 
 def explicit_rule(rule: Rule, start: date) -> Rule:
@@ -204,6 +227,26 @@ def slot_rule(rule: Rule, start: date, weekdays: frozenset[int] | None,
     return narrowed
 
 
+def plan_is_calendars(rule: Rule, start: date, weekdays: frozenset[int] | None) -> bool:
+    """Whether a date rule, exported alone for one slot as :func:`slot_rule`
+    writes it and expanded from that slot's first planned instance, makes
+    exactly the slot's planned instances. It does when every step of the export
+    keeps the set of dates: with INTERVAL=1 and no BYSETPOS a rule's dates are
+    a filter on the calendar, the same from any DTSTART among them once the
+    parts RFC 5545 takes from DTSTART are written out (:func:`explicit_rule`),
+    UNTIL at the last instance cuts where COUNT or UNTIL did, and the
+    narrowing to the slot's weekdays keeps exactly the dates on those weekdays.
+    (Instances the plan kept once for two slots are the caller's to rule out.)"""
+    if rule.timed or rule.interval != 1 or rule.bysetpos:
+        return False
+    if weekdays is None or len(weekdays) >= 7:
+        return True
+    explicit = explicit_rule(rule, start)
+    if explicit.byday:  # narrowed to the entries on those weekdays, if any
+        return any(d.weekday in weekdays for d in explicit.byday)
+    return explicit.freq == "DAILY" or bool(explicit.bymonthday)  # narrowed with BYDAY
+
+
 def _changed(occ: Occurrence, series: Series) -> bool:
     if series.duration_minutes != DAY_MINUTES:  # not a whole day: the length is exact
         return (occ.start_utc != occ.original_start or occ.location is not None
@@ -215,15 +258,19 @@ def _changed(occ: Occurrence, series: Series) -> bool:
             or occ.location is not None)
 
 
-def _slot_rules(rules: RuleSet, series: Series, plan_slot: PlanSlot, tz, horizon
-                ) -> list[Rule]:
+def _slot_rules(rules: RuleSet, series: Series, plan_slot: PlanSlot, tz, horizon,
+                items: Sequence[Planned] | None) -> list[Rule]:
     """Each RRULE of the set as one slot's VEVENT carries it: narrowed to the
     slot's weekdays, a finite rule ending (UNTIL) at that rule's own last
-    instance at this slot (each rule keeps its own COUNT)."""
+    instance at this slot (each rule keeps its own COUNT). ``items`` are the
+    plan's instances at this slot when they are exactly what the set's one rule
+    makes there (then its last one needs no expansion of its own), else None."""
     exported = []
     for rule in rules.rrules:
         last = None
-        if rule.has_end:
+        if rule.has_end and items:
+            last = items[-1].start
+        elif rule.has_end:
             try:
                 alone = expand(rule, series.start_date, tz, [plan_slot], horizon=horizon).items
             except DeskError:  # this rule makes nothing at this slot
@@ -235,7 +282,7 @@ def _slot_rules(rules: RuleSet, series: Series, plan_slot: PlanSlot, tz, horizon
 
 _OCCURRENCE_COLUMNS = (Occurrence.id, Occurrence.slot_id, Occurrence.original_start,
                        Occurrence.start_utc, Occurrence.end_utc, Occurrence.status,
-                       Occurrence.location)
+                       Occurrence.location, Occurrence.blackout_id, Occurrence.blackout_start)
 """What an export reads of an occurrence."""
 
 
@@ -251,10 +298,18 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
     by_original = {o.original_start: o for o in stored if o.slot_id is not None}
     last_stored = max((o.original_start for o in stored), default=None)
     covered: set[int] = set()
+    merged = True
     try:
-        planned = plan(series, rows, now).items if rows else []
+        if rows:
+            expanded = plan(series, rows, now)
+            planned, merged = expanded.items, expanded.merged
+        else:
+            planned = []
     except DeskError:  # a rule that plans nothing now: the stored rows still exist
         planned = []
+    # One rule alone, at one time of day or planned with no instant dropped as
+    # another slot's: each slot's planned instances are what that rule makes there.
+    own_plan = rules.simple and (len(rows) == 1 or not (rules.timed or merged))
     # An occurrence a blackout shifted stands for the rule's instance it left:
     # written as that instance's override (RECURRENCE-ID), not an event of its own.
     # (A blackout's skipped dates hold no occurrence, or a cancelled one: EXDATE.)
@@ -284,17 +339,22 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
         # come from it); an added date before it is an RDATE, which RFC 5545 allows.
         anchor = first if rules.timed else next(
             (p for p in items if p.at == plan_slot.at.replace(tzinfo=None)), first)
-        exported_rules = _slot_rules(rules, series, plan_slot, tz, horizon)
+        exported_rules = _slot_rules(rules, series, plan_slot, tz, horizon,
+                                     items if own_plan else None)
         # The RRULEs alone, from the first instance: what they make beyond the plan
         # (an EXRULE's instances too: not every calendar reads EXRULE) becomes an
         # EXDATE, what they miss (an RDATE) an RDATE.
-        try:
-            generated = expand(RuleSet(tuple(exported_rules)), anchor.day, tz,
-                               [PlanSlot(anchor.at)], horizon=horizon).items \
-                if exported_rules else []
-        except DeskError:
-            generated = []
-        wanted = {to_utc_naive(p.start): p for p in items}
+        if own_plan and not rules.timed and plan_is_calendars(rules.main, series.start_date,
+                                                              plan_slot.weekdays):
+            generated = list(items)  # what the exported rule makes is the plan itself
+        else:
+            try:
+                generated = expand(RuleSet(tuple(exported_rules)), anchor.day, tz,
+                                   [PlanSlot(anchor.at)], horizon=horizon).items \
+                    if exported_rules else []
+            except DeskError:
+                generated = []
+        wanted = {p.start_utc.replace(tzinfo=None): p for p in items}
         master = _event(series, uid_for_slot(series.id, row.id), now)
         master.add("dtstart", _nominal(anchor, tz))
         master.add("duration", timedelta(minutes=series.duration_minutes))
@@ -304,7 +364,7 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
             master.add("exrule", icalendar.vRecur.from_ical(
                 explicit_rule(ex, series.start_date).to_text()))
         _place(master, series.location)
-        made = {to_utc_naive(p.start) for p in generated}
+        made = {p.start_utc.replace(tzinfo=None) for p in generated}
         rdates: list[datetime] = []
         for key, mine in wanted.items():
             occ = by_original.get(key)
@@ -315,7 +375,7 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
         exdates: list[datetime] = []
         overrides: list[icalendar.Event] = []
         for item in generated:
-            key = to_utc_naive(item.start)
+            key = item.start_utc.replace(tzinfo=None)
             mine = wanted.get(key)
             occ = by_original.get(key)
             if mine is None or occ is None:
