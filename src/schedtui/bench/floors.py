@@ -401,7 +401,8 @@ con.execute("BEGIN IMMEDIATE")
 person = con.execute("INSERT INTO attendee (email_key, email, name, phone, created_at) "
                      "VALUES (?, ?, ?, '', ?)", (email.lower(), email, name, now)).lastrowid
 reg = con.execute("INSERT INTO registration (series_id, attendee_id, seats, status, "
-                  "created_at, updated_at) VALUES (?, ?, 1, 'active', ?, ?)",
+                  "created_at, updated_at, late_cancel, refund_on_cancel) "
+                  "VALUES (?, ?, 1, 'active', ?, ?, 0, 0)",
                   (sid, person, now, now)).lastrowid
 capacity, taken, start, tz_name = con.execute(
     "SELECT o.capacity, (SELECT coalesce(sum(e.seats), 0) FROM seat_entry e "
