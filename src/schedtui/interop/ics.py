@@ -42,9 +42,10 @@ from schedtui.domain.zones import (
 )
 from schedtui.interop.common import write_atomically
 from schedtui.interop.ics_import import IcsImportReport, import_ics
-from schedtui.services.common import get, horizon_for, plan, plan_slots, rule_set, slots_of
+from schedtui.services.common import get, horizon_for, plan, plan_slots, rule_set
 from schedtui.store import Store
 from schedtui.store.engine import transaction
+from schedtui.store.hot import HotSQL
 from schedtui.store.models import Attendee, Hub, Occurrence, Registration, SeatEntry, Series
 
 __all__ = ["IcsExportReport", "IcsImportReport", "export_ics", "import_ics", "uid_for_slot"]
@@ -192,8 +193,10 @@ def _nominal(item: Planned, tz) -> datetime:
 
 
 def _in_gap(item: Planned, tz) -> bool:
-    return datetime.combine(item.day, item.at).replace(tzinfo=None) != \
-        item.start.replace(tzinfo=None)
+    """Whether the instance's wall time is not the one its rule names."""
+    start, at = item.start, item.at
+    return (start.hour != at.hour or start.minute != at.minute or start.second != at.second
+            or start.microsecond != at.microsecond or start.date() != item.day)
 
 
 def explicit_rule(rule: Rule, start: date) -> Rule:
@@ -247,10 +250,12 @@ def plan_is_calendars(rule: Rule, start: date, weekdays: frozenset[int] | None) 
     return explicit.freq == "DAILY" or bool(explicit.bymonthday)  # narrowed with BYDAY
 
 
-def _changed(occ: Occurrence, series: Series) -> bool:
+def _changed(occ: Occurrence, series: Series, length: timedelta | None = None) -> bool:
+    """``length``: the series' duration, when the caller has it at hand."""
     if series.duration_minutes != DAY_MINUTES:  # not a whole day: the length is exact
         return (occ.start_utc != occ.original_start or occ.location is not None
-                or occ.end_utc - occ.start_utc != timedelta(minutes=series.duration_minutes))
+                or occ.end_utc - occ.start_utc != (
+                    length or timedelta(minutes=series.duration_minutes)))
     planned_end = session_end(from_utc_naive(occ.original_start, zone(series.timezone)),
                               series.duration_minutes)  # a whole day ends at midnight
     return (occ.start_utc != occ.original_start
@@ -280,21 +285,24 @@ def _slot_rules(rules: RuleSet, series: Series, plan_slot: PlanSlot, tz, horizon
     return exported
 
 
-_OCCURRENCE_COLUMNS = (Occurrence.id, Occurrence.slot_id, Occurrence.original_start,
-                       Occurrence.start_utc, Occurrence.end_utc, Occurrence.status,
-                       Occurrence.location, Occurrence.blackout_id, Occurrence.blackout_start)
+# Plain rows on the driver (read only: thousands per series, and ORM objects or
+# SQLAlchemy's per-statement work cost several times more).
+_STORED = HotSQL("SELECT id, slot_id, original_start, start_utc, end_utc, status, location, "
+                 "blackout_id, blackout_start FROM occurrence WHERE series_id = :series "
+                 "ORDER BY start_utc, id",
+                 times=("original_start", "start_utc", "end_utc", "blackout_start"))
 """What an export reads of an occurrence."""
+_SLOTS = HotSQL("SELECT id, at, weekdays FROM slot WHERE series_id = :series "
+                "ORDER BY position, id")
+"""What an export reads of a series' times of day (as :func:`slots_of` orders them)."""
 
 
 def _export_series(session: Session, cal: icalendar.Calendar, series: Series, now: datetime,
                    report: IcsExportReport) -> tuple[date, date] | None:
     tz = zone(series.timezone)
     rules = rule_set(series)
-    rows = slots_of(session, series.id)
-    # Plain rows (read only: thousands per series, and ORM objects cost ten times more).
-    stored = list(session.exec(select(*_OCCURRENCE_COLUMNS)
-                               .where(Occurrence.series_id == series.id)
-                               .order_by(Occurrence.start_utc, Occurrence.id)))
+    rows = _SLOTS.rows(session, series=series.id)
+    stored = _STORED.rows(session, series=series.id)
     by_original = {o.original_start: o for o in stored if o.slot_id is not None}
     last_stored = max((o.original_start for o in stored), default=None)
     covered: set[int] = set()
@@ -321,6 +329,7 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
         else:
             origin.pop(occ_id)
     horizon = None if rules.has_end else horizon_for(series, now)
+    length = timedelta(minutes=series.duration_minutes)
     span: tuple[date, date] | None = None
     if series.kind == "event":  # one VEVENT, no rule: its one occurrence as it is now
         rows = []
@@ -386,7 +395,7 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
             covered.add(occ.id)
             if occ.status == "cancelled":
                 exdates.append(_nominal(item, tz))
-            elif _changed(occ, series) or _in_gap(item, tz) or occ.id in origin:
+            elif _changed(occ, series, length) or _in_gap(item, tz) or occ.id in origin:
                 # A DST-gap instance is written out too: calendars disagree on
                 # the end of an instance whose nominal start does not exist.
                 override = _event(series, uid_for_slot(series.id, row.id), now)
