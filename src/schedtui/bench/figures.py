@@ -310,6 +310,7 @@ def registration(db: Path, workdir: Path, count: int, runs: int = 1) -> Figure:
     copy of the data set; the floor does the same count on another copy. Runs
     alternate floor and project; the figure is the median of each."""
     from schedtui.bench.data import open_bench_store
+    from schedtui.services import registrations  # noqa: F401 - loaded before any clock runs
 
     floor_db, project_db = workdir / "floor-register.db", workdir / "project-register.db"
     f_runs, p_runs = [], []

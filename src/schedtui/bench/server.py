@@ -105,8 +105,8 @@ def _pg_register_floor(url: str, series_id: int, occurrence_ids: Sequence[int], 
             ).fetchone()[0]
             reg = con.execute(
                 "INSERT INTO registration (series_id, attendee_id, seats, status, created_at, "
-                "updated_at, late_cancel, refund_on_cancel) VALUES (%s, %s, 1, 'active', %s, "
-                "%s, false, false) RETURNING id",
+                "updated_at, late_cancel, refund_on_cancel) "
+                "VALUES (%s, %s, 1, 'active', %s, %s, false, false) RETURNING id",
                 (series_id, person, stamp, stamp)).fetchone()[0]
         for i in range(count):
             occ = occurrence_ids[i % len(occurrence_ids)]

@@ -529,6 +529,7 @@ class Plan:
 
     items: list[Planned] = field(default_factory=list)
     complete: bool = True  # False when a rule without end stopped at the horizon
+    merged: bool = False  # True when an instant asked for twice was kept once
 
 
 def check_slots(slots: Sequence[Slot]) -> None:
@@ -733,6 +734,7 @@ def _expand_dates(rule: Rule, start: date, tz: ZoneInfo, slots: Sequence[Slot],
                 if seen is None:
                     seen = {p.start_utc for p in items}
                 if instant in seen:  # a vanished day (Pacific/Apia 2011-12-30): the next
+                    plan.merged = True
                     continue
                 seen.add(instant)
             if latest is None or instant > latest:

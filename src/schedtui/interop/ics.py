@@ -21,6 +21,7 @@ zone database by icalendar.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -37,14 +38,14 @@ from schedtui.domain.zones import (
     DAY_MINUTES,
     from_utc_naive,
     session_end,
-    to_utc_naive,
     zone,
 )
 from schedtui.interop.common import write_atomically
 from schedtui.interop.ics_import import IcsImportReport, import_ics
-from schedtui.services.common import get, horizon_for, plan, plan_slots, rule_set, slots_of
+from schedtui.services.common import get, horizon_for, plan, plan_slots, rule_set
 from schedtui.store import Store
 from schedtui.store.engine import transaction
+from schedtui.store.hot import HotSQL
 from schedtui.store.models import Attendee, Hub, Occurrence, Registration, SeatEntry, Series
 
 __all__ = ["IcsExportReport", "IcsImportReport", "export_ics", "import_ics", "uid_for_slot"]
@@ -108,8 +109,7 @@ def export_ics(store: Store, path: str | os.PathLike | None, *, series_id: int |
                 span = _widen(span, _export_series(session, cal, series, now, report))
                 report.series += 1
     if span is not None:
-        cal.add_missing_timezones(first_date=span[0] - timedelta(days=1),
-                                  last_date=max(span[1] + timedelta(days=400), date(2038, 1, 1)))
+        _add_timezones(cal, span)
     data = cal.to_ical()
     if path is None:
         return data.decode("utf-8")
@@ -126,6 +126,29 @@ def _calendar() -> icalendar.Calendar:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     return cal
+
+
+def _add_timezones(cal: icalendar.Calendar, span: tuple[date, date]) -> None:
+    """The VTIMEZONE of every zone the calendar names, before its events, covering
+    the zone's rules from the year before ``span`` through 400 days after it (and at
+    least through 2038). A zone database's rules for a span do not change while
+    the desk runs, so each block is built once per zone and span of whole years."""
+    first = date(span[0].year - 1, 1, 1)
+    last = date(max(span[1] + timedelta(days=400), date(2038, 1, 1)).year, 12, 31)
+    at = len(cal.timezones)
+    for tzid in sorted(cal.get_missing_tzids()):
+        block = _timezone_block(tzid, first, last)
+        if block is not None:
+            cal.subcomponents.insert(at, block)
+            at += 1
+
+
+@functools.lru_cache(maxsize=256)
+def _timezone_block(tzid: str, first: date, last: date) -> icalendar.Timezone | None:
+    try:
+        return icalendar.Timezone.from_tzid(tzid, first_date=first, last_date=last)
+    except ValueError:  # a zone icalendar does not know: left out, as it leaves it
+        return None
 
 
 def _widen(span, other):
@@ -170,7 +193,10 @@ def _nominal(item: Planned, tz) -> datetime:
 
 
 def _in_gap(item: Planned, tz) -> bool:
-    return _nominal(item, tz).replace(tzinfo=None) != item.start.replace(tzinfo=None)
+    """Whether the instance's wall time is not the one its rule names."""
+    start, at = item.start, item.at
+    return (start.hour != at.hour or start.minute != at.minute or start.second != at.second
+            or start.microsecond != at.microsecond or start.date() != item.day)
 
 
 def explicit_rule(rule: Rule, start: date) -> Rule:
@@ -204,10 +230,32 @@ def slot_rule(rule: Rule, start: date, weekdays: frozenset[int] | None,
     return narrowed
 
 
-def _changed(occ: Occurrence, series: Series) -> bool:
+def plan_is_calendars(rule: Rule, start: date, weekdays: frozenset[int] | None) -> bool:
+    """Whether a date rule, exported alone for one slot as :func:`slot_rule`
+    writes it and expanded from that slot's first planned instance, makes
+    exactly the slot's planned instances. It does when every step of the export
+    keeps the set of dates: with INTERVAL=1 and no BYSETPOS a rule's dates are
+    a filter on the calendar, the same from any DTSTART among them once the
+    parts RFC 5545 takes from DTSTART are written out (:func:`explicit_rule`),
+    UNTIL at the last instance cuts where COUNT or UNTIL did, and the
+    narrowing to the slot's weekdays keeps exactly the dates on those weekdays.
+    (Instances the plan kept once for two slots are the caller's to rule out.)"""
+    if rule.timed or rule.interval != 1 or rule.bysetpos:
+        return False
+    if weekdays is None or len(weekdays) >= 7:
+        return True
+    explicit = explicit_rule(rule, start)
+    if explicit.byday:  # narrowed to the entries on those weekdays, if any
+        return any(d.weekday in weekdays for d in explicit.byday)
+    return explicit.freq == "DAILY" or bool(explicit.bymonthday)  # narrowed with BYDAY
+
+
+def _changed(occ: Occurrence, series: Series, length: timedelta | None = None) -> bool:
+    """``length``: the series' duration, when the caller has it at hand."""
     if series.duration_minutes != DAY_MINUTES:  # not a whole day: the length is exact
         return (occ.start_utc != occ.original_start or occ.location is not None
-                or occ.end_utc - occ.start_utc != timedelta(minutes=series.duration_minutes))
+                or occ.end_utc - occ.start_utc != (
+                    length or timedelta(minutes=series.duration_minutes)))
     planned_end = session_end(from_utc_naive(occ.original_start, zone(series.timezone)),
                               series.duration_minutes)  # a whole day ends at midnight
     return (occ.start_utc != occ.original_start
@@ -215,15 +263,19 @@ def _changed(occ: Occurrence, series: Series) -> bool:
             or occ.location is not None)
 
 
-def _slot_rules(rules: RuleSet, series: Series, plan_slot: PlanSlot, tz, horizon
-                ) -> list[Rule]:
+def _slot_rules(rules: RuleSet, series: Series, plan_slot: PlanSlot, tz, horizon,
+                items: Sequence[Planned] | None) -> list[Rule]:
     """Each RRULE of the set as one slot's VEVENT carries it: narrowed to the
     slot's weekdays, a finite rule ending (UNTIL) at that rule's own last
-    instance at this slot (each rule keeps its own COUNT)."""
+    instance at this slot (each rule keeps its own COUNT). ``items`` are the
+    plan's instances at this slot when they are exactly what the set's one rule
+    makes there (then its last one needs no expansion of its own), else None."""
     exported = []
     for rule in rules.rrules:
         last = None
-        if rule.has_end:
+        if rule.has_end and items:
+            last = items[-1].start
+        elif rule.has_end:
             try:
                 alone = expand(rule, series.start_date, tz, [plan_slot], horizon=horizon).items
             except DeskError:  # this rule makes nothing at this slot
@@ -233,28 +285,39 @@ def _slot_rules(rules: RuleSet, series: Series, plan_slot: PlanSlot, tz, horizon
     return exported
 
 
-_OCCURRENCE_COLUMNS = (Occurrence.id, Occurrence.slot_id, Occurrence.original_start,
-                       Occurrence.start_utc, Occurrence.end_utc, Occurrence.status,
-                       Occurrence.location, Occurrence.blackout_id, Occurrence.blackout_start)
-"""What an export reads of an occurrence (a blackout's shift included)."""
+# Plain rows on the driver (read only: thousands per series, and ORM objects or
+# SQLAlchemy's per-statement work cost several times more).
+_STORED = HotSQL("SELECT id, slot_id, original_start, start_utc, end_utc, status, location, "
+                 "blackout_id, blackout_start FROM occurrence WHERE series_id = :series "
+                 "ORDER BY start_utc, id",
+                 times=("original_start", "start_utc", "end_utc", "blackout_start"))
+"""What an export reads of an occurrence."""
+_SLOTS = HotSQL("SELECT id, at, weekdays FROM slot WHERE series_id = :series "
+                "ORDER BY position, id")
+"""What an export reads of a series' times of day (as :func:`slots_of` orders them)."""
 
 
 def _export_series(session: Session, cal: icalendar.Calendar, series: Series, now: datetime,
                    report: IcsExportReport) -> tuple[date, date] | None:
     tz = zone(series.timezone)
     rules = rule_set(series)
-    rows = slots_of(session, series.id)
-    # Plain rows (read only: thousands per series, and ORM objects cost ten times more).
-    stored = list(session.exec(select(*_OCCURRENCE_COLUMNS)
-                               .where(Occurrence.series_id == series.id)
-                               .order_by(Occurrence.start_utc, Occurrence.id)))
+    rows = _SLOTS.rows(session, series=series.id)
+    stored = _STORED.rows(session, series=series.id)
     by_original = {o.original_start: o for o in stored if o.slot_id is not None}
     last_stored = max((o.original_start for o in stored), default=None)
     covered: set[int] = set()
+    merged = True
     try:
-        planned = plan(series, rows, now).items if rows else []
+        if rows:
+            expanded = plan(series, rows, now)
+            planned, merged = expanded.items, expanded.merged
+        else:
+            planned = []
     except DeskError:  # a rule that plans nothing now: the stored rows still exist
         planned = []
+    # One rule alone, at one time of day or planned with no instant dropped as
+    # another slot's: each slot's planned instances are what that rule makes there.
+    own_plan = rules.simple and (len(rows) == 1 or not (rules.timed or merged))
     # An occurrence a blackout shifted stands for the rule's instance it left:
     # written as that instance's override (RECURRENCE-ID), not an event of its own.
     # (A blackout's skipped dates hold no occurrence, or a cancelled one: EXDATE.)
@@ -266,6 +329,7 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
         else:
             origin.pop(occ_id)
     horizon = None if rules.has_end else horizon_for(series, now)
+    length = timedelta(minutes=series.duration_minutes)
     span: tuple[date, date] | None = None
     if series.kind == "event":  # one VEVENT, no rule: its one occurrence as it is now
         rows = []
@@ -284,17 +348,22 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
         # come from it); an added date before it is an RDATE, which RFC 5545 allows.
         anchor = first if rules.timed else next(
             (p for p in items if p.at == plan_slot.at.replace(tzinfo=None)), first)
-        exported_rules = _slot_rules(rules, series, plan_slot, tz, horizon)
+        exported_rules = _slot_rules(rules, series, plan_slot, tz, horizon,
+                                     items if own_plan else None)
         # The RRULEs alone, from the first instance: what they make beyond the plan
         # (an EXRULE's instances too: not every calendar reads EXRULE) becomes an
         # EXDATE, what they miss (an RDATE) an RDATE.
-        try:
-            generated = expand(RuleSet(tuple(exported_rules)), anchor.day, tz,
-                               [PlanSlot(anchor.at)], horizon=horizon).items \
-                if exported_rules else []
-        except DeskError:
-            generated = []
-        wanted = {to_utc_naive(p.start): p for p in items}
+        if own_plan and not rules.timed and plan_is_calendars(rules.main, series.start_date,
+                                                              plan_slot.weekdays):
+            generated = list(items)  # what the exported rule makes is the plan itself
+        else:
+            try:
+                generated = expand(RuleSet(tuple(exported_rules)), anchor.day, tz,
+                                   [PlanSlot(anchor.at)], horizon=horizon).items \
+                    if exported_rules else []
+            except DeskError:
+                generated = []
+        wanted = {p.start_utc.replace(tzinfo=None): p for p in items}
         master = _event(series, uid_for_slot(series.id, row.id), now)
         master.add("dtstart", _nominal(anchor, tz))
         master.add("duration", timedelta(minutes=series.duration_minutes))
@@ -304,7 +373,7 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
             master.add("exrule", icalendar.vRecur.from_ical(
                 explicit_rule(ex, series.start_date).to_text()))
         _place(master, series.location)
-        made = {to_utc_naive(p.start) for p in generated}
+        made = {p.start_utc.replace(tzinfo=None) for p in generated}
         rdates: list[datetime] = []
         for key, mine in wanted.items():
             occ = by_original.get(key)
@@ -315,7 +384,7 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
         exdates: list[datetime] = []
         overrides: list[icalendar.Event] = []
         for item in generated:
-            key = to_utc_naive(item.start)
+            key = item.start_utc.replace(tzinfo=None)
             mine = wanted.get(key)
             occ = by_original.get(key)
             if mine is None or occ is None:
@@ -326,7 +395,7 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
             covered.add(occ.id)
             if occ.status == "cancelled":
                 exdates.append(_nominal(item, tz))
-            elif _changed(occ, series) or _in_gap(item, tz) or occ.id in origin:
+            elif _changed(occ, series, length) or _in_gap(item, tz) or occ.id in origin:
                 # A DST-gap instance is written out too: calendars disagree on
                 # the end of an instance whose nominal start does not exist.
                 override = _event(series, uid_for_slot(series.id, row.id), now)

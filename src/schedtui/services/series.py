@@ -53,7 +53,7 @@ from schedtui.services.reads import get_series, list_series  # noqa: F401 - the 
 from schedtui.services.views import SeriesView
 from schedtui.store import Store
 from schedtui.store.engine import transaction
-from schedtui.store.hot import HotSQL, sqlite_executemany, sqlite_time
+from schedtui.store.hot import HotSQL, sqlite_executemany
 from schedtui.store.models import (
     Attendee,
     Hub,
@@ -291,7 +291,7 @@ def _ordered(times: list[SlotSpec]) -> list[SlotSpec]:
     return sorted(times, key=lambda t: (t.at, sorted(t.weekdays or ())))
 
 
-def _set_slot(row: Slot, series: Series, position: int, spec: SlotSpec) -> None:
+def _set_slot(row: Slot | NewSlot, series: Series, position: int, spec: SlotSpec) -> None:
     row.position = position
     row.at = f"{spec.at:%H:%M}"
     row.weekdays = weekday_names(spec.weekdays)
@@ -310,7 +310,23 @@ _NEW_SLOT = HotSQL(f"INSERT INTO slot ({', '.join(_SLOT_COLUMNS)}) VALUES "
                    f"({', '.join(':' + c for c in _SLOT_COLUMNS)}) RETURNING id")
 
 
-def _insert_series(session: Session, series: Series, times: list[SlotSpec]) -> list[Slot]:
+@dataclass
+class NewSlot:
+    """A slot as a new series writes it: the columns of ``slot`` as plain values.
+    Nothing holds it after the series is planned (a later read loads the stored
+    row), so it needs no ORM object, which costs several times more to make."""
+
+    series_id: int
+    position: int = 0
+    at: str = ""
+    weekdays: str | None = None
+    capacity: int | None = None
+    fixed_capacity: bool = False
+    host: str = ""
+    id: int | None = None
+
+
+def _insert_series(session: Session, series: Series, times: list[SlotSpec]) -> list[NewSlot]:
     """Write a new series and its slots. The series becomes a persistent object
     of the session, as if the session had written it (later changes to it are
     saved); the slots are returned for planning."""
@@ -320,7 +336,7 @@ def _insert_series(session: Session, series: Series, times: list[SlotSpec]) -> l
     session.add(series)
     rows = []
     for position, spec in enumerate(_ordered(times)):
-        row = Slot(series_id=series.id)
+        row = NewSlot(series_id=series.id)
         _set_slot(row, series, position, spec)
         row.id = _NEW_SLOT.first(session, **{c: getattr(row, c) for c in _SLOT_COLUMNS}).id
         rows.append(row)
@@ -411,11 +427,13 @@ def _insert_occurrences(session: Session, series: Series, fresh: Sequence[Planne
         connection.execute(Occurrence.__table__.insert(), values)
         return
     rows = []
+    series_id, minutes = series.id, series.duration_minutes
     for item in fresh:
         start = item.start_utc.replace(tzinfo=None)
-        text = sqlite_time(start)  # the text SQLAlchemy's SQLite dialect stores
-        end = session_end(item.start, series.duration_minutes) if whole_days else start + length
-        rows.append((series.id, item.slot.key, text, text, sqlite_time(end),
+        # sqlite_time, inlined (a series makes hundreds): the text SQLAlchemy's dialect stores
+        text = start.isoformat(" ", "microseconds")
+        end = session_end(item.start, minutes) if whole_days else start + length
+        rows.append((series_id, item.slot.key, text, text, end.isoformat(" ", "microseconds"),
                      capacity[item.slot.key]))
     sqlite_executemany(
         session, "INSERT INTO occurrence (series_id, slot_id, original_start, start_utc, "
