@@ -235,7 +235,8 @@ def _slot_rules(rules: RuleSet, series: Series, plan_slot: PlanSlot, tz, horizon
 
 _OCCURRENCE_COLUMNS = (Occurrence.id, Occurrence.slot_id, Occurrence.original_start,
                        Occurrence.start_utc, Occurrence.end_utc, Occurrence.status,
-                       Occurrence.location)
+                       Occurrence.location, Occurrence.blackout_id,
+                       Occurrence.blackout_start)
 """What an export reads of an occurrence."""
 
 
