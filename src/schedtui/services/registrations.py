@@ -25,7 +25,6 @@ from schedtui.store.engine import transaction
 from schedtui.store.hot import HotSQL
 from schedtui.store.models import (
     Attendee,
-    Hub,
     Occurrence,
     Registration,
     SeatEntry,
@@ -332,8 +331,7 @@ def _contact(session: Session, series_id: int, email: str | None,
     clean_email = _check_email(raw_email) if raw_email or contact != "none" else ""
     if not raw_phone:
         return clean_email, ""
-    region = session.exec(select(Hub.region).where(Hub.id == series.hub_id)).first()
-    return clean_email, policies.parse_phone(raw_phone, region or "")
+    return clean_email, policies.parse_phone(raw_phone, series.region or "")
 
 
 def _attendee(session: Session, store: Store, email: str, name: str,
