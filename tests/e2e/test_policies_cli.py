@@ -66,6 +66,32 @@ def test_contact_requirements_and_phone_numbers(cli):
     assert status == 0 and body["phone"] == "+442079460018"
 
 
+def test_any_phone_is_checked_and_walk_ins_come_from_csv(cli, tmp_path):
+    cli("hub", "add", "Studio", "--timezone", "Europe/Berlin", "--region", "DE")
+    base = ("series", "add", "--hub", "1", "--start", "2025-01-06T18:00", "--duration", "60",
+            "--rrule", "FREQ=WEEKLY;COUNT=2")
+    assert cli(*base, "--name", "Email only")[1]["contact"] == "email"
+    assert cli(*base, "--name", "Walk-ins", "--contact", "none")[0] == 0
+    status, body = cli("reg", "add", "1", "--name", "Ana", "--email", "ana@example.org",
+                       "--phone", "ext. 12")
+    assert status == 1 and body["error"]["code"] == "invalid_phone"
+    status, made = cli("reg", "add", "1", "--name", "Ana", "--email", "ana@example.org",
+                       "--phone", "030 901820")
+    assert status == 0 and made["phone"] == "+4930901820"
+    people = tmp_path / "people.csv"
+    people.write_text("Name,Email,Phone\nWalk-in,,\nWalk-in,,0151 23456789\n"
+                      "Bo,bo@example.org,abc\n", encoding="utf-8")
+    status, report = cli("import", "csv", str(people), "--series", "2")
+    assert status == 0
+    assert [(r["line"], r["outcome"], r["reason"].split(":")[0]) for r in report["rows"]] == [
+        (2, "confirmed", ""), (3, "confirmed", ""), (4, "refused", "invalid_phone")]
+    listed = cli("reg", "list", "--series", "2")[1]
+    assert sorted((r["name"], r["email"], r["phone"]) for r in listed) == [
+        ("Walk-in", "", ""), ("Walk-in", "", "+4915123456789")]
+    status, body = cli("import", "csv", str(people), "--series", "1")
+    assert status == 1 and body["error"]["code"] == "csv_malformed"
+
+
 def test_reminders_wait_in_the_outbox_until_due(cli):
     cli("hub", "add", "Studio", "--timezone", "Europe/Berlin")
     status, view = cli("series", "add", "--hub", "1", "--name", "Class", "--start",

@@ -35,11 +35,11 @@ def _people(seed: int, count: int) -> list[tuple[str, str, str, int]]:
         if rows and rng.random() < 0.15:
             email, name, _, _ = rng.choice(rows)
             email = email.upper() if rng.random() < 0.5 else email
-            rows.append((email, name, f"+49 30 {i}" if rng.random() < 0.5 else "",
+            rows.append((email, name, f"+49 30 9018{i:02d}" if rng.random() < 0.5 else "",
                          rng.choice((1, 2))))
             continue
         rows.append((f"p{i}@example.org", f"Person {i}", "" if rng.random() < 0.7 else
-                     f"+49 {i}", rng.choice((1, 1, 1, 2, 3, 4))))
+                     f"+49 1512 34567{i:02d}", rng.choice((1, 1, 1, 2, 3, 4))))
     return rows
 
 

@@ -113,3 +113,57 @@ def test_an_export_of_a_missing_series_still_says_so(store):
     with pytest.raises(DeskError) as caught:
         export_ics(store, None, series_id=99)
     assert caught.value.code == "not_found"
+
+
+def test_the_csv_import_checks_every_phone_whatever_the_contact(store, hub, tmp_path):
+    """A series that does not ask for a phone still gets none it cannot call:
+    each phone is stored in E.164, and a row whose phone is not a number is
+    refused and named, not imported with the phone dropped."""
+    view = weekly(store, hub)  # contact: email
+    path = tmp_path / "people.csv"
+    path.write_text("Name,Email,Phone\nAna,ana@example.org,030 901820\n"
+                    "Bo,bo@example.org,ext. 12\nCe,ce@example.org,\n", encoding="utf-8")
+    report = import_attendees(store, path, view.id)
+    outcome = {r.email: (r.line, r.outcome, r.reason.split(":")[0]) for r in report.rows}
+    assert outcome == {"ana@example.org": (2, "confirmed", ""),
+                       "bo@example.org": (3, "refused", "invalid_phone"),
+                       "ce@example.org": (4, "confirmed", "")}
+    phones = {r.email: r.phone for r in registrations.list_registrations(store,
+                                                                         series_id=view.id)}
+    assert phones == {"ana@example.org": "+4930901820", "ce@example.org": ""}
+
+
+def test_the_csv_import_takes_walk_ins_where_no_contact_is_asked(store, hub, tmp_path):
+    view = weekly(store, hub, contact="none", capacity=10)
+    path = tmp_path / "walk-ins.csv"
+    path.write_text("Name,Email,Seats\nWalk-in,,1\nWalk-in,,2\nAna,ana@example.org,1\n"
+                    ",,1\n", encoding="utf-8")
+    with pytest.raises(DeskError) as caught:  # the nameless row is still malformed
+        import_attendees(store, path, view.id)
+    assert [r["line"] for r in caught.value.details["rows"]] == [5]
+    report = import_attendees(store, path, view.id, skip_bad_rows=True)
+    assert [(r.line, r.outcome) for r in report.rows] == [
+        (2, "confirmed"), (3, "confirmed"), (4, "confirmed"), (5, "skipped")]
+    made = registrations.list_registrations(store, series_id=view.id)
+    walk_ins = [r for r in made if r.name == "Walk-in"]
+    assert len(walk_ins) == 2 and len({r.attendee_id for r in walk_ins}) == 2  # never merged
+    assert sorted(r.seats for r in walk_ins) == [1, 2]
+    assert occurrences.list_occurrences(store, view.id)[0].booked == 4
+    # a file of names alone, with no email column at all
+    names = tmp_path / "names.csv"
+    names.write_text("Name\nWalk-in\n", encoding="utf-8")
+    assert [r.outcome for r in import_attendees(store, names, view.id).rows] == ["confirmed"]
+
+
+def test_a_csv_without_emails_is_still_refused_where_an_email_is_asked(store, hub, tmp_path):
+    view = weekly(store, hub)
+    path = tmp_path / "walk-ins.csv"
+    path.write_text("Name,Email\nWalk-in,\n", encoding="utf-8")
+    with pytest.raises(DeskError) as caught:
+        import_attendees(store, path, view.id)
+    assert caught.value.code == "csv_malformed"
+    names = tmp_path / "names.csv"
+    names.write_text("Name\nWalk-in\n", encoding="utf-8")
+    with pytest.raises(DeskError) as caught:
+        import_attendees(store, names, view.id)
+    assert caught.value.code == "csv_no_email_column"

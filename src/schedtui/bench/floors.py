@@ -370,14 +370,14 @@ rows = con.execute(
     "AND e.status = 'confirmed'), "
     "(SELECT sum(e.seats) FROM seat_entry e WHERE e.occurrence_id = o.id "
     "AND e.status = 'waitlisted'), "
-    "o.host, sl.host, s.host, o.location, s.location, s.status "
+    "o.host, sl.host, s.host, o.location, s.location, s.status, s.kind, s.private "
     "FROM occurrence o JOIN series s ON s.id = o.series_id JOIN hub h ON h.id = s.hub_id "
     "LEFT JOIN slot sl ON sl.id = o.slot_id WHERE o.start_utc >= ? AND o.start_utc < ? "
     "AND s.status IN ('published', 'paused') ORDER BY o.start_utc, o.id",
     (stamp(low.replace(tzinfo=UTC)), stamp(high.replace(tzinfo=UTC)))).fetchall()
 zones, items = {}, []
 for (i, sid, series, hub_id, hub, start, end, tz_name, status, capacity, booked, waitlisted,
-     host, slot_host, s_host, location, s_location, s_status) in rows:
+     host, slot_host, s_host, location, s_location, s_status, kind, private) in rows:
     tz = zones.get(tz_name) or zones.setdefault(tz_name, ZoneInfo(tz_name))
     shown = local(start, tz)
     if not first.isoformat() <= shown[:10] <= last.isoformat():
@@ -388,7 +388,7 @@ for (i, sid, series, hub_id, hub, start, end, tz_name, status, capacity, booked,
                   "booked": booked or 0, "waitlisted": waitlisted or 0,
                   "host": (slot_host or s_host) if host is None else host,
                   "location": s_location if location is None else location,
-                  "series_status": s_status})
+                  "series_status": s_status, "kind": kind, "private": bool(private)})
 emit(items)
 """
 

@@ -77,10 +77,16 @@ def hub_edit(args, as_json):
     _show(hub, as_json, human)
 
 
+def _end_option(p) -> None:
+    p.add_argument("--confirm", action="store_true",
+                   help="cancel the upcoming sessions people hold seats in (they are told; "
+                   "what they paid for them becomes refund due)")
+
+
 def hub_archive(args, as_json):
     from schedtui.services import hubs
 
-    _show(hubs.archive_hub(_store(args), args.id), as_json,
+    _show(hubs.archive_hub(_store(args), args.id, confirm=args.confirm), as_json,
           lambda h: print(f"Hub {h.id} archived."))
 
 
@@ -216,7 +222,7 @@ def series_status(action: str):
         from schedtui.services import series
 
         store = _store(args)
-        view = series.set_status(store, args.id, action)
+        view = series.set_status(store, args.id, action, confirm=getattr(args, "confirm", False))
         if action != "publish":
             _show(view, as_json, lambda s: print(f"Series {s.id} is now {s.status}."))
             return
@@ -700,6 +706,8 @@ def register(sub, int_type: IntType) -> None:
                                     "log", hub_archive)):
         p = command(hub, name, summary, f"schedtui hub {name} 1")
         p.add_argument("id", type=int_type, help="the hub's id")
+        if name == "archive":
+            _end_option(p)
         p.set_defaults(handler=handler)
 
     ser = command(sub, "series", "series: recurring events and their rules").add_subparsers(
@@ -745,6 +753,8 @@ def register(sub, int_type: IntType) -> None:
                             ("archive", "end a series: hidden from lists, kept in the log")):
         p = command(ser, action, summary, f"schedtui series {action} 3")
         p.add_argument("id", type=int_type, help="the series' id")
+        if action == "archive":
+            _end_option(p)
         p.set_defaults(handler=series_status(action))
 
     p = command(sub, "roll", "plan series without an end up to their horizon",

@@ -20,8 +20,9 @@ header names matched loosely (``Full name``, ``E-mail address``, ``Tickets``, a
 registration option, duplicates, the seat limit) inside one write transaction,
 each row in a savepoint so a refused row leaves nothing behind. Malformed rows
 (no email, a bad email, no name, seats that are not a positive number) refuse
-the whole file unless ``skip_bad_rows``; rows a rule refuses are reported and
-skipped. A problem that would refuse every row (the series is paused, an
+the whole file (a series that asks for no contact takes rows with a name and no
+email, walk-ins that are never merged) unless ``skip_bad_rows``; rows a rule
+refuses are reported and skipped. A problem that would refuse every row (the series is paused, an
 occurrence is not open) refuses the file. Every row is either imported or named
 in the report by the line it starts on: a quoted field that runs over lines and
 hides rows (an unbalanced quote) makes each line it covers a malformed row.
@@ -362,8 +363,10 @@ _USED = ("email", "name", "first", "last", "phone", "seats", "ticket")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def _read_rows(content: str, report: CsvImportReport) -> list[_Row]:
-    """Every row of the file, named by the line it starts on. A quoted field
+def _read_rows(content: str, report: CsvImportReport, walk_ins: bool = False) -> list[_Row]:
+    """Every row of the file, named by the line it starts on. With
+    ``walk_ins`` (a series that asks for no contact) a row may give a name and
+    no email, and the file needs no email column. A quoted field
     that runs over several lines is one row only where that is plausible (a
     notes column): where it holds a line break in a column the desk reads, or
     hides lines that read as rows of their own, each line it covers comes
@@ -378,7 +381,7 @@ def _read_rows(content: str, report: CsvImportReport) -> list[_Row]:
     except csv.Error as exc:
         raise DeskError("csv_malformed", f"The header line cannot be read: {exc}.") from None
     columns = match_columns(headers)
-    if "email" not in columns:
+    if "email" not in columns and not (walk_ins and {"name", "first", "last"} & set(columns)):
         raise DeskError("csv_no_email_column", "No email column found in the header line "
                         f"({', '.join(text.clean(h)[:30] for h in headers[:8])}); name one "
                         "Email or E-mail.")
@@ -429,9 +432,9 @@ def _read_rows(content: str, report: CsvImportReport) -> list[_Row]:
             row = person(raw, start)
             seats = cell(raw, "seats")
             email = row.email
-            if not email:
+            if not email and not walk_ins:
                 row.problem = "no email"
-            elif not EMAIL.match(email) or len(email) > 320:
+            elif email and (not EMAIL.match(email) or len(email) > 320):
                 row.problem = f'"{email[:80]}" is not an email address'
             elif not row.name:
                 row.problem = "no name"
@@ -478,7 +481,7 @@ def import_attendees(store: Store, path: str | os.PathLike, series_id: int, *,
     report = CsvImportReport(path=os.fspath(path), series_id=series_id, dry_run=dry_run)
     content, report.encoding, report.notes = decode(read_input(path),
                                                     os.path.basename(os.fspath(path)))
-    rows = _read_rows(content, report)
+    rows = _read_rows(content, report, walk_ins=_takes_walk_ins(store, series_id))
     bad = [r for r in rows if r.problem]
     if bad and not skip_bad_rows:
         listing = "; ".join(f"line {r.line}: {r.problem}" for r in bad[:5])
@@ -495,6 +498,18 @@ def import_attendees(store: Store, path: str | os.PathLike, series_id: int, *,
     report.rows.sort(key=lambda r: r.line)
     report.imported = not dry_run
     return report
+
+
+def _takes_walk_ins(store: Store, series_id: int) -> bool:
+    """Whether the series asks for no contact, so a row may be a name alone
+    (a walk-in, registered as a new person every time, never merged)."""
+    from sqlmodel import select
+
+    from schedtui.store.models import Series
+
+    with store.read() as session:  # a missing series is refused with the registrations
+        return session.exec(select(Series.contact).where(Series.id == series_id)).first() \
+            == "none"
 
 
 def _tickets_sold(session, series_id: int, has_column: bool) -> dict[str, int]:

@@ -129,6 +129,8 @@ class AgendaItem:
     host: str
     location: str
     series_status: str
+    kind: str = "series"  # "event": a one-off event
+    private: bool = False  # left out of shared calendar exports
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -181,7 +183,7 @@ def agenda(store: Store, *, hub_id: int | None = None, start: date | None = None
 _SELECT = """
     SELECT o.id, o.series_id, o.start_utc, o.end_utc, o.status, o.capacity, o.host AS occ_host,
         o.location AS occ_location, s.name, s.hub_id, s.timezone, s.status AS series_status,
-        s.host, s.location, h.name AS hub_name, sl.host AS slot_host,
+        s.host, s.location, h.name AS hub_name, sl.host AS slot_host, s.kind, s.private,
         (SELECT sum(e.seats) FROM seat_entry e WHERE e.occurrence_id = o.id
          AND e.status = 'confirmed') AS booked,
         (SELECT sum(e.seats) FROM seat_entry e WHERE e.occurrence_id = o.id
@@ -229,7 +231,7 @@ def _item(r: Any) -> AgendaItem:
         capacity=r.capacity, booked=int(r.booked or 0), waitlisted=int(r.waitlisted or 0),
         host=r.occ_host if r.occ_host is not None else (r.slot_host or r.host),
         location=r.occ_location if r.occ_location is not None else r.location,
-        series_status=r.series_status)
+        series_status=r.series_status, kind=r.kind, private=bool(r.private))
 
 
 # -- a window of the week, for a screen that shows part of it -------------------------

@@ -499,6 +499,12 @@ def people_in(session: Session, ids: Sequence[int]) -> int:
     return _people(session, ids)
 
 
+def cancel_for_series_end(session: Session, store: Store, ids: list[int]) -> BulkResult:
+    """Cancel upcoming sessions of a series being archived (before its status
+    changes): as the organizer's cancellation, so what was paid becomes due."""
+    return _cancel(session, store, ids)
+
+
 def cancel_for_blackout(session: Session, store: Store, ids: list[int],
                         blackout_id: int) -> BulkResult:
     return _cancel(session, store, ids, blackout=blackout_id)

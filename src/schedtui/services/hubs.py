@@ -133,8 +133,12 @@ def rename_hub(store: Store, hub_id: int, *, name: str | None = None,
 
 
 @transaction
-def archive_hub(store: Store, hub_id: int) -> HubView:
-    """Archive a hub and every series in it; nothing is deleted."""
+def archive_hub(store: Store, hub_id: int, *, confirm: bool = False) -> HubView:
+    """Archive a hub and every series in it; nothing is deleted. Upcoming
+    sessions people hold seats in are refused unless ``confirm``, which
+    cancels them as archiving each series does."""
+    from schedtui.services.series import end_upcoming
+
     with store.write() as session:
         hub = get(session, Hub, hub_id, "hub")
         if hub.archived:
@@ -142,7 +146,9 @@ def archive_hub(store: Store, hub_id: int) -> HubView:
         hub.archived = True
         session.add(hub)
         for series in session.exec(select(Series).where(Series.hub_id == hub_id)
-                                   .where(Series.status != "archived")):
+                                   .where(Series.status != "archived")
+                                   .order_by(Series.id).with_for_update()).all():
+            end_upcoming(session, store, series, confirm=confirm)
             before = series.status
             series.status = "archived"
             session.add(series)

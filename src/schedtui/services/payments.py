@@ -302,6 +302,16 @@ class Revenue:
     tickets: list[TicketRevenue] = field(default_factory=list)
 
 
+@transaction
+def series_revenue(store: Store, series_id: int) -> Revenue:
+    """A series' revenue (as ``series stats`` gives it), read on its own."""
+    from schedtui.services.common import get
+
+    with store.read() as session:
+        get(session, Series, series_id, "series")
+        return revenue(session, series_id)
+
+
 def revenue(session: Session, series_id: int) -> Revenue:
     tickets = session.exec(select(TicketType).where(TicketType.series_id == series_id)
                            .order_by(TicketType.id)).all()

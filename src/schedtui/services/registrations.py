@@ -25,7 +25,6 @@ from schedtui.store.engine import transaction
 from schedtui.store.hot import HotSQL
 from schedtui.store.models import (
     Attendee,
-    Hub,
     Occurrence,
     Registration,
     SeatEntry,
@@ -315,8 +314,9 @@ def _contact(session: Session, series_id: int, email: str | None,
     """The email and phone a registration gives, checked against the series'
     contact requirement: ``email`` (the default) needs an email; ``none``
     takes a name alone (a walk-in); ``email_and_phone`` needs both, the phone
-    valid (``phonenumbers``) and stored in E.164, read in the hub's region when
-    it has no country code. Elsewhere a phone is kept as given."""
+    and a phone. Whatever the requirement, a phone given is validated
+    (``phonenumbers``) and stored in E.164, read in the hub's region when it
+    has no country code: "abc" is refused with ``invalid_phone``."""
     series = seats.series_row(session, series_id)
     contact = getattr(series, "contact", "email")
     raw_email = text.clean(email or "").strip()
@@ -329,10 +329,9 @@ def _contact(session: Session, series_id: int, email: str | None,
         raise DeskError("contact_required", f'"{series.name}" asks for {what}: give --email.',
                         missing="email")
     clean_email = _check_email(raw_email) if raw_email or contact != "none" else ""
-    if contact == "email_and_phone":
-        region = session.exec(select(Hub.region).where(Hub.id == series.hub_id)).first()
-        return clean_email, policies.parse_phone(raw_phone, region or "")
-    return clean_email, text.field(raw_phone, "Phone", max_len=40)
+    if not raw_phone:
+        return clean_email, ""
+    return clean_email, policies.parse_phone(raw_phone, series.region or "")
 
 
 def _attendee(session: Session, store: Store, email: str, name: str,

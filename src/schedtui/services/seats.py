@@ -69,7 +69,8 @@ _SERIES_ROW = HotSQL("SELECT id, hub_id, name, timezone, location, status, "
                      "registration_option, booking_min_hours, booking_max_days, max_seats, "
                      "require_approval, waitlist, contact, remind, (SELECT count(*) "
                      "FROM ticket_type t WHERE t.series_id = series.id AND NOT t.archived) "
-                     "AS tickets FROM series WHERE id = :id FOR SHARE")
+                     "AS tickets, (SELECT h.region FROM hub h WHERE h.id = series.hub_id) "
+                     "AS region FROM series WHERE id = :id FOR SHARE")
 
 
 def _forget(session: Session, _transaction) -> None:

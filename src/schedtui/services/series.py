@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, func, select
 
-from schedtui.domain import parse, policies, text
+from schedtui.domain import money, parse, policies, text
 from schedtui.domain.describe import describe
 from schedtui.domain.errors import DeskError, invalid
 from schedtui.domain.parse import SlotSpec
@@ -787,9 +787,64 @@ def update_series(session: Session, store: Store, series: Series, *, confirm: bo
     return report
 
 
+def end_upcoming(session: Session, store: Store, series: Series, *, confirm: bool) -> list[int]:
+    """Archiving ends a series: its upcoming sessions that people hold, await
+    or wait for seats in will not happen. Without ``confirm`` that is refused
+    (``has_registrations``), naming the sessions and who has paid; confirmed,
+    they are cancelled as the organizer cancels a session (people told once,
+    what they paid for them refund due). Returns the occurrences cancelled.
+    Upcoming sessions nobody holds stay as they are (an archived series is
+    left out of the agenda, conflicts and rolls)."""
+    now = naive_now(store.now())
+    upcoming = session.exec(select(Occurrence).where(Occurrence.series_id == series.id)
+                            .where(Occurrence.status == "scheduled")
+                            .where(Occurrence.start_utc > now)
+                            .order_by(Occurrence.start_utc, Occurrence.id)).all()
+    taken = holders(session, [o.id for o in upcoming])
+    if not taken:
+        return []
+    ids = [o.id for o in upcoming if o.id in taken]
+    from schedtui.services import bulk
+
+    if confirm:
+        bulk.cancel_for_series_end(session, store, ids)
+        return ids
+    local = zone(series.timezone)
+    shown = [f"{from_utc_naive(o.start_utc, local):%Y-%m-%d %H:%M}" for o in upcoming
+             if o.id in taken]
+    sessions = ", ".join(shown[:5]) + (f" and {len(shown) - 5} more" if len(shown) > 5 else "")
+    people = bulk.people_in(session, ids)
+    holding = select(SeatEntry.registration_id).where(col(SeatEntry.occurrence_id).in_(ids)) \
+        .where(col(SeatEntry.status).in_(("confirmed", "waitlisted", "pending")))
+    payers = session.exec(select(Registration, Attendee)
+                          .join(Attendee, Attendee.id == Registration.attendee_id)
+                          .where(Registration.series_id == series.id)
+                          .where(Registration.paid > Registration.refunded)
+                          .where(col(Registration.id).in_(holding))
+                          .order_by(Registration.id)).all()
+    paid = [{"registration_id": r.id, "name": a.name, "email": a.email,
+             "paid": money.to_text(r.paid - r.refunded, r.currency), "currency": r.currency}
+            for r, a in payers]
+    named = "; ".join(f"{a.name} ({money.show(r.paid - r.refunded, r.currency)}, "
+                      f"registration {r.id})" for r, a in payers[:8])
+    more = f" and {len(paid) - 8} more" if len(paid) > 8 else ""
+    who = (f" {len(paid)} of them paid: {named}{more}; what they paid becomes refund due."
+           if paid else "")
+    raise DeskError(
+        "has_registrations",
+        f'Archiving ends "{series.name}", but {people} '
+        f"{'person holds' if people == 1 else 'people hold'} or await seats in "
+        f"{len(ids)} upcoming session(s): {sessions}.{who} Confirm to cancel those sessions "
+        "and tell the people affected.",
+        occurrences=ids, people=people, paid=paid)
+
+
 @transaction
-def set_status(store: Store, series_id: int, action: str) -> SeriesView:
-    """publish, pause, resume or archive."""
+def set_status(store: Store, series_id: int, action: str, *,
+               confirm: bool = False) -> SeriesView:
+    """publish, pause, resume or archive. Archiving a series whose upcoming
+    sessions hold seats needs ``confirm`` and cancels those sessions (see
+    :func:`end_upcoming`)."""
     moves = {"publish": ({"draft", "paused"}, "published"),
              "pause": ({"published"}, "paused"),
              "resume": ({"paused"}, "published"),
@@ -805,6 +860,8 @@ def set_status(store: Store, series_id: int, action: str) -> SeriesView:
             raise DeskError("invalid_state", f"Series {series_id} is {series.status}; it cannot "
                             f"be {done}.")
         before = series.status
+        if target == "archived":
+            end_upcoming(session, store, series, confirm=confirm)
         series.status = target
         series.updated_at = naive_now(store.now())
         session.add(series)

@@ -23,7 +23,7 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Static
 
-from schedtui.services import registrations, series
+from schedtui.services import payments, registrations, series
 from schedtui.services.registrations import RegistrationView, SeriesFigures
 from schedtui.services.views import SeriesView
 from schedtui.tui.format import plain, when
@@ -160,6 +160,9 @@ class AttendeesScreen(ListScreen):
                 tooltip="Record a payment for the registration's ticket", id="att.pay"),
         Binding("r", "refund", "Refund", show=False,
                 tooltip="Record a refund of what was paid", id="att.refund"),
+        Binding("dollar_sign", "payments", "Payments", show=False,
+                tooltip="The registration's money and every payment and refund",
+                id="att.payments"),
         Binding("E", "export", "Export CSV", show=False, tooltip="Write this list to a CSV file",
                 id="att.export"),
         Binding("I", "import_csv", "Import CSV", show=False,
@@ -358,6 +361,11 @@ class AttendeesScreen(ListScreen):
         parts = [f"{getattr(figures, k)} {k}" for k in ("confirmed", "waitlisted", "pending")
                  if getattr(figures, k)]
         self.figures = f"{where}: " + " · ".join(parts + [f"{figures.attended} checked in"])
+        revenue = stats.revenue
+        if not self.occurrence_id and revenue is not None and revenue.currency is not None:
+            self.figures += f" · paid {revenue.paid} of {revenue.sold} {revenue.currency}"
+            if revenue.refund_due.strip("0.") != "":
+                self.figures += f", refund due {revenue.refund_due}"
         self.after_rows(self.table.row_count)
 
     def after_rows(self, shown: int) -> None:
@@ -381,7 +389,7 @@ class AttendeesScreen(ListScreen):
             return self.door and self.query_one("#filter", Input).has_focus
         if action == "door":
             return bool(self.occurrence_id)
-        if action in ("pay", "refund"):
+        if action in ("pay", "refund", "payments"):
             reg = self.current_item()
             return None if reg is None or reg.currency is None else True
         if action not in ("approve", "decline", "check_in", "switch", "cancel"):
@@ -558,6 +566,20 @@ class AttendeesScreen(ListScreen):
 
     def action_refund(self) -> None:
         self._money("refund")
+
+    def action_payments(self) -> None:
+        reg = self._need()
+        if reg is None or reg.currency is None:
+            return
+        from schedtui.tui.screens.tickets import PaymentsScreen
+
+        store = self.store
+
+        def run():  # the registration afresh, with its payments
+            return (registrations.get_registration(store, reg.id),
+                    payments.list_payments(store, reg.id))
+
+        self.load(run, lambda got: self.app.push_screen(PaymentsScreen(*got)), group="payments")
 
     def _money(self, kind: str) -> None:
         reg = self._need()

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
+from schedtui.domain.errors import DeskError
 from schedtui.services import hubs, series
 from schedtui.services.common import FILL_DAYS
 from schedtui.services.views import SeriesView
@@ -162,9 +163,29 @@ class SeriesScreen(ListScreen):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.act(lambda: series.set_status(self.store, view.id, "archive"),
-                         self._status_done)
+                         self._status_done, lambda exc: self._archive_refused(view, exc))
 
         self.app.push_screen(ConfirmScreen("Archive series", message, "Archive"), answered)
+
+    def _archive_refused(self, view: SeriesView, exc: DeskError) -> None:
+        """Upcoming sessions hold seats: say whose (and who paid) and ask again;
+        confirmed, those sessions are cancelled and what was paid is refund due."""
+        if exc.code != "has_registrations":
+            self.show_error(exc)
+            return
+        from schedtui.tui.screens.confirm import ConfirmScreen
+
+        message = Text(exc.message)
+        message.append("\n\nThe people are told; refunds are recorded with reg refund or "
+                       "the attendee list.", "bold")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.act(lambda: series.set_status(self.store, view.id, "archive",
+                                                   confirm=True), self._status_done)
+
+        self.app.push_screen(ConfirmScreen("Cancel upcoming sessions", message,
+                                           "Cancel them and archive"), answered)
 
     def action_attendees(self) -> None:
         view = self.current_item()

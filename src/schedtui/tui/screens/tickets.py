@@ -1,5 +1,6 @@
-"""Tickets and money in the desk: a series' ticket types (add, edit, archive),
-and the forms that record a payment or a refund for a registration."""
+"""Tickets and money in the desk: a series' ticket types (add, edit, archive)
+with the revenue of each, the forms that record a payment or a refund for a
+registration, and the list of a registration's payments."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Header, Input, Select, Static
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Header, Input, Select, Static
 
 from schedtui.services import payments, tickets
 from schedtui.services.registrations import RegistrationView
 from schedtui.services.tickets import TicketView
-from schedtui.tui.format import plain
+from schedtui.tui.format import plain, when
 from schedtui.tui.screens.form import FormScreen, field
 from schedtui.tui.screens.listing import ListScreen
 from schedtui.tui.widgets.footer import DeskFooter
@@ -27,8 +30,22 @@ def _window(ticket: TicketView) -> str:
     return f"{start or '…'} – {end or '…'}"
 
 
+def revenue_line(revenue: payments.Revenue | None) -> str:
+    """``Revenue: sold 30.00 · paid 20.00 · to pay 10.00 EUR`` (refunded and
+    refund due where there are any); empty for a series that never sold."""
+    if revenue is None or revenue.currency is None:
+        return ""
+    parts = [f"sold {revenue.sold}", f"paid {revenue.paid}", f"to pay {revenue.outstanding}"]
+    for label, value in (("refunded", revenue.refunded), ("refund due", revenue.refund_due)):
+        if value.strip("0.") != "":
+            parts.append(f"{label} {value}")
+    return "Revenue: " + " · ".join(parts) + f" {revenue.currency}"
+
+
 class TicketsScreen(ListScreen):
-    """A series' ticket types: price, quantity, sold, available, sales window."""
+    """A series' ticket types: price, quantity, sold, available, sales window,
+    and what each brought in (paid, still to pay, refund due); the series'
+    revenue below."""
 
     BINDINGS = [
         Binding("n", "new", "New", tooltip="A new ticket type for the series",
@@ -43,28 +60,40 @@ class TicketsScreen(ListScreen):
         super().__init__()
         self.series_id = series_id
         self.series_name = series_name
+        self.revenue: payments.Revenue | None = None
+        """The series' revenue, per ticket type, as last loaded."""
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Text(f"Ticket types of {self.series_name}"), classes="screen-title",
                      id="title")
         table = DataTable(id="list", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Ticket", "Price", "Quantity", "Sold", "Left", "On sale")
+        table.add_columns("Ticket", "Price", "Quantity", "Sold", "Left", "Paid", "To pay",
+                          "Refund due", "On sale")
         yield table
         yield Static("", id="counts")
         yield self.filter_input()
         yield DeskFooter()
 
     def reload(self) -> None:
-        self.load(lambda: tickets.list_tickets(self.store, self.series_id), self.show_items)
+        store, series_id = self.store, self.series_id
+        self.load(lambda: (tickets.list_tickets(store, series_id),
+                           payments.series_revenue(store, series_id)), self._loaded)
+
+    def _loaded(self, data: tuple[list[TicketView], payments.Revenue]) -> None:
+        items, self.revenue = data
+        self.show_items(items)
 
     def row(self, t: TicketView) -> tuple[int, list]:
         name = plain(t.name)
         if t.archived:
             name.append(" (archived)", "bright_black")
+        money = next((r for r in (self.revenue.tickets if self.revenue else []) if r.id == t.id),
+                     None)
+        figures = [money.paid, money.outstanding, money.refund_due] if money else ["-"] * 3
         return t.id, [name, f"{t.price} {t.currency}",
                       "unlimited" if t.quantity is None else str(t.quantity), str(t.sold),
-                      "-" if t.available is None else str(t.available), _window(t)]
+                      "-" if t.available is None else str(t.available), *figures, _window(t)]
 
     def match_text(self, t: TicketView) -> str:
         return t.name
@@ -74,7 +103,8 @@ class TicketsScreen(ListScreen):
         text = (f"{len(live)} ticket type{'s' if len(live) != 1 else ''} on offer: every "
                 "registration names one." if live else
                 "No ticket on offer: registrations are free.")
-        self.query_one("#counts", Static).update(Text(text))
+        money = revenue_line(self.revenue) if self.items else ""
+        self.query_one("#counts", Static).update(Text(text + (f"\n{money}" if money else "")))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("edit", "archive"):
@@ -194,3 +224,48 @@ class PaymentForm(FormScreen[RegistrationView]):
         call = payments.pay if self.kind == "payment" else payments.refund
         store, reg_id = self.store, self.reg.id
         return lambda: call(store, reg_id, amount, method=method, reference=reference)
+
+
+class PaymentsScreen(ModalScreen[None]):
+    """A registration's money and every payment and refund recorded for it,
+    oldest first (``reg payments`` in the desk). Escape closes."""
+
+    BINDINGS = [Binding("escape,q", "close", "Close", tooltip="Back to the list",
+                        id="payments.close")]
+
+    def __init__(self, reg: RegistrationView, rows: list[payments.PaymentView]) -> None:
+        super().__init__()
+        self.reg = reg
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        reg = self.reg
+        facts = Text()
+        facts.append(reg.name, "bold")
+        if reg.ticket:
+            facts.append(f" · {reg.ticket.get('name', '')}")
+        facts.append(f"\nDue {reg.amount_due} {reg.currency} · paid {reg.paid} · refunded "
+                     f"{reg.refunded} · refund due {reg.refund_due} · "
+                     f"{reg.payment_status.replace('_', ' ')}")
+        with Vertical(id="dialog", classes="-wide payments"):
+            yield Static(Text("Payments"), classes="form-title")
+            yield Static(facts, id="payments-facts")
+            table = DataTable(id="payments", cursor_type="row", zebra_stripes=True)
+            table.add_columns("When (UTC)", "Kind", "Amount", "Method", "Reference")
+            for p in self.rows:
+                table.add_row(when(p.at), p.kind, f"{p.amount} {p.currency}", p.method,
+                              plain(p.reference), key=str(p.id))
+            yield table
+            yield Static("" if self.rows else "No payment recorded yet (m records one).",
+                         id="payments-empty")
+            with Horizontal(classes="form-buttons form-foot"):
+                yield Button("Close (escape)", id="close", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#payments", DataTable).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
