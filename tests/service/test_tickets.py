@@ -347,6 +347,19 @@ def test_cancelling_some_sessions_owes_their_share(store, hub):
     assert any("3.33 EUR" in b for b in bodies) and any("10.00 EUR" in b for b in bodies)
 
 
+def test_paying_back_the_share_of_cancelled_sessions_leaves_the_rest_paid(store, hub):
+    view, occs = make(store, hub, option="multiple_sessions")
+    ticket = tickets.add_ticket(store, view.id, name="Three", price="30.00")
+    reg = register(store, view.id, occurrence_ids=occs[:3], ticket_id=ticket.id, **person(1))
+    payments.pay(store, reg.id, "30")
+    bulk.cancel_occurrences(store, [occs[0]])
+    assert registrations.get_registration(store, reg.id).refund_due == "10.00"
+    payments.refund(store, reg.id, "10")
+    after = registrations.get_registration(store, reg.id)
+    # The two sessions that stand are paid for: not "partly_paid" against the full price.
+    assert (after.refund_due, after.paid, after.payment_status) == ("0.00", "20.00", "paid")
+
+
 def test_stats_give_revenue_per_ticket(store, hub, clock):
     view, occs = make(store, hub)
     standard = tickets.add_ticket(store, view.id, name="Standard", price="12.50")

@@ -59,6 +59,19 @@ def _text(minor: int, currency: str) -> str:
     return money.to_text(minor, currency) if currency else "0"
 
 
+def _lost(entries: Iterable[tuple[str, str]]) -> tuple[int, int]:
+    """(sessions the organizer cancelled, sessions held) of a registration's
+    seat entries, given as (status, cancel_reason)."""
+    held = lost = 0
+    for status, reason in entries:
+        if status == "cancelled" and reason in _NOT_HELD:
+            continue
+        held += 1
+        if status == "cancelled" and reason == "occurrence":
+            lost += 1
+    return lost, held
+
+
 def refund_owed(registration: Registration, entries: Iterable[tuple[str, str]]) -> int:
     """What is owed back, in minor units. ``entries`` are the registration's
     seat entries as (status, cancel_reason)."""
@@ -69,18 +82,14 @@ def refund_owed(registration: Registration, entries: Iterable[tuple[str, str]]) 
                                              and registration.refund_on_cancel):
         entitled = paid
     else:
-        held = lost = 0
-        for status, reason in entries:
-            if status == "cancelled" and reason in _NOT_HELD:
-                continue
-            held += 1
-            if status == "cancelled" and reason == "occurrence":
-                lost += 1
+        lost, held = _lost(entries)
         entitled = paid * lost // held if held else 0
     return max(entitled - registration.refunded, 0)
 
 
 def status_of(due: int, paid: int, refunded: int, owed: int) -> str:
+    """``due``: what the sessions that still stand cost (the price less the
+    share of sessions the organizer cancelled)."""
     net = paid - refunded
     if owed > 0:
         return "refund_due"
@@ -96,8 +105,11 @@ def status_of(due: int, paid: int, refunded: int, owed: int) -> str:
 def money_of(registration: Registration, entries: Iterable[tuple[str, str]],
              ticket_name: str | None) -> Money:
     currency = registration.currency or ""
+    entries = list(entries)
     due = registration.unit_price * registration.seats
     owed = refund_owed(registration, entries)
+    lost, held = _lost(entries)
+    standing = due - due * lost // held if held else due  # the organizer's cancellations off
     return Money(
         ticket=None if registration.ticket_id is None else
         {"id": registration.ticket_id, "name": ticket_name},
@@ -105,7 +117,7 @@ def money_of(registration: Registration, entries: Iterable[tuple[str, str]],
         paid=_text(registration.paid - registration.refunded, currency),
         refunded=_text(registration.refunded, currency), refund_due=_text(owed, currency),
         currency=currency or None,
-        payment_status=status_of(due, registration.paid, registration.refunded, owed),
+        payment_status=status_of(standing, registration.paid, registration.refunded, owed),
         late=registration.late_cancel)
 
 
