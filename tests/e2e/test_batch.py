@@ -151,6 +151,20 @@ def test_atomic_batch_sees_its_own_changes_and_saves_them_at_the_end(store_url, 
                                         ("bo@example.org", "confirmed")]
 
 
+def test_atomic_batch_reads_on_the_driver_see_its_own_changes(store_url, batch):
+    """hub list and occ list read without the ORM: inside an atomic batch they
+    read on the batch's own transaction, so they see what it has written."""
+    status, out = batch(store_url, lines(
+        *SETUP,
+        "reg add 1 --email ada@example.org --name Ada",
+        "hub list",
+        "occ list 1",
+    ), "--atomic")
+    assert status == 0, out
+    assert [h["series_count"] for h in out[3]["ok"]] == [1]
+    assert [o["booked"] for o in out[4]["ok"]] == [1, 1, 1, 1]
+
+
 @pytest.mark.parametrize("atomic", [False, True])
 def test_idempotency_keys_work_per_line(store_url, batch, atomic):
     flags = ("--atomic",) if atomic else ()
