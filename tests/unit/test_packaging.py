@@ -17,6 +17,22 @@ def test_every_package_is_listed():
     assert found | {"schedtui.demo_data"} == listed
 
 
+def test_every_file_the_desk_reads_ships():
+    """A stylesheet (or any file that is not Python) under src/ must match the
+    package data, or a plain install leaves it out and the desk cannot start."""
+    import re
+
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["schedtui"]
+    base = ROOT / "src" / "schedtui"
+    data = [p.relative_to(base).as_posix() for p in base.rglob("*")
+            if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts]
+    assert data, "the desk's stylesheets were not found"
+    # As setuptools reads them: a * does not cross a folder.
+    patterns = [re.compile(re.escape(g).replace(r"\*", "[^/]*") + "$") for g in globs]
+    assert [f for f in data if not any(p.match(f) for p in patterns)] == []
+
+
 def test_ci_runs_the_readme_command_and_what_users_install():
     readme = (ROOT / "README.md").read_text()
     command = "python -m pip install '.[test]' && python -m pytest -n auto"
