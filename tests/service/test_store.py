@@ -201,6 +201,23 @@ def test_a_schema_4_store_gets_the_agendas_covering_index_of_schema_5(store_url,
     reopened.dispose()
 
 
+def test_a_schema_5_store_gets_the_agendas_window_index_of_schema_6(store_url, clock):
+    from sqlalchemy import text
+
+    opened = open_store(store_url, clock=clock)
+    fresh = _indexes(opened, "occurrence")
+    assert "ix_occurrence_start_end" in fresh
+    with opened.write() as session:
+        conn = session.connection()
+        conn.execute(text("DROP INDEX ix_occurrence_start_end"))
+        conn.execute(text("CREATE INDEX ix_occurrence_start_utc ON occurrence (start_utc)"))
+        conn.execute(text("UPDATE schedtui_meta SET value = '5' WHERE key = 'schema_version'"))
+    opened.dispose()
+    reopened = open_store(store_url, clock=clock)
+    assert _indexes(reopened, "occurrence") == fresh
+    reopened.dispose()
+
+
 def test_a_schema_2_store_gets_the_indexes_of_schema_3(store_url, clock):
     from sqlalchemy import text
 
