@@ -833,7 +833,7 @@ def end_upcoming(session: Session, store: Store, series: Series, *, confirm: boo
     raise DeskError(
         "has_registrations",
         f'Archiving ends "{series.name}", but {people} '
-        f"{'person holds' if people == 1 else 'people hold'} or await seats in "
+        f"{'person holds or awaits' if people == 1 else 'people hold or await'} seats in "
         f"{len(ids)} upcoming session(s): {sessions}.{who} Confirm to cancel those sessions "
         "and tell the people affected.",
         occurrences=ids, people=people, paid=paid)

@@ -13,7 +13,7 @@ column under the cursor."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -358,26 +358,13 @@ class AttendanceScreen(DeskScreen):
             return
         assert here.person is not None and here.column is not None
         attended = here.value != "attended"
-        start = datetime.fromisoformat(here.column.start)
-        ahead = start - self.store.now()
-        if attended and not self.early_ok and ahead > timedelta(days=1):
-            from schedtui.tui.screens.confirm import ConfirmScreen
-
-            message = Text(f"This session starts {when(here.column.start)}, {ahead.days} "
-                           f"day{'s' if ahead.days != 1 else ''} from now. Check "
-                           f"{here.person.name} in anyway?\n\n")
-            message.append("(Asked once: later check-ins in this grid go straight through.)",
-                           "dim")
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self.early_ok = True
-                    self._check_in(here, attended)
-
-            self.app.push_screen(ConfirmScreen("Check in before the day", message,
-                                               "Check in"), answered)
+        if not attended:
+            self._check_in(here, attended)
             return
-        self._check_in(here, attended)
+        from schedtui.tui.screens.confirm import check_in_early
+
+        check_in_early(self, here.column.start, here.person.name, "session", "grid",
+                       lambda: self._check_in(here, attended))
 
     def _check_in(self, here: Shown, attended: bool) -> None:
         assert here.person is not None and here.column is not None

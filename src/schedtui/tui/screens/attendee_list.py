@@ -13,7 +13,7 @@ window, ``home``/``end`` only move the cursor."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from rich.text import Text
@@ -26,7 +26,7 @@ from textual.widgets import DataTable, Header, Input, Static
 from schedtui.services import payments, registrations, series
 from schedtui.services.registrations import RegistrationView, SeriesFigures
 from schedtui.services.views import SeriesView
-from schedtui.tui.format import plain, when
+from schedtui.tui.format import plain
 from schedtui.tui.screens.base import fill_table, selected_key
 from schedtui.tui.screens.listing import FILTER_HINT, ListScreen
 from schedtui.tui.widgets.footer import DeskFooter
@@ -461,27 +461,13 @@ class AttendeesScreen(ListScreen):
             return
         seat = self.seat(reg)
         attended = not (seat and seat.attended)
-        early = seat is not None and attended and not self.early_ok and seat.start and \
-            datetime.fromisoformat(seat.start) - self.store.now() > timedelta(days=1)
-        if early:
-            from schedtui.tui.screens.confirm import ConfirmScreen
-
-            days = (datetime.fromisoformat(seat.start) - self.store.now()).days
-            message = Text(f"This occurrence starts {when(seat.start)}, {days} day"
-                           f"{'s' if days != 1 else ''} from now. Check {reg.name} in "
-                           "anyway?\n\n")
-            message.append("(Asked once: later check-ins in this list go straight through.)",
-                           "dim")
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self.early_ok = True
-                    self._check_in(reg, attended)
-
-            self.app.push_screen(ConfirmScreen("Check in before the day", message,
-                                               "Check in"), answered)
+        if seat is None or not attended or not seat.start:
+            self._check_in(reg, attended)
             return
-        self._check_in(reg, attended)
+        from schedtui.tui.screens.confirm import check_in_early
+
+        check_in_early(self, seat.start, reg.name, "occurrence", "list",
+                       lambda: self._check_in(reg, attended))
 
     early_ok = False
     """Checking in more than a day before the start was confirmed once here."""

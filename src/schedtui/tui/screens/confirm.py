@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -50,3 +54,28 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)
+
+
+def check_in_early(screen: Any, start: str, name: str, noun: str, where: str,
+                   go: Callable[[], None]) -> None:
+    """Run ``go`` (a check-in), first asking when the session ``start`` is more
+    than a day ahead, once per screen (``screen.early_ok`` remembers the yes)."""
+    from schedtui.tui.format import when
+
+    ahead = datetime.fromisoformat(start) - screen.store.now()
+    if screen.early_ok or ahead <= timedelta(days=1):
+        go()
+        return
+    days = ahead.days
+    message = Text(f"This {noun} starts {when(start)}, {days} day{'s' if days != 1 else ''} "
+                   f"from now. Check {name} in anyway?\n\n")
+    message.append(f"(Asked once: later check-ins in this {where} go straight through.)",
+                   "dim")
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            screen.early_ok = True
+            go()
+
+    screen.app.push_screen(ConfirmScreen("Check in before the day", message, "Check in"),
+                           answered)
