@@ -197,30 +197,20 @@ def _record(session: Session, store: Store, registration: Registration, series: 
 def pay(store: Store, registration_id: int, amount: Any, *, method: str = "cash",
         reference: str = ""):
     """Record a payment. More than is still due is refused (``overpayment``)."""
-    from schedtui.services.registrations import _load, _views
-
-    if method not in METHODS:
-        raise DeskError("invalid_value", f"The method must be one of {', '.join(METHODS)}.")
-    clean_reference = text.field(reference or "", "Reference", max_len=200)
-    with store.write() as session:
-        registration, series, _ = _load(session, registration_id)
-        value = _amount(amount, registration)
-        due = registration.unit_price * registration.seats
-        left = due - (registration.paid - registration.refunded)
-        if value > left:
-            raise DeskError("overpayment", f"{money.show(max(left, 0), registration.currency)} "
-                            f"is due; {money.show(value, registration.currency)} is more.",
-                            due=money.to_text(max(left, 0), registration.currency))
-        registration.paid += value
-        _record(session, store, registration, series, "payment", value, method,
-                clean_reference)
-        return _views(session, [registration])[0]
+    return _enter(store, registration_id, amount, method, reference, "payment")
 
 
 @transaction
 def refund(store: Store, registration_id: int, amount: Any, *, method: str = "cash",
            reference: str = ""):
     """Record a refund. More than was paid (less refunds) is refused (``over_refund``)."""
+    return _enter(store, registration_id, amount, method, reference, "refund")
+
+
+def _enter(store: Store, registration_id: int, amount: Any, method: str, reference: str,
+           kind: str):
+    """A payment or a refund, checked against what is due or was paid, with
+    its audit entry."""
     from schedtui.services.registrations import _load, _views
 
     if method not in METHODS:
@@ -229,13 +219,22 @@ def refund(store: Store, registration_id: int, amount: Any, *, method: str = "ca
     with store.write() as session:
         registration, series, _ = _load(session, registration_id)
         value = _amount(amount, registration)
+        currency = registration.currency
         held = registration.paid - registration.refunded
-        if value > held:
-            raise DeskError("over_refund", f"{money.show(held, registration.currency)} was "
-                            f"paid and not refunded; {money.show(value, registration.currency)} "
-                            "is more.", paid=money.to_text(held, registration.currency))
-        registration.refunded += value
-        _record(session, store, registration, series, "refund", value, method, clean_reference)
+        if kind == "payment":
+            left = max(registration.unit_price * registration.seats - held, 0)
+            if value > left:
+                raise DeskError("overpayment", f"{money.show(left, currency)} is due; "
+                                f"{money.show(value, currency)} is more.",
+                                due=money.to_text(left, currency))
+            registration.paid += value
+        else:
+            if value > held:
+                raise DeskError("over_refund", f"{money.show(held, currency)} was paid and "
+                                f"not refunded; {money.show(value, currency)} is more.",
+                                paid=money.to_text(held, currency))
+            registration.refunded += value
+        _record(session, store, registration, series, kind, value, method, clean_reference)
         return _views(session, [registration])[0]
 
 
