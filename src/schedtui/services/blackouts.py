@@ -360,15 +360,6 @@ def add_holidays(store: Store, hub_id: int, country: str, years: Sequence[int], 
         return made
 
 
-def blackout_reasons(session: Session, ids: Sequence[int]) -> dict[int, str]:
-    """Reasons by blackout id (for occurrence views)."""
-    wanted = sorted({i for i in ids if i is not None})
-    if not wanted:
-        return {}
-    return dict(session.exec(select(Blackout.id, Blackout.reason)
-                             .where(col(Blackout.id).in_(wanted))).all())
-
-
 @transaction
 def blackouts_between(store: Store, first: date, last: date, *,
                       hub_id: int | None = None) -> list[tuple[BlackoutView, str]]:
