@@ -212,6 +212,68 @@ async def test_cancelled_occurrences_are_listed_with_their_status(make_app, desk
         assert "1 occurrence, 1 cancelled" in text_of(app, "#title")
 
 
+async def test_A_on_the_hubs_brings_the_one_agenda_back_with_its_week_read_again(
+        make_app, desk_store, seeded):
+    app = make_app(start="hubs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        agenda = app.screen
+        assert isinstance(agenda, AgendaScreen)
+        await pilot.press("right_square_bracket")  # the week of Mon 10 Mar
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HubsScreen)
+        later = next(o for o in occurrences.list_occurrences(desk_store, seeded.standup_id)
+                     if o.start.startswith("2025-03-1"))
+        assert {i.id: i.status for i in agenda.items}[later.id] == "scheduled"
+        occurrences.cancel_occurrence(desk_store, later.id)  # as another process would
+        await pilot.press("A")
+        await settle(pilot)
+        assert app.screen is agenda  # the same screen, where it was left...
+        assert "Mon 10 Mar" in text_of(app, "#title")
+        assert occurrence_rows(app)[later.id][6] == "cancelled"  # ...with the week read again
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == ["HubsScreen",
+                                                                     "AgendaScreen"]
+
+
+async def test_a_person_who_moves_on_while_the_week_is_read_stays_where_they_went(
+        make_app, desk_store, seeded):
+    import threading
+
+    app = make_app(start="hubs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        release = threading.Event()
+        real_fetch = AgendaScreen._fetch
+
+        def slow_fetch(self, key, limit):
+            release.wait(10)
+            return real_fetch(self, key, limit)
+
+        AgendaScreen._fetch = slow_fetch
+        try:
+            await pilot.press("A")  # the week is being read...
+            await pilot.pause()
+            assert isinstance(app.screen, HubsScreen)  # ...and the hubs stay meanwhile
+            await pilot.press("enter")  # the person opens a hub's series instead
+            await pilot.pause()
+            opened = app.screen
+            assert not isinstance(opened, (HubsScreen, AgendaScreen))
+            release.set()
+            await settle(pilot)
+        finally:
+            AgendaScreen._fetch = real_fetch
+            release.set()
+        assert app.screen is opened  # the read that came in late did not take them away
+
+
 async def test_the_agenda_follows_changes_made_elsewhere(make_app, desk_store, seeded):
     app = make_app(start="agenda", poll_seconds=0.2)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -550,11 +550,12 @@ AGENDA_ROUNDS = 3
 
 
 async def _desk_agenda(db: Path, runs: int) -> tuple[list[float], list[float], int]:
-    """From an idle hubs screen, ``A`` (as a person opens the agenda; the desk
-    here opened on the hubs, so each ``A`` composes a new agenda screen and
-    reads the week) to the week's rows drawn; then, from idle, ``]`` or ``[`` to
-    the next week drawn; ``escape`` back to the hubs. One unmeasured open first,
-    as the month change's calendar is opened before its keys are timed."""
+    """From an idle hubs screen, ``A`` (as a person opens the agenda: the week is
+    read again, then the desk's one agenda screen comes back with it) to the
+    week's rows drawn; then, from idle, ``]`` or ``[`` to the next week drawn;
+    ``escape`` back to the hubs. One unmeasured open first (the desk here opened
+    on the hubs, so that one composes the agenda screen), as the month change's
+    calendar is opened before its keys are timed."""
     from schedtui.bench.data import open_bench_store
     from schedtui.tui.screens.agenda import AgendaScreen
     from schedtui.tui.screens.hubs import HubsScreen

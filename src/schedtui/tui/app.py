@@ -116,9 +116,7 @@ class DeskApp(ServiceCalls, App[int]):
         from schedtui.tui.screens.hubs import HubsScreen
 
         if self.start == "agenda":  # one screen to draw first; the hubs come on escape
-            from schedtui.tui.screens.agenda import AgendaScreen
-
-            self.push_screen(AgendaScreen())
+            self.push_screen(self.agenda())
         else:
             self.push_screen(HubsScreen())
         self.call_after_refresh(self.mark, "first_paint")
@@ -126,6 +124,16 @@ class DeskApp(ServiceCalls, App[int]):
             self._open_worker()
         else:
             self._store_ready()
+
+    def agenda(self):
+        """The desk's agenda: one screen kept while the desk runs, so ``A`` on the
+        hubs brings it back where it was left (its week, hub and selection) and
+        only reads the week again, instead of composing a new screen each time."""
+        from schedtui.tui.screens.agenda import AgendaScreen
+
+        if not self.is_screen_installed("agenda"):
+            self.install_screen(AgendaScreen(), "agenda")
+        return self.get_screen("agenda", AgendaScreen)
 
     # -- opening the store after the first paint ------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="open")

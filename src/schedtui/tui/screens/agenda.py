@@ -41,6 +41,9 @@ from schedtui.tui.widgets.footer import DeskFooter
 from schedtui.tui.widgets.month_grid import BLACKOUT
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from schedtui.domain.errors import DeskError
     from schedtui.services.agenda import AgendaItem, AgendaPage
     from schedtui.services.blackouts import BlackoutView
 
@@ -150,12 +153,33 @@ class AgendaScreen(DeskScreen):
         return self.store.now().astimezone().date()
 
     def reload(self) -> None:
+        key, limit = self._wanted()
+        self.load(lambda: (key, self._fetch(key, limit)), self._show)
+
+    def read_then(self, then: Callable[[], None]) -> None:
+        """Read the week again, then ``then()`` (which brings this screen back on
+        top) and show it: ``A`` on the hubs gives the agenda as it is now, drawn
+        once, rather than as it was left and drawn again when the read is in. A
+        refused read still brings the screen back, with the reason."""
+        key, limit = self._wanted()
+
+        def shown(data: tuple) -> None:
+            then()
+            self._show(data)
+
+        def refused(error: DeskError) -> None:
+            then()
+            self.show_error(error)
+
+        self.load(lambda: (key, self._fetch(key, limit)), shown, refused)
+
+    def _wanted(self) -> tuple[tuple, int]:
+        """What to read for the week, window and layout on screen, and how many."""
         if self.first is None:
             self.first = self.today()
         grid = self.grid_mode
-        key = (self.first, self.hub_id, self.start_row, grid)
-        limit = self.grid_rows() if grid else WINDOW
-        self.load(lambda: (key, self._fetch(key, limit)), self._show)
+        return (self.first, self.hub_id, self.start_row, grid), (
+            self.grid_rows() if grid else WINDOW)
 
     def _fetch(self, key: tuple, limit: int) -> tuple:
         from schedtui.services import agenda, blackouts

@@ -103,13 +103,26 @@ class HubsScreen(ListScreen):
         self.app.push_screen(SeriesScreen(hub.id, hub.name))
 
     def action_agenda(self) -> None:
+        """The desk's agenda, where it was left, with its week read again."""
         from schedtui.tui.screens.agenda import AgendaScreen
 
-        stack = self.app.screen_stack
-        if len(stack) > 2 and isinstance(stack[-2], AgendaScreen):
-            self.app.pop_screen()  # the agenda the desk opened on, as it was left
+        app = self.app
+        stack = app.screen_stack
+        agenda = app.agenda()  # type: ignore[attr-defined]
+        if agenda in stack and stack[-2:-1] != [agenda]:
+            app.push_screen(AgendaScreen())  # deeper down: a new one, the screens between kept
+        elif not agenda.loaded:
+            app.push_screen(agenda)  # the first time: it reads its week once mounted
         else:
-            self.app.push_screen(AgendaScreen())
+            def back() -> None:
+                if app.screen is not self:
+                    return  # the person went elsewhere while the week was read
+                if agenda in app.screen_stack:  # the desk opened on it: it is under us
+                    app.pop_screen()
+                else:
+                    app.push_screen(agenda)
+
+            agenda.read_then(back)
 
     def action_blackouts(self) -> None:
         hub = self.current_item()
