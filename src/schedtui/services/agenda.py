@@ -279,7 +279,7 @@ _BEFORE = ("SELECT o.id, o.start_utc, o.end_utc, s.timezone" + _FROM +
 
 @lru_cache(maxsize=64)
 def _page_sql(zones: int, days: int, hub: bool, early: bool, kind: str) -> SQL:
-    """The statement of one kind (``zones``, ``before``, ``counts``, ``list``,
+    """The statement of one kind (``zones``, ``before``, ``counts``, ``page``,
     ``per_day``, ``ids``) for ``zones`` zones and ``days`` days."""
     in_hub = " AND s.hub_id = :hub" if hub else ""
     if kind == "zones":
@@ -297,15 +297,21 @@ def _page_sql(zones: int, days: int, hub: bool, early: bool, kind: str) -> SQL:
         rows = f"(({rows}) OR o.id IN (:early))"
     inner = (f"SELECT o.id, o.start_utc, o.status, {day} AS day" + _FROM + f" WHERE {rows}"
              + _LIVE + in_hub)
+    counts = ("SELECT t.day, count(*) AS n, sum(CASE WHEN t.status = 'cancelled' THEN 1 "
+              "ELSE 0 END) AS cancelled, CAST(NULL AS INTEGER) AS id FROM {rows} t GROUP BY t.day")
     if kind == "counts":
-        return SQL("SELECT t.day, count(*) AS n, sum(CASE WHEN t.status = 'cancelled' THEN 1 "
-                   f"ELSE 0 END) AS cancelled FROM ({inner}) t GROUP BY t.day")
+        return SQL(counts.format(rows=f"({inner})"))
+    if kind == "page":  # the counts and the list's page in one pass over the week
+        return SQL(f"WITH w AS ({inner}) " + counts.format(rows="w") + " UNION ALL "
+                   "SELECT * FROM (SELECT CAST(NULL AS INTEGER), CAST(NULL AS INTEGER), "
+                   "CAST(NULL AS INTEGER), p.id FROM w p WHERE p.day >= 0 "
+                   "AND p.day < :days ORDER BY p.day, p.start_utc, p.id "
+                   "LIMIT :limit OFFSET :offset) page")
     if kind == "per_day":
         return SQL("SELECT t.id, t.day FROM (SELECT i.id, i.day, row_number() OVER "
                    f"(PARTITION BY i.day ORDER BY i.start_utc, i.id) AS n FROM ({inner}) i) t "
                    "WHERE t.n > :offset AND t.n <= :stop ORDER BY t.day, t.n")
-    order = f"SELECT t.id FROM ({inner}) t ORDER BY t.day, t.start_utc, t.id"
-    return SQL(order + (" LIMIT :limit OFFSET :offset" if kind == "list" else ""))
+    return SQL(f"SELECT t.id FROM ({inner}) t ORDER BY t.day, t.start_utc, t.id")  # ids
 
 
 def _day_params(reader: Any, span: Window, now: datetime, hub_id: int | None,
@@ -364,21 +370,24 @@ def agenda_page(store: Store, *, start: date, end: date, hub_id: int | None = No
         if found is None:
             return AgendaPage(start, end, {}, 0, offset, [], 0, 0)
         params, zones, days = found
-        counts = _statement(params, zones, days, hub_id, "counts").rows(reader, **_used(params))
+        if per_day:
+            counts = _statement(params, zones, days, hub_id, "counts").rows(
+                reader, **_used(params))
+        else:  # the rows of the page come with the counts (their id set, not their day)
+            both = _statement(params, zones, days, hub_id, "page").rows(
+                reader, **_used(params), offset=offset, limit=limit)
+            counts = [r for r in both if r.id is None]
+            wanted = [r.id for r in both if r.id is not None]
         inside = [r for r in counts if 0 <= r.day < len(days)]
         per = {days[r.day]: int(r.n) for r in sorted(inside)}
         cancelled = sum(int(r.cancelled or 0) for r in inside)
         count = sum(per.values())
-        ahead = sum(int(r.n) for r in counts if r.day < 0)  # before the window's days
         if per_day:
             wanted = [r.id for r in _statement(params, zones, days, hub_id, "per_day").rows(
                 reader, **_used(params), offset=offset, stop=offset + limit)
                 if 0 <= r.day < len(days)]
             total = max(per.values(), default=0)
         else:
-            size = min(limit, count - offset)
-            wanted = [r.id for r in _statement(params, zones, days, hub_id, "list").rows(
-                reader, **_used(params), offset=ahead + offset, limit=size)] if size > 0 else []
             total = count
         items = {}
         for n in range(0, len(wanted), 900):
