@@ -329,7 +329,7 @@ def _day_params(reader: Any, span: Window, now: datetime, hub_id: int | None,
     days = [span.start + timedelta(days=n) for n in range((span.end - span.start).days + 2)]
     edges = {}
     for z, name in enumerate(zones):
-        edges[name] = _midnights(days, name)
+        edges[name] = _midnights(tuple(days), name)
         params[f"z{z}"] = name
         params.update((f"m{z}_{d}", edge) for d, edge in enumerate(edges[name]))
     params["days"] = len(days) - 1
@@ -418,8 +418,10 @@ def agenda_ids(store: Store, *, start: date, end: date, hub_id: int | None = Non
             reader, **_used(params))][ahead:ahead + count]
 
 
-def _midnights(days: list[date], tz_name: str) -> list[datetime]:
-    """The naive-UTC instant each of ``days`` begins in a zone."""
+@lru_cache(maxsize=512)
+def _midnights(days: tuple[date, ...], tz_name: str) -> tuple[datetime, ...]:
+    """The naive-UTC instant each of ``days`` begins in a zone (kept: every page
+    of a week asks for the same ones, some twenty zones of nine days each)."""
     tz = _zone(tz_name)
     out = []
     for day in days:
@@ -427,4 +429,4 @@ def _midnights(days: list[date], tz_name: str) -> list[datetime]:
             out.append(to_utc_naive(localize(day, time(0), tz)))
         except OverflowError:
             out.append(datetime.min if day.year < 2 else datetime.max)  # noqa: DTZ901
-    return out
+    return tuple(out)

@@ -35,6 +35,7 @@ from schedtui.store import Store
 from schedtui.store.engine import transaction
 from schedtui.store.hot import HotSQL
 from schedtui.store.models import Blackout, Hub, Occurrence, Series
+from schedtui.store.sql import SQL
 
 POLICIES = ("skip", "shift", "ignore")
 MAX_DAYS = 366
@@ -367,10 +368,21 @@ def blackouts_between(store: Store, first: date, last: date, *,
     ``first`` to ``last`` inclusive, earliest first, each with its hub's name:
     what the agenda and the calendar mark (without the occurrences each one
     cancelled or moved)."""
-    with store.read() as session:
-        query = (select(Blackout, Hub.name).join(Hub, Hub.id == Blackout.hub_id)
-                 .where(Blackout.start_date <= last).where(Blackout.end_date >= first)
-                 .order_by(Blackout.start_date, Blackout.id))
-        if hub_id is not None:
-            query = query.where(Blackout.hub_id == hub_id)
-        return [(_view(row), name) for row, name in session.exec(query).all()]
+    with store.query() as reader:  # read on every page of the agenda: no ORM session
+        rows = (_BETWEEN_HUB.rows(reader, first=first, last=last, hub=hub_id)
+                if hub_id is not None else _BETWEEN.rows(reader, first=first, last=last))
+    return [(BlackoutView(r.id, r.hub_id, _iso(r.start_date), _iso(r.end_date), r.reason,
+                          [], []), r.name) for r in rows]
+
+
+def _iso(value: date | str) -> str:
+    """A date column as text: SQLite gives it as text, PostgreSQL as a date."""
+    return value if isinstance(value, str) else value.isoformat()
+
+
+_BETWEEN_SQL = ("SELECT b.id, b.hub_id, b.start_date, b.end_date, b.reason, h.name "
+                "FROM blackout b JOIN hub h ON h.id = b.hub_id "
+                "WHERE b.start_date <= :last AND b.end_date >= :first{hub} "
+                "ORDER BY b.start_date, b.id")
+_BETWEEN = SQL(_BETWEEN_SQL.format(hub=""))
+_BETWEEN_HUB = SQL(_BETWEEN_SQL.format(hub=" AND b.hub_id = :hub"))

@@ -336,19 +336,27 @@ class AgendaScreen(DeskScreen):
 
     @staticmethod
     def _line(cells: list, widths: list[int], width: int) -> Text:
-        parts: list[str | tuple[str, str] | Text] = []
+        """One line of the list: each cell cut or padded to its column's width (a
+        cell that fits is put in as it is: no copy), the last one as long as it is."""
+        line = Text(no_wrap=True, overflow="ellipsis")
+        last = len(cells) - 1
         for n, cell in enumerate(cells):
-            last = n == len(cells) - 1
-            if isinstance(cell, Text):
-                part = cell.copy()
-                if not last:
-                    part.truncate(widths[n], overflow="ellipsis", pad=True)
-                parts.append(part)
+            if n == last:
+                line.append_text(cell) if isinstance(cell, Text) else line.append(str(cell))
+            elif isinstance(cell, Text):
+                size = cell.cell_len
+                if size <= widths[n]:
+                    line.append_text(cell)
+                    if size < widths[n]:  # padded in the cell's own style, as cut ones are
+                        line.append(" " * (widths[n] - size), cell.style)
+                    line.append(" ")
+                else:
+                    part = cell.copy()
+                    part.truncate(widths[n], overflow="ellipsis")
+                    line.append_text(part)
+                    line.append(" ")
             else:
-                parts.append(str(cell) if last else set_cell_size(str(cell), widths[n]))
-            if not last:
-                parts.append(" ")
-        line = Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
+                line.append(set_cell_size(str(cell), widths[n]) + " ")
         line.truncate(width, overflow="ellipsis")
         return line
 
