@@ -175,3 +175,37 @@ def test_a_schema_3_store_gets_the_waitlist_rule_strict(store_url, clock):
                         **person(3)).status == "waitlisted"
     finally:
         reopened.dispose()
+
+
+def test_a_capacity_step_counts_from_the_capacity_as_it_is_when_saved(store, hub):
+    """Two steps made from the same stale view (two quick presses of ``-``) take
+    two seats off, on both stores; a step below the confirmed seats is refused
+    naming the capacity it came to, and demoting moves the newest to the waitlist."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    view, (occ, *_) = make(store, hub, capacity=6)
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda _: occurrences.step_capacity(store, occ, -1), range(2)))
+    assert occurrences.get_occurrence(store, occ).capacity == 4
+    assert occurrences.step_capacity(store, occ, +3).capacity == 7
+    for n in range(3):
+        register(store, view.id, occurrence_ids=[occ], **person(n))
+    occurrences.set_occurrence(store, occ, capacity=3)
+    with pytest.raises(DeskError) as refused:
+        occurrences.step_capacity(store, occ, -1)
+    assert refused.value.code == "capacity_below_booked"
+    assert refused.value.details["capacity"] == 2
+    assert occurrences.get_occurrence(store, occ).capacity == 3  # nothing changed
+    after = occurrences.step_capacity(store, occ, -1, demote=True)
+    assert (after.capacity, after.booked, after.waitlisted) == (2, 2, 1)
+    assert not problems(store, NOW)
+
+
+def test_a_capacity_step_from_unlimited_or_to_zero_is_refused(store, hub):
+    _, (occ, *_) = make(store, hub, capacity=1)
+    with pytest.raises(DeskError, match="Capacity 0 is ambiguous"):
+        occurrences.step_capacity(store, occ, -1)
+    occurrences.set_occurrence(store, occ, capacity=None)
+    with pytest.raises(DeskError, match="unlimited"):
+        occurrences.step_capacity(store, occ, +1)
+    assert occurrences.get_occurrence(store, occ).capacity is None

@@ -404,7 +404,8 @@ def check_capacity_change(session: Session, occ: Occurrence, capacity: int | Non
             f"{taken} confirmed seats; a capacity of {capacity} is "
             f"{over} seat{'s' if over != 1 else ''} over. Choose at least {taken}, or move the "
             "newest confirmed seats to the waitlist.",
-            occurrence=occ.id, confirmed=taken, over=over, who=names(session, going))
+            occurrence=occ.id, capacity=capacity, confirmed=taken, over=over,
+            who=names(session, going))
 
 
 def _newest_confirmed(session: Session, occ_id: int) -> list[SeatEntry]:

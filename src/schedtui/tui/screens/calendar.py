@@ -412,17 +412,18 @@ class CalendarScreen(DeskScreen):
         if occ.capacity is None:
             self.notify("Capacity is unlimited; press e to set a number.", severity="warning")
             return
-        capacity = occ.capacity + step
 
         def done(view: OccurrenceView) -> None:
             self.edited(f"Capacity of the occurrence of {when(view.start)}: {view.capacity}.")
 
         def refused(exc: DeskError) -> None:
-            if not offer_demote(self, exc, occ, {"capacity": capacity}, done):
+            asked = {"capacity": exc.details.get("capacity")}  # what the step came to
+            if not offer_demote(self, exc, occ, asked, done):
                 self.show_error(exc)
 
-        self.act(lambda: occurrences.set_occurrence(self.store, occ.id, capacity=capacity),
-                 done, refused)
+        # A step from the capacity as it is when saved: keys pressed faster than
+        # the calendar redraws each count.
+        self.act(lambda: occurrences.step_capacity(self.store, occ.id, step), done, refused)
 
     def action_undo(self) -> None:
         def undone(result: tuple[str, list[OccurrenceView]]) -> None:
