@@ -80,3 +80,34 @@ def test_removing_the_blackout_exports_the_plain_rule_again(store, hub, tmp_path
     report = export_ics(store, tmp_path / "b.ics", hub_id=hub.id)
     assert (report.exdates, report.overrides, report.single_events) == (0, 0, 0)
     check(store, [skip.id, shift.id], (tmp_path / "b.ics").read_text())
+
+
+@pytest.mark.parametrize("policy, expected", [("skip", None), ("shift", "2025-12-24")])
+def test_blackout_days_past_the_horizon_are_in_the_export_and_the_plan_agrees(
+        store, hub, clock, policy, expected):
+    """A series with no end is planned some months ahead; a holiday a year out is
+    past that. Other calendars run the rule on, so the export writes the day as
+    the policy will have it (an EXDATE, or an override to the day it shifts to),
+    and when the horizon gets there the desk plans the same."""
+    from datetime import UTC, datetime
+
+    from tests.interop.helpers import expander_instants
+
+    made = weekly(store, hub, policy, "FREQ=WEEKLY;BYDAY=MO")
+    last = occurrences.list_occurrences(store, made.id)[-1].start[:10]
+    assert last < "2025-12-01"  # the holiday is past the horizon: nothing stored there
+    blackouts.add_blackout(store, hub.id, date(2025, 12, 22), date(2025, 12, 23),
+                           reason="Holidays")
+    text = export_ics(store, None, series_id=made.id)
+    december = [local[:10] for local, _, _ in expander_instants(
+        text, datetime(2025, 12, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC))]
+    wanted = sorted(["2025-12-01", "2025-12-08", "2025-12-15", "2025-12-29"]
+                    + ([expected] if expected else []))
+    assert december == wanted
+    # Months later the horizon reaches December: the plan is what the export said.
+    clock.now = datetime(2025, 11, 1, 12, tzinfo=UTC)
+    series.roll_horizons(store, series_id=made.id)
+    planned = [o.start[:10] for o in occurrences.list_occurrences(store, made.id)
+               if o.start.startswith("2025-12") and o.status == "scheduled"]
+    assert planned == wanted
+    check(store, [made.id], export_ics(store, None, series_id=made.id))

@@ -330,6 +330,7 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
             origin.pop(occ_id)
     horizon = None if rules.has_end else horizon_for(series, now)
     length = timedelta(minutes=series.duration_minutes)
+    ahead = _past_the_horizon(session, series, rules, rows, tz, horizon)
     span: tuple[date, date] | None = None
     if series.kind == "event":  # one VEVENT, no rule: its one occurrence as it is now
         rows = []
@@ -403,6 +404,19 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
                 _times(override, occ, tz)
                 _place(override, occ.location if occ.location is not None else series.location)
                 overrides.append(override)
+        for item, target in ahead:  # blackout days the plan has not reached yet
+            if item.slot.key != row.id:
+                continue
+            if target is None:
+                exdates.append(_nominal(item, tz))
+                continue
+            override = _event(series, uid_for_slot(series.id, row.id), now)
+            override.add("recurrence-id", _nominal(item, tz))
+            override.add("dtstart", target.start)
+            override.add("dtend", from_utc_naive(session_end(target.start,
+                                                             series.duration_minutes), tz))
+            _place(override, series.location)
+            overrides.append(override)
         if rdates:
             master.add("rdate", sorted(rdates))
         if exdates:
@@ -427,6 +441,28 @@ def _export_series(session: Session, cal: icalendar.Calendar, series: Series, no
         report.single_events += 1
         span = _widen(span, (day, day))
     return span
+
+
+def _past_the_horizon(session: Session, series: Series, rules: RuleSet, rows, tz,
+                      horizon: date | None) -> list[tuple[Planned, Planned | None]]:
+    """A series with no end whose hub has blackout days past its horizon: the
+    instances there that its policy skips (None) or shifts (to where). The rest
+    of the rule runs on in other calendars, so these are written as EXDATEs and
+    overrides as the planned ones are."""
+    from schedtui.services.blackouts import last_blackout_day, past_the_horizon
+
+    if horizon is None or series.on_blackout == "ignore" or not rows:
+        return []
+    last = last_blackout_day(session, series.hub_id)
+    if last is None or last <= horizon:
+        return []
+    try:  # planned on past the last blackout day, for the days a shift finds taken
+        items = expand(rules, series.start_date, tz, plan_slots(rows),
+                       horizon=last + timedelta(weeks=series.horizon_weeks),
+                       duration=timedelta(minutes=series.duration_minutes)).items
+    except DeskError:
+        return []
+    return past_the_horizon(session, series, items, horizon)
 
 
 def _shifted_origins(session: Session, series: Series, stored: Sequence[Occurrence],

@@ -132,6 +132,35 @@ def shift_origins(session: Session, series: Series, items: Sequence[Planned]
     return origins
 
 
+def past_the_horizon(session: Session, series: Series, items: Sequence[Planned],
+                     horizon: date) -> list[tuple[Planned, Planned | None]]:
+    """For a series with no end, planned through ``horizon``: each instance of
+    ``items`` (its plan, reaching past the horizon) that falls after the horizon
+    on one of its hub's blackout days, with where its policy puts it: None
+    (skipped) or the instance it shifts to. Nothing is stored that far ahead; an
+    export writes these so other calendars, which run the rule on, agree with
+    what the desk will plan when the horizon gets there."""
+    if series.on_blackout == "ignore":
+        return []
+    windows = _windows(session, session.get(Hub, series.hub_id))
+    after = [i for i in items if i.day > horizon]
+    if not windows or not after:
+        return []
+    if series.on_blackout == "skip":
+        return [(i, None) for i in after if _blocked(windows, to_utc_naive(i.start_utc))]
+    origins: dict[datetime, datetime] = {}
+    shifted = {to_utc_naive(p.start_utc): p for p in _shift(series, after, windows, origins)}
+    moved = {start: shifted[to] for to, start in origins.items()}
+    return [(i, moved.get(to_utc_naive(i.start_utc))) for i in after
+            if _blocked(windows, to_utc_naive(i.start_utc))]
+
+
+def last_blackout_day(session: Session, hub_id: int) -> date | None:
+    """The last day any blackout of the hub covers (None: it has none)."""
+    days = [_day(r.end_date) for r in _HUB_BLACKOUTS.rows(session, hub=hub_id, exclude=0)]
+    return max(days, default=None)
+
+
 def _shift(series: Series, items: Sequence[Planned],
            windows: Sequence[tuple[datetime, datetime]],
            origins: dict[datetime, datetime] | None = None) -> list[Planned]:
