@@ -121,3 +121,63 @@ async def test_public_holidays_with_clear_errors(desk_store, make_app):
         assert f"{len(made)} public holidays added as blackouts. No session was on those " \
             "days." in app.told
         assert screen.table.row_count == len(made)
+
+
+async def test_the_series_form_shows_and_saves_what_blackout_days_do(seeded, make_app,
+                                                                     desk_store):
+    """The form's preview applies the hub's blackout days with the policy chosen
+    (the next sessions as they will be planned, and a line saying what the days
+    did), and the policy is saved with the series."""
+    import asyncio
+    import re
+    from datetime import date
+
+    from textual.widgets import Select
+
+    from schedtui.services import series
+    from schedtui.tui.screens.series_form import SeriesForm
+    from schedtui.tui.screens.series_list import SeriesScreen
+
+    blackouts.add_blackout(desk_store, seeded.hub_id, date(2025, 3, 17), reason="Closed",
+                           confirm=True)  # a Monday
+
+    async def preview_of(form, policy: str) -> tuple[list[str], str]:
+        form.query_one("#on-blackout", Select).value = policy
+        for _ in range(150):  # the preview waits for typing to pause, then reads
+            await asyncio.sleep(0.1)
+            await settle(pilot)
+            plain = form.plan_text.plain
+            if re.findall(r"\d{4}-\d\d-\d\d", plain)[:1] == ["2025-03-10"] \
+                    and form.shown_policy == policy:
+                break  # the typed start, previewed with this policy
+        plain = form.plan_text.plain
+        return re.findall(r"\d{4}-\d\d-\d\d", plain), plain
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await app.push_screen(SeriesScreen(seeded.hub_id, "Platform team"))
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, SeriesForm)
+        for name, value in {"name": "Drop-in", "start": "2025-03-10", "times": "11:00"}.items():
+            form.query_one(f"#{name}", Input).value = value
+        days, plain = await preview_of(form, "skip")
+        assert days[:3] == ["2025-03-10", "2025-03-24", "2025-03-31"]
+        assert "1 on the hub's blackout days: skipped" in plain
+        days, plain = await preview_of(form, "shift")
+        assert days[:3] == ["2025-03-10", "2025-03-18", "2025-03-24"]
+        assert "moved to the next free day" in plain
+        days, plain = await preview_of(form, "ignore")
+        assert days[:3] == ["2025-03-10", "2025-03-17", "2025-03-24"]
+        assert "blackout" not in plain
+        await preview_of(form, "shift")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, SeriesForm)
+    made = next(s for s in series.list_series(desk_store) if s.name == "Drop-in")
+    assert made.on_blackout == "shift"
+    starts = [o.start[:10] for o in occurrences.list_occurrences(desk_store, made.id)]
+    assert starts[:3] == ["2025-03-10", "2025-03-18", "2025-03-24"]

@@ -132,6 +132,41 @@ def shift_origins(session: Session, series: Series, items: Sequence[Planned]
     return origins
 
 
+def as_previewed(store: Store, hub_id: int, policy: str, timezone: str,
+                 items: Sequence[Planned]) -> tuple[list[Planned], str]:
+    """A series being written (nothing saved): its planned ``items`` under the
+    hub's blackouts with ``policy``, and a line saying what they changed (empty:
+    nothing). What the series form's preview shows."""
+    check_policy(policy)
+    if policy == "ignore" or not items:
+        return list(items), ""
+    with store.query() as reader:
+        hub = _HUB_ZONE.first(reader, hub=hub_id)
+        rows = _HUB_BLACKOUTS.rows(reader, hub=hub_id, exclude=0) if hub else []
+    if not rows:
+        return list(items), ""
+    tz = zone(hub.timezone)
+    windows = [_window(_day(r.start_date), _day(r.end_date), tz) for r in rows]
+    hit = sum(_blocked(windows, to_utc_naive(i.start_utc)) for i in items)
+    if not hit:
+        return list(items), ""
+    days = f"{hit} on the hub's blackout days"
+    if policy == "skip":
+        return [i for i in items if not _blocked(windows, to_utc_naive(i.start_utc))], \
+            f"{days}: skipped"
+    return _shift(_Zoned(timezone), items, windows), f"{days}: moved to the next free day"
+
+
+class _Zoned:
+    """What a shift needs of a series: its zone (a series being written has no row)."""
+
+    def __init__(self, timezone: str) -> None:
+        self.timezone = timezone
+
+
+_HUB_ZONE = HotSQL("SELECT timezone FROM hub WHERE id = :hub")
+
+
 def past_the_horizon(session: Session, series: Series, items: Sequence[Planned],
                      horizon: date) -> list[tuple[Planned, Planned | None]]:
     """For a series with no end, planned through ``horizon``: each instance of

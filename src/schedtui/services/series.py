@@ -1028,11 +1028,13 @@ def _roll_one(store: Store, series_id: int) -> int:
 def preview(*, rrule: str, start: date, timezone: str, times: Sequence[TimeSpec],
             now: datetime, count: int = 10, rrules: Sequence[str] = (),
             rdates: Sequence[Any] = (), exrules: Sequence[str] = (),
-            exdates: Sequence[Any] = (), duration_minutes: int | None = None
-            ) -> tuple[str, list[datetime]]:
-    """The plain-English summary and the next ``count`` occurrences of a rule
-    (or rule set) that is being written (no database): what the series form
-    shows live."""
+            exdates: Sequence[Any] = (), duration_minutes: int | None = None,
+            store: Store | None = None, hub_id: int | None = None,
+            on_blackout: str = "ignore") -> tuple[str, list[datetime], str]:
+    """The plain-English summary, the next ``count`` occurrences of a rule (or
+    rule set) that is being written, and what the hub's blackout days do to
+    them with ``on_blackout`` (read from ``store`` when given; the rest needs no
+    database): what the series form shows live."""
     rule = RuleSet.build(rrule, rrules, rdates, exrules, exdates)
     tz = zone(timezone)
     today = now.astimezone(tz).date()
@@ -1041,7 +1043,12 @@ def preview(*, rrule: str, start: date, timezone: str, times: Sequence[TimeSpec]
     length = None if duration_minutes is None else timedelta(minutes=duration_minutes)
     result = expand(rule, start, tz, [PlanSlot(t.at, t.weekdays) for t in specs],
                     horizon=horizon, duration=length)
-    starts = [p.start for p in result.items]
+    items, note = list(result.items), ""
+    if store is not None and hub_id is not None:
+        from schedtui.services.blackouts import as_previewed
+
+        items, note = as_previewed(store, hub_id, on_blackout, timezone, items)
+    starts = [p.start for p in items]
     starts = [s for s in starts if s >= now] or starts
     return describe(rule if not rule.simple else rule.main, [t.at for t in specs], start), \
-        starts[:count]
+        starts[:count], note

@@ -39,6 +39,8 @@ NTH = [("—", 0), ("1st", 1), ("2nd", 2), ("3rd", 3), ("4th", 4), ("5th", 5), (
 ENDS = [("never", "never"), ("after N times", "count"), ("on a date", "until")]
 APPROVAL = [("no: seats at once", False), ("yes: I approve each", True)]
 PUBLISH = [("now", False), ("later (a draft)", True)]
+BLACKOUT_POLICIES = [("skip the session", "skip"), ("shift to the next free day", "shift"),
+                     ("ignore them", "ignore")]
 
 
 def blank(value: int | None) -> str:
@@ -127,6 +129,8 @@ class SeriesForm(FormScreen[Any]):
         """The preview's rule and next occurrences (the conflicts come apart)."""
         self.clashes: list[dict[str, Any]] = []
         """The double-bookings the settings as typed would make (the preview)."""
+        self.shown_policy = ""
+        """The blackout policy the preview on screen was worked out with."""
         self.saved_warnings: list[dict[str, Any]] = []
         """The double-bookings the saved change reported (told once it closes)."""
         if split_at is not None:
@@ -195,6 +199,11 @@ class SeriesForm(FormScreen[Any]):
                      "Days ahead that booking opens (blank: as soon as planned)")
         yield from f("Horizon", Input(str(s.horizon_weeks) if s else "26", id="horizon"),
                      "Weeks ahead an open-ended series is planned")
+        yield from f("Blackout days", Select(BLACKOUT_POLICIES, value=s.on_blackout if s
+                                             else "skip", allow_blank=False, compact=True,
+                                             id="on-blackout"),
+                     "On the hub's blackout days: skip the session, shift it to the next "
+                     "free day, or ignore them")
         yield from f("Description", Input(s.description if s else "", id="description"),
                      "Shown to people in notices and the calendar export")
         yield from f("Contact", Select(CONTACTS, value=s.contact if s else "email",
@@ -281,9 +290,18 @@ class SeriesForm(FormScreen[Any]):
         except DeskError as exc:
             self._plan_error(exc)
             return
-        now = self.store.now()
-        self.load(lambda: series.preview(now=now, **inputs), self._show_preview,
-                  self._plan_error)
+        now, store, hub_id = self.store.now(), self.store, self.hub_id
+        policy = self.query_one("#on-blackout", Select).value
+        if self.query_one("#freq", Select).value == "NONE":
+            policy = "ignore"  # a one-off date is chosen on purpose (as saving does)
+
+        def shown(result: tuple[str, list, str]) -> None:
+            self.shown_policy = policy
+            self._show_preview(result)
+
+        self.load(lambda: series.preview(now=now, store=store, hub_id=hub_id,
+                                         on_blackout=policy, **inputs),
+                  shown, self._plan_error)
         self._check_conflicts(inputs)
 
     def _check_conflicts(self, inputs: dict[str, Any]) -> None:
@@ -313,8 +331,8 @@ class SeriesForm(FormScreen[Any]):
         self.load(lambda: conflicts.plan_warnings(store, **ask), show,
                   lambda exc: show([]), group="conflicts")
 
-    def _show_preview(self, result: tuple[str, list]) -> None:
-        summary, starts = result
+    def _show_preview(self, result: tuple[str, list, str]) -> None:
+        summary, starts, blackout_note = result
         text = Text(summary, "bold")
         text.append(f"\n{readable_rule(self.current_rule())}\n", "dim")
         text.append(f"Next {len(starts)} in {self.value('timezone').strip()}:\n")
@@ -327,6 +345,8 @@ class SeriesForm(FormScreen[Any]):
             text.append("\n")
         if not starts:
             text.append("(no occurrences)", "yellow")
+        if blackout_note:
+            text.append(f"■ {blackout_note}\n", "red")
         self.plan_text = text
         self._render_preview()
 
@@ -369,6 +389,7 @@ class SeriesForm(FormScreen[Any]):
             "private": self.query_one("#private", Select).value,
             "remind": offsets_text(parse_offsets(self.value("remind"))),
             "kind": "event" if self.query_one("#freq", Select).value == "NONE" else "series",
+            "on_blackout": self.query_one("#on-blackout", Select).value,
             "refundable_hours": parse.parse_positive(self.value("refundable").strip(),
                                                      "Refundable (hours before)", 0, 24 * 365),
         }
@@ -388,7 +409,8 @@ class SeriesForm(FormScreen[Any]):
                "require_approval": s.require_approval, "max_seats": s.max_seats,
                "booking_min_hours": s.booking_min_hours,
                "booking_max_days": s.booking_max_days, "horizon_weeks": s.horizon_weeks,
-               "description": s.description, "refundable_hours": s.refundable_hours}
+               "description": s.description, "refundable_hours": s.refundable_hours,
+               "on_blackout": s.on_blackout}
         return {k: v for k, v in settings.items() if v != now.get(k)}
 
     def build(self) -> Callable[[], Any]:
