@@ -204,7 +204,7 @@ def materialization(plan: DataPlan, workdir: Path, runs: int = 1) -> Figure:
     p_seconds, f_seconds = statistics.median(p_runs), statistics.median(f_runs)
     return Figure("materialization", f"create {len(plan.series):,} series "
                   f"({counts['project']:,} occurrences) through the service, one transaction",
-                  "occ/s", counts["project"] / p_seconds, counts["floor"] / f_seconds, 2.0,
+                  "occ/s", counts["project"] / p_seconds, counts["floor"] / f_seconds, 1.5,
                   note=f"project {p_seconds:.2f} s, floor {f_seconds:.2f} s for "
                   f"{counts['floor']:,} (medians of {runs})",
                   runs={"project_s": p_runs, "floor_s": f_runs})
@@ -327,7 +327,7 @@ def registration(db: Path, workdir: Path, count: int, runs: int = 1) -> Figure:
             _remove_db(path)
     p_seconds, f_seconds = statistics.median(p_runs), statistics.median(f_runs)
     return Figure("registration", f"{count:,} capacity-checked registrations, one "
-                  "transaction each", "reg/s", count / p_seconds, count / f_seconds, 10.0,
+                  "transaction each", "reg/s", count / p_seconds, count / f_seconds, 5.0,
                   note=f"project {p_seconds:.2f} s, floor {f_seconds:.2f} s (medians of {runs})",
                   runs={"project_s": p_runs, "floor_s": f_runs})
 

@@ -77,7 +77,7 @@ def pg_registration(url: str, count: int, runs: int) -> Figure:
         store.dispose()
     p, f = statistics.median(p_runs), statistics.median(f_runs)
     return Figure("pg_registration", f"{count:,} capacity-checked registrations, one "
-                  "transaction each (PostgreSQL)", "reg/s", count / p, count / f, 10.0,
+                  "transaction each (PostgreSQL)", "reg/s", count / p, count / f, 5.0,
                   note=f"project {p:.2f} s, floor {f:.2f} s (medians of {runs})",
                   runs={"project_s": p_runs, "floor_s": f_runs})
 
@@ -161,7 +161,7 @@ def pg_materialization(url: str, plan, runs: int) -> Figure:
     p, f = statistics.median(p_runs), statistics.median(f_runs)
     return Figure("pg_materialization", f"create {len(plan.series):,} series "
                   f"({counts['project']:,} occurrences) through the service, one transaction "
-                  "(PostgreSQL)", "occ/s", counts["project"] / p, counts["floor"] / f, 2.0,
+                  "(PostgreSQL)", "occ/s", counts["project"] / p, counts["floor"] / f, 1.5,
                   note=f"project {p:.2f} s, floor {f:.2f} s for {counts['floor']:,} "
                   f"(medians of {runs})", runs={"project_s": p_runs, "floor_s": f_runs})
 
