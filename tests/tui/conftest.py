@@ -86,6 +86,21 @@ async def settle(pilot, rounds: int = 3) -> None:
         await pilot.pause()
 
 
+async def new_series_form(pilot, hub_id: int, hub_name: str = "Platform team"):
+    """The hub's series list, then ``n``: the new series form, as a person opens it."""
+    from schedtui.tui.screens.series_form import SeriesForm
+    from schedtui.tui.screens.series_list import SeriesScreen
+
+    await settle(pilot)
+    await pilot.app.push_screen(SeriesScreen(hub_id, hub_name))
+    await settle(pilot)
+    await pilot.press("n")
+    await settle(pilot)
+    form = pilot.app.screen
+    assert isinstance(form, SeriesForm)
+    return form
+
+
 def rich_world(store) -> Seeded:
     """The seeded hubs plus seats in every fill state: nearly full, full with a
     waitlist, cancelled and moved (fixed, so snapshots are stable)."""

@@ -12,8 +12,7 @@ from schedtui.services import occurrences, series
 from schedtui.tui.screens.calendar import CalendarScreen
 from schedtui.tui.screens.occurrence_forms import MoveForm, OccurrenceForm
 from schedtui.tui.screens.series_form import SeriesForm
-from schedtui.tui.screens.series_list import SeriesScreen
-from tests.tui.conftest import settle
+from tests.tui.conftest import new_series_form, settle
 
 
 def text_of(screen, selector: str) -> str:
@@ -31,13 +30,7 @@ async def test_the_series_form_previews_double_bookings_and_tells_them_saved(see
                                                                             desk_store):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await app.push_screen(SeriesScreen(seeded.hub_id, "Platform team"))
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, SeriesForm)
+        form = await new_series_form(pilot, seeded.hub_id)
         # Dana runs the standup on Mondays 10:00-10:15 in Room 4
         await type_into(pilot, form, name="Retro", start="2025-03-10", times="10:10",
                         duration="30", host="dana ")
