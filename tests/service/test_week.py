@@ -12,7 +12,7 @@ from sqlalchemy import event
 
 from schedtui.domain.errors import DeskError
 from schedtui.services import hubs, occurrences, registrations, series
-from schedtui.services.agenda import agenda
+from schedtui.services.agenda import agenda, agenda_page
 from schedtui.services.attendance import attendance_grid
 from schedtui.services.conflicts import conflicts, double_bookings, warnings
 from schedtui.store import sql
@@ -187,6 +187,25 @@ def test_agenda_and_conflict_queries_use_the_start_index_on_sqlite(store, week):
                              r"start_end|series_start) \(.*start_utc>\? AND start_utc<\?\)",
                              plan), plan
             assert "SCAN occurrence" not in plan, plan
+
+
+def test_the_agenda_page_finds_sessions_of_days_from_before_in_the_long_index(store, week):
+    """A page looks 31 days back for sessions still running into its week; past
+    the day before, only sessions of more than a day can, and those are read
+    from their own partial index, not from every session of those days."""
+    if not store.is_sqlite:
+        pytest.skip("the plan is SQLite's")
+    seen, stop = _statements(store)
+    try:
+        agenda_page(store, start=date(2027, 3, 11), end=date(2027, 3, 17))
+    finally:
+        stop()
+    [(statement, params)] = [(s, p) for s, p in seen if "julianday" in s]
+    with store.engine.connect() as conn:
+        plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, params))
+    assert "INDEX ix_occurrence_long" in plan, plan
+    assert "SCAN o " not in plan + " " and "SCAN occurrence" not in plan, plan
 
 
 # -- double-bookings --------------------------------------------------------------

@@ -28,7 +28,7 @@ from schedtui.domain.zones import (
 )
 from schedtui.services.reads import exists, naive_now
 from schedtui.store.engine import Store, transaction
-from schedtui.store.sql import SQL
+from schedtui.store.sql import LONG_SESSION, SQL
 
 DEFAULT_DAYS = 7
 """Without ``--to``: the first day and the six after it."""
@@ -271,10 +271,14 @@ _FROM = " FROM occurrence o JOIN series s ON s.id = o.series_id"
 _LIVE = " AND s.status IN (:statuses)"
 _ZONES = "SELECT DISTINCT s.timezone FROM series s WHERE s.status IN (:statuses)"
 # Sessions that began before the window and may still run into it, and those
-# the UTC range holds that start before their zone's first day (a few hours).
+# the UTC range holds that start before their zone's first day (a few hours):
+# from a day before on, any session; before that, only one of more than a day
+# can reach the window, and those are few and in an index of their own.
 _BEFORE = ("SELECT o.id, o.start_utc, o.end_utc, s.timezone" + _FROM +
-           " WHERE o.start_utc >= :earliest AND o.start_utc < :edge AND o.end_utc > :low"
-           + _LIVE)
+           " WHERE o.start_utc >= :recent AND o.start_utc < :edge AND o.end_utc > :low"
+           + _LIVE + "{hub} UNION ALL SELECT o.id, o.start_utc, o.end_utc, s.timezone" + _FROM +
+           " WHERE {long} AND o.start_utc >= :earliest AND o.start_utc < :recent"
+           " AND o.end_utc > :low" + _LIVE + "{hub}")
 
 
 @lru_cache(maxsize=64)
@@ -284,8 +288,10 @@ def _page_sql(zones: int, days: int, hub: bool, early: bool, kind: str) -> SQL:
     in_hub = " AND s.hub_id = :hub" if hub else ""
     if kind == "zones":
         return SQL(_ZONES + in_hub)
-    if kind == "before":
-        return SQL(_BEFORE + in_hub, times=_TIMES)
+    if kind.startswith("before:"):  # before:DIALECT
+        long = LONG_SESSION[kind.split(":")[1]].replace("end_utc", "o.end_utc").replace(
+            "start_utc", "o.start_utc")
+        return SQL(_BEFORE.format(hub=in_hub, long=long), times=_TIMES)
     case = " ".join(
         f"WHEN :z{z} THEN CASE "
         + " ".join(f"WHEN o.start_utc < :m{z}_{d} THEN {d - 1}" for d in range(days + 1))
@@ -333,8 +339,9 @@ def _day_params(reader: Any, span: Window, now: datetime, hub_id: int | None,
         params[f"z{z}"] = name
         params.update((f"m{z}_{d}", edge) for d, edge in enumerate(edges[name]))
     params["days"] = len(days) - 1
-    before = _page_sql(0, 0, hub, False, "before").rows(
-        reader, **params, edge=max(e[0] for e in edges.values()))
+    before = _page_sql(0, 0, hub, False, f"before:{reader.dialect}").rows(
+        reader, **params, edge=max(e[0] for e in edges.values()),
+        recent=max(params["earliest"], params["low"] - _DAY))
     params["early"] = [r.id for r in sorted(before, key=lambda r: (r.start_utc, r.id))
                        if r.start_utc < edges[r.timezone][0]
                        and span.holds(r.start_utc, r.end_utc, r.timezone, now)]

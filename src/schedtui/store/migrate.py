@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 APP_NAME = "schedtui"
 META_TABLE = "schedtui_meta"
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _v1_to_v2(connection: Connection) -> None:
@@ -203,10 +203,27 @@ def _v5_to_v6(connection: Connection) -> None:
         part(connection)
 
 
+def _long_session_index(connection: Connection) -> None:
+    """The sessions of more than a day, by start, in a partial index: the
+    agenda finds what began days before its week and runs into it without
+    reading every session of the 31 days before (the longest a session lasts)."""
+    from schedtui.store.sql import LONG_SESSION
+
+    where = LONG_SESSION[connection.dialect.name]
+    connection.execute(text("CREATE INDEX IF NOT EXISTS ix_occurrence_long ON occurrence "
+                            f"(start_utc, end_utc, series_id, status) WHERE {where}"))
+
+
+def _v6_to_v7(connection: Connection) -> None:
+    """Schema 7: the index of long sessions. Each part adds only what is missing."""
+    for part in (_long_session_index,):
+        part(connection)
+
+
 # MIGRATIONS[n] takes a database at version n to version n + 1.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3,
                                                        3: _v3_to_v4, 4: _v4_to_v5,
-                                                       5: _v5_to_v6}
+                                                       5: _v5_to_v6, 6: _v6_to_v7}
 
 
 def _load_orm() -> None:

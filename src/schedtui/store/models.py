@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, DateTime, Index, false
+from sqlalchemy import BigInteger, DateTime, Index, false, text
 from sqlmodel import Field, SQLModel
+
+from schedtui.store.sql import LONG_SESSION
 
 
 def Utc(**kwargs):  # noqa: N802 - reads like a type in the tables below
@@ -149,7 +151,12 @@ class Occurrence(SQLModel, table=True):
     __table_args__ = (Index("ix_occurrence_series_start", "series_id", "start_utc"),
                       # a window of days read from the index alone (schema 6)
                       Index("ix_occurrence_start_end", "start_utc", "end_utc", "series_id",
-                            "status"))
+                            "status"),
+                      # the few sessions of more than a day, by start (schema 7): what
+                      # began days before a window and runs into it, without the days
+                      Index("ix_occurrence_long", "start_utc", "end_utc", "series_id",
+                            "status", sqlite_where=text(LONG_SESSION["sqlite"]),
+                            postgresql_where=text(LONG_SESSION["postgresql"])))
     id: int | None = Field(default=None, primary_key=True)
     series_id: int = Field(foreign_key="series.id")
     slot_id: int | None = Field(default=None, foreign_key="slot.id")

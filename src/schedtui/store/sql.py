@@ -23,6 +23,12 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+LONG_SESSION = {"sqlite": "julianday(end_utc) - julianday(start_utc) > 1",
+                "postgresql": "end_utc - start_utc > interval '1 day'"}
+"""An occurrence that lasts more than a day, in each dialect's words: the
+predicate of the partial index ``ix_occurrence_long`` (schema 7). A query
+names it in the same words, so the planner picks that index."""
+
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
 _ROW_LOCK = re.compile(r" FOR (?:UPDATE|NO KEY UPDATE|SHARE|KEY SHARE)\b")
 
