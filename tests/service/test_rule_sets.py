@@ -143,13 +143,14 @@ def test_a_schema_3_store_gains_the_rule_set_column(store_url, clock):
 
 
 def test_preview_reads_a_set(store):
-    summary, upcoming = series.preview(
+    summary, upcoming, blackout_note = series.preview(
         rrule="FREQ=DAILY;COUNT=3", rdates=["2025-03-10"], exdates=["2025-03-04"],
         start=date(2025, 3, 3), timezone="UTC", times=[(time(8), None)],
         now=datetime(2025, 3, 1, tzinfo=__import__("datetime").UTC))
     assert [u.isoformat()[:16] for u in upcoming] == [
         "2025-03-03T08:00", "2025-03-05T08:00", "2025-03-10T08:00"]
     assert summary.startswith("Every day at 08:00, 3 times; also on 10 March 2025")
+    assert blackout_note == ""
 
 
 def test_an_added_date_beside_a_session_leaves_that_session_where_it_was(store, hub):

@@ -218,10 +218,12 @@ def test_archive_hub_archives_its_series(store, hub):
 
 
 def test_preview_shows_dst_shift():
-    summary, items = series.preview(rrule="FREQ=WEEKLY;BYDAY=MO;COUNT=12", start=date(2025, 1, 6),
-                                    timezone="America/New_York", times=[(time(10), None)],
-                                    now=datetime.fromisoformat("2025-03-01T00:00:00+00:00"))
+    summary, items, blackout_note = series.preview(
+        rrule="FREQ=WEEKLY;BYDAY=MO;COUNT=12", start=date(2025, 1, 6),
+        timezone="America/New_York", times=[(time(10), None)],
+        now=datetime.fromisoformat("2025-03-01T00:00:00+00:00"))
     assert summary == "Every Monday at 10:00, 12 times"
+    assert blackout_note == ""  # no hub given: no blackout days read
     assert [i.utcoffset().total_seconds() / 3600 for i in items[:2]] == [-5, -4]
 
 

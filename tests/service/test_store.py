@@ -226,7 +226,8 @@ def test_a_schema_6_store_gets_the_partial_index_of_long_sessions_of_schema_7(st
         with store.read() as session:
             sql = ("SELECT sql FROM sqlite_master WHERE name = 'ix_occurrence_long'"
                    if store.is_sqlite else
-                   "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_occurrence_long'")
+                   "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_occurrence_long' "
+                   "AND schemaname = current_schema()")  # (each test has a schema of its own)
             return session.connection().execute(text(sql)).scalar() or ""
 
     opened = open_store(store_url, clock=clock)
