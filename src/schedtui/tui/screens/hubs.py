@@ -28,12 +28,12 @@ class HubsScreen(ListScreen):
         Binding("n", "new", "New hub", tooltip="Add a hub", id="hubs.new"),
         Binding("e", "edit", "Edit hub", tooltip="Rename the hub or change its time zone "
                 "(shows what it touches first)", id="hubs.edit"),
-        Binding("b", "blackouts", "Blackouts", show=False,
+        Binding("A", "agenda", "Agenda", tooltip="The week across every hub "
+                "(what the desk opens on)", id="hubs.agenda"),
+        Binding("b", "blackouts", "Blackouts",
                 tooltip="The hub's blackout days and public holidays", id="hubs.blackouts"),
         Binding("R", "roll", "Roll horizons", tooltip="Plan open-ended series up to their "
                 "horizon", id="hubs.roll"),
-        Binding("A", "agenda", "Agenda", show=False, tooltip="The week across every hub "
-                "(what the desk opens on)", id="hubs.agenda"),
         Binding("X", "export_ics", "Export .ics", show=False,
                 tooltip="Write the hub's published series to an iCalendar file",
                 id="hubs.export_ics"),

@@ -38,7 +38,7 @@ class SeriesScreen(ListScreen):
         Binding("t", "tickets", "Tickets", show=False,
                 tooltip="The series' ticket types: prices, quantities, sales windows",
                 id="series.tickets"),
-        Binding("g", "grid", "Attendance", show=False,
+        Binding("g", "grid", "Attendance grid",
                 tooltip="Who came: people by sessions, check-in per cell", id="series.grid"),
         Binding("X", "export_ics", "Export .ics", show=False,
                 tooltip="Write the series to an iCalendar file", id="series.export_ics"),
