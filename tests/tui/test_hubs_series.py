@@ -228,6 +228,36 @@ async def test_palette_asks_the_service_and_jumps_to_an_attendee(seeded, make_ap
         assert isinstance(app.screen, CalendarScreen)
 
 
+async def test_a_change_after_the_question_asks_again(seeded, make_app, desk_store):
+    from schedtui.services import registrations
+    from schedtui.tui.screens.series_form import SeriesForm
+
+    registrations.register(desk_store, seeded.standup_id, name="Ann", email="ann@example.org")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(SeriesScreen(seeded.hub_id, "Platform team"))
+        await settle(pilot)
+        await pilot.press("down", "e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, SeriesForm)
+        form.query_one("#end-value", Input).value = "4"
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert form.confirm and "drops 8 occurrences" in str(
+            form.query_one("#form-error", Static).render())
+        form.query_one("#end-value", Input).value = "3"  # another change: a new question
+        await settle(pilot)
+        assert not form.confirm
+        assert str(form.query_one("#save").label) == "Save (ctrl+s)"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert form.confirm and "drops 9 occurrences" in str(
+            form.query_one("#form-error", Static).render())
+
+
 async def test_series_edit_dropping_booked_occurrences_asks_then_cancels_and_tells(
         seeded, make_app, desk_store):
     from schedtui.services import occurrences, outbox, registrations
@@ -262,6 +292,10 @@ async def test_series_edit_dropping_booked_occurrences_asks_then_cancels_and_tel
         assert str(form.query_one("#save").label) == "Confirm (ctrl+s)"
         assert set(o.status for o in occurrences.list_occurrences(
             desk_store, seeded.standup_id)) == {"scheduled"}  # nothing changed yet
+        rule = form.query_one("#rrule", Input)
+        rule.post_message(Input.Changed(rule, rule.value))  # a late echo of the rule's sync
+        await settle(pilot)
+        assert form.confirm  # the settings asked about did not change: still asked
         await pilot.press("ctrl+s")  # confirmed
         await settle(pilot)
         assert not isinstance(app.screen, SeriesForm)

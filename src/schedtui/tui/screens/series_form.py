@@ -265,7 +265,9 @@ class SeriesForm(FormScreen[Any]):
     @on(Select.Changed)
     def _changed(self, event: Input.Changed | Select.Changed) -> None:
         ident = event.control.id
-        if self.confirm:  # the question was about the settings as they were
+        if self.confirm and self._asked_about != self._typed():
+            # the question was about the settings as they were (an echo of the
+            # rule field's own sync, with the settings unchanged, keeps it)
             self.confirm = False
             self.query_one("#save", Button).label = "Save (ctrl+s)"
             self.clear_error()
@@ -394,6 +396,16 @@ class SeriesForm(FormScreen[Any]):
                                                      "Refundable (hours before)", 0, 24 * 365),
         }
 
+    _asked_about: dict[str, Any] | None = None
+    """The settings the confirmation question was about."""
+
+    def _typed(self) -> dict[str, Any] | None:
+        """The settings as typed now (None: some field does not parse)."""
+        try:
+            return self.settings()
+        except DeskError:
+            return None
+
     def changes(self, settings: dict[str, Any]) -> dict[str, Any]:
         """Only what differs from the series as it is."""
         s = self.existing
@@ -455,6 +467,7 @@ class SeriesForm(FormScreen[Any]):
     def refused(self, exc: DeskError) -> None:
         if exc.code == "has_registrations":
             self.confirm = True
+            self._asked_about = self._typed()
             exc = DeskError(exc.code, dropped_message(exc))
             self.query_one("#save", Button).label = "Confirm (ctrl+s)"
         super().refused(exc)
