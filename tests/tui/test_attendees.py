@@ -192,11 +192,13 @@ async def test_markup_names_shown_literally_and_harmless(desk_store, make_app):
             await pilot.click("#detail")
             assert app.is_running
         await pilot.press("ctrl+p")
-        await pilot.pause(0.3)
+        await settle(pilot)
         await pilot.press(*"click")
-        await pilot.pause(0.5)
+        await settle(pilot)  # the palette's search is a worker: done once it has listed
         assert app.is_running
         await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, SeriesScreen),
+                    what="the jump to the hub's series")
         await settle(pilot)
         assert isinstance(app.screen, SeriesScreen)  # the hub ranks first, then its series
         assert app.screen.hub_name == TRAPS[2]

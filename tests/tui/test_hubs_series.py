@@ -8,7 +8,7 @@ from schedtui.services import hubs, series
 from schedtui.tui.screens.calendar import CalendarScreen
 from schedtui.tui.screens.hub_form import HubForm
 from schedtui.tui.screens.series_list import SeriesScreen
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, until
 
 
 def cells(table: DataTable, column: int = 0) -> list[str]:
@@ -137,10 +137,12 @@ async def test_palette_jumps_to_series(seeded, make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p")
-        await pilot.pause(0.3)
+        await settle(pilot)
         await pilot.press(*"webinar")
-        await pilot.pause(0.5)
+        await settle(pilot)  # the palette's search is a worker: done once it has listed
         await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, CalendarScreen),
+                    what="the jump to the webinar's calendar")
         await settle(pilot)
         assert isinstance(app.screen, CalendarScreen)
         assert app.screen.series_id == seeded.webinar_id
@@ -207,12 +209,13 @@ async def test_palette_asks_the_service_and_jumps_to_an_attendee(seeded, make_ap
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p")
-        await pilot.pause(0.3)
-        await pilot.press(*"quinn")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
         await settle(pilot)
-        await pilot.pause(0.4)
+        await pilot.press(*"quinn")
+        await settle(pilot)  # the palette's search is a worker: done once it has listed
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AttendeesScreen)
+                    and cells(app.screen.table) == ["Zed Quinn"],
+                    what="the attendee list filtered to the person")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, AttendeesScreen) and screen.series_id == seeded.standup_id
