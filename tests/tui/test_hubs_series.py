@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.css.query import NoMatches
 from textual.widgets import DataTable, Input, Static
 
 from schedtui.services import hubs, series
@@ -337,12 +338,16 @@ async def test_horizon_roll_runs_after_the_first_paint_with_a_progress_bar(
     app = StillDesk(later, poll_seconds=None, start="hubs")
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            for _ in range(200):  # the hubs are shown while the roll waits
-                await pilot.pause(0.02)
-                table = app.screen.query_one("#list", DataTable)
-                bar = app.screen.query_one("#progress", ProgressBar)
-                if table.row_count and bar.total:
-                    break
+            def shown():  # the hubs are shown while the roll waits
+                try:
+                    table = app.screen.query_one("#list", DataTable)
+                    bar = app.screen.query_one("#progress", ProgressBar)
+                except NoMatches:  # the hubs screen is not up yet
+                    return None
+                return (table, bar) if table.row_count and bar.total else None
+
+            await until(pilot, shown, what="the hub rows and the roll's progress")
+            table, bar = shown()
             assert cells(table) == ["Platform team", "Riverside studio"]
             assert app.roll_progress is not None and not bar.has_class("-hidden")
             assert bar.total == 1  # the series due to roll: the open-ended one
