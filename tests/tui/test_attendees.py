@@ -222,7 +222,8 @@ async def test_unexpected_worker_failure_is_a_notification(seeded, make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         app.screen.act(lambda: 1 / 0)
-        for _ in range(20):  # wait_for_complete would re-raise the worker's error
-            await pilot.pause(0.05)
+        # polled, not settled: wait_for_complete would re-raise the worker's error
+        await until(pilot, lambda: any("Something went wrong" in m for m in app.told),
+                    what="the notification of the failure")
         assert app.is_running
         assert any("Something went wrong: ZeroDivisionError" in m for m in app.told)
