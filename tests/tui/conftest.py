@@ -1,11 +1,14 @@
 """Desk fixtures: a temporary database per test with a fixed clock and fixed
 data, an app that does not poll unless asked and whose input cursor does not
-blink (stable snapshots), and a helper that waits for the workers."""
+blink (stable snapshots), a helper that waits for the workers and one that
+waits for what a timer of the desk brings about."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from time import monotonic
 
 import pytest
 from textual import events, on
@@ -99,6 +102,18 @@ async def new_series_form(pilot, hub_id: int, hub_name: str = "Platform team"):
     form = pilot.app.screen
     assert isinstance(form, SeriesForm)
     return form
+
+
+async def until(pilot, condition: Callable[[], object], timeout: float = 15.0,
+                what: str = "the condition") -> None:
+    """Wait until ``condition()`` holds: for what comes after a timer (a
+    typing pause, a preview, a poll of other processes' changes), which a
+    loaded machine brings later than a fixed pause allows. Fails after
+    ``timeout`` seconds, naming ``what``."""
+    deadline = monotonic() + timeout
+    while not condition():
+        assert monotonic() < deadline, f"not within {timeout:g} s: {what}"
+        await pilot.pause(0.05)
 
 
 def rich_world(store) -> Seeded:

@@ -18,7 +18,7 @@ from schedtui.tui.screens.bulk_form import BulkForm, parse_offset
 from schedtui.tui.screens.calendar import CalendarScreen
 from schedtui.tui.screens.confirm import ConfirmScreen
 from schedtui.tui.screens.hubs import HubsScreen
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, until
 
 
 def table(app) -> DataTable:
@@ -190,12 +190,14 @@ async def test_a_wide_terminal_shows_the_week_as_a_grid_and_resizing_switches(
         assert app.screen.occurrence_id == webinar.id
         await pilot.press("escape")
         await settle(pilot)
-        await pilot.resize_terminal(80, 24)
+        await pilot.resize_terminal(80, 24)  # the app hands a resize on after a timer
+        await until(pilot, lambda: table(app).cursor_type == "row", what="the list at 80x24")
         await settle(pilot)
         assert table(app).cursor_type == "row"
         notes = [c[3] for key, c in list_rows(app) if key.startswith("day-")]
         assert notes[2] == notes[3] == "■ blackout: Platform team: Offsite"
         await pilot.resize_terminal(160, 48)
+        await until(pilot, lambda: table(app).cursor_type == "cell", what="the grid at 160x48")
         await settle(pilot)
         assert table(app).cursor_type == "cell"
 
@@ -281,11 +283,9 @@ async def test_the_agenda_follows_changes_made_elsewhere(make_app, desk_store, s
         first = occurrences.list_occurrences(desk_store, seeded.standup_id)[0]
         assert occurrence_rows(app)[first.id][6] == ""
         occurrences.cancel_occurrence(desk_store, first.id)  # as another process would
-        for _ in range(50):  # the poll comes every 0.2 s; a loaded machine is slower
-            await pilot.pause(0.2)
-            await settle(pilot)
-            if occurrence_rows(app)[first.id][6] == "cancelled":
-                break
+        await until(pilot, lambda: occurrence_rows(app)[first.id][6] == "cancelled",
+                    what="the poll showing the cancellation")  # every 0.2 s, or later
+        await settle(pilot)
         assert occurrence_rows(app)[first.id][6] == "cancelled"
 
 

@@ -16,7 +16,7 @@ from schedtui.tui.screens.hubs import HubsScreen
 from schedtui.tui.screens.outbox import OutboxScreen
 from schedtui.tui.screens.register_forms import RegisterForm
 from schedtui.tui.screens.series_list import SeriesScreen
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, until
 
 TRAPS = ["[bold red]Eve[/]", "[/]", "[@click=app.quit]x[/]"]
 
@@ -115,15 +115,16 @@ async def test_filter_approve_decline_and_switch(seeded, make_app, desk_store):
         await settle(pilot)
         screen = app.screen
         assert column(screen.table, 3) == ["pending"] * 3
-        await pilot.press("slash", *"bo@")
-        await pilot.pause(0.4)  # the filter goes to the service once typing pauses
+        await pilot.press("slash", *"bo@")  # the filter goes to the service once typing pauses
+        await until(pilot, lambda: column(screen.table, 0) == ["Bo"], what="the filtered list")
         await settle(pilot)
         assert column(screen.table, 0) == ["Bo"]
         await pilot.press("enter", "p")
         await settle(pilot)
         assert column(screen.table, 3) == ["confirmed"]
         await pilot.press("escape")
-        await pilot.pause(0.4)
+        await until(pilot, lambda: column(screen.table, 0) == ["Ann", "Bo", "Cy"],
+                    what="the whole list again")
         await settle(pilot)
         assert column(screen.table, 0) == ["Ann", "Bo", "Cy"]
         await pilot.press("down", "down", "d")
@@ -191,11 +192,13 @@ async def test_markup_names_shown_literally_and_harmless(desk_store, make_app):
             await pilot.click("#detail")
             assert app.is_running
         await pilot.press("ctrl+p")
-        await pilot.pause(0.3)
+        await settle(pilot)
         await pilot.press(*"click")
-        await pilot.pause(0.5)
+        await settle(pilot)  # the palette's search is a worker: done once it has listed
         assert app.is_running
         await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, SeriesScreen),
+                    what="the jump to the hub's series")
         await settle(pilot)
         assert isinstance(app.screen, SeriesScreen)  # the hub ranks first, then its series
         assert app.screen.hub_name == TRAPS[2]
@@ -210,10 +213,7 @@ async def test_changes_by_another_process_show_up(seeded, make_app, tmp_path):
         other = open_store(tmp_path / "t.db")
         await asyncio.to_thread(hubs.create_hub, other, "Added elsewhere", "UTC")
         other.dispose()
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if table.row_count == 3:
-                break
+        await until(pilot, lambda: table.row_count == 3, what="a poll showing the new hub")
         assert "Added elsewhere" in column(table, 0)
 
 
@@ -222,7 +222,8 @@ async def test_unexpected_worker_failure_is_a_notification(seeded, make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         app.screen.act(lambda: 1 / 0)
-        for _ in range(20):  # wait_for_complete would re-raise the worker's error
-            await pilot.pause(0.05)
+        # polled, not settled: wait_for_complete would re-raise the worker's error
+        await until(pilot, lambda: any("Something went wrong" in m for m in app.told),
+                    what="the notification of the failure")
         assert app.is_running
         assert any("Something went wrong: ZeroDivisionError" in m for m in app.told)

@@ -15,7 +15,7 @@ from schedtui.services import hubs, registrations, series
 from schedtui.store import open_store
 from schedtui.tui.screens import attendee_list
 from schedtui.tui.screens.attendee_list import STEP, WINDOW, AttendeesScreen
-from tests.tui.conftest import NOW, StillDesk, settle
+from tests.tui.conftest import NOW, StillDesk, settle, until
 
 PEOPLE = 3000
 
@@ -118,7 +118,7 @@ async def test_a_list_that_fits_one_window_only_moves_the_cursor(big, monkeypatc
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_list(app, pilot, series_id, occ)
         await pilot.press("slash", *"person 029", "enter")
-        await pilot.pause(0.5)
+        await until(pilot, lambda: screen.total == 100, what="the list filtered to 100")
         await settle(pilot)
         assert screen.table.row_count == screen.total == 100
         assert screen.last_window is None

@@ -15,7 +15,7 @@ from schedtui.tui.screens.occurrence_forms import MoveForm
 from schedtui.tui.screens.series_form import SeriesForm
 from schedtui.tui.screens.series_list import SeriesScreen
 from schedtui.tui.widgets.month_grid import MonthGrid
-from tests.tui.conftest import new_series_form, settle
+from tests.tui.conftest import new_series_form, settle, until
 
 
 async def open_calendar(app, pilot, series_id: int) -> CalendarScreen:
@@ -263,7 +263,9 @@ async def test_new_series_with_live_preview_showing_the_clock_change(seeded, mak
         form.query_one("#times", Input).value = "09:30"
         form.query_one("#weekdays", Input).value = "mo,we"
         form.query_one("#end-value", Input).value = ""
-        await pilot.pause(0.4)
+        # the preview comes once typing pauses (a timer): waited for by its summary
+        await until(pilot, lambda: "Every Monday and Wednesday" in text_of(form, "#preview"),
+                    what="the preview of the weekly rule")
         await settle(pilot)
         assert form.query_one("#rrule", Input).value == "FREQ=WEEKLY;BYDAY=MO,WE"
         preview = text_of(form, "#preview")
@@ -271,12 +273,14 @@ async def test_new_series_with_live_preview_showing_the_clock_change(seeded, mak
         assert "Mon 2025-03-03 09:30 -05:00" in preview
         assert "Mon 2025-03-10 09:30 -04:00 ← clock change" in preview
         form.query_one("#rrule", Input).value = "FREQ=DAILY;COUNT=3"
-        await pilot.pause(0.4)
+        await until(pilot, lambda: "Every day at 09:30, 3 times" in text_of(form, "#preview"),
+                    what="the preview of the daily rule")
         await settle(pilot)
         preview = text_of(form, "#preview")
         assert "Wed 2025-03-05 09:30" in preview and "Thu 2025-03-06" not in preview
         form.query_one("#rrule", Input).value = "FREQ=WEEKLY;BYDAY=1MO"  # refused by name
-        await pilot.pause(0.4)
+        await until(pilot, lambda: "numbered weekday" in text_of(form, "#preview"),
+                    what="the preview's refusal")
         await settle(pilot)
         assert "numbered weekday" in text_of(form, "#preview")
         form.query_one("#rrule", Input).value = "FREQ=WEEKLY;BYDAY=MO;COUNT=4"
@@ -433,7 +437,8 @@ async def test_series_form_fits_80x24_without_scrolling(seeded, make_app):
         assert all(select.size.height == 1 for select in form.query(Select))
         assert form.query_one("#save").region.bottom <= 24
         await pilot.press("shift+tab", "shift+tab", "shift+tab")  # back to the last field
-        await pilot.pause(0.3)
+        await until(pilot, lambda: body.region.contains_region(form.query_one("#draft").region),
+                    what="the focused field scrolled into sight (an animation)")
         assert app.focused is form.query_one("#draft")  # scrolled into sight:
         assert body.region.contains_region(form.query_one("#draft").region)
         assert form.query_one("#save").region.bottom <= 24

@@ -10,7 +10,7 @@ from textual.widgets import Input
 from schedtui.services import occurrences, registrations, series
 from schedtui.tui.screens.attendee_list import AttendeesScreen
 from schedtui.tui.screens.confirm import ConfirmScreen
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, until
 from tests.tui.test_attendees import column
 
 
@@ -54,8 +54,9 @@ async def test_space_checks_in_and_moves_on_with_the_filter_focused(seeded, make
                                                 "Cy Park": False}
         assert box.has_focus and screen.table.cursor_row == 1
         assert column(screen.table, 4) == ["✓", "", ""]
-        await pilot.press(*"cy")  # a name typed narrows the list
-        await pilot.pause(0.4)
+        await pilot.press(*"cy")  # a name typed narrows the list, once typing pauses
+        await until(pilot, lambda: column(screen.table, 0) == ["Cy Park"],
+                    what="the list narrowed to Cy")
         await settle(pilot)
         assert box.value == "cy" and column(screen.table, 0) == ["Cy Park"]
         await pilot.press("space")

@@ -12,7 +12,7 @@ from schedtui.services import occurrences, series
 from schedtui.tui.screens.calendar import CalendarScreen
 from schedtui.tui.screens.occurrence_forms import MoveForm, OccurrenceForm
 from schedtui.tui.screens.series_form import SeriesForm
-from tests.tui.conftest import new_series_form, settle
+from tests.tui.conftest import new_series_form, settle, until
 
 
 def text_of(screen, selector: str) -> str:
@@ -22,7 +22,13 @@ def text_of(screen, selector: str) -> str:
 async def type_into(pilot, form, **values: str) -> None:
     for name, value in values.items():
         form.query_one(f"#{name}", Input).value = value
-    await pilot.pause(0.4)  # the preview waits for typing to pause
+    await settle(pilot)  # the series form's preview waits for typing to pause: see previewed
+
+
+async def previewed(pilot, condition, what: str) -> None:
+    """The series form's preview (and its double-bookings) comes once typing
+    pauses, on a timer: wait for it to show ``what``, however slow the machine."""
+    await until(pilot, condition, what=what)
     await settle(pilot)
 
 
@@ -34,13 +40,16 @@ async def test_the_series_form_previews_double_bookings_and_tells_them_saved(see
         # Dana runs the standup on Mondays 10:00-10:15 in Room 4
         await type_into(pilot, form, name="Retro", start="2025-03-10", times="10:10",
                         duration="30", host="dana ")
+        await previewed(pilot, lambda: form.clashes, "Dana's double-booking")
         preview = form.plan_text.plain + "".join(w["message"] for w in form.clashes)
         assert "Double-booked" in text_of(form, "#preview")
         [clash] = form.clashes
         assert 'Host "Dana"' in clash["message"] and "Retro (not saved yet)" in preview
         await type_into(pilot, form, host="Eli")  # nobody else's: gone
+        await previewed(pilot, lambda: not form.clashes, "no double-booking")
         assert form.clashes == [] and "Double-booked" not in text_of(form, "#preview")
         await type_into(pilot, form, location="room 4")
+        await previewed(pilot, lambda: form.clashes, "the room's double-booking")
         assert [c["message"].split('"')[1] for c in form.clashes] == ["Room 4"]
         assert series.list_series(desk_store, hub_id=seeded.hub_id)[-1].name != "Retro"
         await pilot.press("ctrl+s")

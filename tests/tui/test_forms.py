@@ -19,7 +19,7 @@ from schedtui.tui.screens.register_forms import RegisterForm, SwitchForm
 from schedtui.tui.screens.series_form import SeriesForm, rule_from_fields
 from schedtui.tui.screens.series_list import SeriesScreen
 from tests.conftest import snapshot
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, until
 
 
 def ten_sessions(store, hub_id: int, capacity: int = 5):
@@ -154,9 +154,10 @@ async def test_the_rule_preview_wraps_between_parts_never_inside_a_number(seeded
         form.query_one("#weekdays", Input).value = "MO,TU,WE,TH,FR"
         form.query_one("#end", Select).value = "until"
         form.query_one("#end-value", Input).value = "2026-12-31"
-        await pilot.pause(0.4)
-        await settle(pilot)
         preview = form.query_one("#preview", Static)
+        await until(pilot, lambda: "Every 12 weeks" in str(preview.render()),
+                    what="the preview, once typing pauses")
+        await settle(pilot)
         lines = [line.text for line in preview.render_lines(preview.region.reset_offset)]
         words = "\n".join(line.rstrip() for line in lines)
         for token in ("INTERVAL=12;", "UNTIL=20261231", "BYDAY=MO,TU,WE,TH,FR;"):

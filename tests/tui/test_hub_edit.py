@@ -10,7 +10,7 @@ from textual.widgets import Input, Static
 from schedtui.cli.main import main
 from schedtui.services import hubs
 from schedtui.tui.screens.hub_form import HubForm
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, until
 
 
 async def test_the_desk_shows_the_impact_then_saves(seeded, make_app, desk_store):
@@ -22,14 +22,16 @@ async def test_the_desk_shows_the_impact_then_saves(seeded, make_app, desk_store
         form = app.screen
         assert isinstance(form, HubForm) and app.focused.id == "name"
         form.query_one("#timezone", Input).value = "Europe/Lisbon"
-        await pilot.pause(0.2)
+        await until(pilot, lambda: "Lisbon" in str(form.query_one("#impact", Static).render()),
+                    what="the impact of the new zone")
         await settle(pilot)
         impact = str(form.query_one("#impact", Static).render())
         assert "New series will start in Europe/Lisbon instead of America/New_York." in impact
         assert "2 series keep their own zone and times: Product webinar " \
             "(America/New_York); Weekly standup (America/New_York)." in impact
         form.query_one("#timezone", Input).value = "Mars/Olympus"
-        await pilot.pause(0.2)
+        await until(pilot, lambda: "Mars" in str(form.query_one("#impact", Static).render()),
+                    what="the refusal of the zone")
         await settle(pilot)
         assert "Mars/Olympus" in str(form.query_one("#impact", Static).render())
         form.query_one("#timezone", Input).value = "Europe/Lisbon"

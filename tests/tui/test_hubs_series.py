@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from textual.css.query import NoMatches
 from textual.widgets import DataTable, Input, Static
 
 from schedtui.services import hubs, series
 from schedtui.tui.screens.calendar import CalendarScreen
 from schedtui.tui.screens.hub_form import HubForm
 from schedtui.tui.screens.series_list import SeriesScreen
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, until
 
 
 def cells(table: DataTable, column: int = 0) -> list[str]:
@@ -137,10 +138,12 @@ async def test_palette_jumps_to_series(seeded, make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p")
-        await pilot.pause(0.3)
+        await settle(pilot)
         await pilot.press(*"webinar")
-        await pilot.pause(0.5)
+        await settle(pilot)  # the palette's search is a worker: done once it has listed
         await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, CalendarScreen),
+                    what="the jump to the webinar's calendar")
         await settle(pilot)
         assert isinstance(app.screen, CalendarScreen)
         assert app.screen.series_id == seeded.webinar_id
@@ -207,12 +210,13 @@ async def test_palette_asks_the_service_and_jumps_to_an_attendee(seeded, make_ap
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p")
-        await pilot.pause(0.3)
-        await pilot.press(*"quinn")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
         await settle(pilot)
-        await pilot.pause(0.4)
+        await pilot.press(*"quinn")
+        await settle(pilot)  # the palette's search is a worker: done once it has listed
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AttendeesScreen)
+                    and cells(app.screen.table) == ["Zed Quinn"],
+                    what="the attendee list filtered to the person")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, AttendeesScreen) and screen.series_id == seeded.standup_id
@@ -368,12 +372,16 @@ async def test_horizon_roll_runs_after_the_first_paint_with_a_progress_bar(
     app = StillDesk(later, poll_seconds=None, start="hubs")
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            for _ in range(200):  # the hubs are shown while the roll waits
-                await pilot.pause(0.02)
-                table = app.screen.query_one("#list", DataTable)
-                bar = app.screen.query_one("#progress", ProgressBar)
-                if table.row_count and bar.total:
-                    break
+            def shown():  # the hubs are shown while the roll waits
+                try:
+                    table = app.screen.query_one("#list", DataTable)
+                    bar = app.screen.query_one("#progress", ProgressBar)
+                except NoMatches:  # the hubs screen is not up yet
+                    return None
+                return (table, bar) if table.row_count and bar.total else None
+
+            await until(pilot, shown, what="the hub rows and the roll's progress")
+            table, bar = shown()
             assert cells(table) == ["Platform team", "Riverside studio"]
             assert app.roll_progress is not None and not bar.has_class("-hidden")
             assert bar.total == 1  # the series due to roll: the open-ended one

@@ -16,7 +16,7 @@ from schedtui.tui.screens.hubs import HubsScreen
 from schedtui.tui.screens.outbox import OutboxScreen
 from schedtui.tui.screens.series_form import SeriesForm
 from schedtui.tui.screens.series_list import SeriesScreen
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, until
 
 
 def footer(app) -> list[str]:
@@ -161,10 +161,10 @@ async def test_ctrl_p_offers_the_screens_actions_beside_the_jumps(seeded, make_a
         await settle(pilot)
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"new")
-        await pilot.pause(0.5)
-        await settle(pilot)
+        await settle(pilot)  # the palette's search is a worker: done once it has listed
         await pilot.press("enter")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: isinstance(app.screen, SeriesForm),
+                    what="the series form the command opens")
         await settle(pilot)
         assert isinstance(app.screen, SeriesForm)
 

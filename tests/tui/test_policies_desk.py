@@ -15,7 +15,7 @@ from schedtui.tui.screens.outbox import OutboxScreen
 from schedtui.tui.screens.register_forms import RegisterForm
 from schedtui.tui.screens.series_form import SeriesForm
 from schedtui.tui.screens.series_list import SeriesScreen
-from tests.tui.conftest import new_series_form, settle
+from tests.tui.conftest import new_series_form, settle, until
 from tests.tui.test_forms import error_text
 
 
@@ -31,7 +31,8 @@ async def test_a_one_off_event_private_with_reminders_from_the_series_form(seede
         form.query_one("#private", Select).value = True
         form.query_one("#contact", Select).value = "email_and_phone"
         form.query_one("#remind", Input).value = "24h, 1h"
-        await pilot.pause(0.3)
+        await until(pilot, lambda: form.query_one("#rrule", Input).value == series.EVENT_RULE,
+                    what="the rule of a one-off")
         assert form.query_one("#rrule", Input).value == series.EVENT_RULE
         await pilot.press("ctrl+s")
         await settle(pilot)

@@ -6,14 +6,27 @@ the SVGs in ``__snapshots__`` before committing them."""
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Static
 
 from schedtui.services import occurrences
 from schedtui.tui.screens.attendee_list import AttendeesScreen
 from schedtui.tui.screens.calendar import CalendarScreen
 from schedtui.tui.screens.series_list import SeriesScreen
-from tests.tui.conftest import StillDesk, rich_world, settle
+from tests.tui.conftest import StillDesk, rich_world, settle, until
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
+
+
+def drawn(app, screen: str) -> bool:
+    """What a timer brings is on screen: the series form's preview (once typing
+    pauses), the door's list narrowed to the name typed (once typing pauses)."""
+    if screen == "series_form":
+        return "Every" in str(app.screen.query_one("#preview", Static).render())
+    if screen == "door":
+        table = app.screen.table
+        names = [str(table.get_row_at(row)[0]) for row in range(table.row_count)]
+        return bool(names) and all(name.startswith("Person") for name in names)
+    return True
 
 
 def opener(world, screen: str):
@@ -48,6 +61,7 @@ def opener(world, screen: str):
             await pilot.press("ctrl+s")
             await settle(pilot)
         await pilot.pause(0.3)
+        await until(pilot, lambda: drawn(app, screen), what=f"the {screen} screen drawn")
         await settle(pilot)
     return run_before
 

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 from schedtui.services import hubs, registrations, series
 from schedtui.tui.screens.attendee_list import AttendeesScreen
 from schedtui.tui.screens.calendar import CalendarScreen
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, until
 
 HOSTILE = "RAW\x1b[2J\x1b]52;c;cmF3aGFja2Vk\x07\x1b]0;PWNTITLE\x07\x9b31m\u202eEND"
 CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]|&#(27|7|155);")
@@ -43,7 +43,7 @@ def _cells(table: DataTable) -> list[str]:
 async def test_stored_control_sequences_never_reach_the_screen(desk_store, make_app, tmp_path):
     series_id = _poison(tmp_path / "t.db", desk_store)
     app = make_app()
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:  # toasts too
         await settle(pilot)
         hub_cells = _cells(app.screen.query_one("#list", DataTable))
         assert any(c.startswith("RAW") and "PWNTITLE" in c for c in hub_cells)
@@ -61,7 +61,9 @@ async def test_stored_control_sequences_never_reach_the_screen(desk_store, make_
         assert any(c.startswith("RAW") for c in people)
         assert not any(CONTROLS.search(c) for c in people)
         app.notify(f"Told {HOSTILE}", title=HOSTILE, markup=False)
-        await pilot.pause(0.2)
+        await until(pilot, lambda: any("Told" in str(toast.render())
+                                       for toast in app.screen.query("Toast")),
+                    what="the notification on screen")
         screens.append(app.export_screenshot())
     for svg in screens:
         assert "RAW" in svg and "PWNTITLE" in svg
