@@ -49,10 +49,18 @@ class ServiceCalls:
                 app.note_own_write()
         except DeskError as exc:
             if not worker.is_cancelled:
-                app.call_from_thread(fail or self.show_error, exc)
+                app.call_from_thread(self._deliver, worker, fail or self.show_error, exc)
             return
         if not worker.is_cancelled and done is not None:
-            app.call_from_thread(done, result)
+            app.call_from_thread(self._deliver, worker, done, result)
+
+    @staticmethod
+    def _deliver(worker: Worker, callback: Callable[[Any], Any], value: Any) -> None:
+        """On the UI thread: a load replaced after its worker finished (a newer
+        one started meanwhile) delivers nothing, so an older result never lands
+        after a newer one. A write's worker is never replaced."""
+        if not worker.is_cancelled:
+            callback(value)
 
     def show_error(self, exc: DeskError) -> None:
         self.app.notify(exc.message, title="Refused", severity="error",  # type: ignore

@@ -299,7 +299,7 @@ class SeriesForm(FormScreen[Any]):
 
         def shown(result: tuple[str, list, str]) -> None:
             self.shown_policy = policy
-            self._show_preview(result)
+            self._show_preview(result, inputs["rrule"])
 
         self.load(lambda: series.preview(now=now, store=store, hub_id=hub_id,
                                          on_blackout=policy, **inputs),
@@ -333,10 +333,12 @@ class SeriesForm(FormScreen[Any]):
         self.load(lambda: conflicts.plan_warnings(store, **ask), show,
                   lambda exc: show([]), group="conflicts")
 
-    def _show_preview(self, result: tuple[str, list, str]) -> None:
+    def _show_preview(self, result: tuple[str, list, str], rule: str) -> None:
+        """The preview of ``rule`` (the rule it was worked out for, not the one
+        typed since: that one's preview is on its way)."""
         summary, starts, blackout_note = result
         text = Text(summary, "bold")
-        text.append(f"\n{readable_rule(self.current_rule())}\n", "dim")
+        text.append(f"\n{readable_rule(rule)}\n", "dim")
         text.append(f"Next {len(starts)} in {self.value('timezone').strip()}:\n")
         previous = None
         for moment in starts:
