@@ -110,3 +110,20 @@ def test_reads_answer_the_same_on_both_stores(seeded, capsys):
     assert json.loads(capsys.readouterr().out)["error"]["code"] == "not_found"
     assert main(["--db", seeded, "agenda", "--hub", "99", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["error"]["code"] == "not_found"
+
+
+def test_a_write_on_sqlite_loads_no_postgresql_dialect(tmp_path):
+    """The ORM a write loads is SQLite's alone: a table declared with a
+    PostgreSQL-only option made SQLAlchemy load that dialect on every start
+    (some 2 MiB the desk held for nothing)."""
+    db = tmp_path / "w.db"
+    probe = (
+        "import sys\n"
+        "from schedtui.cli.main import main\n"
+        f"assert main(['--db', {str(db)!r}, 'hub', 'add', 'Studio', '--timezone', 'UTC']) == 0\n"
+        "assert 'sqlmodel' in sys.modules  # the write did load the ORM\n"
+        "print(sorted(m for m in sys.modules if m.startswith('sqlalchemy.dialects.postgresql')))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -262,6 +262,7 @@ def prepare(store: Store, *, create: bool = True) -> int:
                        lambda sql: connection.exec_driver_sql(sql).all(), create=create)
         if found is None:
             SQLModel.metadata.create_all(connection)
+            _long_session_index(connection)  # partial: in each dialect's words
             connection.execute(text(f"INSERT INTO {META_TABLE} (key, value) VALUES "
                                     "('app', :app), ('schema_version', :v)"),
                                {"app": APP_NAME, "v": str(SCHEMA_VERSION)})

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, DateTime, Index, false, text
+from sqlalchemy import BigInteger, DateTime, Index, false
 from sqlmodel import Field, SQLModel
-
-from schedtui.store.sql import LONG_SESSION
 
 
 def Utc(**kwargs):  # noqa: N802 - reads like a type in the tables below
@@ -151,12 +149,10 @@ class Occurrence(SQLModel, table=True):
     __table_args__ = (Index("ix_occurrence_series_start", "series_id", "start_utc"),
                       # a window of days read from the index alone (schema 6)
                       Index("ix_occurrence_start_end", "start_utc", "end_utc", "series_id",
-                            "status"),
-                      # the few sessions of more than a day, by start (schema 7): what
-                      # began days before a window and runs into it, without the days
-                      Index("ix_occurrence_long", "start_utc", "end_utc", "series_id",
-                            "status", sqlite_where=text(LONG_SESSION["sqlite"]),
-                            postgresql_where=text(LONG_SESSION["postgresql"])))
+                            "status"))
+    # (and ix_occurrence_long, the sessions of more than a day: a partial index in
+    # each dialect's words, made with the schema by store/migrate.py; declared
+    # here, SQLAlchemy would load the PostgreSQL dialect on every start)
     id: int | None = Field(default=None, primary_key=True)
     series_id: int = Field(foreign_key="series.id")
     slot_id: int | None = Field(default=None, foreign_key="slot.id")
