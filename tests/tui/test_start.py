@@ -136,3 +136,31 @@ async def test_the_collector_comes_back_on_once_the_store_is_open(desk_store):
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+async def test_escape_and_A_while_the_store_opens_come_back_to_the_agenda(desk_store, seeded):
+    """Before the store is open the agenda has read nothing yet: A on the hubs
+    over it goes back to it (it reads its week once the store opens), and the
+    screen is never pushed a second time."""
+    import threading
+
+    gate = threading.Event()
+
+    def opener():
+        gate.wait(10)
+        return desk_store
+
+    app = StillDesk(opener, poll_seconds=None, roll_on_start=False)  # opens on the agenda
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        agenda_screen = app.screen
+        assert isinstance(agenda_screen, AgendaScreen) and not agenda_screen.loaded
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HubsScreen)
+        await pilot.press("A")
+        await pilot.pause()
+        assert app.screen is agenda_screen and app.screen_stack.count(agenda_screen) == 1
+        gate.set()
+        await settle(pilot)
+        assert agenda_screen.loaded and agenda_screen.page is not None

@@ -109,10 +109,11 @@ class HubsScreen(ListScreen):
         app = self.app
         stack = app.screen_stack
         agenda = app.agenda()  # type: ignore[attr-defined]
-        if agenda in stack and stack[-2:-1] != [agenda]:
+        under = stack[-2:-1] == [agenda]  # the desk opened on it
+        if agenda in stack and not under:
             app.push_screen(AgendaScreen())  # deeper down: a new one, the screens between kept
-        elif not agenda.loaded:
-            app.push_screen(agenda)  # the first time: it reads its week once mounted
+        elif not agenda.loaded:  # it reads its week once mounted, or once the store opens
+            app.pop_screen() if under else app.push_screen(agenda)
         else:
             def back() -> None:
                 if app.screen is not self:
