@@ -115,7 +115,7 @@ def apply_to_plan(session: Session, series: Series, items: Sequence[Planned],
         return [i for i in items
                 if not _blocked(windows, to_utc_naive(i.start_utc))
                 or (i.day, i.slot.key) in kept]
-    return _shift(series, items, windows)
+    return _shift(series.timezone, items, windows)
 
 
 def shift_origins(session: Session, series: Series, items: Sequence[Planned]
@@ -128,7 +128,7 @@ def shift_origins(session: Session, series: Series, items: Sequence[Planned]
     windows = _windows(session, session.get(Hub, series.hub_id))
     origins: dict[datetime, datetime] = {}
     if windows:
-        _shift(series, items, windows, origins)
+        _shift(series.timezone, items, windows, origins)
     return origins
 
 
@@ -154,14 +154,7 @@ def as_previewed(store: Store, hub_id: int, policy: str, timezone: str,
     if policy == "skip":
         return [i for i in items if not _blocked(windows, to_utc_naive(i.start_utc))], \
             f"{days}: skipped"
-    return _shift(_Zoned(timezone), items, windows), f"{days}: moved to the next free day"
-
-
-class _Zoned:
-    """What a shift needs of a series: its zone (a series being written has no row)."""
-
-    def __init__(self, timezone: str) -> None:
-        self.timezone = timezone
+    return _shift(timezone, items, windows), f"{days}: moved to the next free day"
 
 
 _HUB_ZONE = HotSQL("SELECT timezone FROM hub WHERE id = :hub")
@@ -184,7 +177,8 @@ def past_the_horizon(session: Session, series: Series, items: Sequence[Planned],
     if series.on_blackout == "skip":
         return [(i, None) for i in after if _blocked(windows, to_utc_naive(i.start_utc))]
     origins: dict[datetime, datetime] = {}
-    shifted = {to_utc_naive(p.start_utc): p for p in _shift(series, after, windows, origins)}
+    planned = _shift(series.timezone, after, windows, origins)
+    shifted = {to_utc_naive(p.start_utc): p for p in planned}
     moved = {start: shifted[to] for to, start in origins.items()}
     return [(i, moved.get(to_utc_naive(i.start_utc))) for i in after
             if _blocked(windows, to_utc_naive(i.start_utc))]
@@ -196,10 +190,10 @@ def last_blackout_day(session: Session, hub_id: int) -> date | None:
     return max(days, default=None)
 
 
-def _shift(series: Series, items: Sequence[Planned],
+def _shift(timezone: str, items: Sequence[Planned],
            windows: Sequence[tuple[datetime, datetime]],
            origins: dict[datetime, datetime] | None = None) -> list[Planned]:
-    tz = zone(series.timezone)
+    tz = zone(timezone)
     free = [i for i in items if not _blocked(windows, to_utc_naive(i.start_utc))]
     taken = {i.day for i in free}
     moved_to: dict[date, date | None] = {}
