@@ -89,15 +89,16 @@ async def settle(pilot, rounds: int = 3) -> None:
         await pilot.pause()
 
 
-async def new_series_form(pilot, hub_id: int, hub_name: str = "Platform team"):
-    """The hub's series list, then ``n``: the new series form, as a person opens it."""
+async def series_form(pilot, hub_id: int, *keys: str, hub_name: str = "Platform team"):
+    """The hub's series list, then ``keys`` (``n``: the new series form; ``down``,
+    ``e``: the second series' edit form), as a person opens the form."""
     from schedtui.tui.screens.series_form import SeriesForm
     from schedtui.tui.screens.series_list import SeriesScreen
 
     await settle(pilot)
     await pilot.app.push_screen(SeriesScreen(hub_id, hub_name))
     await settle(pilot)
-    await pilot.press("n")
+    await pilot.press(*(keys or ("n",)))
     await settle(pilot)
     form = pilot.app.screen
     assert isinstance(form, SeriesForm)

@@ -9,7 +9,7 @@ from textual.widgets import Input, Static
 from schedtui.services import blackouts, occurrences
 from schedtui.tui.screens.blackouts import BlackoutForm, BlackoutsScreen, HolidaysForm
 from schedtui.tui.screens.confirm import ConfirmScreen
-from tests.tui.conftest import new_series_form, rich_world, seed, settle
+from tests.tui.conftest import rich_world, seed, series_form, settle
 
 
 async def open_list(app, pilot) -> BlackoutsScreen:
@@ -154,7 +154,7 @@ async def test_the_series_form_shows_and_saves_what_blackout_days_do(seeded, mak
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        form = await new_series_form(pilot, seeded.hub_id)
+        form = await series_form(pilot, seeded.hub_id)
         for name, value in {"name": "Drop-in", "start": "2025-03-10", "times": "11:00"}.items():
             form.query_one(f"#{name}", Input).value = value
         days, plain = await preview_of(form, "skip")

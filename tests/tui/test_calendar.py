@@ -15,7 +15,7 @@ from schedtui.tui.screens.occurrence_forms import MoveForm
 from schedtui.tui.screens.series_form import SeriesForm
 from schedtui.tui.screens.series_list import SeriesScreen
 from schedtui.tui.widgets.month_grid import MonthGrid
-from tests.tui.conftest import new_series_form, settle, until
+from tests.tui.conftest import series_form, settle, until
 
 
 async def open_calendar(app, pilot, series_id: int) -> CalendarScreen:
@@ -431,7 +431,7 @@ async def test_series_form_fits_80x24_without_scrolling(seeded, make_app):
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        form = await new_series_form(pilot, seeded.hub_id)
+        form = await series_form(pilot, seeded.hub_id)
         body = form.query_one(".form-body")
         assert body.region.bottom <= 24  # the fields scroll inside the form
         assert all(select.size.height == 1 for select in form.query(Select))

@@ -12,7 +12,7 @@ from schedtui.services import occurrences, series
 from schedtui.tui.screens.calendar import CalendarScreen
 from schedtui.tui.screens.occurrence_forms import MoveForm, OccurrenceForm
 from schedtui.tui.screens.series_form import SeriesForm
-from tests.tui.conftest import new_series_form, settle, until
+from tests.tui.conftest import series_form, settle, until
 
 
 def text_of(screen, selector: str) -> str:
@@ -36,7 +36,7 @@ async def test_the_series_form_previews_double_bookings_and_tells_them_saved(see
                                                                             desk_store):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        form = await new_series_form(pilot, seeded.hub_id)
+        form = await series_form(pilot, seeded.hub_id)
         # Dana runs the standup on Mondays 10:00-10:15 in Room 4
         await type_into(pilot, form, name="Retro", start="2025-03-10", times="10:10",
                         duration="30", host="dana ")

@@ -9,7 +9,7 @@ from schedtui.services import hubs, series
 from schedtui.tui.screens.calendar import CalendarScreen
 from schedtui.tui.screens.hub_form import HubForm
 from schedtui.tui.screens.series_list import SeriesScreen
-from tests.tui.conftest import settle, until
+from tests.tui.conftest import series_form, settle, until
 
 
 def cells(table: DataTable, column: int = 0) -> list[str]:
@@ -232,36 +232,6 @@ async def test_palette_asks_the_service_and_jumps_to_an_attendee(seeded, make_ap
         assert isinstance(app.screen, CalendarScreen)
 
 
-async def test_a_change_after_the_question_asks_again(seeded, make_app, desk_store):
-    from schedtui.services import registrations
-    from schedtui.tui.screens.series_form import SeriesForm
-
-    registrations.register(desk_store, seeded.standup_id, name="Ann", email="ann@example.org")
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await app.push_screen(SeriesScreen(seeded.hub_id, "Platform team"))
-        await settle(pilot)
-        await pilot.press("down", "e")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, SeriesForm)
-        form.query_one("#end-value", Input).value = "4"
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert form.confirm and "drops 8 occurrences" in str(
-            form.query_one("#form-error", Static).render())
-        form.query_one("#end-value", Input).value = "3"  # another change: a new question
-        await settle(pilot)
-        assert not form.confirm
-        assert str(form.query_one("#save").label) == "Save (ctrl+s)"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert form.confirm and "drops 9 occurrences" in str(
-            form.query_one("#form-error", Static).render())
-
-
 async def test_series_edit_dropping_booked_occurrences_asks_then_cancels_and_tells(
         seeded, make_app, desk_store):
     from schedtui.services import occurrences, outbox, registrations
@@ -276,12 +246,7 @@ async def test_series_edit_dropping_booked_occurrences_asks_then_cancels_and_tel
     notices_before = len(outbox.list_notices(desk_store))
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await app.push_screen(SeriesScreen(seeded.hub_id, "Platform team"))
-        await settle(pilot)
-        await pilot.press("down", "e")
-        await settle(pilot)
-        form = app.screen
+        form = await series_form(pilot, seeded.hub_id, "down", "e")
         assert isinstance(form, SeriesForm) and form.existing.id == seeded.standup_id
         form.query_one("#end-value", Input).value = "4"  # 12 Mondays -> 4
         await settle(pilot)
@@ -319,12 +284,7 @@ async def test_changing_a_field_after_the_question_asks_again(seeded, make_app, 
     registrations.register(desk_store, seeded.standup_id, name="Ann", email="a@example.org")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await app.push_screen(SeriesScreen(seeded.hub_id, "Platform team"))
-        await settle(pilot)
-        await pilot.press("down", "e")
-        await settle(pilot)
-        form = app.screen
+        form = await series_form(pilot, seeded.hub_id, "down", "e")
         form.query_one("#end-value", Input).value = "4"
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -417,12 +377,7 @@ async def test_moving_a_series_with_people_in_it_names_who_was_told(seeded, make
     notices_before = len(outbox.list_notices(desk_store))
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await app.push_screen(SeriesScreen(seeded.hub_id, "Platform team"))
-        await settle(pilot)
-        await pilot.press("down", "e")
-        await settle(pilot)
-        form = app.screen
+        form = await series_form(pilot, seeded.hub_id, "down", "e")
         assert isinstance(form, SeriesForm) and form.existing.id == seeded.standup_id
         form.query_one("#location", Input).value = "Room 7"  # every session: a new place
         await settle(pilot)

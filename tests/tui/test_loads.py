@@ -47,11 +47,11 @@ async def test_the_series_form_shows_a_preview_under_the_rule_it_was_worked_out_
     from textual.widgets import Input
 
     from schedtui.services import series
-    from tests.tui.conftest import new_series_form, until
+    from tests.tui.conftest import series_form, until
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        form = await new_series_form(pilot, seeded.hub_id)
+        form = await series_form(pilot, seeded.hub_id)
         await until(pilot, lambda: "Next 10" in form.plan_text.plain, what="the first preview")
         release, real = threading.Event(), series.preview
 

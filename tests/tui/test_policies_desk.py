@@ -15,7 +15,7 @@ from schedtui.tui.screens.outbox import OutboxScreen
 from schedtui.tui.screens.register_forms import RegisterForm
 from schedtui.tui.screens.series_form import SeriesForm
 from schedtui.tui.screens.series_list import SeriesScreen
-from tests.tui.conftest import new_series_form, settle, until
+from tests.tui.conftest import series_form, settle, until
 from tests.tui.test_forms import error_text
 
 
@@ -23,7 +23,7 @@ async def test_a_one_off_event_private_with_reminders_from_the_series_form(seede
                                                                             desk_store):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        form = await new_series_form(pilot, seeded.hub_id)
+        form = await series_form(pilot, seeded.hub_id)
         form.query_one("#name", Input).value = "Open day"
         form.query_one("#start", Input).value = "2025-03-20"
         form.query_one("#times", Input).value = "10:00"
