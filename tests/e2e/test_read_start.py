@@ -1,6 +1,6 @@
 """Read commands start without the ORM: on a SQLite file, ``hub list``,
 ``hub show``, ``occ list``, ``occ show``, ``series list`` and ``show``, ``overview``,
-``agenda`` and ``log`` run their queries on the driver and
+``agenda``, ``log``, ``reg list`` and ``reg show`` run their queries on the driver and
 never import SQLAlchemy, SQLModel, Textual or the interop libraries (importing
 SQLAlchemy alone costs several times what such a command does). The same reads
 give the same answers on PostgreSQL."""
@@ -31,6 +31,9 @@ READS = [
     ("series", "show", "1"),
     ("overview",),
     ("log", "--series", "1", "--limit", "3"),
+    ("reg", "list", "--series", "1"),
+    ("reg", "list", "--occ", "1"),
+    ("reg", "show", "3"),
 ]
 PROBE = """
 import json, sys
@@ -106,7 +109,19 @@ def test_reads_answer_the_same_on_both_stores(seeded, capsys):
     log = read("log", "--series", "1", "--limit", "2")
     assert [e["action"] for e in log] == ["occurrence.move", "registration.create"]
     assert log[0]["before"]["start_utc"] == "2027-03-03T17:00:00Z"
+    people = read("reg", "list", "--occ", "2")
+    assert [(r["email"], r["status"]) for r in people] == [
+        ("p0@example.org", "confirmed"), ("p1@example.org", "confirmed"),
+        ("p2@example.org", "waitlisted")]
+    waiting = read("reg", "show", "3")
+    assert len(waiting["occurrences"]) == 20 and waiting["payment_status"] == "free"
+    assert {(s["status"], s["place"], s["attended"]) for s in waiting["occurrences"]} == {
+        ("waitlisted", 1, False)}
+    assert waiting["occurrences"][1]["start"] == "2027-03-03T19:00:00+01:00"
+    assert read("reg", "list", "--series", "1") == people
     assert main(["--db", seeded, "occ", "list", "99", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["error"]["code"] == "not_found"
+    assert main(["--db", seeded, "reg", "list", "--occ", "999", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["error"]["code"] == "not_found"
     assert main(["--db", seeded, "agenda", "--hub", "99", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["error"]["code"] == "not_found"

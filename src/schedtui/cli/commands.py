@@ -461,21 +461,21 @@ def _print_registration(view) -> None:
 
 
 def reg_list(args, as_json):
-    from schedtui.services import registrations
+    from schedtui.services import registration_reads
 
     if (args.series is None) == (args.occ is None):
         raise invalid("Give exactly one of --series or --occ.")
-    rows = registrations.list_registrations(_store(args), series_id=args.series,
-                                            occurrence_id=args.occ)
+    rows = registration_reads.list_registrations(_store(args), series_id=args.series,
+                                                 occurrence_id=args.occ)
     _show(rows, as_json, lambda rs: output.table(
         ["ID", "Name", "Email", "Seats", "Status", "Sessions"],
         [[r.id, r.name, r.email, r.seats, r.status, len(r.occurrences)] for r in rs]))
 
 
 def reg_show(args, as_json):
-    from schedtui.services import registrations
+    from schedtui.services import registration_reads
 
-    _show(registrations.get_registration(_store(args), args.id), as_json, _print_registration)
+    _show(registration_reads.get_registration(_store(args), args.id), as_json, _print_registration)
 
 
 def reg_action(name: str):

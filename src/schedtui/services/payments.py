@@ -20,7 +20,6 @@ hours (across a clock change too): a cancellation at the cutoff itself is in tim
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,121 +30,21 @@ from schedtui.domain import money, text
 from schedtui.domain.errors import DeskError
 from schedtui.services import audit
 from schedtui.services.common import naive_now
+from schedtui.services.owing import (  # noqa: F401 - what is owed, worked out from rows
+    FREE,
+    Money,
+    amount_text,
+    fresh_money,
+    money_of,
+    refund_owed,
+    status_of,
+)
 from schedtui.store import Store
 from schedtui.store.engine import transaction
 from schedtui.store.models import Payment, Registration, SeatEntry, Series, TicketType
 
 METHODS = ("cash", "card", "transfer", "other")
 STATUSES = ("free", "unpaid", "partly_paid", "paid", "refund_due", "refunded")
-# Entries a registration gave up itself or never held: not sessions it paid for.
-_NOT_HELD = ("declined", "closed")
-
-
-@dataclass(frozen=True)
-class Money:
-    """A registration's money, as its JSON shows it (amounts as decimal strings)."""
-
-    ticket: dict[str, Any] | None
-    amount_due: str
-    paid: str  # paid less refunded: what the organizer holds
-    refunded: str
-    refund_due: str
-    currency: str | None
-    payment_status: str
-    late: bool
-
-
-def _text(minor: int, currency: str) -> str:
-    return money.to_text(minor, currency) if currency else "0"
-
-
-def _lost(entries: Iterable[tuple[str, str]]) -> tuple[int, int]:
-    """(sessions the organizer cancelled, sessions held) of a registration's
-    seat entries, given as (status, cancel_reason)."""
-    held = lost = 0
-    for status, reason in entries:
-        if status == "cancelled" and reason in _NOT_HELD:
-            continue
-        held += 1
-        if status == "cancelled" and reason == "occurrence":
-            lost += 1
-    return lost, held
-
-
-def refund_owed(registration: Registration, entries: Iterable[tuple[str, str]]) -> int:
-    """What is owed back, in minor units. ``entries`` are the registration's
-    seat entries as (status, cancel_reason)."""
-    paid = registration.paid
-    if not paid:
-        return 0
-    if registration.status == "declined" or (registration.status == "cancelled"
-                                             and registration.refund_on_cancel):
-        entitled = paid
-    else:
-        lost, held = _lost(entries)
-        entitled = paid * lost // held if held else 0
-    return max(entitled - registration.refunded, 0)
-
-
-def status_of(due: int, paid: int, refunded: int, owed: int) -> str:
-    """``due``: what the sessions that still stand cost (the price less the
-    share of sessions the organizer cancelled)."""
-    net = paid - refunded
-    if owed > 0:
-        return "refund_due"
-    if refunded > 0 and net <= 0:
-        return "refunded"
-    if due == 0 and paid == 0:
-        return "free"
-    if net >= due:
-        return "paid"
-    return "partly_paid" if net > 0 else "unpaid"
-
-
-def money_of(registration: Registration, entries: Iterable[tuple[str, str]],
-             ticket_name: str | None) -> Money:
-    currency = registration.currency or ""
-    entries = list(entries)
-    due = registration.unit_price * registration.seats
-    owed = refund_owed(registration, entries)
-    lost, held = _lost(entries)
-    standing = due - due * lost // held if held else due  # the organizer's cancellations off
-    return Money(
-        ticket=None if registration.ticket_id is None else
-        {"id": registration.ticket_id, "name": ticket_name},
-        amount_due=_text(due, currency),
-        paid=_text(registration.paid - registration.refunded, currency),
-        refunded=_text(registration.refunded, currency), refund_due=_text(owed, currency),
-        currency=currency or None,
-        payment_status=status_of(standing, registration.paid, registration.refunded, owed),
-        late=registration.late_cancel)
-
-
-def money_fields(session: Session, registrations: list[Registration],
-                 entries: dict[int, list[SeatEntry]]) -> dict[int, Money]:
-    """:func:`money_of` for several registrations, their ticket names in one query."""
-    ids = {r.ticket_id for r in registrations if r.ticket_id is not None}
-    names = dict(session.exec(select(TicketType.id, TicketType.name)
-                              .where(col(TicketType.id).in_(ids))).all()) if ids else {}
-    return {r.id: money_of(r, [(e.status, e.cancel_reason) for e in entries.get(r.id, [])],
-                           names.get(r.ticket_id)) for r in registrations}
-
-
-FREE = Money(ticket=None, amount_due="0", paid="0", refunded="0", refund_due="0",
-             currency=None, payment_status="free", late=False)
-
-
-def fresh_money(unit_price: int, seats: int, currency: str, ticket_id: int | None,
-                ticket_name: str | None) -> Money:
-    """A registration just made: owes its price, has paid nothing."""
-    if ticket_id is None and not currency:
-        return FREE  # the usual case, on the registration's hot path
-    due = unit_price * seats
-    return Money(ticket=None if ticket_id is None else {"id": ticket_id, "name": ticket_name},
-                 amount_due=_text(due, currency), paid=_text(0, currency),
-                 refunded=_text(0, currency), refund_due=_text(0, currency),
-                 currency=currency or None, payment_status="free" if due == 0 else "unpaid",
-                 late=False)
 
 
 # -- the cutoff ---------------------------------------------------------------------
@@ -211,7 +110,7 @@ def _enter(store: Store, registration_id: int, amount: Any, method: str, referen
            kind: str):
     """A payment or a refund, checked against what is due or was paid, with
     its audit entry."""
-    from schedtui.services.registrations import _load, _views
+    from schedtui.services.registrations import _load, registration_views
 
     if method not in METHODS:
         raise DeskError("invalid_value", f"The method must be one of {', '.join(METHODS)}.")
@@ -235,7 +134,7 @@ def _enter(store: Store, registration_id: int, amount: Any, method: str, referen
                                 paid=money.to_text(held, currency))
             registration.refunded += value
         _record(session, store, registration, series, kind, value, method, clean_reference)
-        return _views(session, [registration])[0]
+        return registration_views(session, [registration.id])[0]
 
 
 @dataclass(frozen=True)
@@ -355,9 +254,9 @@ def revenue(session: Session, series_id: int) -> Revenue:
     result = Revenue(currency=currency)
     totals = [sum(b[i] for b in sums.values()) for i in range(6)]
     result.sold, result.paid, result.outstanding, result.refunded, result.refund_due = (
-        _text(v, cur) for v in totals[1:])
+        amount_text(v, cur) for v in totals[1:])
     for t in tickets:
         b = sums.get(t.id, [0, 0, 0, 0, 0, 0])
         result.tickets.append(TicketRevenue(t.id, t.name, money.to_text(t.price, t.currency),
-                                            b[0], *(_text(v, t.currency) for v in b[1:])))
+                                            b[0], *(amount_text(v, t.currency) for v in b[1:])))
     return result

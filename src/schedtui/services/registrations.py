@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
 from typing import Any, NamedTuple
 
@@ -20,6 +20,15 @@ from schedtui.domain.errors import DeskError, invalid, not_found
 from schedtui.domain.zones import from_utc_naive, iso_utc, zone
 from schedtui.services import audit, idempotency, notices, payments, seats, tickets
 from schedtui.services.common import get, naive_now, occurrence_label, sentence
+from schedtui.services.registration_reads import (  # noqa: F401 - the read services
+    count_registrations,
+    get_registration,
+    list_registrations,
+    overall_status,
+    registration_page,
+    registration_views,
+)
+from schedtui.services.views import RegistrationView, SeatView
 from schedtui.store import Store
 from schedtui.store.engine import transaction
 from schedtui.store.hot import HotSQL
@@ -59,50 +68,6 @@ EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}$")
 
 
 @dataclass(frozen=True)
-class SeatView:
-    id: int  # the occurrence
-    status: str
-    attended: bool
-    start: str = ""
-    place: int | None = None
-    """A waitlisted seat's place in its occurrence's queue: 1 is next in line."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "status": self.status, "attended": self.attended,
-                "start": self.start, "place": self.place}
-
-
-@dataclass(frozen=True)
-class RegistrationView:
-    id: int
-    series_id: int
-    attendee_id: int
-    email: str
-    name: str
-    phone: str
-    seats: int
-    status: str
-    created_at: str
-    occurrences: list[SeatView] = field(default_factory=list)
-    promoted: list[str] = field(default_factory=list)
-    """Who got a seat from the waitlist through this change (a cancel, a switch)."""
-    # Tickets and money (see schedtui.services.payments): amounts are decimal strings.
-    ticket: dict[str, Any] | None = None  # {"id", "name"} of its ticket type
-    amount_due: str = "0"  # price when sold x seats
-    paid: str = "0"  # paid less refunded
-    refunded: str = "0"
-    refund_due: str = "0"
-    currency: str | None = None
-    payment_status: str = "free"
-    late: bool = False  # cancelled after its series' cutoff
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["occurrences"] = [s.to_json() for s in self.occurrences]
-        return data
-
-
-@dataclass(frozen=True)
 class OccurrenceFigures:
     id: int
     start: str
@@ -133,170 +98,6 @@ class SeriesFigures:
 
 
 # -- reading ------------------------------------------------------------------
-
-
-def overall_status(registration: Registration, entries: Sequence[SeatEntry]) -> str:
-    """pending, declined, cancelled; for an active registration: confirmed when
-    every entry that is not cancelled is confirmed, waitlisted when none is,
-    partial otherwise."""
-    return _overall(registration.status, [e.status for e in entries])
-
-
-def _overall(status: str, entries: Sequence[str]) -> str:
-    if status != "active":
-        return status
-    live = [e for e in entries if e != "cancelled"]
-    if all(s == "confirmed" for s in live):
-        return "confirmed"
-    if not any(s == "confirmed" for s in live):
-        return "waitlisted"
-    return "partial"
-
-
-def _views(session: Session, registrations: Sequence[Registration]) -> list[RegistrationView]:
-    if not registrations:
-        return []
-    ids = [r.id for r in registrations]
-    entries: dict[int, list[SeatEntry]] = {i: [] for i in ids}
-    starts: dict[int, str] = {}
-    for chunk in range(0, len(ids), 900):
-        rows = session.exec(select(SeatEntry, Occurrence.start_utc, Series.timezone)
-                            .join(Occurrence, SeatEntry.occurrence_id == Occurrence.id)
-                            .join(Series, Occurrence.series_id == Series.id)
-                            .where(col(SeatEntry.registration_id).in_(ids[chunk:chunk + 900]))
-                            .order_by(Occurrence.start_utc, SeatEntry.id)).all()
-        for entry, start, tz in rows:
-            entries[entry.registration_id].append(entry)
-            starts[entry.occurrence_id] = from_utc_naive(start, zone(tz)).isoformat(
-                timespec="seconds")
-    people = {a.id: a for a in session.exec(select(Attendee).where(col(Attendee.id).in_(
-        {r.attendee_id for r in registrations})))}
-    places = _queue_places(session, [e for es in entries.values() for e in es])
-    owed = payments.money_fields(session, list(registrations), entries)
-    result = []
-    for r in registrations:
-        person = people[r.attendee_id]
-        result.append(RegistrationView(
-            id=r.id, series_id=r.series_id, attendee_id=person.id, email=person.email,
-            name=person.name, phone=person.phone, seats=r.seats,
-            status=overall_status(r, entries[r.id]), created_at=iso_utc(r.created_at),
-            occurrences=[SeatView(e.occurrence_id, e.status, e.attended,
-                                  starts[e.occurrence_id], places.get(e.id))
-                         for e in entries[r.id]], **vars(owed[r.id])))
-    return result
-
-
-def _queue_places(session: Session, entries: Sequence[SeatEntry]) -> dict[int, int]:
-    """The queue place (1 = next in line) of each waitlisted entry among ``entries``,
-    by entry id: the waitlist order of ``seats.promote`` (queued first, then id)."""
-    waiting = {e.occurrence_id for e in entries if e.status == "waitlisted"}
-    places: dict[int, int] = {}
-    counter: dict[int, int] = {}
-    for occurrence_ids in (sorted(waiting)[i:i + 900] for i in range(0, len(waiting), 900)):
-        for entry_id, occ_id in session.exec(
-                select(SeatEntry.id, SeatEntry.occurrence_id)
-                .where(col(SeatEntry.occurrence_id).in_(occurrence_ids))
-                .where(SeatEntry.status == "waitlisted")
-                .order_by(SeatEntry.occurrence_id, SeatEntry.queued_at, SeatEntry.id)):
-            counter[occ_id] = counter.get(occ_id, 0) + 1
-            places[entry_id] = counter[occ_id]
-    return places
-
-
-@transaction
-def get_registration(store: Store, registration_id: int) -> RegistrationView:
-    with store.read() as session:
-        return _views(session, [get(session, Registration, registration_id, "registration")])[0]
-
-
-def _filtered(session: Session, query, *, series_id: int | None, occurrence_id: int | None,
-              email: str | None, text_filter: str | None):
-    if series_id is not None:
-        get(session, Series, series_id, "series")
-        query = query.where(Registration.series_id == series_id)
-    if occurrence_id is not None:
-        get(session, Occurrence, occurrence_id, "occurrence")
-        query = query.where(col(Registration.id).in_(
-            select(SeatEntry.registration_id).where(SeatEntry.occurrence_id == occurrence_id)))
-    if email is not None or text_filter:
-        query = query.join(Attendee, Attendee.id == Registration.attendee_id)
-    if email is not None:
-        query = query.where(Attendee.email_key == email.strip().lower())
-    if text_filter:
-        like = f"%{text.clean(text_filter).lower()}%"
-        query = query.where(func.lower(Attendee.name).like(like) |
-                            col(Attendee.email_key).like(like))
-    return query
-
-
-@transaction
-def list_registrations(store: Store, *, series_id: int | None = None,
-                       occurrence_id: int | None = None, email: str | None = None,
-                       text_filter: str | None = None, offset: int = 0,
-                       limit: int | None = None) -> list[RegistrationView]:
-    """Registrations of a series, of an occurrence (those holding an entry in
-    it) or of a person, oldest first; ``text_filter`` matches name or email.
-    ``offset``/``limit`` page through long lists (see :func:`count_registrations`)."""
-    with store.read() as session:
-        query = _filtered(session, select(Registration), series_id=series_id,
-                          occurrence_id=occurrence_id, email=email, text_filter=text_filter)
-        query = query.order_by(Registration.id).offset(max(offset, 0))
-        if limit is not None:
-            query = query.limit(limit)
-        return _views(session, session.exec(query).all())
-
-
-@transaction
-def registration_page(store: Store, *, series_id: int | None = None,
-                      occurrence_id: int | None = None, text_filter: str | None = None,
-                      offset: int = 0, limit: int = 200) -> tuple[int, list[RegistrationView]]:
-    """One window of a long list and the list's length, from one snapshot, in
-    the order the registrations were made. A negative ``offset`` counts from the
-    end (-limit: the last window)."""
-    with store.read() as session:
-        if occurrence_id is not None and series_id is None and not text_filter:
-            return _occurrence_page(session, occurrence_id, offset, limit)
-        filters = {"series_id": series_id, "occurrence_id": occurrence_id, "email": None,
-                   "text_filter": text_filter}
-        total = session.exec(_filtered(session, select(func.count(Registration.id)),
-                                       **filters)).one()
-        start = max(total + offset, 0) if offset < 0 else offset
-        rows = session.exec(_filtered(session, select(Registration), **filters)
-                            .order_by(Registration.id).offset(start).limit(limit)).all()
-        return total, _views(session, rows)
-
-
-def _occurrence_page(session: Session, occurrence_id: int, offset: int,
-                     limit: int) -> tuple[int, list[RegistrationView]]:
-    """An occurrence's window straight from the seat index (occurrence,
-    registration): it costs the window, not the occurrence's length. A window
-    in the second half is read from the end."""
-    get(session, Occurrence, occurrence_id, "occurrence")
-    total = session.exec(select(func.count()).select_from(SeatEntry)
-                         .where(SeatEntry.occurrence_id == occurrence_id)).one()
-    start = max(total + offset, 0) if offset < 0 else offset
-    limit = max(min(limit, total - start), 0)
-    held = select(SeatEntry.registration_id).where(SeatEntry.occurrence_id == occurrence_id)
-    if start > total // 2:
-        ids = session.exec(held.order_by(col(SeatEntry.registration_id).desc())
-                           .offset(total - start - limit).limit(limit)).all()[::-1]
-    else:
-        ids = session.exec(held.order_by(SeatEntry.registration_id)
-                           .offset(start).limit(limit)).all()
-    rows = session.exec(select(Registration).where(col(Registration.id).in_(ids))
-                        .order_by(Registration.id)).all() if ids else []
-    return total, _views(session, rows)
-
-
-@transaction
-def count_registrations(store: Store, *, series_id: int | None = None,
-                        occurrence_id: int | None = None, email: str | None = None,
-                        text_filter: str | None = None) -> int:
-    """How many registrations :func:`list_registrations` would list."""
-    with store.read() as session:
-        query = _filtered(session, select(func.count(Registration.id)), series_id=series_id,
-                          occurrence_id=occurrence_id, email=email, text_filter=text_filter)
-        return session.exec(query).one()
 
 
 # -- creating -------------------------------------------------------------------
@@ -469,7 +270,7 @@ def add_registration(session: Session, store: Store, series_id: int, *, email: s
     earlier = idempotency.claim(session, idempotency_key, "reg.add", params,
                                 naive_now(store.now()))
     if earlier is not None:
-        return _views(session, [session.get(Registration, earlier)])[0]
+        return registration_views(session, [earlier])[0]
     return _register(session, store, series_id, clean_email, clean_name, clean_phone, count,
                      occurrence_ids, idempotency_key, params, ticket_id)
 
@@ -513,7 +314,7 @@ def _register(session: Session, store: Store, series_id: int, email: str, name: 
          "status": entry, "attended": False, "queued_at": now,
          "confirmed_at": now if entry == "confirmed" else None}
         for occ, entry in zip(chosen, statuses, strict=True)])
-    state = _overall(status, statuses)
+    state = overall_status(status, statuses)
     notices.notify(session, store, state, attendee=person, registration=registration,
                    series=series, lines=list(zip(chosen, statuses, strict=True)))
     idempotency.remember(session, key, registration.id)
@@ -597,7 +398,7 @@ def _settle(session: Session, store: Store, registration: Registration, series: 
     audit.record(session, store, f"registration.{action}", "registration", registration.id,
                  before={"status": before}, after={"status": status}, series_id=series.id,
                  hub_id=series.hub_id)
-    return _views(session, [registration])[0]
+    return registration_views(session, [registration.id])[0]
 
 
 def _pending(registration: Registration, person: Attendee) -> None:
@@ -773,7 +574,7 @@ def switch(store: Store, registration_id: int, from_occurrence: int,
         audit.record(session, store, "registration.switch", "registration", registration.id,
                      before=before, after={"occurrence": to_occurrence, "status": entry.status},
                      series_id=series.id, hub_id=series.hub_id)
-        return replace(_views(session, [registration])[0],
+        return replace(registration_views(session, [registration.id])[0],
                        promoted=seats.names(session, promoted))
 
 
@@ -798,7 +599,7 @@ def check_in(store: Store, registration_id: int, occurrence_id: int, *,
                             f"one is {entry.status}.")
         before = entry.attended
         if before == attended:  # already so: nothing to change, nothing to log
-            return _views(session, [registration])[0]
+            return registration_views(session, [registration.id])[0]
         entry.attended = attended
         session.add(entry)
         audit.record(session, store, "registration.checkin", "registration", registration.id,
@@ -806,7 +607,7 @@ def check_in(store: Store, registration_id: int, occurrence_id: int, *,
                      after={"occurrence": occurrence_id, "attended": attended},
                      series_id=series.id, hub_id=series.hub_id)
         session.flush()
-        return _views(session, [registration])[0]
+        return registration_views(session, [registration.id])[0]
 
 
 # -- figures ----------------------------------------------------------------------

@@ -102,3 +102,47 @@ class OccurrenceView:
     @property
     def free(self) -> int | None:
         return None if self.capacity is None else max(self.capacity - self.booked, 0)
+
+
+@dataclass(frozen=True)
+class SeatView:
+    id: int  # the occurrence
+    status: str
+    attended: bool
+    start: str = ""
+    place: int | None = None
+    """A waitlisted seat's place in its occurrence's queue: 1 is next in line."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "status": self.status, "attended": self.attended,
+                "start": self.start, "place": self.place}
+
+
+@dataclass(frozen=True)
+class RegistrationView:
+    id: int
+    series_id: int
+    attendee_id: int
+    email: str
+    name: str
+    phone: str
+    seats: int
+    status: str
+    created_at: str
+    occurrences: list[SeatView] = field(default_factory=list)
+    promoted: list[str] = field(default_factory=list)
+    """Who got a seat from the waitlist through this change (a cancel, a switch)."""
+    # Tickets and money (see schedtui.services.payments): amounts are decimal strings.
+    ticket: dict[str, Any] | None = None  # {"id", "name"} of its ticket type
+    amount_due: str = "0"  # price when sold x seats
+    paid: str = "0"  # paid less refunded
+    refunded: str = "0"
+    refund_due: str = "0"
+    currency: str | None = None
+    payment_status: str = "free"
+    late: bool = False  # cancelled after its series' cutoff
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["occurrences"] = [s.to_json() for s in self.occurrences]
+        return data
