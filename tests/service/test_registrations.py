@@ -180,6 +180,18 @@ def test_switch_moves_the_seat_or_keeps_it(store, hub):
     assert outbox.list_notices(store, email="p1@example.org")[-1].kind == "switched"
 
 
+def test_switch_refuses_an_occurrence_that_is_no_id(store, hub):
+    view, occs = make(store, hub, capacity=1)
+    a = register(store, view.id, occurrence_ids=[occs[0]], **person(1))
+    before = snapshot(store)
+    for source, target in ((occs[0], None), (occs[0], "2"), (True, occs[1]),
+                           (occs[0], object())):
+        with pytest.raises(DeskError) as err:
+            registrations.switch(store, a.id, source, target)
+        assert err.value.code == "not_found" and "No occurrence" in err.value.message
+    assert snapshot(store) == before
+
+
 def test_check_in_and_figures(store, hub):
     view, occs = make(store, hub, capacity=4, option="multiple_sessions")
     a = register(store, view.id, occurrence_ids=occs[:2], seats=2, **person(1))

@@ -216,6 +216,37 @@ async def test_a_switch_names_its_target_and_who_was_promoted(seeded, make_app, 
                                 "Bob got a seat from the waitlist.")
 
 
+async def test_a_switch_with_no_target_chosen_says_so(seeded, make_app, desk_store):
+    """ctrl+s before a session to move to is picked (a restless person found
+    this): the form says what is missing and nothing changes. The form tested
+    the old name of the Select's empty value, so the service got Textual's
+    NULL and failed on it."""
+    ten = ten_sessions(desk_store, seeded.hub_id, capacity=1)
+    occs = occurrences.list_occurrences(desk_store, ten.id)
+    ann = registrations.register(desk_store, ten.id, email="ann@example.org", name="Ann",
+                                 occurrence_ids=[occs[0].id])
+    before = snapshot(desk_store)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = AttendeesScreen(series_id=ten.id, occurrence_id=occs[0].id, title="x")
+        await app.push_screen(screen)
+        await settle(pilot)
+        screen.table.move_cursor(row=screen.table.get_row_index(str(ann.id)))
+        await pilot.press("s")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, SwitchForm)
+        assert form.query_one("#to", Select).value is Select.NULL
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert not any("went wrong" in told for told in app.told), app.told
+        assert "Pick the occurrence to leave and the one to move to." in str(
+            form.query_one("#form-error").render())
+    assert snapshot(desk_store) == before
+
+
 async def test_the_capacity_cut_question_names_who_would_wait(seeded, make_app, desk_store):
     first = occurrences.list_occurrences(desk_store, seeded.standup_id)[0]
     for name in ("Ann", "Bob", "Cy"):

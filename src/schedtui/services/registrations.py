@@ -502,6 +502,9 @@ def switch(store: Store, registration_id: int, from_occurrence: int,
            to_occurrence: int) -> RegistrationView:
     """Move a registration's seat from one occurrence to another in one step.
     If the target has no room, nothing changes and the error says so."""
+    for occurrence_id in (from_occurrence, to_occurrence):
+        if not isinstance(occurrence_id, int) or isinstance(occurrence_id, bool):
+            raise not_found("occurrence", occurrence_id)
     with store.write() as session:
         registration, series, person = _load(session, registration_id)
         if registration.status not in ("active", "pending"):

@@ -120,7 +120,7 @@ class SwitchForm(FormScreen[RegistrationView]):
         yield Static(Text(f"{self.reg.name} <{self.reg.email}>"))
         held = [s for s in self.reg.occurrences if s.status != "cancelled"]
         start = self.occurrence_id if any(s.id == self.occurrence_id for s in held) else \
-            (held[0].id if held else Select.BLANK)
+            (held[0].id if held else Select.NULL)
         yield from field("From", Select([(f"{when(s.start)} ({s.status})", s.id) for s in held],
                                         value=start, id="from"))
         yield from field("To", Select([], id="to"))
@@ -137,7 +137,7 @@ class SwitchForm(FormScreen[RegistrationView]):
     def build(self) -> Callable[[], RegistrationView]:
         source = self.query_one("#from", Select).value
         target = self.query_one("#to", Select).value
-        if source is Select.BLANK or target is Select.BLANK:
+        if source is Select.NULL or target is Select.NULL:
             raise invalid("Pick the occurrence to leave and the one to move to.")
         self.moved = (self.labels.get(source, "?"), self.labels.get(target, "?"))
         return lambda: registrations.switch(self.store, self.reg.id, source, target)
