@@ -76,8 +76,16 @@ def status_of(due: int, paid: int, refunded: int, owed: int) -> str:
     return "partly_paid" if net > 0 else "unpaid"
 
 
+FREE = Money(ticket=None, amount_due="0", paid="0", refunded="0", refund_due="0",
+             currency=None, payment_status="free", late=False)
+
+
 def money_of(registration: Any, entries: Iterable[tuple[str, str]],
              ticket_name: str | None) -> Money:
+    if (registration.ticket_id is None and not registration.currency
+            and not registration.unit_price and not registration.paid
+            and not registration.refunded and not registration.late_cancel):
+        return FREE  # most registrations: nothing sold, nothing paid
     currency = registration.currency or ""
     entries = list(entries)
     due = registration.unit_price * registration.seats
@@ -94,10 +102,6 @@ def money_of(registration: Any, entries: Iterable[tuple[str, str]],
         currency=currency or None,
         payment_status=status_of(standing, registration.paid, registration.refunded, owed),
         late=bool(registration.late_cancel))
-
-
-FREE = Money(ticket=None, amount_due="0", paid="0", refunded="0", refund_due="0",
-             currency=None, payment_status="free", late=False)
 
 
 def fresh_money(unit_price: int, seats: int, currency: str, ticket_id: int | None,

@@ -6,9 +6,9 @@ driver (:meth:`Store.query`), and the changes in
 statements inside their ORM session. Nothing here imports SQLAlchemy, SQLModel
 or the tables, so ``reg list`` starts without them.
 
-A view costs three statements however many registrations it shows: the
-registrations with their people and ticket names, their seat entries with each
-session's start, and the queue places of the entries that wait.
+A window of a list costs one statement, two with its length: the registrations
+with their people, ticket names and seat entries (each with its session's
+start), and, when some of those entries wait, one more for their queue places.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from schedtui.domain import text
+from schedtui.domain.errors import not_found
 from schedtui.domain.zones import from_utc_naive, iso_utc, zone
 from schedtui.services.owing import money_of
 from schedtui.services.reads import exists
@@ -27,19 +28,29 @@ from schedtui.store.sql import SQL
 CHUNK = 900
 """Ids per statement (SQLite's older builds take 999 parameters at most)."""
 
-_COLUMNS = """
+# A view's rows: one per seat entry (one for a registration without any), the
+# registrations picked by a window of ids ``w`` that each statement writes first.
+_VIEW_ROWS = """
     SELECT r.id, r.series_id, r.attendee_id, r.seats, r.status, r.created_at, r.ticket_id,
         r.unit_price, r.currency, r.paid, r.refunded, r.late_cancel, r.refund_on_cancel,
-        a.email, a.name, a.phone, t.name AS ticket_name
-    FROM registration r JOIN attendee a ON a.id = r.attendee_id
-    LEFT JOIN ticket_type t ON t.id = r.ticket_id"""
-_BY_ID = SQL(f"{_COLUMNS} WHERE r.id IN (:ids)", times=["created_at"])
-_ENTRIES = SQL("""
-    SELECT e.id, e.registration_id, e.occurrence_id, e.status, e.attended, e.cancel_reason,
-        o.start_utc, s.timezone
-    FROM seat_entry e JOIN occurrence o ON o.id = e.occurrence_id
-    JOIN series s ON s.id = o.series_id
-    WHERE e.registration_id IN (:ids) ORDER BY o.start_utc, e.id""", times=["start_utc"])
+        a.email, a.name, a.phone, t.name AS ticket_name,
+        e.id AS entry_id, e.occurrence_id, e.status AS entry_status, e.attended,
+        e.cancel_reason, o.start_utc, s.timezone
+    FROM {window} w JOIN registration r ON r.id = w.id
+    JOIN attendee a ON a.id = r.attendee_id
+    LEFT JOIN ticket_type t ON t.id = r.ticket_id
+    LEFT JOIN seat_entry e ON e.registration_id = r.id
+    LEFT JOIN occurrence o ON o.id = e.occurrence_id
+    LEFT JOIN series s ON s.id = o.series_id
+    ORDER BY r.id, o.start_utc, e.id"""
+_TIMES = ("created_at", "start_utc")
+
+
+def _view_rows(window: str) -> SQL:
+    return SQL(_VIEW_ROWS.format(window=f"({window})"), times=_TIMES)
+
+
+_BY_ID = _view_rows("SELECT id FROM registration WHERE id IN (:ids)")
 # A waiting entry's place in its occurrence's queue (1 = next in line), in the
 # order seats.promote serves it: queued first, then id.
 _PLACES = SQL("""
@@ -79,13 +90,17 @@ def registration_views(target: Any, ids: Sequence[int]) -> list[RegistrationView
 
 
 def _views(target: Any, rows: Sequence[Any]) -> list[RegistrationView]:
-    """Views of registration rows (as ``_COLUMNS`` reads them), in their order."""
-    entries: dict[int, list[Any]] = {row.id: [] for row in rows}
-    for chunk in _chunks(list(entries)):
-        for entry in _ENTRIES.rows(target, ids=chunk):
-            entries[entry.registration_id].append(entry)
-    places = _places(target, [e for mine in entries.values() for e in mine
-                              if e.status == "waitlisted"])
+    """Views of the registrations in ``rows`` (as ``_VIEW_ROWS`` reads them), in
+    their order. A registration whose window named it twice comes once."""
+    registrations: dict[int, Any] = {}
+    entries: dict[int, dict[int, Any]] = {}
+    for row in rows:
+        registrations.setdefault(row.id, row)
+        mine = entries.setdefault(row.id, {})
+        if row.entry_id is not None:
+            mine.setdefault(row.entry_id, row)
+    places = _places(target, [e for mine in entries.values() for e in mine.values()
+                              if e.entry_status == "waitlisted"])
     starts: dict[tuple, str] = {}
 
     def start(entry: Any) -> str:
@@ -96,16 +111,16 @@ def _views(target: Any, rows: Sequence[Any]) -> list[RegistrationView]:
         return starts[key]
 
     result = []
-    for row in rows:
-        mine = entries[row.id]
+    for row in registrations.values():
+        mine = list(entries[row.id].values())
         result.append(RegistrationView(
             id=row.id, series_id=row.series_id, attendee_id=row.attendee_id, email=row.email,
             name=row.name, phone=row.phone, seats=row.seats,
-            status=overall_status(row.status, [e.status for e in mine]),
+            status=overall_status(row.status, [e.entry_status for e in mine]),
             created_at=iso_utc(row.created_at),
-            occurrences=[SeatView(e.occurrence_id, e.status, bool(e.attended), start(e),
-                                  places.get(e.id)) for e in mine],
-            **vars(money_of(row, [(e.status, e.cancel_reason) for e in mine],
+            occurrences=[SeatView(e.occurrence_id, e.entry_status, bool(e.attended), start(e),
+                                  places.get(e.entry_id)) for e in mine],
+            **vars(money_of(row, [(e.entry_status, e.cancel_reason) for e in mine],
                             row.ticket_name))))
     return result
 
@@ -117,7 +132,7 @@ def _places(target: Any, waiting: Sequence[Any]) -> dict[int, int]:
         chunk = waiting[start:start + CHUNK]
         occurrences = sorted({e.occurrence_id for e in chunk})
         places.update((r.id, r.place) for r in _PLACES.rows(
-            target, occurrences=occurrences, ids=[e.id for e in chunk]))
+            target, occurrences=occurrences, ids=[e.entry_id for e in chunk]))
     return places
 
 
@@ -151,12 +166,9 @@ def _filtered(kind: str, where: str) -> SQL:
     """The statement of one shape of filter (made once; a handful exist)."""
     key = (kind, where)
     if key not in _FILTERED:
-        if kind == "count":
-            sql = ("SELECT count(*) AS n FROM registration r JOIN attendee a "
-                   f"ON a.id = r.attendee_id{where}")
-        else:
-            sql = f"{_COLUMNS}{where} ORDER BY r.id LIMIT :limit OFFSET :offset"
-        _FILTERED[key] = SQL(sql, times=["created_at"])
+        picked = f"FROM registration r JOIN attendee a ON a.id = r.attendee_id{where}"
+        _FILTERED[key] = SQL(f"SELECT count(*) AS n {picked}") if kind == "count" else \
+            _view_rows(f"SELECT r.id {picked} ORDER BY r.id LIMIT :limit OFFSET :offset")
     return _FILTERED[key]
 
 
@@ -215,9 +227,9 @@ def registration_page(store: Store, *, series_id: int | None = None,
     the order the registrations were made. A negative ``offset`` counts from the
     end (-limit: the last window)."""
     with store.query() as reader:
-        _check_filters(reader, series_id, occurrence_id)
         if occurrence_id is not None and series_id is None and not text_filter:
             return _occurrence_page(reader, occurrence_id, offset, limit)
+        _check_filters(reader, series_id, occurrence_id)
         where, params = _where(series_id=series_id, occurrence_id=occurrence_id, email=None,
                                text_filter=text_filter)
         total = int(_filtered("count", where).first(reader, **params).n)
@@ -227,24 +239,26 @@ def registration_page(store: Store, *, series_id: int | None = None,
         return total, _views(reader, rows)
 
 
-_HELD_COUNT = SQL("SELECT count(*) AS n FROM seat_entry WHERE occurrence_id = :occurrence")
+_HELD_COUNT = SQL("SELECT (SELECT count(*) FROM occurrence WHERE id = :occurrence) AS found, "
+                  "(SELECT count(*) FROM seat_entry WHERE occurrence_id = :occurrence) AS n")
 # A window of an occurrence's registrations straight from the seat index
 # (occurrence, registration): it costs the window, not the occurrence's length.
 # One in the second half is read from the end.
-_WINDOW_FROM_START = SQL(f"""{_COLUMNS} JOIN (
-    SELECT e.registration_id FROM seat_entry e WHERE e.occurrence_id = :occurrence
-    ORDER BY e.registration_id LIMIT :limit OFFSET :offset) w ON w.registration_id = r.id
-    ORDER BY r.id""", times=["created_at"])
-_WINDOW_FROM_END = SQL(f"""{_COLUMNS} JOIN (
-    SELECT e.registration_id FROM seat_entry e WHERE e.occurrence_id = :occurrence
-    ORDER BY e.registration_id DESC LIMIT :limit OFFSET :offset) w
-    ON w.registration_id = r.id
-    ORDER BY r.id""", times=["created_at"])
+_WINDOW_FROM_START = _view_rows(
+    "SELECT e.registration_id AS id FROM seat_entry e WHERE e.occurrence_id = :occurrence "
+    "ORDER BY e.registration_id LIMIT :limit OFFSET :offset")
+_WINDOW_FROM_END = _view_rows(
+    "SELECT e.registration_id AS id FROM seat_entry e WHERE e.occurrence_id = :occurrence "
+    "ORDER BY e.registration_id DESC LIMIT :limit OFFSET :offset")
 
 
 def _occurrence_page(reader: Any, occurrence_id: int, offset: int,
                      limit: int) -> tuple[int, list[RegistrationView]]:
-    total = int(_HELD_COUNT.first(reader, occurrence=occurrence_id).n)
+    held = (_HELD_COUNT.first(reader, occurrence=occurrence_id)
+            if isinstance(occurrence_id, int) and not isinstance(occurrence_id, bool) else None)
+    if held is None or not held.found:
+        raise not_found("occurrence", occurrence_id)
+    total = int(held.n)
     start = max(total + offset, 0) if offset < 0 else offset
     limit = max(min(limit, total - start), 0)
     if not limit:
@@ -255,5 +269,4 @@ def _occurrence_page(reader: Any, occurrence_id: int, offset: int,
     else:
         rows = _WINDOW_FROM_START.rows(reader, occurrence=occurrence_id, limit=limit,
                                        offset=start)
-    # (a person who left the session and came back holds two entries in it)
-    return total, _views(reader, list({row.id: row for row in rows}.values()))
+    return total, _views(reader, rows)

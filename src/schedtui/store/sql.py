@@ -7,9 +7,11 @@ This module imports neither SQLAlchemy nor SQLModel: a read command that only
 runs statements from here starts without loading the ORM, which costs more
 than everything else such a command does.
 
-Parameters are written ``:name``; a list value expands to one parameter per
-item (for ``IN (:ids)``). Row locks (``FOR UPDATE``, ``FOR SHARE``...) are kept
-on PostgreSQL and dropped on SQLite, where ``BEGIN IMMEDIATE`` already holds
+Parameters are written ``:name``; a list value is for ``IN (:ids)``: on SQLite
+it expands to one parameter per item, on PostgreSQL it is one array
+(``= ANY(...)``), so the statement's text does not change with the list's
+length. Row locks (``FOR UPDATE``, ``FOR SHARE``...) are kept on PostgreSQL
+and dropped on SQLite, where ``BEGIN IMMEDIATE`` already holds
 the database for the writer. Datetimes go in and come out as SQLAlchemy's
 SQLite dialect stores them, so rows written here and rows written through the
 ORM are the same.
@@ -30,6 +32,7 @@ predicate of the partial index ``ix_occurrence_long`` (schema 7). A query
 names it in the same words, so the planner picks that index."""
 
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
+_IN_LIST = re.compile(r"\bIN \(:(\w+)\)")
 _ROW_LOCK = re.compile(r" FOR (?:UPDATE|NO KEY UPDATE|SHARE|KEY SHARE)\b")
 
 
@@ -86,6 +89,10 @@ class SQL:
 
             if dialect != "sqlite":
                 sql = sql.replace("%", "%%")
+                # One array parameter: the same text (prepared once, parsed once by
+                # the driver) however many items the list has.
+                sql = _IN_LIST.sub(lambda m: f"= ANY(%({m.group(1)})s)"
+                                   if m.group(1) in expand else m.group(0), sql)
             self._texts[key] = _PARAM.sub(placeholder, sql)
         return self._texts[key]
 
@@ -94,8 +101,12 @@ class SQL:
         flat: dict[str, Any] = {}
         for name, value in params.items():
             if isinstance(value, list | tuple):
-                lengths.append((name, len(value)))
-                flat.update((f"{name}_{i}", item) for i, item in enumerate(value))
+                if dialect == "sqlite":
+                    lengths.append((name, len(value)))
+                    flat.update((f"{name}_{i}", item) for i, item in enumerate(value))
+                else:
+                    lengths.append((name, 0))
+                    flat[name] = list(value)
             elif isinstance(value, datetime):
                 flat[name] = to_db_time(value, dialect)
             elif isinstance(value, date) and dialect == "sqlite":
