@@ -177,3 +177,32 @@ def test_an_archived_hub_takes_no_blackout(store, hub):
         blackouts.add_blackout(store, hub.id, date(2025, 4, 4))
     assert refused.value.code == "invalid_state" and "archived" in refused.value.message
     assert snapshot(store) == before
+
+
+def test_a_transaction_reads_a_hubs_blackouts_once_and_again_after_a_change(store, hub,
+                                                                             monkeypatch):
+    """A batch of series asks for its hubs' blackout days once per series; they
+    are read once per transaction and read again once one is added or removed
+    in it (two holidays added in one transaction: the second one's shifts see
+    the first)."""
+    from schedtui.store.models import Hub
+
+    calls = []
+    rows = blackouts._HUB_BLACKOUTS.rows
+
+    def counted(target, **params):
+        calls.append(params)
+        return rows(target, **params)
+
+    monkeypatch.setattr(blackouts._HUB_BLACKOUTS, "rows", counted)
+    with store.write() as session:
+        row = session.get(Hub, hub.id)
+        assert blackouts._windows(session, row) == []
+        assert blackouts._windows(session, row) == [] and len(calls) == 1
+        blackouts._add(session, store, hub.id, date(2025, 4, 7), date(2025, 4, 7),
+                       "Closed", False)
+        (window,) = blackouts._windows(session, row)
+        assert window[0].date() == date(2025, 4, 6) and len(calls) == 2  # Berlin's midnight
+    with store.write() as session:  # a new transaction reads again
+        assert len(blackouts._windows(session, session.get(Hub, hub.id))) == 1
+        assert len(calls) == 3

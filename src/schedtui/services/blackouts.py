@@ -68,12 +68,20 @@ def check_policy(value: str) -> str:
 
 def _windows(session: Session, hub: Hub, exclude: int | None = None
              ) -> list[tuple[datetime, datetime]]:
-    """The hub's blackouts as naive-UTC instants, end exclusive."""
-    rows = _HUB_BLACKOUTS.rows(session, hub=hub.id, exclude=exclude or 0)
-    if not rows:
-        return []
-    tz = zone(hub.timezone)
-    return [_window(_day(r.start_date), _day(r.end_date), tz) for r in rows]
+    """The hub's blackouts as naive-UTC instants, end exclusive; read once per
+    transaction (a batch of series asks once per series), forgotten when a
+    blackout is added or removed and on any rollback."""
+    known = session.info.setdefault(WINDOWS, {})
+    key = (hub.id, hub.timezone, exclude or 0)
+    if key not in known:
+        tz = zone(hub.timezone)
+        known[key] = [_window(_day(r.start_date), _day(r.end_date), tz)
+                      for r in _HUB_BLACKOUTS.rows(session, hub=hub.id, exclude=exclude or 0)]
+    return known[key]
+
+
+WINDOWS = "hub_blackouts"
+"""Where a transaction keeps the hubs' blackout windows (see :func:`_windows`)."""
 
 
 # Every new or re-planned series asks (a batch of a thousand asks a thousand times):
@@ -282,6 +290,7 @@ def _add(session: Session, store: Store, hub_id: int, first: date, last: date, r
                    created_at=naive_now(store.now()))
     session.add(row)
     session.flush()
+    session.info.pop(WINDOWS, None)
     start, end = _window(first, last, zone(hub.timezone))
     # The house order: the hub's series (by id) before any occurrence, so no
     # series edit re-plans them between this read and the change.
@@ -377,6 +386,7 @@ def remove_blackout(store: Store, blackout_id: int) -> BlackoutView:
                              "reason": row.reason},
                      after={"restored": cancelled, "moved_back": shifted}, hub_id=hub.id)
         session.delete(row)
+        session.info.pop(WINDOWS, None)
         return view
 
 

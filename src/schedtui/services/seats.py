@@ -75,7 +75,7 @@ _SERIES_ROW = HotSQL("SELECT id, hub_id, name, timezone, location, status, "
 
 def _forget(session: Session, _transaction) -> None:
     for key in ("seat_ledger", "wait_ledger", "locked", "pinned", "series_rows", "upcoming",
-                "servable"):
+                "servable", "hub_blackouts"):
         session.info.pop(key, None)
 
 

@@ -53,7 +53,7 @@ from schedtui.services.reads import get_series, list_series  # noqa: F401 - the 
 from schedtui.services.views import SeriesView
 from schedtui.store import Store
 from schedtui.store.engine import transaction
-from schedtui.store.hot import HotSQL, sqlite_executemany
+from schedtui.store.hot import HotSQL, driver_executemany
 from schedtui.store.models import (
     Attendee,
     Hub,
@@ -414,28 +414,19 @@ def _insert_occurrences(session: Session, series: Series, fresh: Sequence[Planne
     SQLAlchemy's per-value type handling would dominate."""
     length = timedelta(minutes=series.duration_minutes)
     whole_days = series.duration_minutes >= DAY_MINUTES  # days on the wall clock: session_end
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        values = []
-        for item in fresh:
-            start = item.start_utc.replace(tzinfo=None)
-            values.append({"series_id": series.id, "slot_id": item.slot.key,
-                           "original_start": start, "start_utc": start,
-                           "end_utc": session_end(item.start, series.duration_minutes)
-                           if whole_days else start + length, "status": "scheduled",
-                           "capacity": capacity[item.slot.key], "edited": ""})
-        connection.execute(Occurrence.__table__.insert(), values)
-        return
+    as_text = session.get_bind().dialect.name == "sqlite"
     rows = []
     series_id, minutes = series.id, series.duration_minutes
     for item in fresh:
         start = item.start_utc.replace(tzinfo=None)
-        # sqlite_time, inlined (a series makes hundreds): the text SQLAlchemy's dialect stores
-        text = start.isoformat(" ", "microseconds")
         end = session_end(item.start, minutes) if whole_days else start + length
-        rows.append((series_id, item.slot.key, text, text, end.isoformat(" ", "microseconds"),
-                     capacity[item.slot.key]))
-    sqlite_executemany(
+        if as_text:  # sqlite_time, inlined (a series makes hundreds): as SQLAlchemy stores it
+            text = start.isoformat(" ", "microseconds")
+            rows.append((series_id, item.slot.key, text, text,
+                         end.isoformat(" ", "microseconds"), capacity[item.slot.key]))
+        else:
+            rows.append((series_id, item.slot.key, start, start, end, capacity[item.slot.key]))
+    driver_executemany(
         session, "INSERT INTO occurrence (series_id, slot_id, original_start, start_utc, "
         "end_utc, status, capacity, edited) VALUES (?, ?, ?, ?, ?, 'scheduled', ?, '')", rows)
 

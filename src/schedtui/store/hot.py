@@ -21,7 +21,7 @@ from sqlmodel import Session
 from schedtui.store.sql import SQL as HotSQL
 from schedtui.store.sql import from_db_time, sqlite_time, to_db_time, transaction_connection
 
-__all__ = ["HotSQL", "RowSavepoint", "from_db_time", "sqlite_executemany", "sqlite_time",
+__all__ = ["HotSQL", "RowSavepoint", "from_db_time", "driver_executemany", "sqlite_time",
            "to_db_time", "transaction_connection"]
 
 
@@ -55,11 +55,14 @@ class RowSavepoint:
         self._run(f"RELEASE SAVEPOINT {self.NAME}")
 
 
-def sqlite_executemany(session: Session, sql: str, rows: Sequence[tuple]) -> None:
-    """Bulk rows already in SQLite's driver form (``?`` parameters, text
-    datetimes): one executemany, no per-value work at all."""
+def driver_executemany(session: Session, sql: str, rows: Sequence[tuple]) -> None:
+    """Bulk rows already in the driver's form (``?`` parameters; datetimes as
+    text on SQLite, as datetimes on PostgreSQL): one executemany on the driver,
+    no per-value work at all (psycopg sends them in one pipeline)."""
     session.flush()
-    connection = session.connection()
+    connection = transaction_connection(session)
+    if connection.dialect.name != "sqlite":
+        sql = sql.replace("?", "%s")
     cursor = connection.connection.driver_connection.cursor()
     try:
         cursor.executemany(sql, rows)
