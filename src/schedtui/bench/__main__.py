@@ -159,6 +159,7 @@ def postgres_main(args: argparse.Namespace, url: str, workdir: Path, scale: floa
         store = open_store(data_url, clock=lambda: BENCH_NOW)
         built = build(store, plan, progress=_say)
         store.dispose()
+        server.analyze(data_url)
         _say(f"built in {built.seconds['total']:.1f} s: {built.counts}")
         count = max(100, round(10_000 * scale))
         _say(f"registration ({count:,} each)")
