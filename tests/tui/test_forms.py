@@ -191,6 +191,19 @@ async def test_cancelling_a_registration_names_who_got_the_seat(seeded, make_app
         assert app.told[-1] == "Registration of Ann cancelled. Bob got a seat from the waitlist."
 
 
+async def switch_form(pilot, occurrence_id: int, series_id: int, reg_id: int) -> SwitchForm:
+    """The attendee list of the occurrence, with ``s`` pressed on a registration."""
+    screen = AttendeesScreen(series_id=series_id, occurrence_id=occurrence_id, title="x")
+    await pilot.app.push_screen(screen)
+    await settle(pilot)
+    screen.table.move_cursor(row=screen.table.get_row_index(str(reg_id)))
+    await pilot.press("s")
+    await settle(pilot)
+    form = pilot.app.screen
+    assert isinstance(form, SwitchForm)
+    return form
+
+
 async def test_a_switch_names_its_target_and_who_was_promoted(seeded, make_app, desk_store):
     ten = ten_sessions(desk_store, seeded.hub_id, capacity=1)
     occs = occurrences.list_occurrences(desk_store, ten.id)
@@ -201,14 +214,8 @@ async def test_a_switch_names_its_target_and_who_was_promoted(seeded, make_app, 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        screen = AttendeesScreen(series_id=ten.id, occurrence_id=occs[0].id, title="x")
-        await app.push_screen(screen)
-        await settle(pilot)
-        screen.table.move_cursor(row=screen.table.get_row_index(str(ann.id)))
-        await pilot.press("s")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, SwitchForm) and app.focused.id == "from"
+        form = await switch_form(pilot, occs[0].id, ten.id, ann.id)
+        assert app.focused.id == "from"
         form.query_one("#to", Select).value = occs[3].id
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -229,14 +236,7 @@ async def test_a_switch_with_no_target_chosen_says_so(seeded, make_app, desk_sto
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        screen = AttendeesScreen(series_id=ten.id, occurrence_id=occs[0].id, title="x")
-        await app.push_screen(screen)
-        await settle(pilot)
-        screen.table.move_cursor(row=screen.table.get_row_index(str(ann.id)))
-        await pilot.press("s")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, SwitchForm)
+        form = await switch_form(pilot, occs[0].id, ten.id, ann.id)
         assert form.query_one("#to", Select).value is Select.NULL
         await pilot.press("ctrl+s")
         await settle(pilot)
