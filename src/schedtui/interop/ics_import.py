@@ -77,7 +77,6 @@ from schedtui.services import series as series_service
 from schedtui.services.common import (
     get,
     horizon_for,
-    naive_now,
     plan,
     rule_set,
     seat_counts,
@@ -903,16 +902,14 @@ def _write(store: Store, hub_id: int, report: IcsImportReport, progress: Progres
 def _double_bookings(session, store: Store, events: list[ImportedEvent]) -> list[dict]:
     """The double-bookings of the series the import made or changed, for the
     occurrences that have not ended (the past is not anybody's problem now)."""
-    from schedtui.services.conflicts import warnings
+    from schedtui.services.conflicts import warnings_of_series
 
-    touched = sorted({e.series_id for e in events
-                      if e.series_id is not None and e.action in ("create", "update")})
+    touched = {e.series_id for e in events
+               if e.series_id is not None and e.action in ("create", "update")}
     if not touched:
         return []
     session.flush()
-    ids = session.exec(select(Occurrence.id).where(col(Occurrence.series_id).in_(touched))
-                       .where(Occurrence.end_utc > naive_now(store.now()))).all()
-    return warnings(session, ids)
+    return warnings_of_series(session, touched, store.now())
 
 
 def _matches(session, hub_id: int, events: list[ImportedEvent]) -> dict[int, Series]:

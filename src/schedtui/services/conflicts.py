@@ -22,6 +22,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_
@@ -62,8 +63,10 @@ class Booked:
     host: str
     location: str
 
-    def keys(self) -> list[tuple[str, str, str]]:
-        """(kind, compared key, name as written) for each thing it books."""
+    @cached_property
+    def booking(self) -> tuple[tuple[str, str, str], ...]:
+        """(kind, compared key, name as written) for each thing it books
+        (worked out once: a check compares thousands of occurrences)."""
         found = []
         host = self.host.strip()
         if host:
@@ -71,7 +74,7 @@ class Booked:
         place = self.location.strip()
         if place and not is_web_address(place):
             found.append(("location", place.casefold(), place))
-        return found
+        return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -131,8 +134,8 @@ _PLACE = func.coalesce(Occurrence.location, Series.location, "")
 
 
 def _keys(items: Sequence[Booked]) -> tuple[list[str], list[str]]:
-    hosts = sorted({key for b in items for kind, key, _ in b.keys() if kind == "host"})
-    places = sorted({key for b in items for kind, key, _ in b.keys() if kind == "location"})
+    hosts = sorted({key for b in items for kind, key, _ in b.booking if kind == "host"})
+    places = sorted({key for b in items for kind, key, _ in b.booking if kind == "location"})
     return hosts, places
 
 
@@ -196,12 +199,17 @@ def _around(session: Session, items: Sequence[Booked]) -> list[Booked]:
     return found
 
 
-def _load(session: Session, occurrence_ids: Iterable[int]) -> list[Booked]:
+def _load(session: Session, occurrence_ids: Iterable[int], column=Occurrence.id,
+          since: datetime | None = None) -> list[Booked]:
+    """The live occurrences of these ids (or of these series, with
+    ``column=Occurrence.series_id``), those that end after ``since`` if given."""
     ids = sorted(set(occurrence_ids))
     found: list[Booked] = []
     for i in range(0, len(ids), 900):
         query = _live(select(*_COLUMNS).select_from(Occurrence)).where(
-            col(Occurrence.id).in_(ids[i:i + 900]))
+            col(column).in_(ids[i:i + 900]))
+        if since is not None:
+            query = query.where(Occurrence.end_utc > since)
         found.extend(_booked(r) for r in session.exec(query).all())
     return found
 
@@ -214,22 +222,28 @@ def _overlap(a: Booked, b: Booked) -> bool:
 def _pairs(checked: Sequence[Booked], others: Sequence[Booked]) -> list[DoubleBooking]:
     """Each pair of one checked occurrence and any other that overlap and share
     a host or a place; each pair once. Others are grouped by what they book,
-    so each checked occurrence looks only at those with its host or place."""
+    so each checked occurrence looks only at those with its host or place that
+    start no earlier than the longest of them lasts (not the 31 days any
+    session may last: a room of hour-long sessions is searched an hour back)."""
     checked_ids = {b.id for b in checked}
     by_key: dict[tuple[str, str], list[tuple[datetime, int, Booked]]] = {}
     for other in {b.id: b for b in others}.values():
         if other.series_status == "draft" and other.id not in checked_ids:
             continue
-        for kind, key, _ in other.keys():
+        for kind, key, _ in other.booking:
             by_key.setdefault((kind, key), []).append((other.start, other.id, other))
-    for entries in by_key.values():
+    longest: dict[tuple[str, str], timedelta] = {}
+    for group, entries in by_key.items():
         entries.sort(key=lambda e: (e[0], e[1]))
+        longest[group] = max(max(b.end - b.start, _INSTANT) for _, _, b in entries)
     seen: set[tuple[str, int, int]] = set()
     found = []
     for item in checked:
-        for kind, key, _ in item.keys():
-            entries = by_key.get((kind, key), [])
-            low = bisect_left(entries, (item.start - LONGEST, -1))
+        for kind, key, _ in item.booking:
+            entries = by_key.get((kind, key))
+            if not entries:
+                continue
+            low = bisect_left(entries, (item.start - longest[kind, key], -1))
             high = bisect_left(entries, (max(item.end, item.start + _INSTANT), -1))
             for _, _, other in entries[low:high]:
                 if other.id == item.id or not _overlap(item, other):
@@ -238,7 +252,7 @@ def _pairs(checked: Sequence[Booked], others: Sequence[Booked]) -> list[DoubleBo
                 if (kind, first.id, second.id) in seen:
                     continue
                 seen.add((kind, first.id, second.id))
-                name = next(n for k, c, n in first.keys() if (k, c) == (kind, key))
+                name = next(n for k, c, n in first.booking if (k, c) == (kind, key))
                 found.append(DoubleBooking(kind, name, first, second))
     found.sort(key=lambda d: (d.first.start, d.first.id, d.second.start, d.second.id, d.kind))
     return found
@@ -259,6 +273,16 @@ def warnings(session: Session, occurrence_ids: Iterable[int]) -> list[dict[str, 
     occurrences returns: one per host or place and pair of series, naming how
     many times they clash and the first."""
     return _warnings_of(double_bookings(session, occurrence_ids))
+
+
+def warnings_of_series(session: Session, series_ids: Iterable[int],
+                       now: datetime) -> list[dict[str, Any]]:
+    """:func:`warnings` for the occurrences of these series that have not
+    ended at ``now`` (read by series, not by a list of their ids)."""
+    checked = _load(session, series_ids, Occurrence.series_id, naive_now(now))
+    if not checked:
+        return []
+    return _warnings_of(_pairs(checked, _around(session, checked)))
 
 
 def _series_label(booked: Booked) -> str:
@@ -303,9 +327,7 @@ def occurrence_warnings(store: Store, occurrence_ids: Sequence[int]) -> list[dic
 def series_warnings(store: Store, series_id: int) -> list[dict[str, Any]]:
     """:func:`warnings` for the occurrences of a series that have not ended yet."""
     with store.read() as session:
-        ids = session.exec(select(Occurrence.id).where(Occurrence.series_id == series_id)
-                           .where(Occurrence.end_utc > naive_now(store.now()))).all()
-        return warnings(session, ids)
+        return warnings_of_series(session, [series_id], store.now())
 
 
 @transaction
