@@ -177,8 +177,9 @@ def _around(session: Session, items: Sequence[Booked]) -> list[Booked]:
     """Every live occurrence that may overlap one of ``items`` and shares a
     host or place with one: indexed range queries on start_utc, a few hundred
     ranges a query, asked of the occurrences of the series that share one, and
-    of the occurrences with a host or place of their own (so a busy calendar
-    costs the rows that match, not all that happens at the time)."""
+    of the occurrences with a host or place of their own (their own partial
+    index; so a busy calendar costs the rows that match, not all that happens
+    at the time)."""
     dialect = session.get_bind().dialect.name
     sharing = _sharing(items, dialect)
     if sharing is None:
@@ -191,6 +192,7 @@ def _around(session: Session, items: Sequence[Booked]) -> list[Booked]:
         in_spans = or_(*[and_(Occurrence.start_utc >= low - LONGEST,
                               Occurrence.start_utc <= high, Occurrence.end_utc >= low)
                          for low, high in chunk])
+        # store/migrate.py's OWN_BOOKING: read from the partial index ix_occurrence_own
         own = or_(col(Occurrence.host).is_not(None), col(Occurrence.location).is_not(None))
         for which in (col(Occurrence.series_id).in_(series.scalar_subquery()), own):
             query = (_live(select(*_COLUMNS).select_from(Occurrence))
