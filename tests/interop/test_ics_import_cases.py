@@ -175,6 +175,34 @@ def test_importing_a_file_twice_updates_instead_of_copying(store, hub, tmp_path)
         "2025-01-06T09:00", "2025-01-20T14:00", "2025-01-27T09:00", "2025-02-03T09:00"]
 
 
+def test_a_file_of_many_events_is_matched_to_its_series_in_one_read(store, hub, tmp_path):
+    """Importing a file again finds the series each event made before by UID in
+    one pass over the hub's imported series, not one query an event; each
+    event still updates its own series (a split's two parts, in order)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    events = [WEEKLY.replace("weekly@", f"weekly-{n}@").replace("SUMMARY:Weekly",
+                                                                   f"SUMMARY:Weekly {n}")
+              for n in range(12)]
+    path = write(tmp_path, calendar(*events))
+    first = import_ics(store, path, hub.id)
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+    event.listen(Engine, "before_cursor_execute", record)  # the reader's and the writer's
+    try:
+        again = import_ics(store, path, hub.id)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert [(e.action, e.series_id) for e in again.events] == [
+        ("unchanged", e.series_id) for e in first.events]
+    by_uid = [s for s in seen if s.lstrip().upper().startswith("SELECT")
+              and "ics_uid" in s.partition("WHERE")[2]]
+    assert len(by_uid) == 1, by_uid
+
+
 def test_reimporting_the_desks_own_export_updates_the_series(store, hub, tmp_path):
     made = series.create_series(store, hub_id=hub.id, name="Yoga", start=datetime(2025, 1, 7)
                                 .date(), rrule="FREQ=WEEKLY;BYDAY=TU", duration_minutes=60,

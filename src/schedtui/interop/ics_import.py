@@ -920,6 +920,13 @@ def _matches(session, hub_id: int, events: list[ImportedEvent]) -> dict[int, Ser
     by_uid: dict[str, list[ImportedEvent]] = {}
     for event in events:
         by_uid.setdefault(event.uid, []).append(event)
+    imported: dict[str, list[Series]] = {}  # the series imported before, in one pass
+    uids = sorted(by_uid)
+    for start in range(0, len(uids), 900):
+        for series in session.exec(select(Series).where(Series.hub_id == hub_id)
+                                   .where(col(Series.ics_uid).in_(uids[start:start + 900]))
+                                   .order_by(Series.start_date, Series.id)):
+            imported.setdefault(series.ics_uid, []).append(series)
     for uid, group in by_uid.items():
         exported = EXPORTED_UID.match(uid)
         if exported:
@@ -928,9 +935,7 @@ def _matches(session, hub_id: int, events: list[ImportedEvent]) -> dict[int, Ser
                 for event in group:
                     found[id(event)] = series
                 continue
-        earlier = list(session.exec(select(Series).where(Series.hub_id == hub_id)
-                                    .where(Series.ics_uid == uid)
-                                    .order_by(Series.start_date, Series.id)))
+        earlier = imported.get(uid, [])
         if not earlier:
             continue
         if len(earlier) != len(group):
