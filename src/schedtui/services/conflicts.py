@@ -20,9 +20,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from functools import cached_property
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_
@@ -62,11 +61,11 @@ class Booked:
     end: datetime
     host: str
     location: str
+    booking: tuple[tuple[str, str, str], ...] = field(init=False, repr=False, compare=False)
+    """(kind, compared key, name as written) for each thing it books (worked
+    out once: a check compares thousands of occurrences)."""
 
-    @cached_property
-    def booking(self) -> tuple[tuple[str, str, str], ...]:
-        """(kind, compared key, name as written) for each thing it books
-        (worked out once: a check compares thousands of occurrences)."""
+    def __post_init__(self) -> None:
         found = []
         host = self.host.strip()
         if host:
@@ -74,7 +73,7 @@ class Booked:
         place = self.location.strip()
         if place and not is_web_address(place):
             found.append(("location", place.casefold(), place))
-        return tuple(found)
+        object.__setattr__(self, "booking", tuple(found))
 
 
 @dataclass(frozen=True)
