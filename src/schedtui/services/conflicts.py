@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, bindparam, case, func, not_, or_
 from sqlmodel import Session, col, select
 
 from schedtui.domain.zones import LONGEST_SESSION, from_utc_naive, zone
@@ -172,13 +172,14 @@ def _candidate_series(items: Sequence[Booked], dialect: str):
     return select(Series.id).where(or_(*terms)) if terms else None
 
 
-def _around(session: Session, items: Sequence[Booked]) -> list[Booked]:
+def _around(session: Session, items: Sequence[Booked], held=None) -> list[Booked]:
     """Every live occurrence that may overlap one of ``items`` and shares a
     host or place with one: indexed range queries on start_utc, a few hundred
     ranges a query, asked of the occurrences of the series that share one, and
     of the occurrences with a host or place of their own (their own partial
     index; so a busy calendar costs the rows that match, not all that happens
-    at the time)."""
+    at the time). ``held``: a condition the rows the caller holds already
+    meet (``items`` read by series), so they are not read a second time."""
     dialect = session.get_bind().dialect.name
     sharing = _sharing(items, dialect)
     if sharing is None:
@@ -196,6 +197,8 @@ def _around(session: Session, items: Sequence[Booked]) -> list[Booked]:
         for which in (col(Occurrence.series_id).in_(series.scalar_subquery()), own):
             query = (_live(select(*_COLUMNS).select_from(Occurrence))
                      .where(which).where(in_spans).where(sharing))
+            if held is not None:
+                query = query.where(not_(held))
             found.extend(_booked(r) for r in session.exec(query).all())
     return found
 
@@ -279,11 +282,16 @@ def warnings(session: Session, occurrence_ids: Iterable[int]) -> list[dict[str, 
 def warnings_of_series(session: Session, series_ids: Iterable[int],
                        now: datetime) -> list[dict[str, Any]]:
     """:func:`warnings` for the occurrences of these series that have not
-    ended at ``now`` (read by series, not by a list of their ids)."""
-    checked = _load(session, series_ids, Occurrence.series_id, naive_now(now))
+    ended at ``now``, read once by series (an import checks every occurrence
+    of a file: the others around them are read without them)."""
+    ids, since = sorted(set(series_ids)), naive_now(now)
+    checked = _load(session, ids, Occurrence.series_id, since)
     if not checked:
         return []
-    return _warnings_of(_pairs(checked, _around(session, checked)))
+    # the ids written into the statement (integers): a file may make thousands
+    ids_in = bindparam("held_series", ids, expanding=True, literal_execute=True)
+    held = and_(col(Occurrence.series_id).in_(ids_in), Occurrence.end_utc > since)
+    return _warnings_of(_pairs(checked, _around(session, checked, held) + checked))
 
 
 def _series_label(booked: Booked) -> str:
