@@ -76,7 +76,7 @@ from schedtui.services import audit
 from schedtui.services import series as series_service
 from schedtui.services.common import (
     get,
-    horizon_for,
+    horizon_of,
     plan,
     rule_set,
     seat_counts,
@@ -90,6 +90,7 @@ SINGLE_RULE = "FREQ=DAILY;COUNT=1"
 SINGLE_VALUED = ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "SUMMARY", "DESCRIPTION",
                  "LOCATION", "STATUS", "SEQUENCE")
 DAY = timedelta(days=1)
+HORIZON_WEEKS = Series.model_fields["horizon_weeks"].default  # a new series' own
 EXPORTED_UID = re.compile(r"^series-(\d{1,18})-(slot|occurrence)-(\d{1,18})@schedtui$")
 
 
@@ -442,9 +443,7 @@ def _settings_of(master, notes: list[str], tz_name: str, day: date, rule_text: s
 
 def _expand(rule: Rule | RuleSet, day: date, tz_name: str, at: time, now: datetime,
             minutes: int = 1):
-    probe = Series(hub_id=0, name="", timezone=tz_name, start_date=day, rrule="",
-                   duration_minutes=1)
-    horizon = None if rule.has_end else horizon_for(probe, now)
+    horizon = None if rule.has_end else horizon_of(tz_name, day, HORIZON_WEEKS, now)
     planned = expand(rule, day, zone(tz_name), [PlanSlot(at)], horizon=horizon,
                      duration=timedelta(minutes=minutes)).items
     if isinstance(rule, Rule) and rule.count is not None and len(planned) < rule.count:
