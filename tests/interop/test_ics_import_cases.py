@@ -203,6 +203,32 @@ def test_a_file_of_many_events_is_matched_to_its_series_in_one_read(store, hub, 
     assert len(by_uid) == 1, by_uid
 
 
+def test_a_new_series_is_written_once_with_its_uid(store, hub, tmp_path):
+    """Each event's series is inserted with the UID it keeps (no update after
+    it), and the audit entry of its creation says so too."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    events = [WEEKLY.replace("weekly@", f"weekly-{n}@") for n in range(3)]
+    path = write(tmp_path, calendar(*events))
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        report = import_ics(store, path, hub.id)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert [s for s in seen if s.lstrip().upper().startswith("UPDATE SERIES")] == []
+    uids = {s.id: s.ics_uid for s in all_series(store)}
+    assert [uids[e.series_id] for e in report.events] == [
+        f"weekly-{n}@example.org" for n in range(3)]
+    for made in report.events:
+        log = {e.action: e.after for e in audit.list_log(store, series_id=made.series_id)}
+        assert log["series.create"]["ics_uid"] == log["series.import"]["uid"] == made.uid
+
+
 def test_reimporting_the_desks_own_export_updates_the_series(store, hub, tmp_path):
     made = series.create_series(store, hub_id=hub.id, name="Yoga", start=datetime(2025, 1, 7)
                                 .date(), rrule="FREQ=WEEKLY;BYDAY=TU", duration_minutes=60,

@@ -950,10 +950,10 @@ def _create(session, store: Store, hub: Hub, event: ImportedEvent,
             split_from: int | None = None) -> int:
     """The series of one event, as :func:`services.series.create_series` makes
     it, inside the import's transaction; then its cancellations and changes."""
-    series = series_service.add_series(session, store, hub_id=hub.id, **event._settings)
-    if not EXPORTED_UID.match(event.uid) and not event.uid.startswith("(no UID"):
-        series.ics_uid = event.uid[:500]
-        session.add(series)
+    keep_uid = not EXPORTED_UID.match(event.uid) and not event.uid.startswith("(no UID")
+    series = series_service.add_series(session, store, hub_id=hub.id,
+                                       ics_uid=event.uid[:500] if keep_uid else None,
+                                       **event._settings)
     # Only the occurrences the event cancels or changes (a few of its thousands).
     named = sorted(set(event._exdates) | {change.original for change in event._changes})
     stored = {}
