@@ -230,29 +230,33 @@ def _pairs(checked: Sequence[Booked], others: Sequence[Booked]) -> list[DoubleBo
     start no earlier than the longest of them lasts (not the 31 days any
     session may last: a room of hour-long sessions is searched an hour back)."""
     checked_ids = {b.id for b in checked}
-    by_key: dict[tuple[str, str], list[tuple[datetime, int, Booked]]] = {}
+    by_key: dict[tuple[str, str], list[Booked]] = {}
     for other in {b.id: b for b in others}.values():
         if other.series_status == "draft" and other.id not in checked_ids:
             continue
         for kind, key, _ in other.booking:
-            by_key.setdefault((kind, key), []).append((other.start, other.id, other))
-    longest: dict[tuple[str, str], timedelta] = {}
+            by_key.setdefault((kind, key), []).append(other)
+    # per host or place: its occurrences by start, their starts, the longest
+    groups: dict[tuple[str, str], tuple[list[Booked], list[datetime], timedelta]] = {}
     for group, entries in by_key.items():
-        entries.sort(key=lambda e: (e[0], e[1]))
-        longest[group] = max(max(b.end - b.start, _INSTANT) for _, _, b in entries)
+        entries.sort(key=lambda b: (b.start, b.id))
+        groups[group] = (entries, [b.start for b in entries],
+                         max(max(b.end - b.start, _INSTANT) for b in entries))
     seen: set[tuple[str, int, int]] = set()
     found = []
     for item in checked:
         for kind, key, _ in item.booking:
-            entries = by_key.get((kind, key))
-            if not entries:
+            group = groups.get((kind, key))
+            if group is None:
                 continue
-            low = bisect_left(entries, (item.start - longest[kind, key], -1))
-            high = bisect_left(entries, (max(item.end, item.start + _INSTANT), -1))
-            for _, _, other in entries[low:high]:
+            entries, starts, longest = group
+            low = bisect_left(starts, item.start - longest)
+            high = bisect_left(starts, max(item.end, item.start + _INSTANT), low)
+            for other in entries[low:high]:
                 if other.id == item.id or not _overlap(item, other):
                     continue
-                first, second = sorted((item, other), key=lambda b: (b.start, b.id))
+                first, second = ((item, other) if (item.start, item.id) < (other.start, other.id)
+                                 else (other, item))
                 if (kind, first.id, second.id) in seen:
                     continue
                 seen.add((kind, first.id, second.id))
