@@ -576,11 +576,11 @@ def _event_plans(master, overrides: list, reader: _Reader) -> list[ImportedEvent
                 split_by, rule, part_rule, settings, first, keys, tz, zones, tz_name, at,
                 all_day, part_notes)
         if len(parts) == 1:
-            part_planned = planned
+            part_planned, mine = planned, keys
         else:
             part_planned = _expand(part_rule, part_settings["start"], tz_name,
                                    part_settings["times"][0][0], reader.now)
-        mine = [to_utc_naive(p.start) for p in part_planned]
+            mine = [to_utc_naive(p.start) for p in part_planned]
         if len(parts) == 1:
             mapped = {k: k for k in keys}
         else:  # one instance a date (a split rule is never timed): matched by date
