@@ -229,6 +229,39 @@ def test_a_new_series_is_written_once_with_its_uid(store, hub, tmp_path):
         assert log["series.create"]["ics_uid"] == log["series.import"]["uid"] == made.uid
 
 
+def test_the_desks_export_of_a_hub_is_matched_to_its_series_in_one_read(store, hub,
+                                                                          tmp_path):
+    """A hub's own export, imported back, finds the series its UIDs name in
+    one read, not one an event; a series of another hub is not one of them."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    made = [series.create_series(store, hub_id=hub.id, name=f"Class {n}",
+                                 start=datetime(2025, 1, 6).date(), rrule="FREQ=WEEKLY;COUNT=3",
+                                 duration_minutes=60, times=[(time(9 + n), None)])
+            for n in range(5)]
+    path = tmp_path / "hub.ics"
+    export_ics(store, path, hub_id=hub.id)
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        report = import_ics(store, path, hub.id)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert [(e.action, e.series_id) for e in report.events] == [
+        ("unchanged", m.id) for m in made]
+    by_id = [s for s in seen if s.lstrip().upper().startswith("SELECT")
+             and "FROM series" in s and "series.id " in s.partition("WHERE")[2]]
+    assert len(by_id) == 1, seen
+    other = hubs.create_hub(store, "Other", "Europe/Berlin")
+    copied = import_ics(store, path, other.id)  # the UIDs name series of another hub
+    assert [e.action for e in copied.events] == ["create"] * 5
+    assert {e.series_id for e in copied.events}.isdisjoint(m.id for m in made)
+
+
 def test_reimporting_the_desks_own_export_updates_the_series(store, hub, tmp_path):
     made = series.create_series(store, hub_id=hub.id, name="Yoga", start=datetime(2025, 1, 7)
                                 .date(), rrule="FREQ=WEEKLY;BYDAY=TU", duration_minutes=60,

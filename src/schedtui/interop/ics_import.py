@@ -919,18 +919,25 @@ def _matches(session, hub_id: int, events: list[ImportedEvent]) -> dict[int, Ser
     by_uid: dict[str, list[ImportedEvent]] = {}
     for event in events:
         by_uid.setdefault(event.uid, []).append(event)
-    imported: dict[str, list[Series]] = {}  # the series imported before, in one pass
+    # The hub's series the UIDs name (exported) and those imported before, in one pass each.
+    imported: dict[str, list[Series]] = {}
     uids = sorted(by_uid)
     for start in range(0, len(uids), 900):
         for series in session.exec(select(Series).where(Series.hub_id == hub_id)
                                    .where(col(Series.ics_uid).in_(uids[start:start + 900]))
                                    .order_by(Series.start_date, Series.id)):
             imported.setdefault(series.ics_uid, []).append(series)
+    named = sorted({int(m.group(1)) for m in map(EXPORTED_UID.match, uids) if m})
+    exported_series: dict[int, Series] = {}
+    for start in range(0, len(named), 900):
+        exported_series.update((s.id, s) for s in session.exec(
+            select(Series).where(Series.hub_id == hub_id)
+            .where(col(Series.id).in_(named[start:start + 900]))))
     for uid, group in by_uid.items():
         exported = EXPORTED_UID.match(uid)
         if exported:
-            series = session.get(Series, int(exported.group(1)))
-            if series is not None and series.hub_id == hub_id:
+            series = exported_series.get(int(exported.group(1)))
+            if series is not None:
                 for event in group:
                     found[id(event)] = series
                 continue
