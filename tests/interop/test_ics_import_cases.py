@@ -175,6 +175,93 @@ def test_importing_a_file_twice_updates_instead_of_copying(store, hub, tmp_path)
         "2025-01-06T09:00", "2025-01-20T14:00", "2025-01-27T09:00", "2025-02-03T09:00"]
 
 
+def test_a_file_of_many_events_is_matched_to_its_series_in_one_read(store, hub, tmp_path):
+    """Importing a file again finds the series each event made before by UID in
+    one pass over the hub's imported series, not one query an event; each
+    event still updates its own series (a split's two parts, in order)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    events = [WEEKLY.replace("weekly@", f"weekly-{n}@").replace("SUMMARY:Weekly",
+                                                                   f"SUMMARY:Weekly {n}")
+              for n in range(12)]
+    path = write(tmp_path, calendar(*events))
+    first = import_ics(store, path, hub.id)
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+    event.listen(Engine, "before_cursor_execute", record)  # the reader's and the writer's
+    try:
+        again = import_ics(store, path, hub.id)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert [(e.action, e.series_id) for e in again.events] == [
+        ("unchanged", e.series_id) for e in first.events]
+    by_uid = [s for s in seen if s.lstrip().upper().startswith("SELECT")
+              and "ics_uid" in s.partition("WHERE")[2]]
+    assert len(by_uid) == 1, by_uid
+
+
+def test_a_new_series_is_written_once_with_its_uid(store, hub, tmp_path):
+    """Each event's series is inserted with the UID it keeps (no update after
+    it), and the audit entry of its creation says so too."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    events = [WEEKLY.replace("weekly@", f"weekly-{n}@") for n in range(3)]
+    path = write(tmp_path, calendar(*events))
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        report = import_ics(store, path, hub.id)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert [s for s in seen if s.lstrip().upper().startswith("UPDATE SERIES")] == []
+    uids = {s.id: s.ics_uid for s in all_series(store)}
+    assert [uids[e.series_id] for e in report.events] == [
+        f"weekly-{n}@example.org" for n in range(3)]
+    for made in report.events:
+        log = {e.action: e.after for e in audit.list_log(store, series_id=made.series_id)}
+        assert log["series.create"]["ics_uid"] == log["series.import"]["uid"] == made.uid
+
+
+def test_the_desks_export_of_a_hub_is_matched_to_its_series_in_one_read(store, hub,
+                                                                          tmp_path):
+    """A hub's own export, imported back, finds the series its UIDs name in
+    one read, not one an event; a series of another hub is not one of them."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    made = [series.create_series(store, hub_id=hub.id, name=f"Class {n}",
+                                 start=datetime(2025, 1, 6).date(), rrule="FREQ=WEEKLY;COUNT=3",
+                                 duration_minutes=60, times=[(time(9 + n), None)])
+            for n in range(5)]
+    path = tmp_path / "hub.ics"
+    export_ics(store, path, hub_id=hub.id)
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        report = import_ics(store, path, hub.id)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert [(e.action, e.series_id) for e in report.events] == [
+        ("unchanged", m.id) for m in made]
+    by_id = [s for s in seen if s.lstrip().upper().startswith("SELECT")
+             and "FROM series" in s and "series.id " in s.partition("WHERE")[2]]
+    assert len(by_id) == 1, seen
+    other = hubs.create_hub(store, "Other", "Europe/Berlin")
+    copied = import_ics(store, path, other.id)  # the UIDs name series of another hub
+    assert [e.action for e in copied.events] == ["create"] * 5
+    assert {e.series_id for e in copied.events}.isdisjoint(m.id for m in made)
+
+
 def test_reimporting_the_desks_own_export_updates_the_series(store, hub, tmp_path):
     made = series.create_series(store, hub_id=hub.id, name="Yoga", start=datetime(2025, 1, 7)
                                 .date(), rrule="FREQ=WEEKLY;BYDAY=TU", duration_minutes=60,

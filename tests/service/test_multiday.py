@@ -174,3 +174,27 @@ def test_a_moment_double_books_a_session_running_at_its_instant(store, hub):
     assert [c.occurrences for c in found] == [[talk[0].id, moment[0].id]]
     assert [i.id for i in agenda(store, start=date(2027, 3, 2), end=date(2027, 3, 2))] == [
         later[0].id, moment[1].id]
+
+
+def test_a_series_check_reads_its_sessions_once_and_finds_one_that_has_ended(store, hub,
+                                                                            clock, monkeypatch):
+    """The check of a series' sessions that have not ended (series add, an
+    import) reads them once, by series, and still pairs them with one of its
+    own that has ended while they overlap: the same warnings as the check of
+    those sessions by id."""
+    from schedtui.services import conflicts
+
+    view, occs = make(store, hub, "Clinic", date(2027, 3, 1), time(10), 60,
+                      "FREQ=DAILY;COUNT=4", location="Hall")
+    occurrences.move_occurrence(store, occs[1].id, datetime(2027, 3, 1, 10, 30))
+    clock.now = datetime(2027, 3, 1, 9, 10, tzinfo=clock.now.tzinfo)  # 10:10 in Berlin
+    live = [o.id for o in occs[1:]]  # the first has ended, the moved one runs to 11:30
+    with store.read() as session:
+        by_id = conflicts.warnings(session, live)
+    read = []
+    real = conflicts._booked
+    monkeypatch.setattr(conflicts, "_booked", lambda row: read.append(row[0]) or real(row))
+    found = series_warnings(store, view.id)
+    assert found == by_id
+    assert [w["occurrences"] for w in found] == [[occs[0].id, occs[1].id]]
+    assert sorted(read) == sorted([occs[0].id, *live])  # each once

@@ -246,6 +246,34 @@ def test_a_schema_6_store_gets_the_partial_index_of_long_sessions_of_schema_7(st
     reopened.dispose()
 
 
+def test_a_schema_7_store_gets_the_partial_index_of_own_hosts_and_places_of_schema_8(
+        store_url, clock):
+    from sqlalchemy import text
+
+    def definition(store) -> str:
+        with store.read() as session:
+            sql = ("SELECT sql FROM sqlite_master WHERE name = 'ix_occurrence_own'"
+                   if store.is_sqlite else
+                   "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_occurrence_own' "
+                   "AND schemaname = current_schema()")
+            return session.connection().execute(text(sql)).scalar() or ""
+
+    opened = open_store(store_url, clock=clock)
+    fresh = _indexes(opened, "occurrence")
+    made = definition(opened)
+    assert "ix_occurrence_own" in fresh
+    assert "host IS NOT NULL" in made and "location IS NOT NULL" in made  # partial
+    with opened.write() as session:
+        conn = session.connection()
+        conn.execute(text("DROP INDEX ix_occurrence_own"))
+        conn.execute(text("UPDATE schedtui_meta SET value = '7' WHERE key = 'schema_version'"))
+    opened.dispose()
+    reopened = open_store(store_url, clock=clock)
+    assert _indexes(reopened, "occurrence") == fresh
+    assert definition(reopened).replace("IF NOT EXISTS ", "") == made
+    reopened.dispose()
+
+
 def test_a_schema_2_store_gets_the_indexes_of_schema_3(store_url, clock):
     from sqlalchemy import text
 

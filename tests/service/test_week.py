@@ -178,15 +178,20 @@ def test_agenda_and_conflict_queries_use_the_start_index_on_sqlite(store, week):
         stop()
     ranged = [(s, p) for s, p in seen if re.search(r"\bo(ccurrence)?\.start_utc >=", s)]
     assert len(ranged) >= 3
+    used = set()
     with store.engine.connect() as conn:
         for statement, params in ranged:
             plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
                 "EXPLAIN QUERY PLAN " + statement, params))
-            # by start, or by series and start for the series that share a host
-            assert re.search(r"SEARCH (occurrence|o) USING (COVERING )?INDEX ix_occurrence_("
-                             r"start_end|series_start) \(.*start_utc>\? AND start_utc<\?\)",
-                             plan), plan
+            # by start, by series and start for the series that share a host, or
+            # (occurrences with a host or place of their own) their partial index
+            found = re.search(r"SEARCH (occurrence|o) USING (COVERING )?INDEX ix_occurrence_("
+                              r"start_end|series_start|own) \(.*start_utc>\? AND "
+                              r"start_utc<\?\)", plan)
+            assert found, plan
+            used.add(found.group(3))
             assert "SCAN occurrence" not in plan, plan
+    assert {"start_end", "series_start", "own"} <= used
 
 
 def test_the_agenda_page_finds_sessions_of_days_from_before_in_the_long_index(store, week):

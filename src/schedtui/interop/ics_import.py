@@ -76,8 +76,7 @@ from schedtui.services import audit
 from schedtui.services import series as series_service
 from schedtui.services.common import (
     get,
-    horizon_for,
-    naive_now,
+    horizon_of,
     plan,
     rule_set,
     seat_counts,
@@ -91,6 +90,7 @@ SINGLE_RULE = "FREQ=DAILY;COUNT=1"
 SINGLE_VALUED = ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "SUMMARY", "DESCRIPTION",
                  "LOCATION", "STATUS", "SEQUENCE")
 DAY = timedelta(days=1)
+HORIZON_WEEKS = Series.model_fields["horizon_weeks"].default  # a new series' own
 EXPORTED_UID = re.compile(r"^series-(\d{1,18})-(slot|occurrence)-(\d{1,18})@schedtui$")
 
 
@@ -443,9 +443,7 @@ def _settings_of(master, notes: list[str], tz_name: str, day: date, rule_text: s
 
 def _expand(rule: Rule | RuleSet, day: date, tz_name: str, at: time, now: datetime,
             minutes: int = 1):
-    probe = Series(hub_id=0, name="", timezone=tz_name, start_date=day, rrule="",
-                   duration_minutes=1)
-    horizon = None if rule.has_end else horizon_for(probe, now)
+    horizon = None if rule.has_end else horizon_of(tz_name, day, HORIZON_WEEKS, now)
     planned = expand(rule, day, zone(tz_name), [PlanSlot(at)], horizon=horizon,
                      duration=timedelta(minutes=minutes)).items
     if isinstance(rule, Rule) and rule.count is not None and len(planned) < rule.count:
@@ -578,11 +576,11 @@ def _event_plans(master, overrides: list, reader: _Reader) -> list[ImportedEvent
                 split_by, rule, part_rule, settings, first, keys, tz, zones, tz_name, at,
                 all_day, part_notes)
         if len(parts) == 1:
-            part_planned = planned
+            part_planned, mine = planned, keys
         else:
             part_planned = _expand(part_rule, part_settings["start"], tz_name,
                                    part_settings["times"][0][0], reader.now)
-        mine = [to_utc_naive(p.start) for p in part_planned]
+            mine = [to_utc_naive(p.start) for p in part_planned]
         if len(parts) == 1:
             mapped = {k: k for k in keys}
         else:  # one instance a date (a split rule is never timed): matched by date
@@ -903,16 +901,14 @@ def _write(store: Store, hub_id: int, report: IcsImportReport, progress: Progres
 def _double_bookings(session, store: Store, events: list[ImportedEvent]) -> list[dict]:
     """The double-bookings of the series the import made or changed, for the
     occurrences that have not ended (the past is not anybody's problem now)."""
-    from schedtui.services.conflicts import warnings
+    from schedtui.services.conflicts import warnings_of_series
 
-    touched = sorted({e.series_id for e in events
-                      if e.series_id is not None and e.action in ("create", "update")})
+    touched = {e.series_id for e in events
+               if e.series_id is not None and e.action in ("create", "update")}
     if not touched:
         return []
     session.flush()
-    ids = session.exec(select(Occurrence.id).where(col(Occurrence.series_id).in_(touched))
-                       .where(Occurrence.end_utc > naive_now(store.now()))).all()
-    return warnings(session, ids)
+    return warnings_of_series(session, touched, store.now())
 
 
 def _matches(session, hub_id: int, events: list[ImportedEvent]) -> dict[int, Series]:
@@ -923,17 +919,29 @@ def _matches(session, hub_id: int, events: list[ImportedEvent]) -> dict[int, Ser
     by_uid: dict[str, list[ImportedEvent]] = {}
     for event in events:
         by_uid.setdefault(event.uid, []).append(event)
+    # The hub's series the UIDs name (exported) and those imported before, in one pass each.
+    imported: dict[str, list[Series]] = {}
+    uids = sorted(by_uid)
+    for start in range(0, len(uids), 900):
+        for series in session.exec(select(Series).where(Series.hub_id == hub_id)
+                                   .where(col(Series.ics_uid).in_(uids[start:start + 900]))
+                                   .order_by(Series.start_date, Series.id)):
+            imported.setdefault(series.ics_uid, []).append(series)
+    named = sorted({int(m.group(1)) for m in map(EXPORTED_UID.match, uids) if m})
+    exported_series: dict[int, Series] = {}
+    for start in range(0, len(named), 900):
+        exported_series.update((s.id, s) for s in session.exec(
+            select(Series).where(Series.hub_id == hub_id)
+            .where(col(Series.id).in_(named[start:start + 900]))))
     for uid, group in by_uid.items():
         exported = EXPORTED_UID.match(uid)
         if exported:
-            series = session.get(Series, int(exported.group(1)))
-            if series is not None and series.hub_id == hub_id:
+            series = exported_series.get(int(exported.group(1)))
+            if series is not None:
                 for event in group:
                     found[id(event)] = series
                 continue
-        earlier = list(session.exec(select(Series).where(Series.hub_id == hub_id)
-                                    .where(Series.ics_uid == uid)
-                                    .order_by(Series.start_date, Series.id)))
+        earlier = imported.get(uid, [])
         if not earlier:
             continue
         if len(earlier) != len(group):
@@ -949,10 +957,10 @@ def _create(session, store: Store, hub: Hub, event: ImportedEvent,
             split_from: int | None = None) -> int:
     """The series of one event, as :func:`services.series.create_series` makes
     it, inside the import's transaction; then its cancellations and changes."""
-    series = series_service.add_series(session, store, hub_id=hub.id, **event._settings)
-    if not EXPORTED_UID.match(event.uid) and not event.uid.startswith("(no UID"):
-        series.ics_uid = event.uid[:500]
-        session.add(series)
+    keep_uid = not EXPORTED_UID.match(event.uid) and not event.uid.startswith("(no UID")
+    series = series_service.add_series(session, store, hub_id=hub.id,
+                                       ics_uid=event.uid[:500] if keep_uid else None,
+                                       **event._settings)
     # Only the occurrences the event cancels or changes (a few of its thousands).
     named = sorted(set(event._exdates) | {change.original for change in event._changes})
     stored = {}

@@ -76,8 +76,13 @@ def _time(text: str) -> time:
 
 def horizon_for(series: Series, now: datetime) -> date:
     """The last local date a series with no end is planned through."""
-    today = from_utc_naive(naive_now(now), zone(series.timezone)).date()
-    return max(today, series.start_date) + timedelta(weeks=series.horizon_weeks)
+    return horizon_of(series.timezone, series.start_date, series.horizon_weeks, now)
+
+
+def horizon_of(timezone: str, start: date, weeks: int, now: datetime) -> date:
+    """:func:`horizon_for` a series of these settings, before there is one."""
+    today = from_utc_naive(naive_now(now), zone(timezone)).date()
+    return max(today, start) + timedelta(weeks=weeks)
 
 
 def rule_set(series: Series) -> rec.RuleSet:

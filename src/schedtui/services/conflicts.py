@@ -20,11 +20,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, bindparam, case, func, not_, or_
 from sqlmodel import Session, col, select
 
 from schedtui.domain.zones import LONGEST_SESSION, from_utc_naive, zone
@@ -61,9 +61,11 @@ class Booked:
     end: datetime
     host: str
     location: str
+    booking: tuple[tuple[str, str, str], ...] = field(init=False, repr=False, compare=False)
+    """(kind, compared key, name as written) for each thing it books (worked
+    out once: a check compares thousands of occurrences)."""
 
-    def keys(self) -> list[tuple[str, str, str]]:
-        """(kind, compared key, name as written) for each thing it books."""
+    def __post_init__(self) -> None:
         found = []
         host = self.host.strip()
         if host:
@@ -71,7 +73,7 @@ class Booked:
         place = self.location.strip()
         if place and not is_web_address(place):
             found.append(("location", place.casefold(), place))
-        return found
+        object.__setattr__(self, "booking", tuple(found))
 
 
 @dataclass(frozen=True)
@@ -131,8 +133,8 @@ _PLACE = func.coalesce(Occurrence.location, Series.location, "")
 
 
 def _keys(items: Sequence[Booked]) -> tuple[list[str], list[str]]:
-    hosts = sorted({key for b in items for kind, key, _ in b.keys() if kind == "host"})
-    places = sorted({key for b in items for kind, key, _ in b.keys() if kind == "location"})
+    hosts = sorted({key for b in items for kind, key, _ in b.booking if kind == "host"})
+    places = sorted({key for b in items for kind, key, _ in b.booking if kind == "location"})
     return hosts, places
 
 
@@ -170,12 +172,14 @@ def _candidate_series(items: Sequence[Booked], dialect: str):
     return select(Series.id).where(or_(*terms)) if terms else None
 
 
-def _around(session: Session, items: Sequence[Booked]) -> list[Booked]:
+def _around(session: Session, items: Sequence[Booked], held=None) -> list[Booked]:
     """Every live occurrence that may overlap one of ``items`` and shares a
     host or place with one: indexed range queries on start_utc, a few hundred
     ranges a query, asked of the occurrences of the series that share one, and
-    of the occurrences with a host or place of their own (so a busy calendar
-    costs the rows that match, not all that happens at the time)."""
+    of the occurrences with a host or place of their own (their own partial
+    index; so a busy calendar costs the rows that match, not all that happens
+    at the time). ``held``: a condition the rows the caller holds already
+    meet (``items`` read by series), so they are not read a second time."""
     dialect = session.get_bind().dialect.name
     sharing = _sharing(items, dialect)
     if sharing is None:
@@ -188,20 +192,28 @@ def _around(session: Session, items: Sequence[Booked]) -> list[Booked]:
         in_spans = or_(*[and_(Occurrence.start_utc >= low - LONGEST,
                               Occurrence.start_utc <= high, Occurrence.end_utc >= low)
                          for low, high in chunk])
+        # store/migrate.py's OWN_BOOKING: read from the partial index ix_occurrence_own
         own = or_(col(Occurrence.host).is_not(None), col(Occurrence.location).is_not(None))
         for which in (col(Occurrence.series_id).in_(series.scalar_subquery()), own):
             query = (_live(select(*_COLUMNS).select_from(Occurrence))
                      .where(which).where(in_spans).where(sharing))
+            if held is not None:
+                query = query.where(not_(held))
             found.extend(_booked(r) for r in session.exec(query).all())
     return found
 
 
-def _load(session: Session, occurrence_ids: Iterable[int]) -> list[Booked]:
+def _load(session: Session, occurrence_ids: Iterable[int], column=Occurrence.id,
+          since: datetime | None = None) -> list[Booked]:
+    """The live occurrences of these ids (or of these series, with
+    ``column=Occurrence.series_id``), those that end after ``since`` if given."""
     ids = sorted(set(occurrence_ids))
     found: list[Booked] = []
     for i in range(0, len(ids), 900):
         query = _live(select(*_COLUMNS).select_from(Occurrence)).where(
-            col(Occurrence.id).in_(ids[i:i + 900]))
+            col(column).in_(ids[i:i + 900]))
+        if since is not None:
+            query = query.where(Occurrence.end_utc > since)
         found.extend(_booked(r) for r in session.exec(query).all())
     return found
 
@@ -214,31 +226,41 @@ def _overlap(a: Booked, b: Booked) -> bool:
 def _pairs(checked: Sequence[Booked], others: Sequence[Booked]) -> list[DoubleBooking]:
     """Each pair of one checked occurrence and any other that overlap and share
     a host or a place; each pair once. Others are grouped by what they book,
-    so each checked occurrence looks only at those with its host or place."""
+    so each checked occurrence looks only at those with its host or place that
+    start no earlier than the longest of them lasts (not the 31 days any
+    session may last: a room of hour-long sessions is searched an hour back)."""
     checked_ids = {b.id for b in checked}
-    by_key: dict[tuple[str, str], list[tuple[datetime, int, Booked]]] = {}
+    by_key: dict[tuple[str, str], list[Booked]] = {}
     for other in {b.id: b for b in others}.values():
         if other.series_status == "draft" and other.id not in checked_ids:
             continue
-        for kind, key, _ in other.keys():
-            by_key.setdefault((kind, key), []).append((other.start, other.id, other))
-    for entries in by_key.values():
-        entries.sort(key=lambda e: (e[0], e[1]))
+        for kind, key, _ in other.booking:
+            by_key.setdefault((kind, key), []).append(other)
+    # per host or place: its occurrences by start, their starts, the longest
+    groups: dict[tuple[str, str], tuple[list[Booked], list[datetime], timedelta]] = {}
+    for group, entries in by_key.items():
+        entries.sort(key=lambda b: (b.start, b.id))
+        groups[group] = (entries, [b.start for b in entries],
+                         max(max(b.end - b.start, _INSTANT) for b in entries))
     seen: set[tuple[str, int, int]] = set()
     found = []
     for item in checked:
-        for kind, key, _ in item.keys():
-            entries = by_key.get((kind, key), [])
-            low = bisect_left(entries, (item.start - LONGEST, -1))
-            high = bisect_left(entries, (max(item.end, item.start + _INSTANT), -1))
-            for _, _, other in entries[low:high]:
+        for kind, key, _ in item.booking:
+            group = groups.get((kind, key))
+            if group is None:
+                continue
+            entries, starts, longest = group
+            low = bisect_left(starts, item.start - longest)
+            high = bisect_left(starts, max(item.end, item.start + _INSTANT), low)
+            for other in entries[low:high]:
                 if other.id == item.id or not _overlap(item, other):
                     continue
-                first, second = sorted((item, other), key=lambda b: (b.start, b.id))
+                first, second = ((item, other) if (item.start, item.id) < (other.start, other.id)
+                                 else (other, item))
                 if (kind, first.id, second.id) in seen:
                     continue
                 seen.add((kind, first.id, second.id))
-                name = next(n for k, c, n in first.keys() if (k, c) == (kind, key))
+                name = next(n for k, c, n in first.booking if (k, c) == (kind, key))
                 found.append(DoubleBooking(kind, name, first, second))
     found.sort(key=lambda d: (d.first.start, d.first.id, d.second.start, d.second.id, d.kind))
     return found
@@ -259,6 +281,21 @@ def warnings(session: Session, occurrence_ids: Iterable[int]) -> list[dict[str, 
     occurrences returns: one per host or place and pair of series, naming how
     many times they clash and the first."""
     return _warnings_of(double_bookings(session, occurrence_ids))
+
+
+def warnings_of_series(session: Session, series_ids: Iterable[int],
+                       now: datetime) -> list[dict[str, Any]]:
+    """:func:`warnings` for the occurrences of these series that have not
+    ended at ``now``, read once by series (an import checks every occurrence
+    of a file: the others around them are read without them)."""
+    ids, since = sorted(set(series_ids)), naive_now(now)
+    checked = _load(session, ids, Occurrence.series_id, since)
+    if not checked:
+        return []
+    # the ids written into the statement (integers): a file may make thousands
+    ids_in = bindparam("held_series", ids, expanding=True, literal_execute=True)
+    held = and_(col(Occurrence.series_id).in_(ids_in), Occurrence.end_utc > since)
+    return _warnings_of(_pairs(checked, _around(session, checked, held) + checked))
 
 
 def _series_label(booked: Booked) -> str:
@@ -303,9 +340,7 @@ def occurrence_warnings(store: Store, occurrence_ids: Sequence[int]) -> list[dic
 def series_warnings(store: Store, series_id: int) -> list[dict[str, Any]]:
     """:func:`warnings` for the occurrences of a series that have not ended yet."""
     with store.read() as session:
-        ids = session.exec(select(Occurrence.id).where(Occurrence.series_id == series_id)
-                           .where(Occurrence.end_utc > naive_now(store.now()))).all()
-        return warnings(session, ids)
+        return warnings_of_series(session, [series_id], store.now())
 
 
 @transaction

@@ -685,9 +685,10 @@ def create_series_batch(store: Store, specs: Sequence[dict[str, Any]],
 def add_series(session: Session, store: Store, *, hub_id: int, name: str, start: date,
                rrule: str, duration_minutes: int, timezone: str | None = None,
                times: Sequence[TimeSpec] | None = None, start_time: time | None = None,
-               draft: bool = False, **settings: Any) -> Series:
+               draft: bool = False, ics_uid: str | None = None, **settings: Any) -> Series:
     """:func:`create_series` inside the caller's write transaction (an import
-    makes a whole file's series in one). Same rules, same errors, same audit."""
+    makes a whole file's series in one). Same rules, same errors, same audit.
+    ``ics_uid``: the UID of the calendar event an import makes it from."""
     if not times:
         if start_time is None:
             raise invalid("Give a time of day: --at HH:MM, or a start of the form "
@@ -700,7 +701,7 @@ def add_series(session: Session, store: Store, *, hub_id: int, name: str, start:
     now = naive_now(store.now())
     series = Series(hub_id=hub_id, name="", timezone=timezone or hub.timezone, start_date=start,
                     rrule="", duration_minutes=1, status="draft" if draft else "published",
-                    created_at=now, updated_at=now)
+                    created_at=now, updated_at=now, ics_uid=ics_uid)
     new_times, _ = _apply(series, {"name": name, "start": start, "rrule": rrule,
                                    "duration_minutes": duration_minutes, "times": times,
                                    "timezone": series.timezone, **settings})

@@ -152,7 +152,8 @@ class Occurrence(SQLModel, table=True):
                             "status"))
     # (and ix_occurrence_long, the sessions of more than a day: a partial index in
     # each dialect's words, made with the schema by store/migrate.py; declared
-    # here, SQLAlchemy would load the PostgreSQL dialect on every start)
+    # here, SQLAlchemy would load the PostgreSQL dialect on every start; and
+    # ix_occurrence_own, those with a host or place of their own, likewise)
     id: int | None = Field(default=None, primary_key=True)
     series_id: int = Field(foreign_key="series.id")
     slot_id: int | None = Field(default=None, foreign_key="slot.id")
