@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -103,19 +102,15 @@ def main(argv: list[str] | None = None) -> int:
         if "desk" in wanted:
             _say("desk start and memory")
             rows.extend(figures.desk_start_and_memory(db, marks, 2 if args.quick else runs))
-        for group, label in (("month", "month change"), ("attendees", "attendee list"),
-                             ("agenda", "agenda")):
-            if group not in wanted:
-                continue
-            _say(label)
-            if wanted != {group}:  # in a process of its own, as a desk runs
-                rows.extend(alone(group, args, db, scale, runs, workdir))
-            elif group == "month":
-                rows.append(figures.month_change(db, marks, max(6, runs * 2)))
-            elif group == "attendees":
-                rows.extend(figures.attendee_list(db, marks, list_runs))
-            else:
-                rows.extend(figures.agenda(db, max(6, runs * 2)))
+        if "month" in wanted:
+            _say("month change")
+            rows.append(figures.month_change(db, marks, max(6, runs * 2)))
+        if "attendees" in wanted:
+            _say("attendee list")
+            rows.extend(figures.attendee_list(db, marks, list_runs))
+        if "agenda" in wanted:
+            _say("agenda")
+            rows.extend(figures.agenda(db, max(6, runs * 2)))
         if "oneshot" in wanted:
             _say("one-shot commands")
             shots = max(5, runs) if not args.quick else 3
@@ -185,24 +180,6 @@ def postgres_main(args: argparse.Namespace, url: str, workdir: Path, scale: floa
             "figures": [f.to_json() for f in rows],
             "scaling": [r.to_json() for r in scaling]}, indent=2) + "\n")
     return 0
-
-
-def alone(group: str, args: argparse.Namespace, db: Path, scale: float, runs: int,
-          workdir: Path) -> list[figures.Figure]:
-    """A group of the figures that drive a desk app in the bench's own process
-    (the month change, the attendee list, the agenda), run by a bench process
-    of its own (``--only GROUP``): a desk's process holds the desk, and this
-    one by then holds what the figures before it left (caches, the data of
-    the runs), which every full collection inside a timed key walks too. The
-    same measurement, the same runs."""
-    out = workdir / f"{group}.json"
-    command = [sys.executable, "-m", "schedtui.bench", "--db", str(db), "--scale", f"{scale:g}",
-               "--seed", str(args.seed), "--runs", str(runs), "--only", group,
-               "--json", str(out), *(["--quick"] if args.quick else [])]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"the {group} figures failed:\n{done.stderr[-3000:]}")
-    return [figures.Figure.from_json(f) for f in json.loads(out.read_text())["figures"]]
 
 
 def bulk_figures(wanted: set[str], db: Path, workdir: Path, scale: float,

@@ -65,10 +65,6 @@ class Figure:
         data.update(ratio=round(self.ratio, 3), holds=self.holds)
         return data
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Figure:
-        return cls(**{k: v for k, v in data.items() if k not in ("ratio", "holds")})
-
 
 def median_of(runs: int, measure: Callable[[], float]) -> tuple[float, list[float]]:
     values = [measure() for _ in range(runs)]
