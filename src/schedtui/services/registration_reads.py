@@ -128,8 +128,8 @@ def _views(target: Any, rows: Sequence[Any]) -> list[RegistrationView]:
 def _places(target: Any, waiting: Sequence[Any]) -> dict[int, int]:
     """The queue place of each of these waiting entries, by entry id."""
     places: dict[int, int] = {}
-    for start in range(0, len(waiting), CHUNK):
-        chunk = waiting[start:start + CHUNK]
+    for start in range(0, len(waiting), CHUNK // 2):  # ids and occurrences: two lists
+        chunk = waiting[start:start + CHUNK // 2]
         occurrences = sorted({e.occurrence_id for e in chunk})
         places.update((r.id, r.place) for r in _PLACES.rows(
             target, occurrences=occurrences, ids=[e.entry_id for e in chunk]))
