@@ -418,3 +418,19 @@ def test_every_event_leaves_one_readable_notice_per_person(store, hub):
     assert "Tue 21 Jan 2025, 19:00 (Europe/Berlin)" in moved.body
     promoted = [n.to_email for n in notices if n.kind == "promoted"]
     assert promoted == ["p2@example.org", "p3@example.org"]
+
+
+def test_queue_places_of_a_long_waitlist_across_statements(store, hub):
+    """A list's queue places are asked for a few hundred entries at a time: a
+    waitlist of 1,000 in two occurrences numbers each one right, across those
+    statements, in the order the waitlist serves (oldest first)."""
+    view, occs = make(store, hub, option="multiple_sessions", capacity=1)
+    with store.one_transaction():  # a thousand registrations: one commit
+        for i in range(1001):
+            register(store, view.id, occurrence_ids=occs[:2], **person(i))
+    rows = registrations.list_registrations(store, series_id=view.id)
+    assert rows[0].status == "confirmed"
+    places = [[s.place for s in r.occurrences] for r in rows[1:]]
+    assert places == [[n, n] for n in range(1, 1001)]
+    assert registrations.registration_page(store, occurrence_id=occs[1], offset=-1,
+                                           limit=1)[1][0].occurrences[1].place == 1000
