@@ -175,27 +175,33 @@ def test_importing_a_file_twice_updates_instead_of_copying(store, hub, tmp_path)
         "2025-01-06T09:00", "2025-01-20T14:00", "2025-01-27T09:00", "2025-02-03T09:00"]
 
 
+def import_seeing_statements(store, path, hub_id):
+    """``import_ics``, with the SQL it sent through SQLAlchemy (the reader's and
+    the writer's engines)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        return import_ics(store, path, hub_id), seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+
+
 def test_a_file_of_many_events_is_matched_to_its_series_in_one_read(store, hub, tmp_path):
     """Importing a file again finds the series each event made before by UID in
     one pass over the hub's imported series, not one query an event; each
     event still updates its own series (a split's two parts, in order)."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
     events = [WEEKLY.replace("weekly@", f"weekly-{n}@").replace("SUMMARY:Weekly",
                                                                    f"SUMMARY:Weekly {n}")
               for n in range(12)]
     path = write(tmp_path, calendar(*events))
     first = import_ics(store, path, hub.id)
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-    event.listen(Engine, "before_cursor_execute", record)  # the reader's and the writer's
-    try:
-        again = import_ics(store, path, hub.id)
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
+    again, seen = import_seeing_statements(store, path, hub.id)
     assert [(e.action, e.series_id) for e in again.events] == [
         ("unchanged", e.series_id) for e in first.events]
     by_uid = [s for s in seen if s.lstrip().upper().startswith("SELECT")
@@ -206,20 +212,9 @@ def test_a_file_of_many_events_is_matched_to_its_series_in_one_read(store, hub, 
 def test_a_new_series_is_written_once_with_its_uid(store, hub, tmp_path):
     """Each event's series is inserted with the UID it keeps (no update after
     it), and the audit entry of its creation says so too."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
     events = [WEEKLY.replace("weekly@", f"weekly-{n}@") for n in range(3)]
     path = write(tmp_path, calendar(*events))
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        report = import_ics(store, path, hub.id)
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
+    report, seen = import_seeing_statements(store, path, hub.id)
     assert [s for s in seen if s.lstrip().upper().startswith("UPDATE SERIES")] == []
     uids = {s.id: s.ics_uid for s in all_series(store)}
     assert [uids[e.series_id] for e in report.events] == [
@@ -233,24 +228,13 @@ def test_the_desks_export_of_a_hub_is_matched_to_its_series_in_one_read(store, h
                                                                           tmp_path):
     """A hub's own export, imported back, finds the series its UIDs name in
     one read, not one an event; a series of another hub is not one of them."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
     made = [series.create_series(store, hub_id=hub.id, name=f"Class {n}",
                                  start=datetime(2025, 1, 6).date(), rrule="FREQ=WEEKLY;COUNT=3",
                                  duration_minutes=60, times=[(time(9 + n), None)])
             for n in range(5)]
     path = tmp_path / "hub.ics"
     export_ics(store, path, hub_id=hub.id)
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        report = import_ics(store, path, hub.id)
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
+    report, seen = import_seeing_statements(store, path, hub.id)
     assert [(e.action, e.series_id) for e in report.events] == [
         ("unchanged", m.id) for m in made]
     by_id = [s for s in seen if s.lstrip().upper().startswith("SELECT")

@@ -218,55 +218,35 @@ def test_a_schema_5_store_gets_the_agendas_window_index_of_schema_6(store_url, c
     reopened.dispose()
 
 
-def test_a_schema_6_store_gets_the_partial_index_of_long_sessions_of_schema_7(store_url,
-                                                                              clock):
+@pytest.mark.parametrize(("index", "before", "partial"), [
+    # schema 7: the sessions of more than a day, in each dialect's words
+    ("ix_occurrence_long", "6", {"sqlite": ["julianday"], "postgresql": ["1 day"]}),
+    # schema 8: the occurrences with a host or place of their own
+    ("ix_occurrence_own", "7", {"sqlite": ["host IS NOT NULL", "location IS NOT NULL"],
+                                "postgresql": ["host IS NOT NULL", "location IS NOT NULL"]}),
+], ids=["schema 7", "schema 8"])
+def test_an_older_store_gets_the_partial_index_of_its_next_schema(store_url, clock, index,
+                                                                  before, partial):
     from sqlalchemy import text
 
     def definition(store) -> str:
         with store.read() as session:
-            sql = ("SELECT sql FROM sqlite_master WHERE name = 'ix_occurrence_long'"
+            sql = (f"SELECT sql FROM sqlite_master WHERE name = '{index}'"
                    if store.is_sqlite else
-                   "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_occurrence_long' "
+                   f"SELECT indexdef FROM pg_indexes WHERE indexname = '{index}' "
                    "AND schemaname = current_schema()")  # (each test has a schema of its own)
             return session.connection().execute(text(sql)).scalar() or ""
 
     opened = open_store(store_url, clock=clock)
     fresh = _indexes(opened, "occurrence")
     made = definition(opened)
-    assert "ix_occurrence_long" in fresh
-    assert ("julianday" in made) if opened.is_sqlite else ("1 day" in made)  # partial
+    assert index in fresh
+    assert all(words in made for words in partial[opened.dialect]), made  # partial
     with opened.write() as session:
         conn = session.connection()
-        conn.execute(text("DROP INDEX ix_occurrence_long"))
-        conn.execute(text("UPDATE schedtui_meta SET value = '6' WHERE key = 'schema_version'"))
-    opened.dispose()
-    reopened = open_store(store_url, clock=clock)
-    assert _indexes(reopened, "occurrence") == fresh
-    assert definition(reopened).replace("IF NOT EXISTS ", "") == made
-    reopened.dispose()
-
-
-def test_a_schema_7_store_gets_the_partial_index_of_own_hosts_and_places_of_schema_8(
-        store_url, clock):
-    from sqlalchemy import text
-
-    def definition(store) -> str:
-        with store.read() as session:
-            sql = ("SELECT sql FROM sqlite_master WHERE name = 'ix_occurrence_own'"
-                   if store.is_sqlite else
-                   "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_occurrence_own' "
-                   "AND schemaname = current_schema()")
-            return session.connection().execute(text(sql)).scalar() or ""
-
-    opened = open_store(store_url, clock=clock)
-    fresh = _indexes(opened, "occurrence")
-    made = definition(opened)
-    assert "ix_occurrence_own" in fresh
-    assert "host IS NOT NULL" in made and "location IS NOT NULL" in made  # partial
-    with opened.write() as session:
-        conn = session.connection()
-        conn.execute(text("DROP INDEX ix_occurrence_own"))
-        conn.execute(text("UPDATE schedtui_meta SET value = '7' WHERE key = 'schema_version'"))
+        conn.execute(text(f"DROP INDEX {index}"))
+        conn.execute(text(f"UPDATE schedtui_meta SET value = '{before}' "
+                          "WHERE key = 'schema_version'"))
     opened.dispose()
     reopened = open_store(store_url, clock=clock)
     assert _indexes(reopened, "occurrence") == fresh
